@@ -1,0 +1,69 @@
+// Command motcua is the Một Cửa Edge agent: it reads CCCD chip cards and
+// their QR codes, prefills e-forms, buffers dossiers offline and syncs them.
+//
+// Each subcommand lives in its own file and registers itself in init, so a
+// concern's CLI sits next to nothing but its own flags.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand. run gets the arguments after the subcommand
+// name and returns the process exit code.
+type command struct {
+	summary string
+	run     func(args []string) int
+}
+
+var commands = map[string]command{}
+
+// defaultCommand runs when motcua is started with no arguments.
+var defaultCommand = "read"
+
+func register(name, summary string, run func(args []string) int) {
+	if _, dup := commands[name]; dup {
+		panic("motcua: command registered twice: " + name)
+	}
+	commands[name] = command{summary: summary, run: run}
+}
+
+func main() {
+	args := os.Args[1:]
+	name := defaultCommand
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" {
+		usage(os.Stdout)
+		return
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "motcua: unknown command %q\n", name)
+		usage(os.Stderr)
+		os.Exit(2)
+	}
+	os.Exit(c.run(args))
+}
+
+func usage(w *os.File) {
+	fmt.Fprintln(w, "usage: motcua COMMAND [flags]   (motcua COMMAND -h for a command's flags)")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+}
+
+// fail prints a one-line reason and returns exit code 1.
+func fail(format string, a ...any) int {
+	fmt.Fprintf(os.Stderr, "motcua: "+format+"\n", a...)
+	return 1
+}

@@ -1,0 +1,112 @@
+// Package cccd holds the Vietnamese citizen identity read from a CCCD / thẻ
+// căn cước: the identity record every other package consumes, the 12-digit ID
+// number rules, and the masking used wherever an ID could reach a log.
+package cccd
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Identity is what the card says about its holder. Dates are YYYY-MM-DD;
+// absent values are empty strings. The JSON form is the `motcua read --json`
+// schema that the kiosk, the local API and the outbox all consume.
+type Identity struct {
+	IDNumber         string `json:"id_number"`
+	FullName         string `json:"full_name"`
+	DateOfBirth      string `json:"date_of_birth"`
+	Sex              string `json:"sex"` // "Nam" or "Nữ" as printed; see SexCode
+	Nationality      string `json:"nationality"`
+	Ethnicity        string `json:"ethnicity"` // sensitive (DG13 field 6)
+	Religion         string `json:"religion"`  // sensitive (DG13 field 7)
+	PlaceOfOrigin    string `json:"place_of_origin"`
+	PlaceOfResidence string `json:"place_of_residence"`
+	IdentifyingMarks string `json:"identifying_marks"`
+	DateOfIssue      string `json:"date_of_issue"`
+	DateOfExpiry     string `json:"date_of_expiry"` // "" when the card never expires
+	FatherName       string `json:"father_name"`
+	MotherName       string `json:"mother_name"`
+	SpouseName       string `json:"spouse_name"`
+	OldIDNumber      string `json:"old_id_number"`
+}
+
+// Wipe clears every field. Go strings cannot be zeroed in place; dropping the
+// last reference is the most that can be done for them.
+func (id *Identity) Wipe() { *id = Identity{} }
+
+// Passive Authentication verdicts. They are never collapsed into one boolean:
+// only PassiveVerified may be shown as "verified".
+const (
+	PassiveVerified     = "verified"
+	PassiveChainUnknown = "chain_unknown"
+	PassiveFailed       = "failed"
+	PassiveNotChecked   = "not_checked"
+)
+
+// Chip (clone-detection) verdicts.
+const (
+	ChipAuthPassed       = "passed"
+	ChipAuthFailed       = "failed"
+	ChipAuthNotSupported = "not_supported"
+	ChipAuthNotChecked   = "not_checked"
+)
+
+// Verification is the proof that the chip is genuine and unaltered.
+type Verification struct {
+	Passive       string `json:"passive"`
+	PassiveReason string `json:"passive_reason,omitempty"`
+	ChipAuth      string `json:"chip_auth"`
+	Signer        string `json:"signer,omitempty"` // document signer subject
+	CSCA          string `json:"csca,omitempty"`   // trust anchor subject
+}
+
+// Verified reports whether the card may be shown as verified: Passive
+// Authentication chained to a trusted CSCA and no failed clone check.
+func (v *Verification) Verified() bool {
+	return v != nil && v.Passive == PassiveVerified && v.ChipAuth != ChipAuthFailed
+}
+
+// Access methods.
+const (
+	AccessPACE = "pace"
+	AccessBAC  = "bac"
+)
+
+// Stats describes what a read cost.
+type Stats struct {
+	APDUs  int              `json:"apdus"`
+	Bytes  int              `json:"bytes"`
+	StepMS map[string]int64 `json:"ms"` // milliseconds per step: "access", "DG13", "DG1", ...
+	Total  int64            `json:"total_ms"`
+}
+
+// ReadResult is a chip read: the identity plus how it was obtained.
+type ReadResult struct {
+	Identity
+	Access       string        `json:"access"`
+	DataGroups   []string      `json:"data_groups"`
+	Stats        Stats         `json:"stats"`
+	Verification *Verification `json:"verification,omitempty"`
+	Warnings     []string      `json:"warnings,omitempty"`
+	// Photo is the DG2 face image (JPEG or JPEG 2000). It is sensitive and
+	// never part of the JSON; `motcua read --photo` writes it to a file.
+	Photo     []byte    `json:"-"`
+	PhotoMIME string    `json:"photo_mime,omitempty"`
+	ReadAt    time.Time `json:"read_at"`
+}
+
+// Wipe zeroes the photo bytes and clears the identity.
+func (r *ReadResult) Wipe() {
+	clear(r.Photo)
+	r.Identity.Wipe()
+	*r = ReadResult{}
+}
+
+// ParseReadResult decodes the JSON printed by `motcua read --json`.
+func ParseReadResult(b []byte) (*ReadResult, error) {
+	var r ReadResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
