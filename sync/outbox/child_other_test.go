@@ -1,0 +1,5 @@
+//go:build !linux
+
+package outbox
+
+func runChild(mode, dir string) int { return 2 }

@@ -1,0 +1,19 @@
+// Package outbox is the agent's durable, encrypted store of submissions
+// waiting to be delivered to the provincial one-stop system.
+//
+// A submission is any JSON document with a national procedure code (mã TTHC).
+// Add returns a fresh client UUID only after the record is committed and
+// fsynced by bbolt, so a receipt shown to a citizen is never lost. Payloads
+// are sealed with AES-256-GCM under a key file kept next to the database;
+// the metadata the sync worker needs (UUID, service, state, attempts, times,
+// dossier code) stays readable without the key.
+//
+// States:
+//
+//	pending ──Claim──▶ sending ──MarkAccepted──▶ accepted ──Purge──▶ (payload gone, audit kept)
+//	   ▲                  │ ──MarkRejected──▶ rejected
+//	   └──MarkRetry───────┤ ──MarkNeedsAttention / attempts exhausted──▶ needs_attention
+//	                      └─(crash: reset to pending at Open)
+//
+// needs_attention records go back to pending only by an operator's Requeue.
+package outbox

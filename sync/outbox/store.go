@@ -1,0 +1,368 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// File names inside the data directory.
+const (
+	// DBFile is the bbolt database of the outbox.
+	DBFile = "outbox.db"
+	// KeyFile is the default key file, created 0600 on first run.
+	KeyFile = "outbox.key"
+)
+
+// Bucket names.
+var (
+	bMeta    = []byte("meta")    // seq (8 bytes BE) -> Record JSON
+	bUUID    = []byte("uuid")    // uuid -> seq
+	bPayload = []byte("payload") // uuid -> sealed payload
+	bDue     = []byte("due")     // due unix nanos (8) + seq (8) -> uuid, pending only
+	bSending = []byte("sending") // uuid -> seq, sending only
+	bPurge   = []byte("purge")   // accepted unix nanos (8) + seq (8) -> uuid, unpurged accepted only
+	bAudit   = []byte("audit")   // uuid -> AuditRecord JSON
+	allBuckets = [][]byte{bMeta, bUUID, bPayload, bDue, bSending, bPurge, bAudit}
+)
+
+// Defaults for Options.
+const (
+	DefaultTimeout     = 2 * time.Second
+	DefaultRetention   = 7 * 24 * time.Hour
+	DefaultMaxAttempts = 30
+	DefaultMaxPayload  = 16 << 20
+)
+
+// Options configure Open. The zero value is usable.
+type Options struct {
+	// Timeout is how long Open waits for another process's file lock
+	// before failing with ErrLocked. Default DefaultTimeout.
+	Timeout time.Duration
+	// Retention is how long an accepted record keeps its payload before
+	// Purge removes it. Default DefaultRetention.
+	Retention time.Duration
+	// MaxAttempts is how many deliveries without a definite answer a
+	// record gets before it needs attention. Default DefaultMaxAttempts.
+	MaxAttempts int
+	// MaxPayload is the largest payload Add accepts. Default DefaultMaxPayload.
+	MaxPayload int
+	// Device identifies this agent in audit records.
+	Device string
+	// KeyFile overrides the key file path (default DIR/outbox.key).
+	KeyFile string
+	// ReadOnly opens the store for reading only (also chosen automatically
+	// when the file or disk is read-only).
+	ReadOnly bool
+	// Logger receives start-up reports (corrupt file, read-only disk,
+	// purges). Default: text to stderr. It never receives payload data.
+	Logger *slog.Logger
+	// Now overrides the clock (tests).
+	Now func() time.Time
+}
+
+// Recovery describes a corrupt database found at Open and moved aside.
+type Recovery struct {
+	// MovedTo is the path the corrupt file now has.
+	MovedTo string
+	// Reason is what the check found.
+	Reason string
+}
+
+// Store is an open outbox. It is safe for concurrent use by goroutines of
+// one process; bbolt's file lock keeps other processes out.
+type Store struct {
+	db       *bolt.DB
+	kr       *Keyring
+	opts     Options
+	dir      string
+	readOnly bool
+	recovery *Recovery
+	log      *slog.Logger
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// Open opens (creating if needed) the outbox in dir. It checks the database
+// file; a corrupt file is moved aside (never deleted), reported loudly on
+// the logger and by Recovered, and a fresh store is created. Records left in
+// sending by a crash go back to pending, and expired payloads are purged.
+// On a read-only file or disk the store opens read-only: listing works and
+// writes return ErrReadOnly.
+func Open(dir string, opts Options) (*Store, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.MaxPayload <= 0 {
+		opts.MaxPayload = DefaultMaxPayload
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.KeyFile == "" {
+		opts.KeyFile = filepath.Join(dir, KeyFile)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	s := &Store{opts: opts, dir: dir, log: log, readOnly: opts.ReadOnly}
+	if !s.readOnly {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("outbox: create data directory: %w", classifyIOError(err))
+		}
+	}
+	path := filepath.Join(dir, DBFile)
+	db, err := s.openChecked(path)
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+
+	kr, created, err := loadKeyring(opts.KeyFile, false)
+	if errors.Is(err, ErrKeyMissing) {
+		// Only a store without sealed payloads may get a new key.
+		n, cerr := s.countPayloads()
+		if cerr != nil {
+			db.Close()
+			return nil, cerr
+		}
+		if n > 0 {
+			db.Close()
+			return nil, fmt.Errorf("%w: %d sealed payloads need %s; restore it from backup", ErrKeyMissing, n, opts.KeyFile)
+		}
+		if s.readOnly {
+			db.Close()
+			return nil, fmt.Errorf("outbox: cannot create key file on a read-only store: %w", ErrReadOnly)
+		}
+		kr, created, err = loadKeyring(opts.KeyFile, true)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	if created {
+		log.Info("outbox: created encryption key file", "path", opts.KeyFile)
+	}
+	if fi, err := os.Stat(opts.KeyFile); err == nil && fi.Mode().Perm()&0o077 != 0 && !isWindows() {
+		log.Warn("outbox: key file is readable by other users; chmod 600 it", "path", opts.KeyFile, "mode", fi.Mode().Perm().String())
+	}
+	s.kr = kr
+
+	if !s.readOnly {
+		if n, err := s.resetSending(); err != nil {
+			db.Close()
+			return nil, err
+		} else if n > 0 {
+			log.Warn("outbox: deliveries interrupted by a crash will be retried with the same idempotency key", "count", n)
+		}
+		if _, err := s.Purge(); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// openChecked opens and checks the database file, moving a corrupt one
+// aside and creating a fresh one, and falling back to read-only.
+func (s *Store) openChecked(path string) (*bolt.DB, error) {
+	db, err := s.openBolt(path)
+	if err == nil {
+		if cerr := checkDB(db); cerr == nil {
+			if !s.readOnly {
+				if err := ensureBuckets(db); err != nil {
+					db.Close()
+					return nil, err
+				}
+			}
+			return db, nil
+		} else {
+			db.Close()
+			err = cerr
+		}
+	}
+	if !isCorruption(err) {
+		return nil, err
+	}
+	if s.readOnly {
+		return nil, fmt.Errorf("outbox: database %s is corrupt (%v) and the store is read-only, so it cannot be moved aside", path, err)
+	}
+	aside := fmt.Sprintf("%s.corrupt-%s", path, s.opts.Now().UTC().Format("20060102T150405.000000000Z"))
+	if rerr := os.Rename(path, aside); rerr != nil {
+		return nil, fmt.Errorf("outbox: database %s is corrupt (%v) and could not be moved aside: %w", path, err, classifyIOError(rerr))
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	s.recovery = &Recovery{MovedTo: aside, Reason: err.Error()}
+	s.log.Error("OUTBOX DATABASE CORRUPT: moved aside and started a fresh store; the old file is kept for recovery",
+		"moved_to", aside, "reason", err.Error())
+	db, err = s.openBolt(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureBuckets(db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openBolt opens the bbolt file, falling back to read-only when the file or
+// disk refuses writes. A panic inside bbolt on a mangled file is turned into
+// a corruption error.
+func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w: bbolt panicked opening the file: %v", errCorrupt, r)
+		}
+	}()
+	bo := &bolt.Options{Timeout: s.opts.Timeout, ReadOnly: s.readOnly}
+	db, err = bolt.Open(path, 0o600, bo)
+	if err != nil && !s.readOnly && isReadOnlyErr(err) {
+		if _, serr := os.Stat(path); serr == nil {
+			bo.ReadOnly = true
+			db, err = bolt.Open(path, 0o600, bo)
+			if err == nil {
+				s.readOnly = true
+				s.log.Error("OUTBOX IS READ-ONLY: the disk or file refuses writes; stored records are kept and listed, new submissions are refused",
+					"path", path)
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("outbox: open %s: %w", path, classifyIOError(err))
+	}
+	return db, nil
+}
+
+func isWindows() bool { return os.PathSeparator == '\\' }
+
+func isReadOnlyErr(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(classifyIOError(err), ErrReadOnly)
+}
+
+// errCorrupt marks errors found by the start-up check.
+var errCorrupt = errors.New("database corrupt")
+
+func isCorruption(err error) bool {
+	return errors.Is(err, errCorrupt) || errors.Is(err, berrors.ErrInvalid) ||
+		errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) ||
+		errors.Is(err, berrors.ErrInvalidMapping) ||
+		// A file cut short by a crash while it was being created.
+		(err != nil && strings.Contains(err.Error(), "file size too small"))
+}
+
+// checkDB walks every bucket and key (recovering from bbolt panics on
+// mangled pages) and then runs bbolt's own consistency check.
+func checkDB(db *bolt.DB) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errCorrupt, r)
+		}
+	}()
+	return db.View(func(tx *bolt.Tx) error {
+		if err := tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error { return nil })
+		}); err != nil {
+			return fmt.Errorf("%w: %v", errCorrupt, err)
+		}
+		for cerr := range tx.Check() {
+			if err == nil {
+				err = fmt.Errorf("%w: %v", errCorrupt, cerr)
+			}
+		}
+		return err
+	})
+}
+
+func ensureBuckets(db *bolt.DB) error {
+	err := db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: initialise: %w", classifyIOError(err))
+	}
+	return nil
+}
+
+func (s *Store) countPayloads() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bPayload); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Recovered returns what Open found and moved aside, or nil when the file
+// was sound.
+func (s *Store) Recovered() *Recovery { return s.recovery }
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Dir returns the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close closes the database. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.db.Close()
+}
+
+// RotateKey adds a new encryption key and makes it the one that seals new
+// payloads. Old keys stay in the key file, so old records stay readable.
+func (s *Store) RotateKey() (uint32, error) {
+	if s.readOnly {
+		return 0, ErrReadOnly
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	nk := s.kr.clone()
+	if err := nk.addKey(); err != nil {
+		return 0, err
+	}
+	if err := nk.write(false); err != nil {
+		return 0, err
+	}
+	s.kr = nk
+	s.log.Info("outbox: rotated encryption key", "key_id", nk.current)
+	return nk.current, nil
+}
+
+// keyring returns the current keyring (swapped by RotateKey).
+func (s *Store) keyring() *Keyring {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kr
+}
