@@ -1,0 +1,161 @@
+// Package decode finds and decodes a QR code in a camera frame or a photo
+// with gozxing. Real photos of a card are blurred, tilted, dim or shiny, so
+// decoding runs a bounded pipeline of attempts, cheapest first, each on a
+// differently prepared grayscale image, and stops at the first success.
+//
+// Text is decoded with the UTF-8 character-set hint: without it gozxing
+// guesses the encoding and Vietnamese names come out garbled.
+package decode
+
+import (
+	"errors"
+	"fmt"
+	"image"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// ErrNotFound reports that no attempt of the pipeline found a readable QR
+// code in the image.
+var ErrNotFound = errors.New("no readable QR code in the image")
+
+// ErrEmptyImage reports an image with no pixels.
+var ErrEmptyImage = errors.New("empty image")
+
+// Result is a decoded QR code and the pipeline step that read it.
+type Result struct {
+	Text string
+	Step string // name of the successful step, e.g. "hybrid", "adaptive"
+	// Attempts is how many steps ran, the successful one included.
+	Attempts int
+}
+
+// Image decodes the QR code in img with the full retry pipeline. It returns
+// ErrNotFound when none is readable.
+func Image(img image.Image) (string, error) {
+	r, err := Detailed(img)
+	if err != nil {
+		return "", err
+	}
+	return r.Text, nil
+}
+
+// Detailed is Image that also says which step succeeded.
+func Detailed(img image.Image) (Result, error) {
+	g := ToGray(img)
+	if g.Rect.Empty() {
+		return Result{}, ErrEmptyImage
+	}
+	return decodeGray(g, Pipeline)
+}
+
+// Step is one attempt of the pipeline: a way to prepare the grayscale image
+// and a way to binarise it.
+type Step struct {
+	Name string
+	// Prepare returns the image to try; it must not modify its input. Nil
+	// means the input as is.
+	Prepare func(g *image.Gray) *image.Gray
+	// Global selects gozxing's global-histogram binarizer instead of the
+	// hybrid (local) one.
+	Global bool
+	// TryHarder asks gozxing to search more thoroughly.
+	TryHarder bool
+	// MinSide skips the step on images whose shorter side is below it
+	// (downscaling a small image only loses the code).
+	MinSide int
+	// MaxSide skips the step on images whose shorter side is above it
+	// (upscaling a large frame costs much and helps little).
+	MaxSide int
+}
+
+// Pipeline is the default sequence of attempts, cheapest and most often
+// successful first. It was tuned on the degraded corpus the tests generate
+// (blur, rotation, perspective, low contrast, noise, glare).
+var Pipeline = []Step{
+	{Name: "hybrid"},
+	{Name: "stretch", Prepare: Stretch},
+	{Name: "half", Prepare: Half, MinSide: 480},
+	{Name: "smooth", Prepare: Smooth},
+	{Name: "adaptive", Prepare: Adaptive},
+	{Name: "global", Prepare: Stretch, Global: true},
+	{Name: "half-smooth", Prepare: func(g *image.Gray) *image.Gray { return Smooth(Half(g)) }, MinSide: 480},
+	{Name: "sharpen", Prepare: Sharpen},
+	{Name: "rotate45", Prepare: Rotate45},
+	{Name: "double", Prepare: Double, MaxSide: 800},
+	{Name: "hybrid-tryharder", TryHarder: true},
+	{Name: "invert", Prepare: Invert},
+}
+
+func decodeGray(g *image.Gray, steps []Step) (Result, error) {
+	reader := qrcode.NewQRCodeReader()
+	attempts := 0
+	var cache = map[string]*image.Gray{}
+	for _, st := range steps {
+		side := min(g.Rect.Dx(), g.Rect.Dy())
+		if st.MinSide > 0 && side < st.MinSide || st.MaxSide > 0 && side > st.MaxSide {
+			continue
+		}
+		attempts++
+		img := g
+		if st.Prepare != nil {
+			key := fmt.Sprintf("%p", st.Prepare)
+			if c, ok := cache[key]; ok {
+				img = c
+			} else {
+				img = st.Prepare(g)
+				cache[key] = img
+			}
+		}
+		text, err := decodeOnce(reader, img, st.Global, st.TryHarder)
+		if err == nil {
+			return Result{Text: text, Step: st.Name, Attempts: attempts}, nil
+		}
+	}
+	return Result{Attempts: attempts}, ErrNotFound
+}
+
+// decodeOnce runs gozxing once. gozxing's errors (not found, checksum,
+// format) all mean "not this way"; a panic inside it on hostile input is
+// turned into an error rather than taking the kiosk down.
+func decodeOnce(reader gozxing.Reader, g *image.Gray, global, tryHarder bool) (text string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("gozxing panicked: %v", r)
+		}
+	}()
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	pix := g.Pix
+	if g.Stride != w {
+		pix = make([]byte, w*h)
+		for y := 0; y < h; y++ {
+			copy(pix[y*w:(y+1)*w], g.Pix[y*g.Stride:y*g.Stride+w])
+		}
+	}
+	src, err := gozxing.NewPlanarYUVLuminanceSource(pix, w, h, 0, 0, w, h, false)
+	if err != nil {
+		return "", err
+	}
+	var bin gozxing.Binarizer
+	if global {
+		bin = gozxing.NewGlobalHistgramBinarizer(src)
+	} else {
+		bin = gozxing.NewHybridBinarizer(src)
+	}
+	bmp, err := gozxing.NewBinaryBitmap(bin)
+	if err != nil {
+		return "", err
+	}
+	hints := map[gozxing.DecodeHintType]interface{}{
+		gozxing.DecodeHintType_CHARACTER_SET: "UTF-8",
+	}
+	if tryHarder {
+		hints[gozxing.DecodeHintType_TRY_HARDER] = true
+	}
+	res, err := reader.Decode(bmp, hints)
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
+}
