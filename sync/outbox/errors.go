@@ -29,6 +29,9 @@ var (
 	ErrPayloadPurged = errors.New("outbox: payload purged after retention")
 	// ErrNoneDue is returned by Claim when no pending record is due.
 	ErrNoneDue = errors.New("outbox: nothing due")
+	// ErrUndecryptable is returned by Claim for a payload that cannot be
+	// decrypted; the record has been parked as needs_attention.
+	ErrUndecryptable = errors.New("outbox: payload cannot be decrypted")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("outbox: store closed")
 )
@@ -63,4 +66,3 @@ func classifyIOError(err error) error {
 	}
 	return err
 }
-

@@ -254,7 +254,7 @@ func (s *Store) Claim(now time.Time) (*Claimed, error) {
 		if merr := s.MarkNeedsAttention(rec.UUID, "payload cannot be decrypted: "+err.Error()); merr != nil {
 			return nil, errors.Join(err, merr)
 		}
-		return nil, fmt.Errorf("claim %s: %w", rec.UUID, err)
+		return nil, fmt.Errorf("claim %s: %w: %w", rec.UUID, ErrUndecryptable, err)
 	}
 	return &Claimed{Record: rec, Payload: pt}, nil
 }
@@ -370,9 +370,10 @@ type Retry struct {
 	Next time.Time
 	// Err is the transient error (redacted before it is stored).
 	Err string
-	// NotSent is true when the request certainly never reached the
-	// receiver (e.g. connection refused); the attempt is not counted.
-	NotSent bool
+	// NoCount leaves the attempt uncounted: the request certainly never
+	// reached the receiver (e.g. connection refused), or the receiver said
+	// it is still processing this key (409).
+	NoCount bool
 }
 
 // MarkRetry puts a record being sent back to pending, due at r.Next. When
@@ -381,7 +382,7 @@ type Retry struct {
 func (s *Store) MarkRetry(id string, rt Retry) (State, error) {
 	var end State
 	err := s.transition(id, []State{Sending}, func(tx *bolt.Tx, r *Record) error {
-		if rt.NotSent && r.Attempts > 0 {
+		if rt.NoCount && r.Attempts > 0 {
 			r.Attempts--
 		}
 		r.LastError = Redact(rt.Err)

@@ -46,7 +46,10 @@ func openT(t *testing.T, dir string, o Options) *Store {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 func TestAddIsDurableAndEncrypted(t *testing.T) {
 	dir := t.TempDir()
@@ -202,7 +205,7 @@ func TestStateMachine(t *testing.T) {
 		t.Errorf("second claim: %v", err)
 	}
 	// Not sent (connection refused): attempt not counted.
-	st, err := s.MarkRetry(id, Retry{Next: clk.Now().Add(time.Minute), Err: "dial refused", NotSent: true})
+	st, err := s.MarkRetry(id, Retry{Next: clk.Now().Add(time.Minute), Err: "dial refused", NoCount: true})
 	if err != nil || st != Pending {
 		t.Fatalf("MarkRetry = %v, %v", st, err)
 	}

@@ -25,13 +25,13 @@ const (
 
 // Bucket names.
 var (
-	bMeta    = []byte("meta")    // seq (8 bytes BE) -> Record JSON
-	bUUID    = []byte("uuid")    // uuid -> seq
-	bPayload = []byte("payload") // uuid -> sealed payload
-	bDue     = []byte("due")     // due unix nanos (8) + seq (8) -> uuid, pending only
-	bSending = []byte("sending") // uuid -> seq, sending only
-	bPurge   = []byte("purge")   // accepted unix nanos (8) + seq (8) -> uuid, unpurged accepted only
-	bAudit   = []byte("audit")   // uuid -> AuditRecord JSON
+	bMeta      = []byte("meta")    // seq (8 bytes BE) -> Record JSON
+	bUUID      = []byte("uuid")    // uuid -> seq
+	bPayload   = []byte("payload") // uuid -> sealed payload
+	bDue       = []byte("due")     // due unix nanos (8) + seq (8) -> uuid, pending only
+	bSending   = []byte("sending") // uuid -> seq, sending only
+	bPurge     = []byte("purge")   // accepted unix nanos (8) + seq (8) -> uuid, unpurged accepted only
+	bAudit     = []byte("audit")   // uuid -> AuditRecord JSON
 	allBuckets = [][]byte{bMeta, bUUID, bPayload, bDue, bSending, bPurge, bAudit}
 )
 

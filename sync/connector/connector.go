@@ -1,0 +1,103 @@
+// Package connector delivers outbox submissions to a provincial one-stop
+// system. Every provider sits behind the one Connector interface; the
+// errors it returns tell the worker whether an answer was definite.
+//
+// Two providers are here: Intake speaks the motcua intake API
+// (sync/intake/openapi.yaml), and IGate speaks an iGate-style flow (token,
+// look-up, next dossier code, attachments, create).
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Submission is one outbox record to deliver.
+type Submission struct {
+	// UUID is the client reference, sent as the idempotency key.
+	UUID string
+	// Service is the national procedure code (mã TTHC).
+	Service string
+	// Payload is the JSON document to deliver.
+	Payload json.RawMessage
+}
+
+// Receipt is a definite acceptance.
+type Receipt struct {
+	// DossierCode is the provincial dossier code (mã hồ sơ).
+	DossierCode string
+	// Status is the national dossier status code (1..10), 0 if unknown.
+	Status int
+}
+
+// Connector delivers submissions and reads dossier status. Implementations
+// must be idempotent on Submission.UUID: delivering the same UUID again
+// returns the first dossier, never creates a second.
+//
+// Submit returns a Receipt and nil only for a definite acceptance. Errors
+// are classified: *RejectedError (definite refusal, do not retry),
+// ErrInFlight (the receiver is still processing this key: retry later),
+// ErrUnauthorized (credentials refused: stop and tell the operator),
+// *TemporaryError (no definite answer: retry), *UnexpectedError (an answer
+// that fits no rule: needs attention).
+type Connector interface {
+	Submit(ctx context.Context, s Submission) (Receipt, error)
+	// Status returns the national status code of a delivered dossier.
+	Status(ctx context.Context, uuid, dossierCode string) (int, error)
+}
+
+var (
+	// ErrInFlight means the receiver is still processing the same
+	// idempotency key (HTTP 409): retry later.
+	ErrInFlight = errors.New("connector: receiver still processing this submission")
+	// ErrUnauthorized means the receiver refused the credentials.
+	ErrUnauthorized = errors.New("connector: credentials refused")
+	// ErrNotFound means the receiver does not know the dossier.
+	ErrNotFound = errors.New("connector: dossier not found")
+)
+
+// RejectedError is a definite refusal of the submission itself (a
+// validation error): it is final and never retried.
+type RejectedError struct {
+	// HTTPStatus is the status code of the answer.
+	HTTPStatus int
+	// Reason is the receiver's reason, redacted.
+	Reason string
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("rejected (HTTP %d): %s", e.HTTPStatus, e.Reason)
+}
+
+// TemporaryError is a delivery without a definite answer: a timeout, a
+// reset or dropped connection, a 5xx. The submission may or may not have
+// arrived; retrying with the same UUID is safe.
+type TemporaryError struct {
+	// Op says what failed.
+	Op string
+	// NotSent is true when the request certainly never reached the
+	// receiver (the connection could not be made).
+	NotSent bool
+	// Err is the cause.
+	Err error
+}
+
+func (e *TemporaryError) Error() string {
+	if e.NotSent {
+		return fmt.Sprintf("%s: not sent: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("%s: no definite answer: %v", e.Op, e.Err)
+}
+
+func (e *TemporaryError) Unwrap() error { return e.Err }
+
+// UnexpectedError is an answer that is neither an acceptance nor a refusal
+// nor a known transient condition.
+type UnexpectedError struct {
+	// Reason describes the answer, redacted.
+	Reason string
+}
+
+func (e *UnexpectedError) Error() string { return "unexpected answer: " + e.Reason }

@@ -1,0 +1,159 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"motcua/sync/outbox"
+)
+
+// IntakeConfig configures the motcua intake API client.
+type IntakeConfig struct {
+	// Endpoint is the base URL, e.g. https://intake.example.vn or
+	// http://127.0.0.1:8080 (plain http only to loopback).
+	Endpoint string
+	// Token is the bearer token.
+	Token string
+	// TLS configures CAs and an optional client certificate.
+	TLS TLSConfig
+	// Timeout bounds each request (default 30s).
+	Timeout time.Duration
+}
+
+// Intake is the client of the motcua intake API (sync/intake/openapi.yaml).
+type Intake struct {
+	base  *url.URL
+	token string
+	hc    *http.Client
+}
+
+// NewIntake returns an intake API client.
+func NewIntake(cfg IntakeConfig) (*Intake, error) {
+	u, err := CheckEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("connector: intake token is empty")
+	}
+	hc, err := NewHTTPClient(u, cfg.TLS, cfg.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &Intake{base: u, token: cfg.Token, hc: hc}, nil
+}
+
+// SubmitRequest is the JSON body of POST /v1/dossiers.
+type SubmitRequest struct {
+	Service string          `json:"service"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// DossierResponse is the JSON body of a successful submit or status call.
+type DossierResponse struct {
+	IdempotencyKey string `json:"idempotency_key"`
+	DossierCode    string `json:"dossier_code"`
+	Status         int    `json:"status"`
+	Service        string `json:"service,omitempty"`
+	Submissions    int    `json:"submissions,omitempty"`
+	Replayed       bool   `json:"replayed,omitempty"`
+}
+
+// ErrorResponse is the JSON body of an error answer.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}
+
+// Submit posts the submission with its UUID as the Idempotency-Key.
+func (c *Intake) Submit(ctx context.Context, s Submission) (Receipt, error) {
+	body, err := json.Marshal(SubmitRequest{Service: s.Service, Payload: s.Payload})
+	if err != nil {
+		return Receipt{}, &UnexpectedError{Reason: "payload cannot be encoded as JSON"}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base.String()+"/v1/dossiers", bytes.NewReader(body))
+	if err != nil {
+		return Receipt{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", s.UUID)
+	var dr DossierResponse
+	if err := c.do(req, "submit", &dr); err != nil {
+		return Receipt{}, err
+	}
+	if dr.DossierCode == "" {
+		return Receipt{}, &UnexpectedError{Reason: "acceptance without a dossier code"}
+	}
+	if dr.IdempotencyKey != "" && dr.IdempotencyKey != s.UUID {
+		return Receipt{}, &UnexpectedError{Reason: "answer is for another idempotency key"}
+	}
+	return Receipt{DossierCode: dr.DossierCode, Status: dr.Status}, nil
+}
+
+// Status returns the national status code of the dossier with this key.
+func (c *Intake) Status(ctx context.Context, uuid, _ string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+"/v1/dossiers/"+url.PathEscape(uuid), nil)
+	if err != nil {
+		return 0, err
+	}
+	var dr DossierResponse
+	if err := c.do(req, "status", &dr); err != nil {
+		return 0, err
+	}
+	return dr.Status, nil
+}
+
+// do sends req and classifies the answer; a 2xx body is decoded into out.
+func (c *Intake) do(req *http.Request, op string, out any) error {
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return transportError(op, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return transportError(op, err)
+	}
+	return classifyHTTP(op, resp.StatusCode, data, out)
+}
+
+// classifyHTTP turns a complete HTTP answer into nil (2xx, decoded into
+// out) or a classified error.
+func classifyHTTP(op string, code int, body []byte, out any) error {
+	switch {
+	case code >= 200 && code < 300:
+		if err := json.Unmarshal(body, out); err != nil {
+			return &UnexpectedError{Reason: fmt.Sprintf("%s: HTTP %d with a body that is not the expected JSON", op, code)}
+		}
+		return nil
+	case code == http.StatusConflict:
+		return ErrInFlight
+	case code == http.StatusUnauthorized, code == http.StatusForbidden:
+		return fmt.Errorf("%s: HTTP %d: %w", op, code, ErrUnauthorized)
+	case code == http.StatusNotFound && op == "status":
+		return ErrNotFound
+	case code == http.StatusBadRequest, code == http.StatusUnprocessableEntity, code == http.StatusRequestEntityTooLarge:
+		return &RejectedError{HTTPStatus: code, Reason: errorReason(body)}
+	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
+		return &TemporaryError{Op: op, Err: fmt.Errorf("HTTP %d", code)}
+	}
+	return &UnexpectedError{Reason: fmt.Sprintf("%s: HTTP %d", op, code)}
+}
+
+// errorReason extracts and redacts the "error" field of an error body.
+func errorReason(body []byte) string {
+	var er ErrorResponse
+	if json.Unmarshal(body, &er) == nil && strings.TrimSpace(er.Error) != "" {
+		return outbox.Redact(er.Error)
+	}
+	return "no reason given"
+}

@@ -1,0 +1,117 @@
+package intake
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// Config configures a running intake.
+type Config struct {
+	// Addr is HOST:PORT to listen on (port 0 picks a free port).
+	Addr string
+	// DataDir holds the persistent store.
+	DataDir string
+	// Token is the bearer token clients must send.
+	Token string
+	// TLSCert and TLSKey are PEM files; without them the intake speaks
+	// plain HTTP, which is allowed only on a loopback address.
+	TLSCert, TLSKey string
+	// TLSClientCA, when set, makes the intake require client certificates
+	// signed by a CA in this PEM file.
+	TLSClientCA string
+	// Faults to inject.
+	Faults Faults
+	// Logger receives one line per request (never payload data).
+	Logger *slog.Logger
+}
+
+// ListenAndServe runs the intake until ctx is cancelled. ready, if not nil,
+// is called with the listening URL once the socket is open.
+func ListenAndServe(ctx context.Context, cfg Config, ready func(url string)) error {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tlsOn := cfg.TLSCert != "" || cfg.TLSKey != ""
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("intake: --addr: %w", err)
+	}
+	if !tlsOn {
+		ip := net.ParseIP(host)
+		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return errors.New("intake: plain HTTP only on a loopback address; give --tls-cert and --tls-key")
+		}
+	}
+	var tcfg *tls.Config
+	if tlsOn {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("intake: TLS certificate: %w", err)
+		}
+		tcfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		if cfg.TLSClientCA != "" {
+			pem, err := os.ReadFile(cfg.TLSClientCA)
+			if err != nil {
+				return fmt.Errorf("intake: client CA: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("intake: client CA %s holds no PEM certificate", cfg.TLSClientCA)
+			}
+			tcfg.ClientCAs = pool
+			tcfg.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	} else if cfg.TLSClientCA != "" {
+		return errors.New("intake: --tls-client-ca needs --tls-cert and --tls-key")
+	}
+
+	store, err := OpenStore(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srv, err := NewServer(store, cfg.Token, cfg.Faults, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("intake: listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// HTTP/1.1 only, so the drop and reset faults can hijack.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	scheme := "http"
+	if tcfg != nil {
+		hs.TLSConfig = tcfg
+		ln = tls.NewListener(ln, tcfg)
+		scheme = "https"
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	if ready != nil {
+		ready(scheme + "://" + ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+		return nil
+	}
+}

@@ -1,0 +1,297 @@
+package intake
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MaxBody is the largest request body the intake reads.
+const MaxBody = 32 << 20
+
+// Server is the intake HTTP handler.
+type Server struct {
+	store  *Store
+	token  string
+	faults Faults
+	dice   *dice
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu       sync.Mutex
+	inFlight map[string]bool
+}
+
+// NewServer returns a handler over store that accepts requests bearing
+// token and injects faults.
+func NewServer(store *Store, token string, faults Faults, log *slog.Logger) (*Server, error) {
+	if token == "" {
+		return nil, errors.New("intake: token is empty")
+	}
+	if err := faults.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{store: store, token: token, faults: faults, dice: newDice(faults.Seed), log: log,
+		now: time.Now, inFlight: map[string]bool{}}, nil
+}
+
+// SetFaults replaces the injected faults (e.g. to heal the receiver).
+func (s *Server) SetFaults(f Faults) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.faults = f
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Server) currentFaults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// Handler returns the routes of the intake API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	})
+	mux.HandleFunc("POST /v1/dossiers", s.auth(s.faulty(s.submit)))
+	mux.HandleFunc("GET /v1/dossiers/{key}", s.auth(s.faulty(s.status)))
+	mux.HandleFunc("PUT /v1/dossiers/{key}/status", s.auth(s.setStatus))
+	return mux
+}
+
+// dossierJSON is the answer to submit and status requests.
+type dossierJSON struct {
+	IdempotencyKey string `json:"idempotency_key"`
+	DossierCode    string `json:"dossier_code"`
+	Status         int    `json:"status"`
+	Service        string `json:"service"`
+	Submissions    int    `json:"submissions"`
+	Replayed       bool   `json:"replayed,omitempty"`
+}
+
+func toJSON(d Dossier, replayed bool) dossierJSON {
+	return dossierJSON{IdempotencyKey: d.IdempotencyKey, DossierCode: d.DossierCode, Status: d.Status,
+		Service: d.Service, Submissions: d.Submissions, Replayed: replayed}
+}
+
+func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
+	want := []byte("Bearer " + s.token)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="motcua-intake"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// faulty injects the configured faults that strike before processing.
+func (s *Server) faulty(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f := s.currentFaults()
+		switch {
+		case s.dice.hit(f.Drop):
+			s.log.Info("fault: drop", "path", r.URL.Path)
+			hangUp(w, false)
+			return
+		case s.dice.hit(f.Reset):
+			s.log.Info("fault: reset", "path", r.URL.Path)
+			hangUp(w, true)
+			return
+		case s.dice.hit(f.FiveXX):
+			s.log.Info("fault: 503", "path", r.URL.Path)
+			writeError(w, http.StatusServiceUnavailable, "injected fault")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// hangUp closes the client connection without an answer; with reset the
+// close sends a TCP RST.
+func hangUp(w http.ResponseWriter, reset bool) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if reset {
+		nc := conn
+		if tc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+			nc = tc.NetConn()
+		}
+		if tcp, ok := nc.(*net.TCPConn); ok {
+			tcp.SetLinger(0)
+			tcp.Close()
+			return
+		}
+	}
+	conn.Close()
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	if !validKey(key) {
+		writeError(w, http.StatusBadRequest, "Idempotency-Key header must be a UUID")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		return // connection broke while reading: no answer possible
+	}
+	var req struct {
+		Service string          `json:"service"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "body is not a submit request JSON object")
+		return
+	}
+	if !validService(req.Service) {
+		writeError(w, http.StatusUnprocessableEntity, "service must be a national procedure code (mã TTHC)")
+		return
+	}
+	if p := bytes.TrimSpace(req.Payload); len(p) == 0 || p[0] != '{' {
+		writeError(w, http.StatusUnprocessableEntity, "payload must be a JSON object")
+		return
+	}
+
+	s.mu.Lock()
+	if s.inFlight[key] {
+		s.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusConflict, "a request with this Idempotency-Key is still being processed")
+		return
+	}
+	s.inFlight[key] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.inFlight, key)
+		s.mu.Unlock()
+	}()
+
+	f := s.currentFaults()
+	if f.Delay > 0 {
+		// A slow receiver keeps processing even when the client gives up.
+		time.Sleep(f.Delay)
+	}
+	d, created, err := s.store.Submit(key, req.Service, req.Payload, s.now())
+	if errors.Is(err, ErrKeyReuse) {
+		writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different body")
+		return
+	}
+	if err != nil {
+		s.log.Error("store submit", "err", err)
+		writeError(w, http.StatusInternalServerError, "store failure")
+		return
+	}
+	s.log.Info("submit", "key", key, "dossier_code", d.DossierCode, "created", created, "submissions", d.Submissions)
+	if s.dice.hit(f.SilentAccept) {
+		s.log.Info("fault: silent accept", "key", key)
+		hangUp(w, false)
+		return
+	}
+	code := http.StatusOK
+	if created {
+		code = http.StatusCreated
+	}
+	writeJSON(w, code, toJSON(d, !created))
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	d, err := s.store.Get(r.PathValue("key"))
+	if errors.Is(err, ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no dossier with this Idempotency-Key")
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "store failure")
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(d, false))
+}
+
+func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Status int `json:"status"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "body must be {\"status\": N}")
+		return
+	}
+	d, err := s.store.SetStatus(r.PathValue("key"), req.Status)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "no dossier with this Idempotency-Key")
+	case err != nil:
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, toJSON(d, false))
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+func validKey(k string) bool {
+	if len(k) != 36 {
+		return false
+	}
+	for i, c := range k {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
+}
+
+func validService(code string) bool {
+	if len(code) == 0 || len(code) > 32 {
+		return false
+	}
+	for _, c := range code {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
