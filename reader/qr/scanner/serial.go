@@ -28,10 +28,10 @@ type EventKind int
 
 // Connection events.
 const (
-	Connected     EventKind = iota + 1 // the port opened
-	Disconnected                       // the port failed (unplugged); Err says how
-	OpenFailed                         // an open attempt failed; Err says how
-	FrameDiscarded                     // a partial or overlong frame was dropped; N is its length (0: overlong)
+	Connected      EventKind = iota + 1 // the port opened
+	Disconnected                        // the port failed (unplugged); Err says how
+	OpenFailed                          // an open attempt failed; Err says how
+	FrameDiscarded                      // a partial or overlong frame was dropped; N is its length (0: overlong)
 )
 
 func (k EventKind) String() string {
