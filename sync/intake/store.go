@@ -17,6 +17,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // DBFile is the intake database inside its data directory.
@@ -61,6 +62,9 @@ func OpenStore(dir string) (*Store, error) {
 	}
 	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("intake: store %s is in use by another process (is motcua-intake serve running on it?)", dir)
+		}
 		return nil, fmt.Errorf("intake: open store: %w", err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
