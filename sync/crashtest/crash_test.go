@@ -1,0 +1,295 @@
+package crashtest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"motcua/sync/connector"
+	"motcua/sync/intake"
+	"motcua/sync/outbox"
+	"motcua/sync/worker"
+)
+
+// Synthetic personal data carried in every payload; it must never show up
+// in any child's log output.
+const fakeID = "001099012345"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv("CRASHTEST_CHILD") {
+	case "agent":
+		os.Exit(agent(false))
+	case "final":
+		os.Exit(agent(true))
+	}
+	os.Exit(m.Run())
+}
+
+// agent is the child process: it opens the outbox, runs the sync worker
+// against the intake, and (unless final) keeps adding submissions, printing
+// "ACK uuid n" after each Add returns. The parent SIGKILLs it at a random
+// moment. In final mode it adds nothing and exits once the outbox is empty.
+func agent(final bool) int {
+	dir, endpoint := os.Getenv("CRASHTEST_DIR"), os.Getenv("CRASHTEST_ENDPOINT")
+	start, _ := strconv.Atoi(os.Getenv("CRASHTEST_START"))
+	seed, _ := strconv.ParseUint(os.Getenv("CRASHTEST_SEED"), 10, 64)
+	lg := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s, err := outbox.Open(dir, outbox.Options{Timeout: 10 * time.Second, MaxAttempts: 100000, Logger: lg, Device: "crash-test"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "agent open:", err)
+		return 3
+	}
+	defer s.Close()
+	conn, err := connector.NewIntake(connector.IntakeConfig{Endpoint: endpoint, Token: "crash-token", Timeout: 500 * time.Millisecond})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "agent connector:", err)
+		return 3
+	}
+	w, err := worker.New(worker.Config{Store: s, Conn: conn, BaseDelay: 5 * time.Millisecond, MaxDelay: 80 * time.Millisecond,
+		InFlightDelay: 20 * time.Millisecond, Idle: 50 * time.Millisecond, Seed: seed, Logger: lg})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "agent worker:", err)
+		return 3
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if final {
+		deadline := time.Now().Add(45 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := w.Drain(ctx); err != nil {
+				fmt.Fprintln(os.Stderr, "agent drain:", err)
+				return 3
+			}
+			c, err := s.Counts()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "agent counts:", err)
+				return 3
+			}
+			if c[outbox.Pending]+c[outbox.Sending] == 0 {
+				fmt.Println("DONE")
+				return 0
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		fmt.Fprintln(os.Stderr, "agent: outbox not empty at deadline")
+		return 4
+	}
+	go w.Run(ctx)
+	rnd := rand.New(rand.NewPCG(seed, 99))
+	for i := 0; i < 5000; i++ {
+		n := start + i
+		payload := fmt.Sprintf(`{"n":%d,"ChuHoSo":{"SoDinhDanh":%q,"HoTen":"Phạm Thị Kiểm"}}`, n, fakeID)
+		id, err := s.Add(ctx, "1.004222", []byte(payload))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "agent add:", err)
+			return 3
+		}
+		// One write per line: the parent counts only complete lines.
+		os.Stdout.WriteString("ACK " + id + " " + strconv.Itoa(n) + "\n")
+		w.Notify()
+		time.Sleep(time.Duration(rnd.IntN(4000)) * time.Microsecond)
+	}
+	select {}
+}
+
+// envInt reads an integer tuning knob from the environment.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// TestCrashExactlyOnce SIGKILLs an enqueueing and syncing agent at random
+// points, round after round, against motcua-intake with every fault on, then
+// lets a last agent drain the outbox. Every acknowledged submission must be
+// at the intake exactly once, with the payload it was acknowledged for.
+//
+// CRASHTEST_ROUNDS (default 40) and CRASHTEST_SEED (default 1) tune it; a
+// soak is e.g. CRASHTEST_ROUNDS=500 go test -run Crash -timeout 1h.
+func TestCrashExactlyOnce(t *testing.T) {
+	rounds := envInt("CRASHTEST_ROUNDS", 40)
+	seed := uint64(envInt("CRASHTEST_SEED", 1))
+	rnd := rand.New(rand.NewPCG(seed, 7))
+	tmp := t.TempDir()
+	agentDir := filepath.Join(tmp, "agent")
+	intakeDir := filepath.Join(tmp, "intake")
+
+	bin := filepath.Join(tmp, "motcua-intake")
+	build := exec.Command("go", "build", "-o", bin, "motcua/cmd/motcua-intake")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build motcua-intake: %v\n%s", err, out)
+	}
+	intakeCmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", intakeDir, "--token", "crash-token",
+		"--fault-drop", "0.1", "--fault-5xx", "0.1", "--fault-reset", "0.1", "--fault-silent-accept", "0.15",
+		"--fault-delay", "1ms", "--fault-seed", strconv.FormatUint(seed, 10), "--quiet")
+	intakeOut, err := intakeCmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var intakeErr bytes.Buffer
+	intakeCmd.Stderr = &intakeErr
+	if err := intakeCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	intakeDone := false
+	stopIntake := func() {
+		if intakeDone {
+			return
+		}
+		intakeDone = true
+		intakeCmd.Process.Signal(syscall.SIGTERM)
+		waitOrKill(intakeCmd, 10*time.Second)
+	}
+	t.Cleanup(stopIntake)
+	line, err := bufio.NewReader(intakeOut).ReadString('\n')
+	if err != nil || !strings.Contains(line, "listening on ") {
+		t.Fatalf("intake did not start: %q %v\n%s", line, err, intakeErr.String())
+	}
+	endpoint := strings.TrimSpace(line[strings.LastIndex(line, " ")+1:])
+
+	acked := map[string]int{} // uuid -> n
+	var childLogs bytes.Buffer
+	run := func(mode string, round int, killAfter time.Duration) (string, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "CRASHTEST_CHILD="+mode, "CRASHTEST_DIR="+agentDir, "CRASHTEST_ENDPOINT="+endpoint,
+			"CRASHTEST_START="+strconv.Itoa(round*10000), "CRASHTEST_SEED="+strconv.FormatUint(seed*1000+uint64(round), 10))
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			return "", err
+		}
+		var werr error
+		if killAfter > 0 {
+			time.Sleep(killAfter)
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+		} else {
+			werr = waitOrKill(cmd, 60*time.Second)
+		}
+		childLogs.Write(stderr.Bytes())
+		return stdout.String(), werr
+	}
+	for round := range rounds {
+		out, err := run("agent", round, time.Duration(20+rnd.IntN(280))*time.Millisecond)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		for _, l := range strings.SplitAfter(out, "\n") {
+			f := strings.Fields(l)
+			if !strings.HasSuffix(l, "\n") || len(f) != 3 || f[0] != "ACK" {
+				continue // a line cut by the kill is not an acknowledgement
+			}
+			n, _ := strconv.Atoi(f[2])
+			acked[f[1]] = n
+		}
+	}
+	out, err := run("final", rounds, 0)
+	if err != nil || !strings.Contains(out, "DONE") {
+		t.Fatalf("final drain: %v %q\n%s", err, out, tail(childLogs.String(), 3000))
+	}
+	stopIntake()
+
+	// What the intake holds, read with the real CLI.
+	lc := exec.Command(bin, "list", "--data", intakeDir, "--json", "--payloads")
+	listOut, err := lc.Output()
+	if err != nil {
+		t.Fatalf("motcua-intake list: %v", err)
+	}
+	var dossiers []intake.Dossier
+	if err := json.Unmarshal(listOut, &dossiers); err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]intake.Dossier{}
+	byN := map[int]string{}
+	resubmitted := 0
+	for _, d := range dossiers {
+		if _, dup := byKey[d.IdempotencyKey]; dup {
+			t.Errorf("key %s held twice", d.IdempotencyKey)
+		}
+		byKey[d.IdempotencyKey] = d
+		var p struct {
+			N int `json:"n"`
+		}
+		json.Unmarshal(d.Payload, &p)
+		if other, dup := byN[p.N]; dup {
+			t.Errorf("submission n=%d arrived twice, as %s and %s", p.N, other, d.IdempotencyKey)
+		}
+		byN[p.N] = d.IdempotencyKey
+		if d.Submissions > 1 {
+			resubmitted++
+		}
+	}
+	for id, n := range acked {
+		d, ok := byKey[id]
+		if !ok {
+			t.Errorf("acknowledged %s (n=%d) missing at the intake", id, n)
+			continue
+		}
+		if byN[n] != id {
+			t.Errorf("acknowledged %s carries n=%d at the intake under another key", id, n)
+		}
+		_ = d
+	}
+
+	s, err := outbox.Open(agentDir, outbox.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	recs, _ := s.List(outbox.Filter{})
+	for _, r := range recs {
+		d, ok := byKey[r.UUID]
+		if r.State != outbox.Accepted || !ok || d.DossierCode != r.DossierCode {
+			t.Errorf("outbox %s is %s code %q; intake has %v code %q", r.UUID, r.State, r.DossierCode, ok, d.DossierCode)
+		}
+	}
+	if len(recs) != len(dossiers) {
+		t.Errorf("outbox holds %d records, intake %d dossiers", len(recs), len(dossiers))
+	}
+	if len(acked) < rounds {
+		t.Errorf("only %d acknowledgements in %d rounds: the test exercised too little", len(acked), rounds)
+	}
+	if resubmitted == 0 {
+		t.Errorf("no dossier was submitted twice: faults did not bite")
+	}
+	if strings.Contains(childLogs.String(), fakeID) || strings.Contains(childLogs.String(), "Kiểm") {
+		t.Errorf("child logs contain payload data")
+	}
+	t.Logf("%d rounds, %d acknowledged, %d stored (incl. unacknowledged at kill), %d dossiers resubmitted after lost answers",
+		rounds, len(acked), len(recs), resubmitted)
+}
+
+func waitOrKill(cmd *exec.Cmd, d time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		cmd.Process.Kill()
+		<-done
+		return errors.New("child did not finish in time; killed")
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
