@@ -292,4 +292,3 @@ func tail(s string, n int) string {
 	}
 	return s
 }
-

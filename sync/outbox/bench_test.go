@@ -1,0 +1,198 @@
+package outbox
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// benchPayload is a ~1 KiB dossier document.
+var benchPayload = []byte(`{"ChuHoSo":{"HoTen":"Nguyễn Văn Thử","SoDinhDanh":"001099012345","NgaySinh":"01/01/1990"},"pad":"` +
+	strings.Repeat("x", 900) + `"}`)
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(p(0.50), "p50-ms")
+	b.ReportMetric(p(0.99), "p99-ms")
+	var total time.Duration
+	for _, d := range lat {
+		total += d
+	}
+	b.ReportMetric(float64(len(lat))/total.Seconds(), "ops/s")
+}
+
+// BenchmarkEnqueue compares a durable Add (seal + one fsynced bbolt commit
+// with index entries) with a bare bbolt loop that puts the same payload
+// size once per commit, in the same run and on the same disk.
+func BenchmarkEnqueue(b *testing.B) {
+	b.Run("outbox.Add", func(b *testing.B) {
+		s, err := Open(b.TempDir(), Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		ctx := context.Background()
+		lat := make([]time.Duration, 0, b.N)
+		b.SetBytes(int64(len(benchPayload)))
+		b.ResetTimer()
+		for range b.N {
+			t0 := time.Now()
+			if _, err := s.Add(ctx, "1.004222", benchPayload); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		b.StopTimer()
+		reportLatency(b, lat)
+	})
+	b.Run("bare-bbolt-put-per-commit", func(b *testing.B) {
+		db, err := bolt.Open(filepath.Join(b.TempDir(), "bare.db"), 0o600, &bolt.Options{Timeout: time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err })
+		lat := make([]time.Duration, 0, b.N)
+		b.SetBytes(int64(len(benchPayload)))
+		b.ResetTimer()
+		for i := range b.N {
+			t0 := time.Now()
+			err := db.Update(func(tx *bolt.Tx) error {
+				var k [8]byte
+				binary.BigEndian.PutUint64(k[:], uint64(i))
+				return tx.Bucket([]byte("b")).Put(k[:], benchPayload)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		b.StopTimer()
+		reportLatency(b, lat)
+	})
+}
+
+// fillBulk writes n pending records exactly as Add does, but many per
+// commit, so a large store can be built quickly for the start-up benchmark.
+func fillBulk(tb testing.TB, s *Store, n int) {
+	kr := s.keyring()
+	now := time.Now().UTC()
+	for done := 0; done < n; {
+		batch := min(5000, n-done)
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for range batch {
+				id, _ := NewUUID()
+				sealed, err := kr.seal(id, benchPayload)
+				if err != nil {
+					return err
+				}
+				seq, _ := tx.Bucket(bMeta).NextSequence()
+				rec := Record{UUID: id, Service: "1.004222", State: Pending, CreatedAt: now, UpdatedAt: now,
+					NextAttemptAt: now, KeyID: kr.current, PayloadSize: len(benchPayload), seq: seq}
+				if err := putMeta(tx, &rec); err != nil {
+					return err
+				}
+				tx.Bucket(bUUID).Put([]byte(id), u64(seq))
+				tx.Bucket(bPayload).Put([]byte(id), sealed)
+				if err := tx.Bucket(bDue).Put(timeKey(now, seq), []byte(id)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		done += batch
+	}
+}
+
+// BenchmarkStartup100k measures Open (including the full-file check) and a
+// first List with 100,000 queued ~1 KiB submissions, and the heap held by
+// the open store. It builds a ~250 MB file first, so it runs only when
+// selected with -bench.
+func BenchmarkStartup100k(b *testing.B) {
+	const n = 100_000
+	dir := b.TempDir()
+	s, err := Open(dir, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fillBulk(b, s, n)
+	s.Close()
+	size, _ := filepathStat(filepath.Join(dir, DBFile))
+	b.ResetTimer()
+	var openTotal, listTotal time.Duration
+	var heap uint64
+	var rss int64
+	for range b.N {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		rss0 := vmRSS()
+		t0 := time.Now()
+		s, err := Open(dir, Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		openTotal += time.Since(t0)
+		rss = vmRSS() - rss0
+		t1 := time.Now()
+		recs, err := s.List(Filter{States: []State{Pending}})
+		if err != nil || len(recs) != n {
+			b.Fatalf("list: %d %v", len(recs), err)
+		}
+		listTotal += time.Since(t1)
+		if _, ok, _ := s.NextDue(); !ok {
+			b.Fatal("nothing due")
+		}
+		recs = nil
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		heap = m1.HeapInuse - min(m0.HeapInuse, m1.HeapInuse)
+		s.Close()
+	}
+	b.ReportMetric(float64(openTotal.Milliseconds())/float64(b.N), "open-ms")
+	b.ReportMetric(float64(listTotal.Milliseconds())/float64(b.N), "list-ms")
+	b.ReportMetric(float64(heap)/(1<<20), "heap-after-open-MB")
+	b.ReportMetric(float64(rss)/(1<<20), "rss-delta-open-MB")
+	b.ReportMetric(float64(size)/(1<<20), "file-MB")
+}
+
+func filepathStat(p string) (int64, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// vmRSS returns the resident set size in bytes (Linux; 0 elsewhere).
+func vmRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			var kb int64
+			fmt.Sscan(f[1], &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
