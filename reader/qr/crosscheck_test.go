@@ -2,9 +2,7 @@ package qr
 
 import (
 	"reflect"
-	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -106,57 +104,4 @@ func dedupeFields(ms []Mismatch) []Mismatch {
 		}
 	}
 	return out
-}
-
-func TestExpiryCandidates(t *testing.T) {
-	d := func(s string) time.Time {
-		v, err := time.Parse("2006-01-02", s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	tests := []struct {
-		name       string
-		dob, issue string
-		gen        Generation
-		want       []string
-	}{
-		// The REFERENCE MRZ: born 1993-01-05, expires at 40.
-		{"CCCD at 28 to 40", "1993-01-05", "2021-04-10", GenerationCCCD, []string{"330105"}},
-		{"CCCD at 20 to 25", "2001-06-15", "2021-04-10", GenerationCCCD, []string{"260615"}},
-		{"within 2 years of 25 goes to 40", "1997-06-15", "2021-04-10", GenerationCCCD, []string{"370615"}},
-		{"within 2 years of 60: never", "1962-06-15", "2021-04-10", GenerationCCCD, []string{NoExpiry}},
-		{"issued at 65: never", "1956-06-15", "2021-04-10", GenerationCCCD, []string{NoExpiry}},
-		{"at 45 to 60", "1976-06-15", "2021-04-10", GenerationCCCD, []string{"360615"}},
-		{"2023 law: child of 10 to 14", "2014-06-15", "2024-09-01", GenerationCanCuoc, []string{"280615"}},
-		{"2014 law: child of 10 to 25", "2011-06-15", "2021-04-10", GenerationCCCD, []string{"360615"}},
-		{"window boundary both readings", "1998-04-12", "2021-04-10", GenerationCCCD, []string{"230412", "380412"}},
-		{"29 Feb birthday, common milestone year", "2000-02-29", "2021-01-01", GenerationCCCD, []string{"250301", "250228"}},
-		{"near the law change both laws", "2015-06-15", "2024-07-10", GenerationCanCuoc, []string{"290615", "400615"}},
-		{"generation disagrees with issue date", "2015-06-15", "2024-03-10", GenerationCanCuoc, []string{"400615", "290615"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := ExpiryCandidates(d(tc.dob), d(tc.issue), tc.gen)
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestBACKeys(t *testing.T) {
-	q, err := Parse(cccdQR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := q.BACKeys()
-	want := []BACKey{{DocumentNumber: "093047064", DateOfBirth: "930105", DateOfExpiry: "330105"}}
-	if !reflect.DeepEqual(keys, want) {
-		t.Errorf("BACKeys = %+v", keys)
-	}
-	if strings.Contains(q.String(), "093047064") {
-		t.Error("String leaks the document number")
-	}
 }

@@ -80,6 +80,24 @@ func (p *Payload) Identity() cccd.Identity {
 // CAN returns the card access number for PACE: the last 6 digits of the ID.
 func (p *Payload) CAN() string { return p.IDNumber[6:] }
 
+// BirthDate is DateOfBirth as a time (UTC midnight). Together with IssueDate
+// it gives the BAC key candidates (cccd.ExpiryCandidates computes the
+// possible expiry dates from the two).
+func (p *Payload) BirthDate() time.Time { return mustISO(p.DateOfBirth) }
+
+// IssueDate is DateOfIssue as a time (UTC midnight).
+func (p *Payload) IssueDate() time.Time { return mustISO(p.DateOfIssue) }
+
+// mustISO parses a date Parse has validated; a hand-built Payload with a bad
+// date gives the zero time.
+func mustISO(s string) time.Time {
+	t, err := time.Parse(isoDate, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
 // String describes the payload without personal data, for logs.
 func (p *Payload) String() string {
 	return fmt.Sprintf("qr.Payload{id=%s generation=%s extra=%d}", cccd.MaskID(p.IDNumber), p.Generation, len(p.Extra))

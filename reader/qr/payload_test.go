@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -206,6 +207,15 @@ func TestIdentityAndCAN(t *testing.T) {
 	}
 	if p.CAN() != "047064" {
 		t.Errorf("CAN = %q", p.CAN())
+	}
+	if got := p.BirthDate(); got.Format("2006-01-02") != "1993-01-05" || got.Location() != time.UTC {
+		t.Errorf("BirthDate = %v", got)
+	}
+	if got := p.IssueDate(); got.Format("2006-01-02") != "2021-04-10" {
+		t.Errorf("IssueDate = %v", got)
+	}
+	if !(&Payload{DateOfBirth: "bad"}).BirthDate().IsZero() {
+		t.Error("bad date not zero")
 	}
 	if s := p.String(); strings.Contains(s, synthID) || strings.Contains(s, synthName) {
 		t.Errorf("String() leaks personal data: %s", s)
