@@ -78,6 +78,8 @@ type Stats struct {
 	Bytes  int              `json:"bytes"`
 	StepMS map[string]int64 `json:"ms"` // milliseconds per step: "access", "DG13", "DG1", ...
 	Total  int64            `json:"total_ms"`
+	// APDUsToIdentity counts the APDUs until DG13 (the form can show) was read.
+	APDUsToIdentity int `json:"apdus_to_identity"`
 }
 
 // ReadResult is a chip read: the identity plus how it was obtained.

@@ -216,3 +216,7 @@ func Exchange(t Transport, c Command, extended bool) (Response, error) {
 	}
 	return Response{}, errors.New("iso7816: card keeps answering 61xx/6Cxx")
 }
+
+// ErrCardRemoved reports that the card left the reader. Transports wrap it
+// (errors.Is) so that every layer above can tell a pulled card from a fault.
+var ErrCardRemoved = errors.New("card removed from the reader")
