@@ -65,6 +65,10 @@ func openOutbox(dir, device string, opts outbox.Options) (*outbox.Store, error) 
 		return nil, errors.New("no data directory: set --data or MOTCUA_DATA")
 	}
 	opts.Device = device
+	if opts.Timeout == 0 {
+		// sync --watch holds the lock during each pass; wait it out.
+		opts.Timeout = 30 * time.Second
+	}
 	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := outbox.Open(dir, opts)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -37,6 +36,7 @@ func runSync(args []string) int {
 	poll := fs.Duration("poll", 10*time.Minute, "status polling interval for accepted dossiers")
 	retention := fs.Duration("retention", outbox.DefaultRetention, "keep accepted payloads this long before purging them")
 	verbose := fs.Bool("v", false, "log every delivery outcome")
+	interval := fs.Duration("interval", 5*time.Second, "--watch: longest pause between passes (new submissions are picked up within it)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -54,28 +54,27 @@ func runSync(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	s, err := openOutbox(*dir, *device, outbox.Options{MaxAttempts: *maxAttempts, Retention: *retention})
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer s.Close()
 	level := slog.LevelWarn
 	if *verbose || *watch {
 		level = slog.LevelInfo
 	}
-	w, err := worker.New(worker.Config{Store: s, Conn: conn, BaseDelay: *baseDelay, MaxDelay: *maxDelay,
-		PollInterval: *poll, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))})
-	if err != nil {
-		return fail("%v", err)
-	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	opts := outbox.Options{MaxAttempts: *maxAttempts, Retention: *retention}
+	wcfg := worker.Config{Conn: conn, BaseDelay: *baseDelay, MaxDelay: *maxDelay, PollInterval: *poll, Logger: logger}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	if *watch {
-		err := w.Run(ctx)
-		if errors.Is(err, context.Canceled) {
-			return 0
-		}
+		return watchLoop(ctx, *dir, *device, opts, wcfg, *interval)
+	}
+	s, err := openOutbox(*dir, *device, opts)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.Close()
+	wcfg.Store = s
+	w, err := worker.New(wcfg)
+	if err != nil {
 		return fail("%v", err)
 	}
 	st, err := w.Drain(ctx)
@@ -99,4 +98,64 @@ func runSync(args []string) int {
 	fmt.Printf("\noutbox: %d pending, %d accepted, %d rejected, %d need attention\n",
 		counts[outbox.Pending]+counts[outbox.Sending], counts[outbox.Accepted], counts[outbox.Rejected], counts[outbox.NeedsAttention])
 	return 0
+}
+
+// watchLoop delivers in passes. The outbox is opened only for a pass (at
+// most passLimit records), so "motcua outbox add" in another process gets
+// the lock between passes. Between passes it sleeps until the next record
+// is due or the interval ends, and backs off while the receiver is
+// unreachable.
+func watchLoop(ctx context.Context, dir, device string, opts outbox.Options, wcfg worker.Config, interval time.Duration) int {
+	const passLimit = 50
+	wcfg.PassLimit = passLimit
+	streak := 0
+	for {
+		s, err := openOutbox(dir, device, opts)
+		if err != nil {
+			return fail("%v", err)
+		}
+		wcfg.Store = s
+		w, err := worker.New(wcfg)
+		if err != nil {
+			s.Close()
+			return fail("%v", err)
+		}
+		st, err := w.Drain(ctx)
+		if err == nil && !st.Offline {
+			_, err = w.PollStatuses(ctx)
+		}
+		next, due, nerr := s.NextDue()
+		s.Close()
+		switch {
+		case ctx.Err() != nil:
+			return 0
+		case err != nil:
+			return fail("%v", err)
+		case nerr != nil:
+			return fail("%v", nerr)
+		}
+		full := st.Accepted+st.Rejected+st.Retried+st.InFlight+st.NeedsAttention >= passLimit
+		if st.Offline {
+			streak++
+		} else {
+			streak = 0
+		}
+		sleep := interval
+		if due {
+			sleep = min(sleep, max(time.Until(next), 0))
+		}
+		if full {
+			sleep = 0 // more is due: give other processes the lock, then go on
+		}
+		if streak > 0 {
+			sleep = max(sleep, min(wcfg.BaseDelay<<min(streak, 20), wcfg.MaxDelay))
+		}
+		t := time.NewTimer(sleep)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0
+		case <-t.C:
+		}
+	}
 }

@@ -114,7 +114,9 @@ func NewHTTPClient(u *url.URL, tc TLSConfig, timeout time.Duration) (*http.Clien
 // transportError classifies an error from http.Client.Do.
 func transportError(op string, err error) error {
 	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Op == "dial" {
+	// "dial": no connection; "remote error": the server refused the TLS
+	// handshake (e.g. no client certificate), so it processed nothing.
+	if errors.As(err, &oe) && (oe.Op == "dial" || oe.Op == "remote error") {
 		return &TemporaryError{Op: op, NotSent: true, Err: err}
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) {

@@ -35,6 +35,9 @@ type Config struct {
 	Idle time.Duration
 	// Logger gets one line per delivery outcome; never payload data.
 	Logger *slog.Logger
+	// PassLimit caps the records one Drain delivers (0: no cap), so a
+	// caller that reopens the store per pass holds its lock briefly.
+	PassLimit int
 	// Seed seeds the jitter (0: random).
 	Seed uint64
 	// Now overrides the clock (tests).
@@ -132,7 +135,7 @@ func (w *Worker) Notify() {
 // refused (error wrapping connector.ErrUnauthorized), or when ctx ends.
 func (w *Worker) Drain(ctx context.Context) (Stats, error) {
 	var st Stats
-	for {
+	for n := 0; w.cfg.PassLimit <= 0 || n < w.cfg.PassLimit; n++ {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
@@ -154,6 +157,7 @@ func (w *Worker) Drain(ctx context.Context) (Stats, error) {
 			return st, err
 		}
 	}
+	return st, nil
 }
 
 // deliver sends one claimed record and records the outcome. stop is true
