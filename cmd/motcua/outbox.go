@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,14 +130,16 @@ func outboxList(args []string) int {
 		}
 		f.States = []outbox.State{outbox.State(*state)}
 	}
-	s, err := openOutbox(*dir, *device, outbox.Options{ReadOnly: true})
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer s.Close()
-	recs, err := s.List(f)
-	if err != nil {
-		return fail("%v", err)
+	var recs []outbox.Record
+	if outboxExists(*dir) {
+		s, err := openOutbox(*dir, *device, outbox.Options{ReadOnly: true})
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer s.Close()
+		if recs, err = s.List(f); err != nil {
+			return fail("%v", err)
+		}
 	}
 	if *asJSON {
 		type row struct {
@@ -200,14 +203,16 @@ func outboxAudit(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	s, err := openOutbox(*dir, *device, outbox.Options{ReadOnly: true})
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer s.Close()
-	recs, err := s.Audit()
-	if err != nil {
-		return fail("%v", err)
+	var recs []outbox.AuditRecord
+	if outboxExists(*dir) {
+		s, err := openOutbox(*dir, *device, outbox.Options{ReadOnly: true})
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer s.Close()
+		if recs, err = s.Audit(); err != nil {
+			return fail("%v", err)
+		}
 	}
 	if *asJSON {
 		if recs == nil {
@@ -249,6 +254,13 @@ func outboxRotate(args []string) int {
 	}
 	fmt.Printf("new payloads are sealed with key %d; older keys stay in the key file\n", id)
 	return 0
+}
+
+// outboxExists reports whether dir holds an outbox database (listing a
+// directory that has none shows an empty outbox instead of creating one).
+func outboxExists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, outbox.DBFile))
+	return err == nil
 }
 
 // reorder moves flags before positional arguments so "retry UUID --data D"

@@ -101,6 +101,9 @@ func TestCommandLines(t *testing.T) {
 	payload := filepath.Join(tmp, "p.json")
 	os.WriteFile(payload, []byte(`{"ChuHoSo":{"SoDinhDanh":"001099012345"}}`), 0o600)
 
+	if out, stderr, code := c.run("", "outbox", "list", "--json"); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("list before first add: %d %q %s", code, out, stderr)
+	}
 	id1, stderr, code := c.run("", "outbox", "add", "--service", "1.004222", "--file", payload)
 	id1 = strings.TrimSpace(id1)
 	if code != 0 || len(id1) != 36 {
