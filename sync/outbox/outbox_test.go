@@ -489,3 +489,22 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenSealed feeds arbitrary bytes to the payload decryption: it must
+// return an error, never panic, and never accept a forgery.
+func FuzzOpenSealed(f *testing.F) {
+	kr, _, err := loadKeyring(filepath.Join(f.TempDir(), "k"), true)
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := kr.seal("u", []byte(`{"a":1}`))
+	f.Add(good)
+	f.Add([]byte{1, 0, 0, 0, 1})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pt, err := kr.open("u", b)
+		if err == nil && !bytes.Equal(b, good) {
+			t.Fatalf("forged payload accepted: %q", pt)
+		}
+	})
+}
