@@ -62,6 +62,9 @@ type Step struct {
 	Global bool
 	// TryHarder asks gozxing to search more thoroughly.
 	TryHarder bool
+	// Tilted uses the steep-angle detector (see decodeTilted) instead of
+	// gozxing's own.
+	Tilted bool
 	// MinSide skips the step on images whose shorter side is below it
 	// (downscaling a small image only loses the code).
 	MinSide int
@@ -77,6 +80,7 @@ var Pipeline = []Step{
 	{Name: "hybrid"},
 	{Name: "stretch", Prepare: Stretch},
 	{Name: "half", Prepare: Half, MinSide: 480},
+	{Name: "tilted", Tilted: true},
 	{Name: "smooth", Prepare: Smooth},
 	{Name: "adaptive", Prepare: Adaptive},
 	{Name: "global", Prepare: Stretch, Global: true},
@@ -84,6 +88,9 @@ var Pipeline = []Step{
 	{Name: "sharpen", Prepare: Sharpen},
 	{Name: "rotate45", Prepare: Rotate45},
 	{Name: "double", Prepare: Double, MaxSide: 800},
+	{Name: "smooth-tilted", Prepare: Smooth, Tilted: true},
+	{Name: "half-tilted", Prepare: Half, Tilted: true, MinSide: 480},
+	{Name: "adaptive-tilted", Prepare: Adaptive, Tilted: true},
 	{Name: "hybrid-tryharder", TryHarder: true},
 	{Name: "invert", Prepare: Invert},
 }
@@ -108,7 +115,7 @@ func decodeGray(g *image.Gray, steps []Step) (Result, error) {
 				cache[key] = img
 			}
 		}
-		text, err := decodeOnce(reader, img, st.Global, st.TryHarder)
+		text, err := decodeOnce(reader, img, st)
 		if err == nil {
 			return Result{Text: text, Step: st.Name, Attempts: attempts}, nil
 		}
@@ -119,7 +126,7 @@ func decodeGray(g *image.Gray, steps []Step) (Result, error) {
 // decodeOnce runs gozxing once. gozxing's errors (not found, checksum,
 // format) all mean "not this way"; a panic inside it on hostile input is
 // turned into an error rather than taking the kiosk down.
-func decodeOnce(reader gozxing.Reader, g *image.Gray, global, tryHarder bool) (text string, err error) {
+func decodeOnce(reader gozxing.Reader, g *image.Gray, st Step) (text string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("gozxing panicked: %v", r)
@@ -138,7 +145,7 @@ func decodeOnce(reader gozxing.Reader, g *image.Gray, global, tryHarder bool) (t
 		return "", err
 	}
 	var bin gozxing.Binarizer
-	if global {
+	if st.Global {
 		bin = gozxing.NewGlobalHistgramBinarizer(src)
 	} else {
 		bin = gozxing.NewHybridBinarizer(src)
@@ -150,8 +157,15 @@ func decodeOnce(reader gozxing.Reader, g *image.Gray, global, tryHarder bool) (t
 	hints := map[gozxing.DecodeHintType]interface{}{
 		gozxing.DecodeHintType_CHARACTER_SET: "UTF-8",
 	}
-	if tryHarder {
+	if st.TryHarder {
 		hints[gozxing.DecodeHintType_TRY_HARDER] = true
+	}
+	if st.Tilted {
+		bits, err := bmp.GetBlackMatrix()
+		if err != nil {
+			return "", err
+		}
+		return decodeTilted(bits, hints)
 	}
 	res, err := reader.Decode(bmp, hints)
 	if err != nil {

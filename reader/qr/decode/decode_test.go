@@ -143,6 +143,9 @@ func TestCorpus(t *testing.T) {
 	if testing.Short() {
 		perKind = 1
 	}
+	if v := os.Getenv("MOTCUA_QR_PER_KIND"); v != "" {
+		fmt.Sscan(v, &perKind)
+	}
 	corpus, err := makeCorpus(testSeed, perKind)
 	if err != nil {
 		t.Fatal(err)
