@@ -183,6 +183,19 @@ func TestMissingKeyIsAnErrorNotANewKey(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, KeyFile)); err == nil {
 		t.Error("a new key file was created over sealed records")
 	}
+	// Read-only, the metadata is still listable without the key.
+	ro, err := Open(dir, Options{ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("read-only open without key: %v", err)
+	}
+	defer ro.Close()
+	recs, err := ro.List(Filter{})
+	if err != nil || len(recs) != 1 || recs[0].Service != "1.004222" {
+		t.Fatalf("list without key: %v %v", recs, err)
+	}
+	if _, err := ro.Payload(recs[0].UUID); !errors.Is(err, ErrKeyMissing) {
+		t.Errorf("payload without key: %v", err)
+	}
 }
 
 func TestStateMachine(t *testing.T) {

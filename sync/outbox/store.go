@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -136,7 +137,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.db = db
 
 	kr, created, err := loadKeyring(opts.KeyFile, false)
-	if errors.Is(err, ErrKeyMissing) {
+	if errors.Is(err, ErrKeyMissing) && s.readOnly {
+		// Metadata stays listable without the key; payloads do not open.
+		log.Warn("outbox: key file missing; metadata only, payloads cannot be decrypted", "path", opts.KeyFile)
+		kr, err = &Keyring{path: opts.KeyFile, aeads: map[uint32]cipher.AEAD{}}, nil
+	} else if errors.Is(err, ErrKeyMissing) {
 		// Only a store without sealed payloads may get a new key.
 		n, cerr := s.countPayloads()
 		if cerr != nil {
@@ -146,10 +151,6 @@ func Open(dir string, opts Options) (*Store, error) {
 		if n > 0 {
 			db.Close()
 			return nil, fmt.Errorf("%w: %d sealed payloads need %s; restore it from backup", ErrKeyMissing, n, opts.KeyFile)
-		}
-		if s.readOnly {
-			db.Close()
-			return nil, fmt.Errorf("outbox: cannot create key file on a read-only store: %w", ErrReadOnly)
 		}
 		kr, created, err = loadKeyring(opts.KeyFile, true)
 	}
