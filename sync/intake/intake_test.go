@@ -131,14 +131,14 @@ func TestHTTPContract(t *testing.T) {
 
 func TestConcurrentSameKeyGets409(t *testing.T) {
 	srv, hs := newTestServer(t, Faults{})
-	srv.SetFaults(Faults{Delay: 300 * time.Millisecond})
+	srv.SetFaults(Faults{Delay: time.Second})
 	body := `{"service":"1.004222","payload":{"x":1}}`
 	first := make(chan int, 1)
 	go func() {
 		code, _, _ := post(t, hs.URL, "tok", key1, body)
 		first <- code
 	}()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	code, _, err := post(t, hs.URL, "tok", key1, body)
 	if err != nil || code != 409 {
 		t.Errorf("concurrent: %d %v", code, err)
