@@ -267,3 +267,47 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+// TestDiskFullTmpfs fills a real, tiny tmpfs until ENOSPC. Mounting needs
+// root (CI runs as root); elsewhere TestDiskFull covers the same path.
+func TestDiskFullTmpfs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root; TestDiskFull covers disk full with RLIMIT_FSIZE")
+	}
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	os.Mkdir(mnt, 0o700)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount tmpfs here (%v: %s); TestDiskFull covers disk full", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	dir := filepath.Join(mnt, "data")
+	s := openT(t, dir, Options{})
+	payload := []byte(`{"pad":"` + strings.Repeat("y", 3000) + `"}`)
+	var acked []string
+	var lastErr error
+	for i := 0; i < 2000; i++ {
+		id, err := s.Add(context.Background(), "1.004222", payload)
+		if err != nil {
+			lastErr = err
+			break
+		}
+		acked = append(acked, id)
+	}
+	if !errors.Is(lastErr, ErrDiskFull) {
+		t.Fatalf("after %d adds: %v, want ErrDiskFull", len(acked), lastErr)
+	}
+	if len(acked) < 10 {
+		t.Fatalf("only %d adds fit", len(acked))
+	}
+	t.Logf("ENOSPC after %d records: %v", len(acked), lastErr)
+	s.Close()
+	s = openT(t, dir, Options{})
+	if s.Recovered() != nil {
+		t.Fatalf("store corrupt after ENOSPC: %+v", s.Recovered())
+	}
+	for _, id := range acked {
+		if p, err := s.Payload(id); err != nil || len(p) != len(payload) {
+			t.Fatalf("acknowledged %s lost: %v", id, err)
+		}
+	}
+}
