@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"image/png"
 	"math/rand/v2"
 	"os"
@@ -35,6 +36,30 @@ func BenchmarkDecodeFrame(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkNoCode measures the worst case: a frame without a code runs
+// every step of the pipeline (Full) or of the live-video pipeline (Fast).
+func BenchmarkNoCode(b *testing.B) {
+	for _, res := range resolutions {
+		img := image.NewGray(image.Rect(0, 0, res.X, res.Y))
+		rng := rand.New(rand.NewPCG(testSeed, 1))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(96 + rng.IntN(64))
+		}
+		for _, p := range []struct {
+			name  string
+			steps []Step
+		}{{"Full", Pipeline}, {"Fast", Fast}} {
+			b.Run(fmt.Sprintf("%dp/%s", res.Y, p.name), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := WithSteps(img, p.steps); err == nil {
+						b.Fatal("decoded noise")
+					}
+				}
+			})
+		}
 	}
 }
 

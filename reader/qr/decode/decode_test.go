@@ -226,3 +226,22 @@ func writePNG(path string, img image.Image) error {
 	}
 	return f.Close()
 }
+
+// TestFastPipeline reads a typical frame with the live-video pipeline and
+// runs no more than its steps on a frame without a code.
+func TestFastPipeline(t *testing.T) {
+	rng := rand.New(rand.NewPCG(testSeed, 99))
+	payload := synthPayload(rng)
+	img, err := renderFrame(rng, resolutions[0], payload, "clean")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := WithSteps(img, Fast)
+	if err != nil || r.Text != payload {
+		t.Fatalf("Fast: %q, %v", r.Text, err)
+	}
+	r, err = WithSteps(image.NewGray(image.Rect(0, 0, 64, 64)), Fast)
+	if !errors.Is(err, ErrNotFound) || r.Attempts != len(Fast) {
+		t.Errorf("blank: %v after %d attempts", err, r.Attempts)
+	}
+}
