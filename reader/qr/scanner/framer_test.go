@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +49,36 @@ func TestFramer(t *testing.T) {
 	if _, ok := f.Flush(); ok {
 		t.Error("second Flush returned a code")
 	}
+}
+
+// FuzzFramer checks that however the bytes are split, the framer yields
+// the same codes, none holding a terminator or longer than MaxFrame.
+func FuzzFramer(f *testing.F) {
+	f.Add([]byte("abc\r\ndef\n\n\rghi"), uint8(3), uint8(8))
+	f.Add([]byte("0123456789\nab\n"), uint8(1), uint8(5))
+	f.Fuzz(func(t *testing.T, data []byte, split, max uint8) {
+		whole := Framer{MaxFrame: int(max)}
+		want := whole.Feed(data)
+		parts := Framer{MaxFrame: int(max)}
+		var got []string
+		step := int(split) + 1
+		for i := 0; i < len(data); i += step {
+			got = append(got, parts.Feed(data[i:min(len(data), i+step)])...)
+		}
+		if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Fatalf("split every %d: %q, whole: %q", step, got, want)
+		}
+		limit := int(max)
+		if limit == 0 {
+			limit = DefaultMaxFrame
+		}
+		for _, c := range want {
+			if c == "" || len(c) > limit || strings.ContainsAny(c, "\r\n") {
+				t.Fatalf("bad code %q", c)
+			}
+		}
+		if whole.Pending() != parts.Pending() || whole.Dropped() != parts.Dropped() {
+			t.Fatal("state differs with the split")
+		}
+	})
 }
