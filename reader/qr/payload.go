@@ -51,7 +51,7 @@ const MaxPayloadLen = 4096
 // needed.
 type Payload struct {
 	IDNumber    string     `json:"id_number"`          // 12 digits
-	OldIDNumber string     `json:"old_id_number"`      // old CMND (9 digits), or "" when the QR has none
+	OldIDNumber string     `json:"old_id_number"`      // old CMND (9 digits; 12 accepted), or "" when the QR has none
 	FullName    string     `json:"full_name"`          // as printed, NFC
 	DateOfBirth string     `json:"date_of_birth"`      // YYYY-MM-DD
 	Sex         string     `json:"sex"`                // "Nam" or "Nữ"
