@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,25 +17,38 @@ import (
 	"motcua/sync/internal/testpki"
 )
 
-// buildCLIs builds motcua-intake and motcua. cmd/motcua is built as a
-// package when it compiles; otherwise (another command of the package is
-// mid-change) from main.go plus the outbox and sync command files only.
-func buildCLIs(t *testing.T, dir string) (agent, intakeBin string) {
+var (
+	buildOnce             sync.Once
+	builtAgent, builtIntk string
+	buildErr              error
+)
+
+// buildCLIs builds motcua-intake and motcua once per test binary run.
+// cmd/motcua is built from main.go plus the outbox and sync command files
+// (fast, and independent of the other commands' dependencies); only if that
+// fails is the whole package built.
+func buildCLIs(t *testing.T, _ string) (agent, intakeBin string) {
 	t.Helper()
-	intakeBin = filepath.Join(dir, "motcua-intake")
-	if out, err := exec.Command("go", "build", "-o", intakeBin, "motcua/cmd/motcua-intake").CombinedOutput(); err != nil {
-		t.Fatalf("build motcua-intake: %v\n%s", err, out)
-	}
-	agent = filepath.Join(dir, "motcua")
-	if out, err := exec.Command("go", "build", "-o", agent, "motcua/cmd/motcua").CombinedOutput(); err != nil {
-		t.Logf("cmd/motcua does not build as a whole (%v); building the outbox and sync commands alone\n%s", err, out)
-		src := filepath.Join("..", "..", "cmd", "motcua")
-		cmd := exec.Command("go", "build", "-o", agent, filepath.Join(src, "main.go"), filepath.Join(src, "outbox.go"), filepath.Join(src, "syncing.go"))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("build motcua: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		dir := buildDir
+		builtIntk = filepath.Join(dir, "motcua-intake")
+		if out, err := exec.Command("go", "build", "-o", builtIntk, "motcua/cmd/motcua-intake").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build motcua-intake: %v\n%s", err, out)
+			return
 		}
+		builtAgent = filepath.Join(dir, "motcua")
+		src := filepath.Join("..", "..", "cmd", "motcua")
+		if out, err := exec.Command("go", "build", "-o", builtAgent, filepath.Join(src, "main.go"),
+			filepath.Join(src, "outbox.go"), filepath.Join(src, "syncing.go")).CombinedOutput(); err != nil {
+			if out2, err2 := exec.Command("go", "build", "-o", builtAgent, "motcua/cmd/motcua").CombinedOutput(); err2 != nil {
+				buildErr = fmt.Errorf("build motcua: %v\n%s\n%s", err2, out, out2)
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return agent, intakeBin
+	return builtAgent, builtIntk
 }
 
 // startIntakeProc runs motcua-intake serve and returns its URL.

@@ -35,8 +35,19 @@ func TestMain(m *testing.M) {
 	case "final":
 		os.Exit(agent(true))
 	}
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "motcua-crashtest-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	buildDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
+
+// buildDir holds the binaries built once for all tests of this package.
+var buildDir string
 
 // agent is the child process: it opens the outbox, runs the sync worker
 // against the intake, and (unless final) keeps adding submissions, printing
@@ -128,11 +139,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 	agentDir := filepath.Join(tmp, "agent")
 	intakeDir := filepath.Join(tmp, "intake")
 
-	bin := filepath.Join(tmp, "motcua-intake")
-	build := exec.Command("go", "build", "-o", bin, "motcua/cmd/motcua-intake")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build motcua-intake: %v\n%s", err, out)
-	}
+	_, bin := buildCLIs(t, tmp)
 	intakeCmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", intakeDir, "--token", "crash-token",
 		"--fault-drop", "0.1", "--fault-5xx", "0.1", "--fault-reset", "0.1", "--fault-silent-accept", "0.15",
 		"--fault-delay", "1ms", "--fault-seed", strconv.FormatUint(seed, 10), "--quiet")
