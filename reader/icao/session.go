@@ -93,21 +93,18 @@ func (s *Session) shortLimit() int {
 	return n
 }
 
-// readLimit is the READ BINARY size to ask for now.
+// readLimit is the READ BINARY size to ask for now: what the card has shown
+// it can send; with extended length and nothing learnt yet, "as much as you
+// have" (Ne = 65536), which costs no probing APDUs; else the most a
+// protected short response can carry.
 func (s *Session) readLimit() int {
-	limit := s.shortLimit()
+	if s.MaxResponse > 0 {
+		return s.MaxResponse
+	}
 	if s.Extended {
-		limit = iso7816.MaxExtendedNe - 1
-		if s.SM != nil {
-			for limit > 0 && limit+ResponseOverhead(s.SM.Cipher, limit) > iso7816.MaxExtendedNe {
-				limit -= 16
-			}
-		}
+		return iso7816.MaxExtendedNe
 	}
-	if s.MaxResponse > 0 && s.MaxResponse < limit {
-		limit = s.MaxResponse
-	}
-	return limit
+	return s.shortLimit()
 }
 
 // SelectApplication selects the eMRTD application.
@@ -213,6 +210,9 @@ func (s *Session) ReadFile(f File, partial []byte) ([]byte, error) {
 		useSFI = false // the file is now the current EF
 		if len(r.Data) == 0 {
 			return nil, &ReadError{File: f.Name, Offset: off, Partial: data, Err: ErrTruncatedFile}
+		}
+		if s.Extended && s.MaxResponse == 0 && r.SW == 0x9000 && len(r.Data) < want {
+			s.MaxResponse = len(r.Data) // the card's buffer: ask for exactly that from now on
 		}
 		data = append(data, r.Data...)
 		if total < 0 {

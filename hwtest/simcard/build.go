@@ -1,0 +1,205 @@
+package simcard
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"motcua/reader/cccd"
+	"motcua/reader/cms"
+	"motcua/reader/ecc"
+	"motcua/reader/icao"
+	"motcua/reader/lds"
+)
+
+// CardOptions shape how a profile becomes a card.
+type CardOptions struct {
+	Fault       Fault
+	FaultAfter  int
+	Extended    bool // extended-length APDUs (true unless the fault says short-only)
+	MaxResponse int
+	Issuer      *Issuer // nil: DefaultIssuer
+}
+
+// Keys are a card's private keys (Chip and Active Authentication).
+type Keys struct {
+	CA *ecc.Curve
+	// CAPrivate is the DG14 Chip Authentication key.
+	CAPrivate []byte
+	// AAPrivate is the DG15 Active Authentication key (EC, same curve).
+	AAPrivate []byte
+}
+
+// cardKeys derives a card's private keys from its ID, so the same profile
+// always yields the same chip.
+func (p Profile) cardKeys() Keys {
+	seed := sha256.Sum256([]byte("motcua synthetic chip keys: " + p.Identity.IDNumber))
+	r := rand.NewChaCha8(seed)
+	caPriv, _, _ := ecc.BrainpoolP256r1.GenerateKey(r)
+	aaPriv, _, _ := ecc.BrainpoolP256r1.GenerateKey(r)
+	return Keys{CA: ecc.BrainpoolP256r1, CAPrivate: caPriv, AAPrivate: aaPriv}
+}
+
+// mrzName transliterates a Vietnamese name for the MRZ: no diacritics,
+// đ -> D, family name first, then "<<" and the given names.
+func mrzName(full string) (primary, secondary string) {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(full) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ' || r == 'Đ':
+			b.WriteRune('D')
+		default:
+			b.WriteRune(unicode.ToUpper(r))
+		}
+	}
+	parts := strings.Fields(b.String())
+	if len(parts) == 0 {
+		return "", ""
+	}
+	return parts[0], strings.Join(parts[1:], " ")
+}
+
+func yymmdd(iso string) string {
+	t, err := time.Parse("2006-01-02", iso)
+	if err != nil {
+		return cccd.NoExpiry
+	}
+	return t.Format("060102")
+}
+
+// MRZ renders the card's TD1 MRZ: the document number is the last 9 digits
+// of the ID; the optional data holds the full ID and its check digit.
+func (p Profile) MRZ() (string, error) {
+	id := p.Identity
+	doc, err := cccd.BACDocumentNumber(id.IDNumber)
+	if err != nil {
+		return "", err
+	}
+	cd, _ := lds.CheckDigit(id.IDNumber)
+	primary, secondary := mrzName(id.FullName)
+	sex := map[string]string{"M": "M", "F": "F"}[cccd.SexCode(id.Sex)]
+	return lds.BuildTD1(lds.TD1Fields{
+		DocumentCode: "ID", IssuingState: "VNM", DocumentNumber: doc,
+		OptionalData1: id.IDNumber + "<<" + string(cd),
+		DateOfBirth:   yymmdd(id.DateOfBirth), Sex: sex, DateOfExpiry: expiryYYMMDD(id.DateOfExpiry),
+		Nationality: "VNM", PrimaryName: primary, SecondaryName: secondary,
+	})
+}
+
+func expiryYYMMDD(iso string) string {
+	if iso == "" {
+		return cccd.NoExpiry
+	}
+	return yymmdd(iso)
+}
+
+// MRZInfo is the BAC key seed input of the card.
+func (p Profile) MRZInfo() (string, error) {
+	doc, err := cccd.BACDocumentNumber(p.Identity.IDNumber)
+	if err != nil {
+		return "", err
+	}
+	return lds.MRZInfo(doc, yymmdd(p.Identity.DateOfBirth), expiryYYMMDD(p.Identity.DateOfExpiry))
+}
+
+// paceParams is the CCCD suite: ECDH generic mapping, AES-128, brainpoolP256r1.
+var paceParams = icao.PACEParams{Protocol: icao.PACEProtocol{OID: lds.OIDPACEECDHGMAES128, Cipher: icao.AES128}, ParamID: 13}
+
+// Card personalises a virtual card for the profile: EF.CardAccess as on
+// real cards, EF.COM, DG1, DG2, DG3 (EAC-protected), DG13, DG14, DG15 and
+// an EF.SOD signed by the test document signer.
+func (p Profile) Card(o CardOptions) (*Card, error) {
+	if err := cccd.ValidateIDNumber(p.Identity.IDNumber); err != nil {
+		return nil, fmt.Errorf("card profile: %w", err)
+	}
+	is := o.Issuer
+	if is == nil {
+		var err error
+		if is, err = DefaultIssuer(); err != nil {
+			return nil, err
+		}
+	}
+	mrz, err := p.MRZ()
+	if err != nil {
+		return nil, fmt.Errorf("card MRZ: %w", err)
+	}
+	info, err := p.MRZInfo()
+	if err != nil {
+		return nil, err
+	}
+	keys := p.cardKeys()
+	caPub := keys.CA.ScalarBaseMult(keys.CAPrivate)
+	aaPub := keys.CA.ScalarBaseMult(keys.AAPrivate)
+	caKeyInfo, err := lds.BuildChipAuthPublicKey(lds.ChipAuthPublicKey{Key: &lds.PublicKey{Curve: keys.CA, Point: caPub}})
+	if err != nil {
+		return nil, err
+	}
+	dg15, err := lds.BuildDG15(&lds.PublicKey{Curve: keys.CA, Point: aaPub})
+	if err != nil {
+		return nil, err
+	}
+	face := SyntheticFace(p.FaceSeed)
+	files := map[lds.FileID][]byte{
+		lds.DG1:  lds.BuildDG1(mrz),
+		lds.DG2:  lds.BuildDG2(face, 240, 320),
+		lds.DG13: lds.BuildDG13(p.Identity),
+		lds.DG14: lds.BuildDG14(
+			lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
+			caKeyInfo,
+			lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256)),
+		lds.DG15: dg15,
+	}
+	dg3 := []byte{0x63, 0x04, 0x7F, 0x61, 0x01, 0x00}
+	sod, err := lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("sign EF.SOD: %w", err)
+	}
+	cardAccess := lds.BuildSecurityInfos(
+		lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}),
+		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
+		lds.BuildTAInfo())
+	app := []File{
+		{FID: 0x011E, SFI: 0x1E, Data: lds.BuildCOM([]lds.FileID{lds.DG1, lds.DG2, lds.DG3, lds.DG13, lds.DG14, lds.DG15})},
+		{FID: 0x0103, SFI: 0x03, Data: dg3, EAC: true},
+		{FID: 0x011D, SFI: 0x1D, Data: sod},
+	}
+	for id, b := range files {
+		f := lds.FileOf(id)
+		app = append(app, File{FID: f.FID, SFI: f.SFI, Data: b})
+	}
+	cfg := Config{
+		MF:          []File{{FID: 0x011C, SFI: 0x1C, Data: cardAccess, Open: true}},
+		App:         app,
+		CAN:         p.CAN(),
+		MRZInfo:     info,
+		Extended:    o.Extended,
+		MaxResponse: o.MaxResponse,
+		Fault:       o.Fault,
+		FaultAfter:  o.FaultAfter,
+		Rand:        rand.NewChaCha8(deriveSeed(p.Identity.IDNumber, time.Now().UnixNano())),
+		ChipAuth:    &icao.CACard{Protocol: lds.OIDCAECDHAES128, Curve: keys.CA, Private: keys.CAPrivate},
+		AACurve:     keys.CA,
+		AAPrivate:   keys.AAPrivate,
+	}
+	pp := paceParams
+	cfg.PACE = &pp
+	if o.Fault.Has(FaultNoPACE) {
+		cfg.PACE = nil
+		cfg.MF = nil
+	}
+	return New(cfg), nil
+}
+
+func deriveSeed(id string, salt int64) [32]byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(salt))
+	return sha256.Sum256(append([]byte(id), b[:]...))
+}

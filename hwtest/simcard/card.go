@@ -1,0 +1,541 @@
+// Package simcard is a virtual CCCD chip: the card side of ISO 7816-4 file
+// access, PACE, BAC and secure messaging, holding a synthetic citizen. It
+// behaves like a real card (REFERENCE.md section 1) so that readers that work
+// against it work against cards: SFI and SELECT reads, error statuses past the
+// end of a file, every response protected under secure messaging, files
+// refused before access control.
+//
+// The same Card is served in-process (Reader) and to the real pcscd through
+// vpcd (hwtest/vpcd).
+package simcard
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"motcua/reader/ecc"
+	"motcua/reader/icao"
+	"motcua/reader/iso7816"
+	"motcua/reader/tlv"
+)
+
+// Fault selects a misbehaviour for tests. Several combine with commas:
+// "select-mf-6d00,no-sfi".
+type Fault string
+
+// Has reports whether the fault set includes f.
+func (fs Fault) Has(f Fault) bool {
+	for _, x := range strings.Split(string(fs), ",") {
+		if Fault(strings.TrimSpace(x)) == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Fault modes.
+const (
+	FaultNone      Fault = ""
+	FaultPulled    Fault = "pulled"         // card removed part-way through reading DG2
+	FaultBadMAC    Fault = "bad-mac"        // a response MAC is corrupted mid-read
+	FaultSelectMF  Fault = "select-mf-6d00" // SELECT MF answers 6D00 (seen on Vietnamese cards)
+	FaultShortOnly Fault = "short-apdu"     // no extended length
+	FaultSlow      Fault = "slow"           // every APDU takes SlowDelay
+	FaultTruncated Fault = "truncated"      // DG2 is shorter than its header says
+	FaultGlitch    Fault = "glitch"         // one response is lost mid-read (a transient error)
+	FaultNoPACE    Fault = "no-pace"        // EF.CardAccess absent: BAC only
+	FaultNoSFI     Fault = "no-sfi"         // READ BINARY by short file identifier refused
+)
+
+// Faults lists every fault mode by name.
+var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI}
+
+// SlowDelay is the per-APDU delay of FaultSlow.
+const SlowDelay = 20 * time.Millisecond
+
+// ErrRemoved is returned by Transmit once the card has left the field.
+var ErrRemoved = fmt.Errorf("simcard: %w", iso7816.ErrCardRemoved)
+
+// File is one elementary file on the card.
+type File struct {
+	FID  uint16
+	SFI  byte
+	Data []byte
+	// Open files are readable without access control (EF.CardAccess, EF.ATR/INFO).
+	Open bool
+	// EAC files need Extended Access Control (DG3); this card always refuses them.
+	EAC bool
+}
+
+// Config describes a card's files, keys and behaviour.
+type Config struct {
+	MF  []File // files under the master file
+	App []File // files of the eMRTD application
+
+	// PACE is nil for a card without PACE (BAC only).
+	PACE *icao.PACEParams
+	// CAN and MRZInfo are the card's passwords.
+	CAN     string
+	MRZInfo string
+
+	// Extended enables extended-length APDUs; MaxResponse is the card's
+	// buffer for one response's plain data when it does.
+	Extended    bool
+	MaxResponse int
+
+	Fault Fault
+	// FaultAfter is the protected APDU count at which a mid-read fault
+	// strikes (0: a default inside DG2).
+	FaultAfter int
+	Rand       io.Reader
+
+	// ChipAuth is the card side of Chip Authentication (DG14); nil: none.
+	ChipAuth *icao.CACard
+	// AACurve and AAPrivate sign Active Authentication challenges (DG15);
+	// a nil AAPrivate answers with a signature that cannot verify (a clone).
+	AACurve   *ecc.Curve
+	AAPrivate []byte
+}
+
+// Card is a virtual card. It is safe for use by one reader at a time.
+type Card struct {
+	mu  sync.Mutex
+	cfg Config
+
+	inApp   bool
+	current *File
+	pace    *icao.PACECard
+	bac     *icao.BACCard
+	sm      *icao.SecureMessaging
+	removed bool
+
+	protected int // protected APDUs answered this power cycle
+	faulted   bool
+	// nextSM replaces the session after the current response (Chip
+	// Authentication: the response still goes out under the old keys).
+	nextSM *icao.SecureMessaging
+}
+
+// New makes a card from a configuration.
+func New(cfg Config) *Card {
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.MaxResponse == 0 {
+		cfg.MaxResponse = 0x1000
+	}
+	if cfg.Fault.Has(FaultShortOnly) {
+		cfg.Extended = false
+	}
+	c := &Card{cfg: cfg}
+	c.Reset()
+	return c
+}
+
+// ATR returns the answer to reset. Its card-capabilities byte announces
+// extended length when the card supports it.
+func (c *Card) ATR() []byte {
+	caps := byte(0x00)
+	if c.cfg.Extended {
+		caps = 0x40
+	}
+	// T=1, historical bytes: 80 (category) 73 (card capabilities, 3 bytes).
+	hist := []byte{0x80, 0x73, 0x00, 0x00, caps}
+	atr := []byte{0x3B, 0x80 | byte(len(hist)), 0x80, 0x01}
+	atr = append(atr, hist...)
+	var tck byte
+	for _, b := range atr[1:] {
+		tck ^= b
+	}
+	return append(atr, tck)
+}
+
+// PowerOn, PowerOff and Reset drop any session: a new power cycle starts
+// with the master file selected and no keys.
+func (c *Card) PowerOn()  { c.Reset() }
+func (c *Card) PowerOff() { c.Reset() }
+
+// Reset returns the card to its power-up state.
+func (c *Card) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inApp, c.current, c.sm = false, nil, nil
+	c.pace, c.bac = nil, nil
+	if c.cfg.PACE != nil {
+		pws := []icao.Password{}
+		if c.cfg.CAN != "" {
+			pws = append(pws, icao.CANPassword(c.cfg.CAN))
+		}
+		if c.cfg.MRZInfo != "" {
+			pws = append(pws, icao.MRZPassword(c.cfg.MRZInfo))
+		}
+		c.pace = icao.NewPACECard(*c.cfg.PACE, c.cfg.Rand, pws...)
+	}
+	if c.cfg.MRZInfo != "" {
+		c.bac = icao.NewBACCard(c.cfg.MRZInfo, c.cfg.Rand)
+	}
+	c.protected = 0
+}
+
+// Remove takes the card out of the field; Transmit fails from then on.
+func (c *Card) Remove() {
+	c.mu.Lock()
+	c.removed = true
+	c.mu.Unlock()
+}
+
+// Removed reports whether the card has left the field.
+func (c *Card) Removed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.removed
+}
+
+func sw(s uint16) []byte { return []byte{byte(s >> 8), byte(s)} }
+
+// Transmit processes one command APDU and returns the response APDU. A nil
+// response with ErrRemoved means the card is gone; a nil response with
+// icao.ErrTransient means the response was lost on the way (FaultGlitch).
+func (c *Card) Transmit(apdu []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.removed {
+		return nil, ErrRemoved
+	}
+	if c.cfg.Fault.Has(FaultSlow) {
+		time.Sleep(SlowDelay)
+	}
+	cmd, ext, err := iso7816.ParseCommand(apdu)
+	if err != nil {
+		return sw(0x6700), nil
+	}
+	if ext && !c.cfg.Extended {
+		return sw(0x6700), nil
+	}
+	if cmd.Cla == 0xFF {
+		return c.readerCommand(cmd), nil
+	}
+	if c.sm == nil || cmd.Cla&0x0C == 0 {
+		if c.sm != nil {
+			// A plain command during a session ends the session (ICAO 9303-11 §9.8.7).
+			c.sm = nil
+			return sw(0x6987), nil
+		}
+		r := c.process(cmd, ext)
+		return r.Bytes(), nil
+	}
+	plain, ext, err := c.sm.OpenCommand(apdu)
+	if err != nil {
+		c.sm = nil
+		return sw(0x6988), nil
+	}
+	r := c.process(plain, ext)
+	c.protected++
+	out, err := c.sm.ProtectResponse(r)
+	if err != nil {
+		c.sm = nil
+		return sw(0x6F00), nil
+	}
+	if c.nextSM != nil {
+		c.sm, c.nextSM = c.nextSM, nil
+	}
+	if c.strike() {
+		switch {
+		case c.cfg.Fault.Has(FaultPulled):
+			c.removed = true
+			return nil, ErrRemoved
+		case c.cfg.Fault.Has(FaultBadMAC):
+			out[len(out)-3] ^= 0x01 // last MAC byte
+		case c.cfg.Fault.Has(FaultGlitch):
+			return nil, icao.ErrTransient
+		}
+	}
+	return out, nil
+}
+
+// strike reports whether the mid-read fault happens on this response.
+func (c *Card) strike() bool {
+	if c.faulted {
+		return false
+	}
+	if !c.cfg.Fault.Has(FaultPulled) && !c.cfg.Fault.Has(FaultBadMAC) && !c.cfg.Fault.Has(FaultGlitch) {
+		return false
+	}
+	at := c.cfg.FaultAfter
+	if at == 0 {
+		at = 8 // inside the data groups, after the identity
+	}
+	if c.protected == at {
+		c.faulted = true
+		return true
+	}
+	return false
+}
+
+// readerCommand answers the PC/SC pseudo-APDUs (FF CA: get UID / ATS) that
+// readers pass on to contactless cards.
+func (c *Card) readerCommand(cmd iso7816.Command) []byte {
+	if cmd.Ins != 0xCA {
+		return sw(0x6A81)
+	}
+	switch cmd.P1 {
+	case 0x00: // UID: eMRTDs use a random UID per session
+		uid := make([]byte, 4)
+		io.ReadFull(c.cfg.Rand, uid)
+		uid[0] = 0x08
+		return append(uid, 0x90, 0x00)
+	case 0x01: // ATS historical bytes
+		return append(c.ATR()[4:len(c.ATR())-1], 0x90, 0x00)
+	}
+	return sw(0x6A81)
+}
+
+// process executes a plain command.
+func (c *Card) process(cmd iso7816.Command, ext bool) iso7816.Response {
+	switch cmd.Ins {
+	case 0xA4:
+		return c.selectFile(cmd)
+	case 0xB0, 0xB1:
+		return c.readBinary(cmd, ext)
+	case 0x84:
+		if c.bac == nil || !c.inApp {
+			return iso7816.Response{SW: 0x6985}
+		}
+		ch, err := c.bac.Challenge()
+		if err != nil {
+			return iso7816.Response{SW: 0x6F00}
+		}
+		return iso7816.Response{Data: ch, SW: 0x9000}
+	case 0x82:
+		if c.bac == nil {
+			return iso7816.Response{SW: 0x6985}
+		}
+		out, sm, err := c.bac.Authenticate(cmd.Data)
+		if err != nil {
+			return iso7816.Response{SW: 0x6300}
+		}
+		c.sm = sm
+		return iso7816.Response{Data: out, SW: 0x9000}
+	case 0x88:
+		if c.sm == nil {
+			return iso7816.Response{SW: 0x6982}
+		}
+		if c.cfg.AACurve == nil {
+			return iso7816.Response{SW: 0x6D00}
+		}
+		sig, err := icao.SignAA(nil, c.cfg.AACurve, c.cfg.AAPrivate, cmd.Data, c.cfg.Rand)
+		if err != nil {
+			return iso7816.Response{SW: 0x6F00}
+		}
+		return iso7816.Response{Data: sig, SW: 0x9000}
+	case 0x22:
+		if cmd.P1 == 0x41 && cmd.P2 == 0xA4 && c.sm != nil && c.cfg.ChipAuth != nil {
+			if err := c.cfg.ChipAuth.SetAT(cmd.Data); err != nil {
+				return iso7816.Response{SW: 0x6A80}
+			}
+			return iso7816.Response{SW: 0x9000}
+		}
+		if cmd.P1 == 0x41 && cmd.P2 == 0xA6 && c.sm != nil && c.cfg.ChipAuth != nil {
+			sm, err := c.cfg.ChipAuth.SetKAT(cmd.Data)
+			if err != nil {
+				return iso7816.Response{SW: 0x6A80}
+			}
+			c.nextSM = sm
+			return iso7816.Response{SW: 0x9000}
+		}
+		if cmd.P1 == 0xC1 && cmd.P2 == 0xA4 {
+			if c.pace == nil {
+				return iso7816.Response{SW: 0x6A81}
+			}
+			if err := c.pace.SetAT(cmd.Data); err != nil {
+				return iso7816.Response{SW: 0x6A80}
+			}
+			return iso7816.Response{SW: 0x9000}
+		}
+		return iso7816.Response{SW: 0x6A86}
+	case 0x86:
+		if c.sm != nil && c.cfg.ChipAuth != nil {
+			out, sm, err := c.cfg.ChipAuth.GeneralAuthenticate(cmd.Data)
+			if err != nil {
+				return iso7816.Response{SW: 0x6985}
+			}
+			c.nextSM = sm
+			return iso7816.Response{Data: out, SW: 0x9000}
+		}
+		if c.pace == nil {
+			return iso7816.Response{SW: 0x6D00}
+		}
+		out, sm, err := c.pace.GeneralAuthenticate(cmd.Data)
+		if errors.Is(err, icao.ErrAccessDenied) {
+			return iso7816.Response{SW: 0x6300}
+		}
+		if err != nil {
+			return iso7816.Response{SW: 0x6985}
+		}
+		if sm != nil {
+			// The card's reply to the last step still goes out in plain;
+			// the new session starts with the next command.
+			defer func() { c.sm = sm }()
+		}
+		return iso7816.Response{Data: out, SW: 0x9000}
+	}
+	return iso7816.Response{SW: 0x6D00}
+}
+
+func (c *Card) findFID(fid uint16) *File {
+	files := c.cfg.MF
+	if c.inApp {
+		files = c.cfg.App
+	}
+	for i := range files {
+		if files[i].FID == fid {
+			return &files[i]
+		}
+	}
+	// EF.CardAccess and EF.ATR/INFO stay reachable from the application too.
+	for i := range c.cfg.MF {
+		if c.cfg.MF[i].FID == fid {
+			return &c.cfg.MF[i]
+		}
+	}
+	return nil
+}
+
+func (c *Card) findSFI(sfi byte) *File {
+	files := c.cfg.MF
+	if c.inApp {
+		files = append(append([]File(nil), c.cfg.App...), c.cfg.MF...)
+	}
+	for i := range files {
+		if files[i].SFI == sfi {
+			return c.findFID(files[i].FID)
+		}
+	}
+	return nil
+}
+
+func (c *Card) selectFile(cmd iso7816.Command) iso7816.Response {
+	switch cmd.P1 {
+	case 0x04: // by DF name
+		if bytes.Equal(cmd.Data, icao.AIDeMRTD) {
+			c.inApp, c.current = true, nil
+			return iso7816.Response{SW: 0x9000}
+		}
+		return iso7816.Response{SW: 0x6A82}
+	case 0x00, 0x02:
+		if len(cmd.Data) == 0 || (len(cmd.Data) == 2 && cmd.Data[0] == 0x3F && cmd.Data[1] == 0x00) {
+			if c.cfg.Fault.Has(FaultSelectMF) {
+				return iso7816.Response{SW: 0x6D00}
+			}
+			c.inApp, c.current = false, nil
+			return iso7816.Response{SW: 0x9000}
+		}
+		if len(cmd.Data) != 2 {
+			return iso7816.Response{SW: 0x6A87}
+		}
+		f := c.findFID(uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1]))
+		if f == nil {
+			return iso7816.Response{SW: 0x6A82}
+		}
+		c.current = f
+		return iso7816.Response{SW: 0x9000}
+	}
+	return iso7816.Response{SW: 0x6A86}
+}
+
+func (c *Card) readBinary(cmd iso7816.Command, ext bool) iso7816.Response {
+	f := c.current
+	off := 0
+	switch {
+	case cmd.Ins == 0xB1:
+		v, err := tlv.Unwrap(cmd.Data, 0x54)
+		if err != nil || len(v) == 0 || len(v) > 3 {
+			return iso7816.Response{SW: 0x6A80}
+		}
+		for _, b := range v {
+			off = off<<8 | int(b)
+		}
+	case cmd.P1&0x80 != 0:
+		if c.cfg.Fault.Has(FaultNoSFI) {
+			return iso7816.Response{SW: 0x6A81}
+		}
+		if cmd.P1&0x60 != 0 {
+			return iso7816.Response{SW: 0x6A86}
+		}
+		f = c.findSFI(cmd.P1 & 0x1F)
+		if f == nil {
+			return iso7816.Response{SW: 0x6A82}
+		}
+		off = int(cmd.P2)
+	default:
+		off = int(cmd.P1)<<8 | int(cmd.P2)
+	}
+	if f == nil {
+		return iso7816.Response{SW: 0x6986} // no current EF
+	}
+	if f.EAC || (!f.Open && c.sm == nil) {
+		return iso7816.Response{SW: 0x6982}
+	}
+	c.current = f
+	data := f.Data
+	if c.cfg.Fault.Has(FaultTruncated) && f.FID == 0x0102 {
+		data = data[:len(data)/2]
+	}
+	if off >= len(data) {
+		return iso7816.Response{SW: 0x6B00}
+	}
+	ne := cmd.Ne
+	if ne == 0 {
+		ne = iso7816.MaxShortNe
+	}
+	if ext && ne > c.cfg.MaxResponse {
+		if ne == iso7816.MaxExtendedNe {
+			ne = c.cfg.MaxResponse // "as much as you have" is capped by the buffer
+		} else {
+			return iso7816.Response{SW: 0x6700}
+		}
+	}
+	if !ext && c.sm != nil {
+		// The protected response must fit a short APDU.
+		for ne > 0 && ne+icao.ResponseOverhead(c.sm.Cipher, ne) > iso7816.MaxShortNe {
+			ne--
+		}
+	}
+	end := off + ne
+	if end > len(data) {
+		return iso7816.Response{Data: data[off:], SW: 0x6282}
+	}
+	return iso7816.Response{Data: data[off:end], SW: 0x9000}
+}
+
+// CheckFault returns an error naming the valid faults when f is unknown.
+func CheckFault(f Fault) error {
+	for _, x := range strings.Split(string(f), ",") {
+		if err := checkOne(Fault(strings.TrimSpace(x))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkOne(f Fault) error {
+	if f == FaultNone {
+		return nil
+	}
+	for _, k := range Faults {
+		if k == f {
+			return nil
+		}
+	}
+	names := make([]string, len(Faults))
+	for i, k := range Faults {
+		names[i] = string(k)
+	}
+	return fmt.Errorf("unknown fault %q (one of: %s)", f, strings.Join(names, ", "))
+}

@@ -1,0 +1,85 @@
+package reader
+
+import (
+	"fmt"
+	"time"
+
+	"motcua/reader/cccd"
+	"motcua/reader/iso7816"
+	"motcua/reader/lds"
+)
+
+// Read reads the chip and assembles the identity: DG13 for the personal
+// data, DG1 (the MRZ) cross-checked against it, DG2 for the face image. The
+// verification verdict is left as not checked; Passive and Chip
+// Authentication fill it in.
+func Read(t iso7816.Transport, opts Options) (*cccd.ReadResult, error) {
+	raw, err := ReadFiles(t, opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Assemble(raw)
+	for id := range raw.Files {
+		clear(raw.Files[id])
+	}
+	return res, err
+}
+
+// Assemble parses the files of a read into a ReadResult.
+func Assemble(raw *RawRead) (*cccd.ReadResult, error) {
+	res := &cccd.ReadResult{
+		Access: raw.Access,
+		Stats:  raw.Stats,
+		ReadAt: time.Now().UTC(),
+		Verification: &cccd.Verification{
+			Passive:  cccd.PassiveNotChecked,
+			ChipAuth: cccd.ChipAuthNotChecked,
+		},
+	}
+	for _, id := range raw.Order {
+		res.DataGroups = append(res.DataGroups, lds.FileOf(id).Name)
+	}
+	dg13, ok := raw.Files[lds.DG13]
+	if !ok {
+		return nil, fmt.Errorf("%w: the chip has no DG13 (personal data)", ErrMalformed)
+	}
+	d13, err := lds.ParseDG13(dg13)
+	if err != nil {
+		return nil, fmt.Errorf("%w: DG13: %v", ErrMalformed, err)
+	}
+	res.Identity = d13.Identity()
+	if dg1, ok := raw.Files[lds.DG1]; ok {
+		mrz, err := lds.ParseDG1(dg1)
+		if err != nil {
+			return nil, fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
+		}
+		res.Warnings = append(res.Warnings, crossCheckMRZ(mrz, res.Identity)...)
+	}
+	if dg2, ok := raw.Files[lds.DG2]; ok {
+		face, err := lds.ParseDG2(dg2)
+		if err != nil {
+			return nil, fmt.Errorf("%w: DG2: %v", ErrMalformed, err)
+		}
+		res.Photo = append([]byte(nil), face.Image...)
+		res.PhotoMIME = face.MIME
+	}
+	res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
+	return res, nil
+}
+
+// crossCheckMRZ compares the MRZ with DG13. Both are signed by the same
+// document signer, so a mismatch means a badly personalised card, not a
+// forgery; it is reported, not fatal.
+func crossCheckMRZ(m *lds.MRZ, id cccd.Identity) []string {
+	var warn []string
+	if m.IDNumber() != "" && m.IDNumber() != id.IDNumber {
+		warn = append(warn, "MRZ ID number differs from DG13")
+	}
+	if dob := m.BirthDate(); dob != "" && id.DateOfBirth != "" && dob[2:] != id.DateOfBirth[2:] {
+		warn = append(warn, "MRZ date of birth differs from DG13")
+	}
+	if s := cccd.SexCode(m.Sex); s != "" && cccd.SexCode(id.Sex) != "" && s != cccd.SexCode(id.Sex) {
+		warn = append(warn, "MRZ sex differs from DG13")
+	}
+	return warn
+}
