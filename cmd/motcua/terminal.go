@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"motcua/hwtest/simcard"
 	"motcua/reader"
@@ -75,8 +73,3 @@ func openSim(c terminalChoice) (*terminal, error) {
 	r.Insert(card)
 	return &terminal{Terminal: r, demoQR: p.QRPayload()}, nil
 }
-
-// waitBudget bounds how long a command waits for a reader to appear.
-const waitBudget = 2 * time.Second
-
-var _ = fmt.Sprintf

@@ -14,11 +14,8 @@ var AIDeMRTD = []byte{0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01}
 // ErrTruncatedFile reports a file shorter than its own TLV header says.
 var ErrTruncatedFile = errors.New("file is shorter than its header says (truncated or malformed chip data)")
 
-// ErrTransient marks an error after which the card is still there and a
-// new session may resume the read: a lost response, a reader glitch. The
-// send-sequence counters can no longer be trusted, so the caller must run
-// access control again before resuming.
-var ErrTransient = errors.New("transient card communication error")
+// ErrTransient is iso7816.ErrTransient, re-exported where the resume logic lives.
+var ErrTransient = iso7816.ErrTransient
 
 // ReadError is a file read that stopped part-way. Offset is the number of
 // bytes already read and verified; Partial holds them so a resumed read does

@@ -220,3 +220,9 @@ func Exchange(t Transport, c Command, extended bool) (Response, error) {
 // ErrCardRemoved reports that the card left the reader. Transports wrap it
 // (errors.Is) so that every layer above can tell a pulled card from a fault.
 var ErrCardRemoved = errors.New("card removed from the reader")
+
+// ErrTransient marks an error after which the card is still there and a new
+// session may resume: a lost response, a reader glitch. Secure-messaging
+// counters can no longer be trusted, so the caller runs access control again
+// before resuming.
+var ErrTransient = errors.New("transient card communication error")

@@ -24,9 +24,9 @@ func TestTelex(t *testing.T) {
 		{"ngoaif", "ngoài"},
 		{"aw", "ă"},
 		{"w", "ư"},
-		{"ass", "as"},   // tone twice: undo and type the key
-		{"aaa", "aa"},   // circumflex undo
-		{"asz", "a"},    // z removes the tone
+		{"ass", "as"}, // tone twice: undo and type the key
+		{"aaa", "aa"}, // circumflex undo
+		{"asz", "a"},  // z removes the tone
 		{"Hoangf", "Hoàng"},
 		{"Trinhj", "Trịnh"},
 	}
