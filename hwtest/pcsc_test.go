@@ -27,7 +27,7 @@ func (pcscStack) InProcess() bool { return false }
 // pcscHarness returns the real PC/SC harness, or nil when this machine has
 // no PC/SC stack. Under the project's test script (MOTCUA_PCSC=1) a missing
 // stack is a failure, not a skip.
-func pcscHarness(t *testing.T) harness {
+func pcscHarness(t testing.TB) harness {
 	required := os.Getenv("MOTCUA_PCSC") == "1"
 	missing := func(why string, a ...any) harness {
 		if required {
@@ -52,8 +52,8 @@ func pcscHarness(t *testing.T) harness {
 }
 
 // Insert serves the card to vpcd and connects to it through pcscd. The
-// test's cleanup pulls the card and waits until pcscd has seen it go.
-func (p pcscStack) Insert(t *testing.T, card *simcard.Card) reader.Conn {
+// returned function pulls the card and waits until pcscd has seen it go.
+func (p pcscStack) Insert(t testing.TB, card *simcard.Card) (reader.Conn, func()) {
 	t.Helper()
 	term := p.ctx.Terminal(vpcdReader)
 	waitPresence(t, term, false) // a card from an earlier test must be gone
@@ -61,7 +61,7 @@ func (p pcscStack) Insert(t *testing.T, card *simcard.Card) reader.Conn {
 	done := make(chan error, 1)
 	go func() { done <- vpcd.Serve(ctx, vpcd.DefaultAddr, card) }()
 	var conn reader.Conn
-	t.Cleanup(func() {
+	remove := func() {
 		if conn != nil {
 			conn.Close()
 		}
@@ -75,18 +75,19 @@ func (p pcscStack) Insert(t *testing.T, card *simcard.Card) reader.Conn {
 			t.Error("vpcd card did not stop")
 		}
 		waitPresence(t, term, false)
-	})
+	}
 	waitPresence(t, term, true)
 	c, err := term.Connect()
 	if err != nil {
+		remove()
 		t.Fatal(err)
 	}
 	conn = c
-	return c
+	return c, remove
 }
 
 // waitPresence waits (at most 10 s) until pcscd reports the wanted state.
-func waitPresence(t *testing.T, term *pcsc.Terminal, present bool) {
+func waitPresence(t testing.TB, term *pcsc.Terminal, present bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

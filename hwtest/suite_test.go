@@ -21,8 +21,9 @@ import (
 
 // harness puts a virtual card in front of the reader one way or another.
 type harness interface {
-	// Insert serves card and returns a connection to it.
-	Insert(t *testing.T, card *simcard.Card) reader.Conn
+	// Insert serves card and returns a connection to it and a function
+	// that pulls the card (and waits until the reader has seen it go).
+	Insert(tb testing.TB, card *simcard.Card) (reader.Conn, func())
 	// InProcess is true for the simulated reader (faults that only exist
 	// in-process, such as a lost response, are tested there).
 	InProcess() bool
@@ -32,20 +33,27 @@ type inProcess struct{}
 
 func (inProcess) InProcess() bool { return true }
 
-func (inProcess) Insert(t *testing.T, card *simcard.Card) reader.Conn {
+func (inProcess) Insert(tb testing.TB, card *simcard.Card) (reader.Conn, func()) {
 	r := simcard.NewReader("sim")
 	r.Insert(card)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, err := reader.WaitAndConnect(ctx, r)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return conn, r.Remove
+}
+
+// insert serves a card for the rest of the test.
+func insert(t *testing.T, h harness, card *simcard.Card) reader.Conn {
+	conn, remove := h.Insert(t, card)
+	t.Cleanup(remove)
 	return conn
 }
 
 // harnesses lists the ways to run the suite on this machine.
-func harnesses(t *testing.T) map[string]harness {
+func harnesses(t testing.TB) map[string]harness {
 	h := map[string]harness{"inprocess": inProcess{}}
 	if p := pcscHarness(t); p != nil {
 		h["pcsc"] = p
@@ -62,7 +70,7 @@ func newCard(t *testing.T, p simcard.Profile, fault simcard.Fault) *simcard.Card
 	return c
 }
 
-func idKey(t *testing.T, id string) []reader.Key {
+func idKey(t testing.TB, id string) []reader.Key {
 	k, err := reader.KeyFromID(id)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +96,7 @@ func TestConformance(t *testing.T) {
 				p := p
 				t.Run("PACE-CAN/"+cccd.MaskID(p.Identity.IDNumber), func(t *testing.T) {
 					var order []lds.FileID
-					res, err := reader.Read(h.Insert(t, newCard(t, p, "")), reader.Options{
+					res, err := reader.Read(insert(t, h, newCard(t, p, "")), reader.Options{
 						Keys:   idKey(t, p.Identity.IDNumber),
 						OnFile: func(f lds.FileID, _ []byte) { order = append(order, f) },
 					})
@@ -114,7 +122,7 @@ func TestConformance(t *testing.T) {
 			}
 			p := simcard.ReferenceProfile()
 			t.Run("QR keys", func(t *testing.T) {
-				res, err := reader.Read(h.Insert(t, newCard(t, p, "")), reader.Options{Keys: qrKeys(t, p)})
+				res, err := reader.Read(insert(t, h, newCard(t, p, "")), reader.Options{Keys: qrKeys(t, p)})
 				if err != nil || res.Access != cccd.AccessPACE {
 					t.Fatalf("err %v access %v", err, res)
 				}
@@ -124,13 +132,13 @@ func TestConformance(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := reader.Read(h.Insert(t, newCard(t, p, "")), reader.Options{Keys: []reader.Key{k}})
+				res, err := reader.Read(insert(t, h, newCard(t, p, "")), reader.Options{Keys: []reader.Key{k}})
 				if err != nil || res.Access != cccd.AccessPACE {
 					t.Fatalf("err %v", err)
 				}
 			})
 			t.Run("BAC fallback with QR expiry candidates", func(t *testing.T) {
-				res, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultNoPACE)), reader.Options{Keys: qrKeys(t, p)})
+				res, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultNoPACE)), reader.Options{Keys: qrKeys(t, p)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -139,37 +147,37 @@ func TestConformance(t *testing.T) {
 				}
 			})
 			t.Run("BAC needs more than the CAN", func(t *testing.T) {
-				_, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultNoPACE)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
+				_, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultNoPACE)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
 				if !errors.Is(err, reader.ErrNoKey) {
 					t.Fatalf("err = %v, want ErrNoKey", err)
 				}
 			})
 			t.Run("wrong CAN", func(t *testing.T) {
-				_, err := reader.Read(h.Insert(t, newCard(t, p, "")), reader.Options{Keys: idKey(t, "001093999999")})
+				_, err := reader.Read(insert(t, h, newCard(t, p, "")), reader.Options{Keys: idKey(t, "001093999999")})
 				if !errors.Is(err, reader.ErrWrongKey) {
 					t.Fatalf("err = %v, want ErrWrongKey", err)
 				}
 			})
 			t.Run("card pulled mid-read", func(t *testing.T) {
-				_, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultPulled)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
+				_, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultPulled)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
 				if !errors.Is(err, iso7816.ErrCardRemoved) {
 					t.Fatalf("err = %v, want ErrCardRemoved", err)
 				}
 			})
 			t.Run("corrupted MAC aborts", func(t *testing.T) {
-				_, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultBadMAC)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
+				_, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultBadMAC)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
 				if !errors.Is(err, icao.ErrResponseMAC) {
 					t.Fatalf("err = %v, want ErrResponseMAC", err)
 				}
 			})
 			t.Run("SELECT MF 6D00 and no SFI", func(t *testing.T) {
-				res, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultSelectMF+","+simcard.FaultNoSFI)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
+				res, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultSelectMF+","+simcard.FaultNoSFI)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
 				if err != nil || res.Identity != p.Identity {
 					t.Fatalf("err %v", err)
 				}
 			})
 			t.Run("short APDUs only", func(t *testing.T) {
-				res, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultShortOnly)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
+				res, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultShortOnly)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
 				if err != nil || res.Identity != p.Identity {
 					t.Fatalf("err %v", err)
 				}
@@ -178,20 +186,20 @@ func TestConformance(t *testing.T) {
 				}
 			})
 			t.Run("slow card", func(t *testing.T) {
-				res, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultSlow)), reader.Options{Keys: idKey(t, p.Identity.IDNumber), SkipPhoto: true})
+				res, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultSlow)), reader.Options{Keys: idKey(t, p.Identity.IDNumber), SkipPhoto: true})
 				if err != nil || res.Identity != p.Identity {
 					t.Fatalf("err %v", err)
 				}
 			})
 			t.Run("truncated file", func(t *testing.T) {
-				_, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultTruncated)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
+				_, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultTruncated)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
 				if !errors.Is(err, reader.ErrMalformed) {
 					t.Fatalf("err = %v, want ErrMalformed", err)
 				}
 			})
 			if h.InProcess() {
 				t.Run("lost response resumes", func(t *testing.T) {
-					res, err := reader.Read(h.Insert(t, newCard(t, p, simcard.FaultGlitch)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
+					res, err := reader.Read(insert(t, h, newCard(t, p, simcard.FaultGlitch)), reader.Options{Keys: idKey(t, p.Identity.IDNumber)})
 					if err != nil || res.Identity != p.Identity || len(res.Photo) == 0 {
 						t.Fatalf("err %v", err)
 					}
@@ -205,7 +213,7 @@ func TestConformance(t *testing.T) {
 // cardBehaviour checks the card side against REFERENCE.md section 1: what
 // other readers rely on.
 func cardBehaviour(t *testing.T, h harness, p simcard.Profile) {
-	conn := h.Insert(t, newCard(t, p, ""))
+	conn := insert(t, h, newCard(t, p, ""))
 	send := func(hexAPDU []byte) iso7816.Response {
 		t.Helper()
 		out, err := conn.Transmit(hexAPDU)

@@ -1,0 +1,85 @@
+package hwtest
+
+import (
+	"testing"
+	"time"
+
+	"motcua/hwtest/simcard"
+	"motcua/reader"
+	"motcua/reader/lds"
+)
+
+// linkModel wraps a connection and adds up the time the exchanges would
+// take on a contactless link, without sleeping.
+type linkModel struct {
+	reader.Conn
+	model    simcard.Latency
+	modelled time.Duration
+}
+
+func (l *linkModel) Transmit(apdu []byte) ([]byte, error) {
+	out, err := l.Conn.Transmit(apdu)
+	l.modelled += l.model.Cost(len(apdu), len(out))
+	return out, err
+}
+
+// BenchmarkRead reads a full synthetic card (DG2 about 16 KB) and reports
+// APDUs, bytes, the APDUs and time to DG13 (when a form can appear), and the
+// time the same exchanges would take on a contactless link (3 ms per APDU
+// plus 424 kbit/s), per transport and APDU form.
+//
+//	go test -run '^$' -bench Read -benchtime 20x ./hwtest/
+func BenchmarkRead(b *testing.B) {
+	p := simcard.ReferenceProfile()
+	for hname, h := range harnesses(b) {
+		for _, form := range []struct {
+			name  string
+			fault simcard.Fault
+		}{{"extended", ""}, {"short", simcard.FaultShortOnly}} {
+			b.Run(hname+"/"+form.name, func(b *testing.B) {
+				var apdus, bytes, toID int
+				var toDG13, total, link, linkDG13 time.Duration
+				n := 0
+				for b.Loop() {
+					b.StopTimer()
+					card, err := p.Card(simcard.CardOptions{Fault: form.fault, Extended: form.fault == ""})
+					if err != nil {
+						b.Fatal(err)
+					}
+					conn, remove := h.Insert(b, card)
+					lm := &linkModel{Conn: conn, model: simcard.Contactless424}
+					b.StartTimer()
+					start := time.Now()
+					res, err := reader.Read(lm, reader.Options{
+						Keys: idKey(b, p.Identity.IDNumber),
+						OnFile: func(f lds.FileID, _ []byte) {
+							if f == lds.DG13 {
+								toDG13 += time.Since(start)
+								linkDG13 += lm.modelled
+							}
+						},
+					})
+					total += time.Since(start)
+					b.StopTimer()
+					if err != nil {
+						b.Fatal(err)
+					}
+					link += lm.modelled
+					apdus, bytes, toID = res.Stats.APDUs, res.Stats.Bytes, res.Stats.APDUsToIdentity
+					n++
+					remove()
+					b.StartTimer()
+				}
+				d := time.Duration(n)
+				ms := func(x time.Duration) float64 { return float64((x / d).Microseconds()) / 1000 }
+				b.ReportMetric(float64(apdus), "apdus")
+				b.ReportMetric(float64(toID), "apdus-to-DG13")
+				b.ReportMetric(float64(bytes), "bytes")
+				b.ReportMetric(ms(toDG13), "ms-to-DG13")
+				b.ReportMetric(ms(total), "ms-full")
+				b.ReportMetric(ms(linkDG13), "contactless-ms-to-DG13")
+				b.ReportMetric(ms(link), "contactless-ms-full")
+			})
+		}
+	}
+}
