@@ -1,0 +1,165 @@
+// Package config is the agent's single TOML configuration file: its
+// documented defaults (motcua.toml, embedded), strict decoding with
+// line-precise errors, validation, flag overrides and a masked rendering
+// for `motcua config show`.
+package config
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// DefaultTOML is the documented default configuration file. Packaging
+// installs it as /etc/motcua/motcua.toml; decoding it yields Defaults().
+//
+//go:embed motcua.toml
+var DefaultTOML []byte
+
+// Config is the whole configuration. Field tags name the TOML keys; fields
+// tagged secret:"true" are masked by Masked.
+type Config struct {
+	Agent     Agent     `toml:"agent"`
+	Reader    Reader    `toml:"reader"`
+	Trust     Trust     `toml:"trust"`
+	Provider  Provider  `toml:"provider"`
+	Kiosk     Kiosk     `toml:"kiosk"`
+	Retention Retention `toml:"retention"`
+	API       API       `toml:"api"`
+	Log       Log       `toml:"log"`
+	Service   Service   `toml:"service"`
+}
+
+// Agent identifies the device and where it keeps its data.
+type Agent struct {
+	Device  string `toml:"device"`
+	DataDir string `toml:"data_dir"`
+}
+
+// Reader selects the card reader.
+type Reader struct {
+	Name      string `toml:"name"`
+	Simulated bool   `toml:"simulated"`
+	Extended  string `toml:"extended"`
+	ReadPhoto bool   `toml:"read_photo"`
+}
+
+// Trust is the CSCA trust store for Passive Authentication.
+type Trust struct {
+	CSCADir string `toml:"csca_dir"`
+}
+
+// Provider is the provincial system (or intake API) dossiers go to.
+type Provider struct {
+	Kind         string   `toml:"kind"`
+	Endpoint     string   `toml:"endpoint"`
+	Token        string   `toml:"token" secret:"true"`
+	ClientID     string   `toml:"client_id"`
+	ClientSecret string   `toml:"client_secret" secret:"true"`
+	CAFile       string   `toml:"ca_file"`
+	CertFile     string   `toml:"cert_file"`
+	KeyFile      string   `toml:"key_file"`
+	Timeout      Duration `toml:"timeout"`
+}
+
+// Kiosk configures the full-screen kiosk app.
+type Kiosk struct {
+	Fullscreen  bool     `toml:"fullscreen"`
+	IdleTimeout Duration `toml:"idle_timeout"`
+	Language    string   `toml:"language"`
+}
+
+// Retention bounds how long data stays.
+type Retention struct {
+	AcceptedPayload Duration `toml:"accepted_payload"`
+	MaxAttempts     int      `toml:"max_attempts"`
+}
+
+// API configures the local integration API.
+type API struct {
+	Listen        string   `toml:"listen"`
+	Origins       []string `toml:"origins"`
+	DefaultGrants []string `toml:"default_grants"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `toml:"level"`
+	Output string `toml:"output"`
+}
+
+// Service configures the systemd integration.
+type Service struct {
+	HealthInterval Duration `toml:"health_interval"`
+}
+
+// Duration is a time.Duration written as a Go duration string in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses "30s", "15m", "168h".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("not a duration (use e.g. \"30s\", \"15m\", \"168h\"): %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as a Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// Defaults returns the configuration used when no file is given. It is
+// exactly what DefaultTOML decodes to (a test keeps them equal).
+func Defaults() Config {
+	return Config{
+		Reader:    Reader{Extended: "auto", ReadPhoto: true},
+		Trust:     Trust{CSCADir: "/etc/motcua/csca"},
+		Provider:  Provider{Timeout: Duration{30 * time.Second}},
+		Kiosk:     Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi"},
+		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
+		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
+		Log:       Log{Level: "info", Output: "stderr"},
+	}
+}
+
+// DefaultPath is the configuration file used when none is named:
+// $MOTCUA_CONFIG, else /etc/motcua/motcua.toml (on Windows
+// %ProgramData%\motcua\motcua.toml).
+func DefaultPath() string {
+	if p := os.Getenv("MOTCUA_CONFIG"); p != "" {
+		return p
+	}
+	if runtime.GOOS == "windows" {
+		pd := os.Getenv("ProgramData")
+		if pd == "" {
+			pd = `C:\ProgramData`
+		}
+		return filepath.Join(pd, "motcua", "motcua.toml")
+	}
+	return "/etc/motcua/motcua.toml"
+}
+
+// DataDir resolves the data directory: agent.data_dir, else $MOTCUA_DATA,
+// else the per-user default of the outbox (passed in as fallback).
+func (c *Config) DataDir(fallback func() (string, error)) (string, error) {
+	if c.Agent.DataDir != "" {
+		return c.Agent.DataDir, nil
+	}
+	if d := os.Getenv("MOTCUA_DATA"); d != "" {
+		return d, nil
+	}
+	return fallback()
+}
+
+// Device is agent.device, else the host name.
+func (c *Config) Device() string {
+	if c.Agent.Device != "" {
+		return c.Agent.Device
+	}
+	h, _ := os.Hostname()
+	return h
+}
