@@ -110,7 +110,7 @@ func TestOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := Load(p, false, []string{
-		"api.listen=[::1]:7001",                   // bare word: taken as a string
+		"api.listen=[::1]:7001",                  // bare word: taken as a string
 		`api.origins=["https://his.example.vn"]`, // TOML array replaces the file's
 		"kiosk.idle_timeout=5m",
 		"kiosk.fullscreen=false",
