@@ -7,6 +7,7 @@ import (
 	"motcua/reader/cccd"
 	"motcua/reader/iso7816"
 	"motcua/reader/lds"
+	"motcua/reader/pa"
 )
 
 // Read reads the chip and assembles the identity: DG13 for the personal
@@ -18,23 +19,24 @@ func Read(t iso7816.Transport, opts Options) (*cccd.ReadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := Assemble(raw)
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	res, err := Assemble(raw, opts.Trust, now)
 	for id := range raw.Files {
 		clear(raw.Files[id])
 	}
 	return res, err
 }
 
-// Assemble parses the files of a read into a ReadResult.
-func Assemble(raw *RawRead) (*cccd.ReadResult, error) {
+// Assemble parses the files of a read into a ReadResult and runs Passive
+// Authentication over them (trust may be nil).
+func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResult, error) {
 	res := &cccd.ReadResult{
 		Access: raw.Access,
 		Stats:  raw.Stats,
-		ReadAt: time.Now().UTC(),
-		Verification: &cccd.Verification{
-			Passive:  cccd.PassiveNotChecked,
-			ChipAuth: cccd.ChipAuthNotChecked,
-		},
+		ReadAt: now.UTC(),
 	}
 	for _, id := range raw.Order {
 		res.DataGroups = append(res.DataGroups, lds.FileOf(id).Name)
@@ -64,7 +66,43 @@ func Assemble(raw *RawRead) (*cccd.ReadResult, error) {
 		res.PhotoMIME = face.MIME
 	}
 	res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
+	res.Verification = verify(raw, trust, now)
+	if res.Verification.Passive != cccd.PassiveFailed && res.Verification.ChipAuth == cccd.ChipAuthFailed {
+		res.Warnings = append(res.Warnings, "probable clone: the signed data is genuine but the chip failed chip authentication")
+	}
 	return res, nil
+}
+
+// verify runs Passive Authentication and combines it with the clone check.
+func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verification {
+	dgs := map[lds.FileID][]byte{}
+	for id, b := range raw.Files {
+		if id >= 1 && id <= 16 {
+			dgs[id] = b
+		}
+	}
+	var r pa.Result
+	if err, ok := raw.Damaged[lds.SOD]; ok {
+		r = pa.Result{Verdict: cccd.PassiveFailed, Reason: "EF.SOD could not be read whole: " + err.Error()}
+	} else {
+		r = pa.Verify(raw.Files[lds.SOD], dgs, trust, now)
+	}
+	v := &cccd.Verification{Passive: r.Verdict, PassiveReason: r.Reason, Signer: r.Signer, CSCA: r.CSCA, ChipAuth: raw.ChipAuth}
+	if v.ChipAuth == cccd.ChipAuthNotChecked && raw.Files[lds.DG14] == nil && raw.Files[lds.DG15] == nil {
+		v.ChipAuth = cccd.ChipAuthNotSupported
+	}
+	for id, err := range raw.Damaged {
+		if id != lds.SOD && v.ChipAuth != cccd.ChipAuthFailed {
+			v.ChipAuth = cccd.ChipAuthFailed
+			v.ChipAuthReason = lds.FileOf(id).Name + " could not be read whole: " + err.Error()
+		}
+	}
+	if v.ChipAuth == cccd.ChipAuthFailed && v.ChipAuthReason == "" {
+		v.ChipAuthReason = raw.ChipAuthReason
+	} else if raw.ChipAuthReason != "" {
+		v.ChipAuthReason = raw.ChipAuthReason
+	}
+	return v
 }
 
 // crossCheckMRZ compares the MRZ with DG13. Both are signed by the same

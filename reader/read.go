@@ -17,6 +17,7 @@ import (
 	"motcua/reader/icao"
 	"motcua/reader/iso7816"
 	"motcua/reader/lds"
+	"motcua/reader/pa"
 )
 
 // Errors callers branch on.
@@ -62,6 +63,13 @@ type Options struct {
 	Retries int
 	// Rand supplies protocol randomness (crypto/rand when nil).
 	Rand io.Reader
+	// Trust is the CSCA trust store for Passive Authentication; nil is a
+	// normal state (the verdict is then at best chain_unknown).
+	Trust *pa.TrustStore
+	// Now is the time certificates are judged at (time.Now when zero).
+	Now time.Time
+	// NoChipAuth skips Chip and Active Authentication (clone detection).
+	NoChipAuth bool
 }
 
 // RawRead is the result of reading the chip's files.
@@ -71,6 +79,14 @@ type RawRead struct {
 	Files  map[lds.FileID][]byte
 	Order  []lds.FileID // files in the order they were read
 	Stats  cccd.Stats
+	// Damaged holds proof files (EF.SOD, DG14, DG15) that could not be read
+	// whole; the verdicts say so, the identity is still shown.
+	Damaged map[lds.FileID]error
+	// ChipAuth is the clone-detection verdict (cccd.ChipAuth*), with Reason
+	// when it failed; ChipAuthAPDUs is what it cost.
+	ChipAuth       string
+	ChipAuthReason string
+	ChipAuthAPDUs  int
 }
 
 // readOrder is identity first, photo last: DG13 and DG1 make the form, SOD,
@@ -96,8 +112,12 @@ type readMachine struct {
 	pace    *icao.PACEParams
 	key     Key // the key that worked
 	out     *RawRead
-	start   time.Time
-	step    time.Time
+	// caPending: Chip Authentication switched keys and the next protected
+	// response is the chip's proof.
+	caPending bool
+	caAPDUs   int // counter value when CA started
+	start     time.Time
+	step      time.Time
 }
 
 // ReadFiles runs the read state machine over t.
@@ -116,8 +136,9 @@ func ReadFiles(t iso7816.Transport, opts Options) (*RawRead, error) {
 		opts:    opts,
 		counter: counter,
 		sess:    &icao.Session{T: counter},
-		out:     &RawRead{Files: map[lds.FileID][]byte{}, Stats: cccd.Stats{StepMS: map[string]int64{}}},
-		start:   time.Now(),
+		out: &RawRead{Files: map[lds.FileID][]byte{}, Damaged: map[lds.FileID]error{},
+			Stats: cccd.Stats{StepMS: map[string]int64{}}, ChipAuth: cccd.ChipAuthNotChecked},
+		start: time.Now(),
 	}
 	m.step = m.start
 	m.sess.Extended = m.decideExtended(t)
@@ -305,45 +326,153 @@ func (k Key) pacePassword() (icao.Password, bool) {
 	return icao.Password{}, false
 }
 
+// proofFile reports files whose damage is a verdict, not a failed read.
+func proofFile(id lds.FileID) bool { return id == lds.SOD || id == lds.DG14 || id == lds.DG15 }
+
 // readFiles reads the data groups in identity-first order, resuming after
-// transient errors with fresh keys.
+// transient errors with fresh keys, and runs clone detection as soon as the
+// key it needs has arrived: Chip Authentication right after DG14, Active
+// Authentication after DG15 when the chip has no Chip Authentication.
 func (m *readMachine) readFiles() error {
 	for _, id := range readOrder {
 		if id == lds.DG2 && m.opts.SkipPhoto {
 			continue
 		}
-		f := lds.FileOf(id)
-		file := icao.File{Name: f.Name, SFI: f.SFI, FID: f.FID}
-		var partial []byte
-		var raw []byte
-		var err error
-		for attempt := 0; ; attempt++ {
-			raw, err = m.sess.ReadFile(file, partial)
-			if err == nil || attempt >= m.opts.Retries || !isTransient(err) {
-				break
-			}
-			var re *icao.ReadError
-			if errors.As(err, &re) {
-				partial = re.Partial
-			}
-			if rerr := m.restart(); rerr != nil {
-				return fmt.Errorf("resume %s: %w", f.Name, rerr)
-			}
-		}
+		raw, err := m.readOne(id)
 		if err != nil {
 			if errors.Is(err, iso7816.ErrFileNotFound) {
 				continue // the card does not have this data group
 			}
-			return classify(err) // a *icao.ReadError names the file and offset
+			if proofFile(id) && !isRemoved(err) && !icao.IsSMFailure(err) {
+				m.out.Damaged[id] = err
+				continue
+			}
+			return classify(err)
 		}
 		m.out.Files[id] = raw
 		m.out.Order = append(m.out.Order, id)
-		m.lap(f.Name)
+		m.lap(lds.FileOf(id).Name)
 		if id == lds.DG13 {
 			m.out.Stats.APDUsToIdentity = m.counter.APDUs
 		}
 		if m.opts.OnFile != nil {
 			m.opts.OnFile(id, raw)
+		}
+		if err := m.cloneCheck(id, raw); err != nil {
+			return err
+		}
+	}
+	if m.caPending { // nothing was read after CA: ask for the proof explicitly
+		err := m.sess.SelectApplication()
+		if err := m.settleCA(err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readOne reads one file, resuming after transient errors, and settles a
+// pending Chip Authentication on the first protected answer.
+func (m *readMachine) readOne(id lds.FileID) ([]byte, error) {
+	f := lds.FileOf(id)
+	file := icao.File{Name: f.Name, SFI: f.SFI, FID: f.FID}
+	var partial []byte
+	for attempt := 0; ; attempt++ {
+		raw, err := m.sess.ReadFile(file, partial)
+		if m.caPending {
+			if serr := m.settleCA(err); serr != nil {
+				return nil, serr
+			}
+			if err != nil && icao.IsSMFailure(err) {
+				partial = nil // the clone's answer is worthless: read again under new keys
+				continue
+			}
+		}
+		if err == nil || attempt >= m.opts.Retries || !isTransient(err) {
+			return raw, err
+		}
+		var re *icao.ReadError
+		if errors.As(err, &re) {
+			partial = re.Partial
+		}
+		if rerr := m.restart(); rerr != nil {
+			return nil, fmt.Errorf("resume %s: %w", f.Name, rerr)
+		}
+	}
+}
+
+// settleCA turns the first answer after Chip Authentication into its
+// verdict. A chip that cannot answer under the new keys is a probable clone;
+// the session is then re-established so the remaining files can still be read.
+func (m *readMachine) settleCA(err error) error {
+	m.caPending = false
+	m.out.ChipAuthAPDUs = m.counter.APDUs - m.caAPDUs - 1 // the proving command itself is a normal read
+	if err == nil || !icao.IsSMFailure(err) {
+		if err == nil || !isRemoved(err) {
+			m.out.ChipAuth = cccd.ChipAuthPassed
+		}
+		return nil
+	}
+	m.out.ChipAuth = cccd.ChipAuthFailed
+	m.out.ChipAuthReason = icao.ErrChipAuthFailed.Error()
+	return m.restart()
+}
+
+// cloneCheck runs Chip Authentication after DG14, or Active Authentication
+// after DG15 when the chip offers no Chip Authentication.
+func (m *readMachine) cloneCheck(id lds.FileID, raw []byte) error {
+	if m.opts.NoChipAuth {
+		return nil
+	}
+	switch id {
+	case lds.DG14:
+		si, err := lds.ParseDG14(raw)
+		if err != nil {
+			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, "DG14 is malformed: "+err.Error()
+			return nil
+		}
+		if len(si.ChipAuth) == 0 || len(si.ChipKeys) == 0 || si.ChipKeys[0].Key.Curve == nil {
+			return nil // no (EC) Chip Authentication: Active Authentication may follow
+		}
+		ca := icao.CAParams{Protocol: si.ChipAuth[0].Protocol, Curve: si.ChipKeys[0].Key.Curve,
+			ChipKey: si.ChipKeys[0].Key.Point, KeyID: si.ChipAuth[0].KeyID}
+		m.caAPDUs = m.counter.APDUs
+		err = icao.ChipAuthenticate(m.sess, ca, m.opts.Rand, false)
+		switch {
+		case err == nil:
+			m.caPending = true
+		case errors.Is(err, icao.ErrChipAuthFailed):
+			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, err.Error()
+			m.out.ChipAuthAPDUs = m.counter.APDUs - m.caAPDUs
+			return m.restart()
+		case isRemoved(err):
+			return classify(err)
+		default:
+			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, err.Error()
+			return m.restart()
+		}
+	case lds.DG15:
+		if m.out.ChipAuth != cccd.ChipAuthNotChecked {
+			return nil
+		}
+		k, err := lds.ParseDG15(raw)
+		if err != nil {
+			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, "DG15 is malformed: "+err.Error()
+			return nil
+		}
+		start := m.counter.APDUs
+		err = icao.ActiveAuthenticate(m.sess, icao.AAPublicKey{RSA: k.RSA, Curve: k.Curve, Point: k.Point}, m.opts.Rand)
+		m.out.ChipAuthAPDUs = m.counter.APDUs - start
+		switch {
+		case err == nil:
+			m.out.ChipAuth = cccd.ChipAuthPassed
+		case isRemoved(err):
+			return classify(err)
+		default:
+			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, err.Error()
+			if icao.IsSMFailure(err) {
+				return m.restart()
+			}
 		}
 	}
 	return nil
@@ -360,6 +489,7 @@ func (m *readMachine) restart() error {
 	keys := m.opts.Keys
 	m.opts.Keys = []Key{m.key}
 	defer func() { m.opts.Keys = keys }()
+	m.caPending = false
 	if err := m.accessControl(); err != nil {
 		return err
 	}

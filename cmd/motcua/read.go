@@ -15,6 +15,7 @@ import (
 	"motcua/reader/cccd"
 	"motcua/reader/iso7816"
 	"motcua/reader/lds"
+	"motcua/reader/pa"
 	"motcua/reader/qr"
 )
 
@@ -37,6 +38,7 @@ func runRead(args []string) int {
 	extended := fs.String("extended", "auto", "extended-length APDUs: auto, on or off")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for a card")
 	skipPhoto := fs.Bool("no-photo", false, "do not read the face image (DG2)")
+	trustDir := fs.String("trust", "", "trust store folder: ICAO master lists (.ml), CSCA certificates (.pem/.crt/.cer/.der), CRLs (.crl)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -54,6 +56,16 @@ func runRead(args []string) int {
 		return fail("%v", err)
 	}
 	opts := reader.Options{Keys: keys, SkipPhoto: *skipPhoto && *photo == ""}
+	if *trustDir != "" {
+		ts, err := pa.LoadDir(*trustDir)
+		if err != nil {
+			return fail("%v", err)
+		}
+		for _, p := range ts.Problems {
+			fmt.Fprintf(os.Stderr, "motcua: trust store: %s\n", p)
+		}
+		opts.Trust = ts
+	}
 	switch *extended {
 	case "auto":
 	case "on":
@@ -201,6 +213,17 @@ func printIdentity(w io.Writer, r *cccd.ReadResult) {
 	}
 	fmt.Fprintf(w, "\nAccess: %s   data groups: %s   APDUs: %d (%d to the identity)   bytes: %d   %d ms\n",
 		strings.ToUpper(r.Access), strings.Join(r.DataGroups, " "), r.Stats.APDUs, r.Stats.APDUsToIdentity, r.Stats.Bytes, r.Stats.Total)
+	if v := r.Verification; v != nil {
+		fmt.Fprintf(w, "Xác thực (verification): %s", v.Passive)
+		if v.PassiveReason != "" {
+			fmt.Fprintf(w, " (%s)", v.PassiveReason)
+		}
+		fmt.Fprintf(w, "; chip: %s", v.ChipAuth)
+		if v.ChipAuthReason != "" {
+			fmt.Fprintf(w, " (%s)", v.ChipAuthReason)
+		}
+		fmt.Fprintln(w)
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "Cảnh báo (warning): %s\n", warn)
 	}

@@ -123,7 +123,15 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	is := o.Issuer
 	if is == nil {
 		var err error
-		if is, err = DefaultIssuer(); err != nil {
+		switch {
+		case o.Fault.Has(FaultUntrustedSigner):
+			is, err = UntrustedIssuer()
+		case o.Fault.Has(FaultExpiredSigner):
+			is, err = ExpiredIssuer()
+		default:
+			is, err = DefaultIssuer()
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -161,6 +169,15 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	sod, err := lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
 	if err != nil {
 		return nil, fmt.Errorf("sign EF.SOD: %w", err)
+	}
+	if o.Fault.Has(FaultDG13Altered) {
+		// A forger rewrites the residence after issuance; the signed hash stays.
+		forged := p.Identity
+		forged.PlaceOfResidence = "Số 1 Phố Giả, Phường Giả, Hà Nội"
+		files[lds.DG13] = lds.BuildDG13(forged)
+	}
+	if o.Fault.Has(FaultClone) {
+		keys.CAPrivate, keys.AAPrivate = nil, nil // copied data, but the keys never leave a chip
 	}
 	cardAccess := lds.BuildSecurityInfos(
 		lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}),

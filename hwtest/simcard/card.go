@@ -51,10 +51,18 @@ const (
 	FaultGlitch    Fault = "glitch"         // one response is lost mid-read (a transient error)
 	FaultNoPACE    Fault = "no-pace"        // EF.CardAccess absent: BAC only
 	FaultNoSFI     Fault = "no-sfi"         // READ BINARY by short file identifier refused
+
+	// Forgeries: each must produce the right verification verdict.
+	FaultDG13Altered     Fault = "dg13-altered"     // DG13 changed after EF.SOD was signed
+	FaultUntrustedSigner Fault = "untrusted-signer" // EF.SOD signed under a CSCA no one trusts
+	FaultExpiredSigner   Fault = "expired-signer"   // document signer certificate expired
+	FaultClone           Fault = "clone"            // data copied from a genuine card, no chip keys
+	FaultTruncatedSOD    Fault = "truncated-sod"    // EF.SOD cut short
 )
 
 // Faults lists every fault mode by name.
-var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI}
+var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
+	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD}
 
 // SlowDelay is the per-APDU delay of FaultSlow.
 const SlowDelay = 20 * time.Millisecond
@@ -269,7 +277,7 @@ func (c *Card) strike() bool {
 	}
 	at := c.cfg.FaultAfter
 	if at == 0 {
-		at = 8 // inside the data groups, after the identity
+		at = 10 // inside DG2: after the identity and after chip authentication
 	}
 	if c.protected == at {
 		c.faulted = true
@@ -484,7 +492,7 @@ func (c *Card) readBinary(cmd iso7816.Command, ext bool) iso7816.Response {
 	}
 	c.current = f
 	data := f.Data
-	if c.cfg.Fault.Has(FaultTruncated) && f.FID == 0x0102 {
+	if (c.cfg.Fault.Has(FaultTruncated) && f.FID == 0x0102) || (c.cfg.Fault.Has(FaultTruncatedSOD) && f.FID == 0x011D) {
 		data = data[:len(data)/2]
 	}
 	if off >= len(data) {

@@ -60,8 +60,9 @@ func issue(tmpl, parent *x509.Certificate, pub, parentKey crypto.Signer) (*x509.
 }
 
 // NewIssuer builds the test PKI under a CSCA label ("" for the default one
-// that `motcua simcard csca` exports). A DS valid until dsTo is certified.
-func NewIssuer(label string, dsTo time.Time) (*Issuer, error) {
+// that `motcua simcard csca` exports). A DS valid from dsFrom until dsTo is
+// certified.
+func NewIssuer(label string, dsFrom, dsTo time.Time) (*Issuer, error) {
 	if label == "" {
 		label = "CSCA VN test"
 	}
@@ -80,7 +81,6 @@ func NewIssuer(label string, dsTo time.Time) (*Issuer, error) {
 		return nil, fmt.Errorf("test CSCA: %w", err)
 	}
 	dsKey := testKey(label + " / DS")
-	dsFrom := dsTo.AddDate(-10, 0, 0)
 	dsTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(dsTo.Unix()),
 		Subject:      subject("Document Signer test"),
@@ -96,9 +96,21 @@ func NewIssuer(label string, dsTo time.Time) (*Issuer, error) {
 }
 
 // DefaultIssuer is the test PKI of every synthetic card: the default CSCA
-// and a DS valid until 2040.
+// and a DS valid from 2020 to 2040.
 func DefaultIssuer() (*Issuer, error) {
-	return NewIssuer("", time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+	return NewIssuer("", cscaFrom.AddDate(0, 1, 0), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// ExpiredIssuer certifies a DS under the default CSCA whose validity ended
+// in 2023: the forgery mode "expired-signer".
+func ExpiredIssuer() (*Issuer, error) {
+	return NewIssuer("", cscaFrom.AddDate(0, 1, 0), time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// UntrustedIssuer is a PKI under another CSCA, which no trust store holds:
+// the forgery mode "untrusted-signer".
+func UntrustedIssuer() (*Issuer, error) {
+	return NewIssuer("CSCA of nobody", cscaFrom.AddDate(0, 1, 0), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // WriteCSCA writes the CSCA certificate as PEM.

@@ -56,8 +56,10 @@ type Verification struct {
 	Passive       string `json:"passive"`
 	PassiveReason string `json:"passive_reason,omitempty"`
 	ChipAuth      string `json:"chip_auth"`
-	Signer        string `json:"signer,omitempty"` // document signer subject
-	CSCA          string `json:"csca,omitempty"`   // trust anchor subject
+	// ChipAuthReason says why clone detection failed.
+	ChipAuthReason string `json:"chip_auth_reason,omitempty"`
+	Signer         string `json:"signer,omitempty"` // document signer subject
+	CSCA           string `json:"csca,omitempty"`   // trust anchor subject
 }
 
 // Verified reports whether the card may be shown as verified: Passive

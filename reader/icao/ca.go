@@ -55,10 +55,11 @@ func CACipher(oid asn1.ObjectIdentifier) (Cipher, error) {
 // on success, replaces the session's secure messaging with the new keys.
 // 3DES uses MSE:Set KAT (CA version 1); AES uses MSE:Set AT and GENERAL
 // AUTHENTICATE (version 2). The chip proves itself implicitly: the next
-// protected response must verify under keys only the real chip can derive,
-// so the caller must send one (ChipAuthenticate does, with a SELECT of the
-// application) before trusting the result.
-func ChipAuthenticate(s *Session, p CAParams, rnd io.Reader) error {
+// protected response must verify under keys only the real chip can derive.
+// With confirm, ChipAuthenticate sends one (a SELECT of the application);
+// without, the caller's next command is the proof, which saves an APDU, and
+// the caller must treat a secure-messaging failure on it as ErrChipAuthFailed.
+func ChipAuthenticate(s *Session, p CAParams, rnd io.Reader, confirm bool) error {
 	if s.SM == nil {
 		return errors.New("chip authentication needs an established secure-messaging session")
 	}
@@ -102,6 +103,9 @@ func ChipAuthenticate(s *Session, p CAParams, rnd io.Reader) error {
 	}
 	s.SM.Wipe()
 	s.SM = sm
+	if !confirm {
+		return nil
+	}
 	// Implicit authentication: the chip must answer under the new keys.
 	if err := s.SelectApplication(); err != nil {
 		if errors.Is(err, ErrResponseMAC) || errors.Is(err, ErrUnprotectedResponse) || errors.Is(err, ErrSMFormat) {
@@ -184,4 +188,10 @@ func (cc *CACard) agree(c Cipher, pkBytes []byte) (*SecureMessaging, error) {
 		return nil, err
 	}
 	return PACESessionKeys(c, k)
+}
+
+// IsSMFailure reports an error that, right after Chip Authentication, means
+// the chip could not derive the new keys.
+func IsSMFailure(err error) bool {
+	return errors.Is(err, ErrResponseMAC) || errors.Is(err, ErrUnprotectedResponse) || errors.Is(err, ErrSMFormat)
 }

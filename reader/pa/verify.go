@@ -1,0 +1,148 @@
+package pa
+
+import (
+	"bytes"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"motcua/reader/cccd"
+	"motcua/reader/cms"
+	"motcua/reader/lds"
+)
+
+// Result is the outcome of Passive Authentication, never collapsed into one
+// boolean.
+type Result struct {
+	Verdict string // cccd.PassiveVerified, PassiveChainUnknown, PassiveFailed
+	Reason  string // why, for chain_unknown and failed
+	Signer  string // document signer subject
+	CSCA    string // trust anchor subject when the chain is complete
+	// Checked lists the data groups whose hashes matched.
+	Checked []lds.FileID
+}
+
+func failed(format string, a ...any) Result {
+	return Result{Verdict: cccd.PassiveFailed, Reason: fmt.Sprintf(format, a...)}
+}
+
+// Verify runs Passive Authentication over the files read from the chip.
+// sod is EF.SOD as read (nil when it could not be read); files holds the data
+// groups read; store may be nil (no trust store configured). now is the
+// time the signer's validity is judged at.
+func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time.Time) Result {
+	if len(sod) == 0 {
+		return failed("EF.SOD could not be read")
+	}
+	s, err := lds.ParseSOD(sod)
+	if err != nil {
+		return failed("EF.SOD is malformed: %v", err)
+	}
+	// 1. Every data group read must be covered and match.
+	var ids []lds.FileID
+	for id := range files {
+		if id >= 1 && id <= 16 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var checked []lds.FileID
+	for _, id := range ids {
+		want, ok := s.Hashes[id]
+		if !ok {
+			return failed("%s is not covered by EF.SOD", id)
+		}
+		h := s.HashAlgorithm.New()
+		h.Write(files[id])
+		if !bytes.Equal(h.Sum(nil), want) {
+			return failed("%s does not match its hash in EF.SOD: the data was altered after signing", id)
+		}
+		checked = append(checked, id)
+	}
+	// 2. The document signer's signature over the security object.
+	sd := s.SignedData
+	if len(sd.SignerInfos) != 1 {
+		return failed("EF.SOD has %d signatures, want 1", len(sd.SignerInfos))
+	}
+	si := sd.SignerInfos[0]
+	var signer *Cert
+	for _, der := range sd.Certificates {
+		c, err := ParseCert(der)
+		if err != nil {
+			continue
+		}
+		if (si.Serial != nil && c.Serial.Cmp(si.Serial) == 0 && bytes.Equal(c.RawIssuer, si.IssuerDER)) ||
+			(si.SubjectKeyID != nil && bytes.Equal(c.SubjectKeyID, si.SubjectKeyID)) {
+			signer = c
+			break
+		}
+	}
+	if signer == nil {
+		return failed("EF.SOD does not carry its document signer certificate")
+	}
+	digestHash, err := cms.HashFromOID(si.DigestAlgorithm.Algorithm)
+	if err != nil {
+		return failed("unknown digest algorithm: %v", err)
+	}
+	signed := sd.Content
+	if si.SignedAttrsDER != nil {
+		md, err := si.MessageDigest()
+		if err != nil {
+			return failed("%v", err)
+		}
+		h := digestHash.New()
+		h.Write(sd.Content)
+		if !bytes.Equal(h.Sum(nil), md) {
+			return failed("EF.SOD message digest does not match its content")
+		}
+		if ct, ok := si.Attr(cms.OIDContentType); ok && !bytes.Contains(ct.FullBytes, oidBytes(lds.OIDLDSSecurityObject)) {
+			return failed("EF.SOD signed content type is not an LDS security object")
+		}
+		signed = si.SignedAttrsDER
+	}
+	if err := verifyWithHint(signer.PublicKey, si.SignatureAlgorithm, digestHash, signed, si.Signature); err != nil {
+		if errors.Is(err, ErrUnknownAlgorithm) {
+			return failed("EF.SOD signature: %v", err)
+		}
+		return failed("EF.SOD signature does not verify with the document signer's key")
+	}
+	res := Result{Signer: signer.Subject, Checked: checked}
+	// 3. The signer must be valid now.
+	if now.After(signer.NotAfter) {
+		return Result{Verdict: cccd.PassiveFailed, Signer: signer.Subject, Checked: checked,
+			Reason: fmt.Sprintf("document signer certificate expired on %s", signer.NotAfter.Format("2006-01-02"))}
+	}
+	if now.Before(signer.NotBefore) {
+		return Result{Verdict: cccd.PassiveFailed, Signer: signer.Subject, Checked: checked,
+			Reason: "document signer certificate is not valid yet"}
+	}
+	// 4. The chain to a trusted CSCA.
+	if store == nil || len(store.CSCAs) == 0 {
+		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "no trust store configured"
+		return res
+	}
+	ca, err := store.Issuer(signer)
+	if errors.Is(err, errNoCSCA) {
+		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "the document signer's CSCA is not in the trust store"
+		return res
+	}
+	if err != nil {
+		res.Verdict, res.Reason = cccd.PassiveFailed, err.Error()
+		return res
+	}
+	if store.Revoked(ca, signer.Serial) {
+		res.Verdict, res.Reason = cccd.PassiveFailed, "document signer certificate is revoked"
+		return res
+	}
+	res.Verdict, res.CSCA = cccd.PassiveVerified, ca.Subject
+	return res
+}
+
+func oidBytes(oid []int) []byte {
+	b, _ := asn1Marshal(oid)
+	return b
+}
+
+func asn1Marshal(oid []int) ([]byte, error) { return asn1.Marshal(asn1.ObjectIdentifier(oid)) }
