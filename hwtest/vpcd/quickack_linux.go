@@ -5,17 +5,15 @@ import (
 	"syscall"
 )
 
-// quickAck sets TCP_QUICKACK, which Linux clears after each ACK: it has to
-// be set again before every read.
+// quickAck sets TCP_QUICKACK on the socket. Linux leaves quick-ACK mode
+// again on its own, so it is set before every read.
 func quickAck(c *net.TCPConn) {
-	if c == nil {
-		return
-	}
 	raw, err := c.SyscallConn()
 	if err != nil {
 		return
 	}
 	raw.Control(func(fd uintptr) {
-		syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_QUICKACK, 1)
+		// Best effort: a failure only costs latency, never data.
+		_ = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_QUICKACK, 1)
 	})
 }

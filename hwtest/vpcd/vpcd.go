@@ -1,8 +1,13 @@
 // Package vpcd serves a virtual card to the real pcscd through the vpcd
-// driver of vsmartcard: the card is a TCP client of vpcd's port (35963 for
-// "Virtual PCD 00 00"). Both directions carry a 2-byte big-endian length and
-// a payload; a 1-byte payload from vpcd is a control code (00 power off, 01
-// power on, 02 reset, 04 get ATR), a longer one a command APDU.
+// driver of vsmartcard (Debian package vsmartcard-vpcd). vpcd listens on
+// TCP port 35963 for reader "Virtual PCD 00 00" and 35964 for "Virtual PCD
+// 00 01"; the virtual card is a TCP client of that port. Connecting puts the
+// card in the reader, closing the connection takes it out.
+//
+// Both directions carry frames: a 2-byte big-endian length, then the
+// payload. A 1-byte payload from vpcd is a control code (00 power off, 01
+// power on, 02 reset, none of them answered; 04 get ATR, answered with the
+// ATR). A longer payload is a command APDU, answered with the response APDU.
 package vpcd
 
 import (
@@ -15,19 +20,21 @@ import (
 	"time"
 )
 
-// Card is what vpcd talks to.
+// Card is the card side that vpcd talks to.
 type Card interface {
+	// ATR is the answer to reset sent when vpcd asks for it.
 	ATR() []byte
+	// PowerOn, PowerOff and Reset follow vpcd's control codes.
 	PowerOn()
 	PowerOff()
 	Reset()
 	// Transmit answers a command APDU. An error means the card gives no
-	// answer (it was pulled, or lost the response): the connection closes,
-	// which pcscd sees as the card leaving.
+	// answer (it was pulled, or lost the response): the connection
+	// closes, which pcscd sees as the card leaving mid-command.
 	Transmit(apdu []byte) ([]byte, error)
 }
 
-// Control codes from vpcd.
+// Control codes from vpcd (1-byte frames).
 const (
 	ctrlOff   = 0x00
 	ctrlOn    = 0x01
@@ -35,25 +42,73 @@ const (
 	ctrlATR   = 0x04
 )
 
-// DefaultAddr is the first virtual reader's port on this machine.
-const DefaultAddr = "127.0.0.1:35963"
+// Addresses and PC/SC names of vpcd's two virtual readers on this machine.
+const (
+	DefaultAddr = "127.0.0.1:35963"
+	SecondAddr  = "127.0.0.1:35964"
+	DefaultName = "Virtual PCD 00 00"
+	SecondName  = "Virtual PCD 00 01"
+)
 
-// Serve connects to vpcd at addr and answers it until ctx is done, the card
-// leaves or the connection drops. Returning closes the connection: for
-// pcscd the card has been removed.
+// MaxFrame is the largest payload a vpcd frame can carry. A response APDU
+// longer than this (Le=0000 asking for 65536 bytes) cannot reach pcscd.
+const MaxFrame = 0xFFFF
+
+// ErrFrameTooLong reports a response APDU that does not fit a vpcd frame.
+var ErrFrameTooLong = errors.New("vpcd: response APDU longer than a vpcd frame (65535 bytes)")
+
+// Options tune a connection to vpcd.
+type Options struct {
+	// DelayedACK leaves the kernel's delayed ACK in place instead of
+	// setting TCP_QUICKACK before every read. vpcd writes the length and
+	// the body of a frame separately, so with delayed ACK each APDU waits
+	// for the ACK timer (about 40 ms on Linux). Only for measuring that.
+	DelayedACK bool
+	// DialTimeout bounds the connection to vpcd (default 5 s).
+	DialTimeout time.Duration
+}
+
+// Serve connects card to vpcd at addr and answers vpcd until ctx is done,
+// the card leaves (Transmit fails) or vpcd closes the connection; each of
+// these returns nil. Returning closes the connection: for pcscd the card has
+// been removed. Other read or write failures are returned as errors.
 func Serve(ctx context.Context, addr string, card Card) error {
-	d := net.Dialer{Timeout: 5 * time.Second}
+	return ServeOptions(ctx, addr, card, Options{})
+}
+
+// ServeOptions is Serve with options.
+func ServeOptions(ctx context.Context, addr string, card Card, opts Options) error {
+	conn, err := dial(ctx, addr, opts)
+	if err != nil {
+		return err
+	}
+	return serveConn(ctx, conn, card, opts)
+}
+
+func dial(ctx context.Context, addr string, opts Options) (net.Conn, error) {
+	timeout := opts.DialTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	d := net.Dialer{Timeout: timeout}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return fmt.Errorf("vpcd: connect %s: %w (is pcscd running with vsmartcard-vpcd?)", addr, err)
+		return nil, fmt.Errorf("vpcd: connect %s: %w (is pcscd running with vsmartcard-vpcd?)", addr, err)
 	}
+	return conn, nil
+}
+
+// serveConn runs the frame loop on an established connection and closes it.
+func serveConn(ctx context.Context, conn net.Conn, card Card, opts Options) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	tc, _ := conn.(*net.TCPConn)
+	var r io.Reader = conn
+	if tc, ok := conn.(*net.TCPConn); ok && !opts.DelayedACK {
+		r = &quickAckReader{c: tc}
+	}
 	for {
-		quickAck(tc) // vpcd writes length and body separately: without this every APDU waits for delayed ACK
-		msg, err := readFrame(conn)
+		msg, err := readFrame(r)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 				return nil
@@ -61,8 +116,7 @@ func Serve(ctx context.Context, addr string, card Card) error {
 			return fmt.Errorf("vpcd: read: %w", err)
 		}
 		var reply []byte
-		switch {
-		case len(msg) == 1:
+		if len(msg) == 1 {
 			switch msg[0] {
 			case ctrlOff:
 				card.PowerOff()
@@ -78,14 +132,14 @@ func Serve(ctx context.Context, addr string, card Card) error {
 			default:
 				continue // unknown control code: vpcd expects no answer
 			}
-		default:
+		} else {
 			reply, err = card.Transmit(msg)
 			if err != nil {
 				return nil // the card is gone: close, as a pulled card would
 			}
 		}
 		if err := writeFrame(conn, reply); err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
 			return fmt.Errorf("vpcd: write: %w", err)
@@ -93,6 +147,9 @@ func Serve(ctx context.Context, addr string, card Card) error {
 	}
 }
 
+// readFrame reads one length-prefixed frame; io.ReadFull copes with a
+// frame split over any number of reads. A clean EOF before a frame starts
+// is io.EOF; EOF inside a frame is io.ErrUnexpectedEOF.
 func readFrame(r io.Reader) ([]byte, error) {
 	var hdr [2]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
@@ -101,18 +158,41 @@ func readFrame(r io.Reader) ([]byte, error) {
 	n := binary.BigEndian.Uint16(hdr[:])
 	buf := make([]byte, n)
 	if _, err := io.ReadFull(r, buf); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, fmt.Errorf("frame of %d bytes: %w", n, err)
 	}
 	return buf, nil
 }
 
+// writeFrame writes length and body in one write, so they leave in one
+// segment. A short write without an error is reported as io.ErrShortWrite.
 func writeFrame(w io.Writer, b []byte) error {
-	if len(b) > 0xFFFF {
-		return fmt.Errorf("frame of %d bytes too long", len(b))
+	if len(b) > MaxFrame {
+		return fmt.Errorf("%w: %d bytes", ErrFrameTooLong, len(b))
 	}
 	frame := make([]byte, 2+len(b))
 	binary.BigEndian.PutUint16(frame, uint16(len(b)))
 	copy(frame[2:], b)
-	_, err := w.Write(frame) // one write: length and body in one segment
-	return err
+	for len(frame) > 0 {
+		n, err := w.Write(frame)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrShortWrite
+		}
+		frame = frame[n:]
+	}
+	return nil
+}
+
+// quickAckReader sets TCP_QUICKACK before every read: Linux clears it
+// after sending an ACK, so setting it once is not enough.
+type quickAckReader struct{ c *net.TCPConn }
+
+func (q *quickAckReader) Read(p []byte) (int, error) {
+	quickAck(q.c)
+	return q.c.Read(p)
 }

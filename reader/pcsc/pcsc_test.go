@@ -1,10 +1,8 @@
 package pcsc
 
 import (
-	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/ebfe/scard"
 
@@ -14,49 +12,101 @@ import (
 func TestTranslate(t *testing.T) {
 	tests := []struct {
 		in   error
-		want error
+		want []error
+		not  []error
 	}{
-		{scard.ErrRemovedCard, iso7816.ErrCardRemoved},
-		{scard.ErrNoSmartcard, iso7816.ErrCardRemoved},
-		{scard.ErrResetCard, iso7816.ErrTransient},
-		{scard.ErrCommError, iso7816.ErrTransient},
-		{scard.ErrUnknownReader, ErrNoReader},
-		{scard.ErrReaderUnavailable, ErrNoReader},
-		{scard.ErrSharingViolation, ErrSharing},
-		{scard.ErrNoService, ErrNoService},
+		{scard.ErrRemovedCard, []error{iso7816.ErrCardRemoved, ErrCardRemoved}, []error{ErrNoCard, iso7816.ErrTransient}},
+		{scard.ErrNoSmartcard, []error{ErrNoCard, iso7816.ErrCardRemoved}, nil},
+		{scard.ErrUnresponsiveCard, []error{ErrNoCard}, nil},
+		{scard.ErrResetCard, []error{ErrCardReset, iso7816.ErrTransient}, []error{iso7816.ErrCardRemoved}},
+		{scard.ErrCommError, []error{iso7816.ErrTransient}, []error{ErrCardReset}},
+		{scard.ErrUnknownReader, []error{ErrNoReader}, []error{ErrReaderUnavailable}},
+		{scard.ErrNoReadersAvailable, []error{ErrNoReader}, nil},
+		{scard.ErrReaderUnavailable, []error{ErrReaderUnavailable, ErrNoReader}, nil},
+		{scard.ErrSharingViolation, []error{ErrSharing}, []error{ErrNoCard}},
+		{scard.ErrNoService, []error{ErrNoService}, nil},
+		{scard.ErrServiceStopped, []error{ErrNoService}, nil},
+		{scard.ErrInvalidHandle, []error{scard.ErrInvalidHandle}, []error{ErrNoService, ErrNoReader, ErrNoCard}},
 	}
 	for _, tt := range tests {
-		if got := translate(tt.in); !errors.Is(got, tt.want) {
-			t.Errorf("translate(%v) = %v, want %v", tt.in, got, tt.want)
+		got := translate(tt.in)
+		for _, w := range tt.want {
+			if !errors.Is(got, w) {
+				t.Errorf("translate(%v) = %v, want it to match %v", tt.in, got, w)
+			}
 		}
+		for _, n := range tt.not {
+			if errors.Is(got, n) {
+				t.Errorf("translate(%v) = %v, must not match %v", tt.in, got, n)
+			}
+		}
+	}
+	plain := errors.New("not a PC/SC error")
+	if translate(plain) != plain {
+		t.Error("a foreign error was rewritten")
 	}
 }
 
-// With a PC/SC service present, the reader list and the hot-plug watcher
-// agree; without one, Open fails with ErrNoService and the test skips.
-func TestReadersAndWatch(t *testing.T) {
-	c, err := Open()
-	if err != nil {
-		if errors.Is(err, ErrNoService) {
-			t.Skip("no PC/SC service on this machine")
+// st builds an event state word: flags plus the event counter.
+func st(flags scard.StateFlag, counter uint16) scard.StateFlag {
+	return flags | scard.StateFlag(uint32(counter)<<16)
+}
+
+func TestCardTracker(t *testing.T) {
+	type step struct {
+		ev                scard.StateFlag
+		removed, inserted bool
+	}
+	pres, empty := scard.StatePresent|scard.StateChanged, scard.StateEmpty|scard.StateChanged
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"starts empty", []step{{st(empty, 0), false, false}}},
+		{"starts with a card", []step{{st(pres, 3), false, true}}},
+		{"insert then remove", []step{
+			{st(empty, 4), false, false},
+			{st(pres, 5), false, true},
+			{st(pres|scard.StateInuse|scard.StateExclusive, 5), false, false}, // someone connected
+			{st(empty, 6), true, false},
+		}},
+		{"swap between two looks", []step{
+			{st(pres, 1), false, true},
+			{st(pres, 3), true, true},
+		}},
+		{"counter wraps", []step{
+			{st(pres, 0xFFFF), false, true},
+			{st(pres, 0x0001), true, true},
+		}},
+		{"one event, same presence: not a swap", []step{
+			{st(pres, 7), false, true},
+			{st(pres, 8), false, false},
+		}},
+		{"removed and back out between looks", []step{
+			{st(empty, 2), false, false},
+			{st(empty, 4), false, false},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var tr cardTracker
+			for i, s := range tt.steps {
+				r, in := tr.step(s.ev)
+				if r != s.removed || in != s.inserted {
+					t.Fatalf("step %d (%08X): removed=%v inserted=%v, want %v %v", i, uint32(s.ev), r, in, s.removed, s.inserted)
+				}
+			}
+		})
+	}
+}
+
+func TestEventKindString(t *testing.T) {
+	for k, want := range map[EventKind]string{
+		ReaderAdded: "reader added", ReaderRemoved: "reader removed",
+		CardInserted: "card inserted", CardRemoved: "card removed", 0: "EventKind(0)",
+	} {
+		if k.String() != want {
+			t.Errorf("%d: %q, want %q", int(k), k.String(), want)
 		}
-		t.Fatal(err)
-	}
-	defer c.Close()
-	names, err := c.Readers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	first, ok := <-c.WatchReaders(ctx)
-	if !ok {
-		t.Fatal("reader watcher closed at once")
-	}
-	if len(first) != len(names) {
-		t.Fatalf("watcher saw %v, list says %v", first, names)
-	}
-	if _, err := c.Terminal("no such reader").Connect(); !errors.Is(err, ErrNoReader) && !errors.Is(err, ErrNoCard) {
-		t.Fatalf("connect to a missing reader: %v", err)
 	}
 }
