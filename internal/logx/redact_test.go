@@ -44,7 +44,7 @@ func newTest(sc *Scrubber) (*slog.Logger, *bytes.Buffer) {
 // forbidden are the strings that must never appear in a log line.
 var forbidden = []string{
 	testID, testID[3:], // full ID, BAC document number
-	testID[6:],             // CAN
+	testID[6:], // CAN
 	testCMND, testName, testAddress, testFather,
 	strings.ToUpper(testName), norm.NFD.String(testName),
 	"Kim Ngưu", "Hai Bà Trưng", // parts of the address are still the address
