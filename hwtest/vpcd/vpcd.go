@@ -116,6 +116,9 @@ func serveConn(ctx context.Context, conn net.Conn, card Card, opts Options) erro
 			return fmt.Errorf("vpcd: read: %w", err)
 		}
 		var reply []byte
+		if len(msg) == 0 {
+			continue // not part of the protocol: vpcd never sends it
+		}
 		if len(msg) == 1 {
 			switch msg[0] {
 			case ctrlOff:
