@@ -299,10 +299,37 @@ func (si *SignerInfo) SignerCertificate(certs []*x509.Certificate) (*x509.Certif
 	return nil, errors.New("the signer's certificate is not in the SignedData")
 }
 
-// Build signs content as SignedData (with contentType, messageDigest and
-// signingTime attributes) and returns the ContentInfo DER. signer is an
-// RSA or ECDSA private key matching cert.
+// SignFunc signs the digest of the signed attributes and names the
+// signature algorithm it used (with its parameters, as RSA-PSS needs).
+type SignFunc func(digest []byte) (alg pkix.AlgorithmIdentifier, sig []byte, err error)
+
+// SignerFor signs with an RSA (PKCS #1 v1.5) or ECDSA (NIST curve) key.
+func SignerFor(signer crypto.Signer, hash crypto.Hash) SignFunc {
+	return func(digest []byte) (pkix.AlgorithmIdentifier, []byte, error) {
+		switch k := signer.(type) {
+		case *rsa.PrivateKey:
+			alg := map[crypto.Hash]asn1.ObjectIdentifier{crypto.SHA1: OIDSHA1WithRSA, crypto.SHA224: OIDSHA224WithRSA, crypto.SHA256: OIDSHA256WithRSA, crypto.SHA384: OIDSHA384WithRSA, crypto.SHA512: OIDSHA512WithRSA}[hash]
+			sig, err := rsa.SignPKCS1v15(rand.Reader, k, hash, digest)
+			return pkix.AlgorithmIdentifier{Algorithm: alg}, sig, err
+		case *ecdsa.PrivateKey:
+			alg := map[crypto.Hash]asn1.ObjectIdentifier{crypto.SHA1: OIDECDSAWithSHA1, crypto.SHA224: OIDECDSAWithSHA224, crypto.SHA256: OIDECDSAWithSHA256, crypto.SHA384: OIDECDSAWithSHA384, crypto.SHA512: OIDECDSAWithSHA512}[hash]
+			sig, err := ecdsa.SignASN1(rand.Reader, k, digest)
+			return pkix.AlgorithmIdentifier{Algorithm: alg}, sig, err
+		}
+		return pkix.AlgorithmIdentifier{}, nil, fmt.Errorf("signer key %T not supported", signer)
+	}
+}
+
+// Build signs content as SignedData (with contentType, signingTime and
+// messageDigest attributes) and returns the ContentInfo DER. signer must
+// match cert (an RSA or NIST-curve ECDSA key).
 func Build(contentType asn1.ObjectIdentifier, content []byte, cert *x509.Certificate, signer crypto.Signer, hash crypto.Hash, now time.Time) ([]byte, error) {
+	return BuildWith(contentType, content, cert.Raw, cert.RawIssuer, cert.SerialNumber, hash, SignerFor(signer, hash), now)
+}
+
+// BuildWith is Build for any signature scheme: certDER is the signer's
+// certificate, named in the SignerInfo by issuerDER and serial.
+func BuildWith(contentType asn1.ObjectIdentifier, content, certDER, issuerDER []byte, serial *big.Int, hash crypto.Hash, sign SignFunc, now time.Time) ([]byte, error) {
 	hOID, err := OIDFromHash(hash)
 	if err != nil {
 		return nil, err
@@ -343,19 +370,7 @@ func Build(contentType asn1.ObjectIdentifier, content []byte, cert *x509.Certifi
 	setDER := wrapper.Bytes
 	sh := hash.New()
 	sh.Write(setDER)
-	sigDigest := sh.Sum(nil)
-	var sigAlg asn1.ObjectIdentifier
-	var sig []byte
-	switch k := signer.(type) {
-	case *rsa.PrivateKey:
-		sigAlg = map[crypto.Hash]asn1.ObjectIdentifier{crypto.SHA1: OIDSHA1WithRSA, crypto.SHA224: OIDSHA224WithRSA, crypto.SHA256: OIDSHA256WithRSA, crypto.SHA384: OIDSHA384WithRSA, crypto.SHA512: OIDSHA512WithRSA}[hash]
-		sig, err = rsa.SignPKCS1v15(rand.Reader, k, hash, sigDigest)
-	case *ecdsa.PrivateKey:
-		sigAlg = map[crypto.Hash]asn1.ObjectIdentifier{crypto.SHA1: OIDECDSAWithSHA1, crypto.SHA224: OIDECDSAWithSHA224, crypto.SHA256: OIDECDSAWithSHA256, crypto.SHA384: OIDECDSAWithSHA384, crypto.SHA512: OIDECDSAWithSHA512}[hash]
-		sig, err = ecdsa.SignASN1(rand.Reader, k, sigDigest)
-	default:
-		return nil, fmt.Errorf("signer key %T not supported", signer)
-	}
+	sigAlg, sig, err := sign(sh.Sum(nil))
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +379,7 @@ func Build(contentType asn1.ObjectIdentifier, content []byte, cert *x509.Certifi
 	issuerAndSerial, err := asn1.Marshal(struct {
 		Issuer asn1.RawValue
 		Serial *big.Int
-	}{asn1.RawValue{FullBytes: cert.RawIssuer}, cert.SerialNumber})
+	}{asn1.RawValue{FullBytes: issuerDER}, serial})
 	if err != nil {
 		return nil, err
 	}
@@ -375,11 +390,15 @@ func Build(contentType asn1.ObjectIdentifier, content []byte, cert *x509.Certifi
 	ver1, _ := asn1.Marshal(1)
 	ver3, _ := asn1.Marshal(3)
 	sigOctets, _ := asn1.Marshal(sig)
-	signerInfo := seq(ver1, issuerAndSerial, algID(hOID), implicitAttrs, algID(sigAlg), sigOctets)
+	sigAlgDER, err := asn1.Marshal(sigAlg)
+	if err != nil {
+		return nil, err
+	}
+	signerInfo := seq(ver1, issuerAndSerial, algID(hOID), implicitAttrs, sigAlgDER, sigOctets)
 	contentOctets, _ := asn1.Marshal(content)
 	ctOID, _ := asn1.Marshal(contentType)
 	encap := seq(ctOID, tagged(0xA0, contentOctets))
-	signedData := seq(ver3, tagged(0x31, algID(hOID)), encap, tagged(0xA0, cert.Raw), tagged(0x31, signerInfo))
+	signedData := seq(ver3, tagged(0x31, algID(hOID)), encap, tagged(0xA0, certDER), tagged(0x31, signerInfo))
 	sdOID, _ := asn1.Marshal(OIDSignedData)
 	return seq(sdOID, tagged(0xA0, signedData)), nil
 }

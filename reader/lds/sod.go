@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"math/big"
 	"sort"
 	"time"
 
@@ -93,6 +94,12 @@ func (s *SODData) DataGroups() []FileID {
 // with the document signer's key. files maps data-group numbers to their
 // complete contents.
 func BuildSOD(hash crypto.Hash, files map[FileID][]byte, signerCert *x509.Certificate, signerKey crypto.Signer, now time.Time) ([]byte, error) {
+	return BuildSODWith(hash, files, signerCert.Raw, signerCert.RawIssuer, signerCert.SerialNumber, cms.SignerFor(signerKey, hash), now)
+}
+
+// BuildSODWith is BuildSOD for any signature scheme (brainpool, RSA-PSS):
+// certDER is the document signer certificate, named by issuerDER and serial.
+func BuildSODWith(hash crypto.Hash, files map[FileID][]byte, certDER, issuerDER []byte, serial *big.Int, sign cms.SignFunc, now time.Time) ([]byte, error) {
 	hOID, err := cms.OIDFromHash(hash)
 	if err != nil {
 		return nil, err
@@ -114,7 +121,7 @@ func BuildSOD(hash crypto.Hash, files map[FileID][]byte, signerCert *x509.Certif
 	if err != nil {
 		return nil, err
 	}
-	ci, err := cms.Build(OIDLDSSecurityObject, content, signerCert, signerKey, hash, now)
+	ci, err := cms.BuildWith(OIDLDSSecurityObject, content, certDER, issuerDER, serial, hash, sign, now)
 	if err != nil {
 		return nil, err
 	}

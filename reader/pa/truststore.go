@@ -212,25 +212,19 @@ func (ts *TrustStore) Revoked(csca *Cert, serial *big.Int) bool {
 	return serial != nil && ts.revoked[string(csca.RawSubject)][serial.String()]
 }
 
-// Issuer returns the trusted CSCA that signed c, valid when c was issued.
+// Issuer returns the trusted CSCA that signed c. A CSCA whose name matches
+// but whose key does not verify is not the issuer (key rollover keeps
+// names): the chain is then unknown, not failed. A verifying CSCA that was
+// not valid when c was issued is an error.
 func (ts *TrustStore) Issuer(c *Cert) (*Cert, error) {
-	var lastErr error
 	for _, ca := range ts.CSCAs {
-		if !c.IssuedBy(ca) {
-			continue
-		}
-		if err := c.CheckSignatureFrom(ca); err != nil {
-			lastErr = fmt.Errorf("document signer certificate does not verify with CSCA %q: %w", ca.Subject, err)
+		if !c.IssuedBy(ca) || c.CheckSignatureFrom(ca) != nil {
 			continue
 		}
 		if c.NotBefore.Before(ca.NotBefore.Add(-24*time.Hour)) || c.NotBefore.After(ca.NotAfter) {
-			lastErr = fmt.Errorf("document signer certificate issued outside CSCA %q validity", ca.Subject)
-			continue
+			return nil, fmt.Errorf("document signer certificate issued outside the validity of CSCA %q", ca.Subject)
 		}
 		return ca, nil
-	}
-	if lastErr != nil {
-		return nil, lastErr
 	}
 	return nil, errNoCSCA
 }
