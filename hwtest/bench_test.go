@@ -6,7 +6,9 @@ import (
 
 	"motcua/hwtest/simcard"
 	"motcua/reader"
+	"motcua/reader/cccd"
 	"motcua/reader/lds"
+	"motcua/reader/pa"
 )
 
 // linkModel wraps a connection and adds up the time the exchanges would
@@ -81,5 +83,67 @@ func BenchmarkRead(b *testing.B) {
 				b.ReportMetric(ms(link), "contactless-ms-full")
 			})
 		}
+	}
+}
+
+// BenchmarkPassiveAuthentication times Passive Authentication (hashes,
+// signature, chain) over the files of a synthetic card; BenchmarkRead's
+// in-process figure is the baseline it is compared with.
+//
+//	go test -run '^$' -bench 'PassiveAuthentication|ChipAuth' ./hwtest/
+func BenchmarkPassiveAuthentication(b *testing.B) {
+	p := simcard.ReferenceProfile()
+	card, err := p.Card(simcard.CardOptions{Extended: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn, remove := inProcess{}.Insert(b, card)
+	defer remove()
+	raw, err := reader.ReadFiles(conn, reader.Options{Keys: idKey(b, p.Identity.IDNumber), NoChipAuth: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	trust := testTrust(b)
+	dgs := map[lds.FileID][]byte{}
+	for id, f := range raw.Files {
+		if id <= 16 {
+			dgs[id] = f
+		}
+	}
+	for b.Loop() {
+		if r := pa.Verify(raw.Files[lds.SOD], dgs, trust, time.Now()); r.Verdict != cccd.PassiveVerified {
+			b.Fatal(r.Reason)
+		}
+	}
+}
+
+// BenchmarkChipAuth reads the card with and without Chip Authentication;
+// the difference is what clone detection costs in time and APDUs.
+func BenchmarkChipAuth(b *testing.B) {
+	p := simcard.ReferenceProfile()
+	for _, skip := range []bool{true, false} {
+		name := "with-CA"
+		if skip {
+			name = "without-CA"
+		}
+		b.Run(name, func(b *testing.B) {
+			var apdus, caAPDUs int
+			for b.Loop() {
+				b.StopTimer()
+				card, _ := p.Card(simcard.CardOptions{Extended: true})
+				conn, remove := inProcess{}.Insert(b, card)
+				b.StartTimer()
+				raw, err := reader.ReadFiles(conn, reader.Options{Keys: idKey(b, p.Identity.IDNumber), NoChipAuth: skip, SkipPhoto: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				apdus, caAPDUs = raw.Stats.APDUs, raw.ChipAuthAPDUs
+				b.StopTimer()
+				remove()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(apdus), "apdus")
+			b.ReportMetric(float64(caAPDUs), "ca-apdus")
+		})
 	}
 }
