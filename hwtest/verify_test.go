@@ -40,6 +40,8 @@ func TestForgeryVerdicts(t *testing.T) {
 		{simcard.FaultExpiredSigner, cccd.PassiveFailed, cccd.ChipAuthPassed, false},
 		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false},
 		{simcard.FaultTruncatedSOD, cccd.PassiveFailed, cccd.ChipAuthPassed, false},
+		{simcard.FaultAAOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true},
+		{simcard.FaultAAOnly + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false},
 	}
 	for name, h := range harnesses(t) {
 		t.Run(name, func(t *testing.T) {

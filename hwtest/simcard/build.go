@@ -155,14 +155,18 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		return nil, err
 	}
 	face := SyntheticFace(p.FaceSeed)
+	dg14 := lds.BuildDG14(
+		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
+		caKeyInfo,
+		lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256))
+	if o.Fault.Has(FaultAAOnly) {
+		dg14 = lds.BuildDG14(lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256))
+	}
 	files := map[lds.FileID][]byte{
 		lds.DG1:  lds.BuildDG1(mrz),
 		lds.DG2:  lds.BuildDG2(face, 240, 320),
 		lds.DG13: lds.BuildDG13(p.Identity),
-		lds.DG14: lds.BuildDG14(
-			lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
-			caKeyInfo,
-			lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256)),
+		lds.DG14: dg14,
 		lds.DG15: dg15,
 	}
 	dg3 := []byte{0x63, 0x04, 0x7F, 0x61, 0x01, 0x00}
@@ -183,6 +187,9 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}),
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		lds.BuildTAInfo())
+	if o.Fault.Has(FaultAAOnly) {
+		cardAccess = lds.BuildSecurityInfos(lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}))
+	}
 	app := []File{
 		{FID: 0x011E, SFI: 0x1E, Data: lds.BuildCOM([]lds.FileID{lds.DG1, lds.DG2, lds.DG3, lds.DG13, lds.DG14, lds.DG15})},
 		{FID: 0x0103, SFI: 0x03, Data: dg3, EAC: true},
@@ -205,6 +212,9 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		ChipAuth:    &icao.CACard{Protocol: lds.OIDCAECDHAES128, Curve: keys.CA, Private: keys.CAPrivate},
 		AACurve:     keys.CA,
 		AAPrivate:   keys.AAPrivate,
+	}
+	if o.Fault.Has(FaultAAOnly) {
+		cfg.ChipAuth = nil
 	}
 	pp := paceParams
 	cfg.PACE = &pp

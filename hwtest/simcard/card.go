@@ -58,11 +58,15 @@ const (
 	FaultExpiredSigner   Fault = "expired-signer"   // document signer certificate expired
 	FaultClone           Fault = "clone"            // data copied from a genuine card, no chip keys
 	FaultTruncatedSOD    Fault = "truncated-sod"    // EF.SOD cut short
+
+	// FaultAAOnly is not a fault but a card variant: no Chip Authentication,
+	// so clone detection falls to Active Authentication with the DG15 key.
+	FaultAAOnly Fault = "aa-only"
 )
 
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
-	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD}
+	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly}
 
 // SlowDelay is the per-APDU delay of FaultSlow.
 const SlowDelay = 20 * time.Millisecond
