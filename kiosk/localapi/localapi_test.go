@@ -1,0 +1,483 @@
+package localapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"motcua/hwtest/simcard"
+	"motcua/internal/metrics"
+	"motcua/reader"
+	"motcua/reader/cccd"
+	"motcua/reader/pa"
+	"motcua/sync/outbox"
+)
+
+const (
+	testOrigin = "http://localhost:8080"
+	evilOrigin = "https://evil.example"
+)
+
+type env struct {
+	t       testing.TB
+	srv     *Server
+	addr    string
+	base    string
+	sim     *simcard.Reader
+	profile simcard.Profile
+	pairs   *Pairings
+	store   *outbox.Store
+	plain   string // token: no grants
+	full    string // token: photo, ethnicity, religion
+}
+
+func trustStore(t testing.TB) *pa.TrustStore {
+	iss, err := simcard.DefaultIssuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pa.ParseCert(iss.CSCA.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := pa.NewTrustStore()
+	ts.Add(c)
+	return ts
+}
+
+// newEnv starts the API on 127.0.0.1 with the simulated reader, a real
+// pairing store and a real outbox in temporary directories.
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	dir := t.TempDir()
+	pairs, err := OpenPairings(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := outbox.Open(filepath.Join(dir, "outbox"), outbox.Options{Device: "test-desk", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := &env{t: t, sim: simcard.NewReader("Simulated reader"), profile: simcard.ReferenceProfile(), pairs: pairs, store: store}
+	if e.plain, err = pairs.Pair("clinic-his", nil); err != nil {
+		t.Fatal(err)
+	}
+	if e.full, err = pairs.Pair("notary-registry", []string{"photo", "ethnicity", "religion"}); err != nil {
+		t.Fatal(err)
+	}
+	health := metrics.NewHealth(time.Second)
+	e.srv, err = New(Config{Terminal: e.sim, Pairings: pairs, Origins: []string{testOrigin}, Outbox: store,
+		Device: "test-desk", Health: health, ReadOptions: reader.Options{Trust: trustStore(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	health.Register("card loop", e.srv.ReadLoopHealthy)
+	l, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: e.srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	ctx, cancel := context.WithCancel(context.Background())
+	runDone, serveDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(runDone); e.srv.Run(ctx) }()
+	go func() { defer close(serveDone); hs.Serve(l) }()
+	t.Cleanup(func() {
+		cancel()
+		hs.Close()
+		<-runDone
+		<-serveDone
+	})
+	e.addr = l.Addr().String()
+	e.base = "http://" + e.addr
+	return e
+}
+
+func (e *env) card() *simcard.Card {
+	c, err := e.profile.Card(simcard.CardOptions{Extended: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// do sends a request with an optional token and extra headers.
+func (e *env) do(method, path, token string, body any, hdr ...string) (*http.Response, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.base+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "Host" {
+			req.Host = hdr[i+1]
+			continue
+		}
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+func (e *env) ws(token string) *wsClient {
+	e.t.Helper()
+	c, _, err := dialWS(e.addr, nil, Protocol, "bearer."+token)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(c.close)
+	if h := c.event(e.t); h.Type != "hello" {
+		e.t.Fatalf("first event %q", h.Type)
+	}
+	return c
+}
+
+func TestListenLoopbackOnly(t *testing.T) {
+	for _, a := range []string{"0.0.0.0:0", "[::]:0", ":0", "192.0.2.1:7420", "example.com:7420"} {
+		if l, err := Listen(a); err == nil {
+			l.Close()
+			t.Errorf("Listen(%q) accepted", a)
+		}
+	}
+	for _, a := range []string{"127.0.0.1:0", "localhost:0"} {
+		l, err := Listen(a)
+		if err != nil {
+			t.Fatalf("Listen(%q): %v", a, err)
+		}
+		if !l.Addr().(*net.TCPAddr).IP.IsLoopback() {
+			t.Errorf("%q listens on %v", a, l.Addr())
+		}
+		l.Close()
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, token string
+		hdr         []string
+		code        int
+	}{
+		{"no token", "", nil, 401},
+		{"unknown token", "mcp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil, 401},
+		{"short token", "x", nil, 401},
+		{"foreign Host (DNS rebinding)", e.plain, []string{"Host", "attacker.example:7420"}, 403},
+		{"unconfigured Origin", e.plain, []string{"Origin", evilOrigin}, 403},
+		{"loopback but unconfigured Origin", e.plain, []string{"Origin", "http://localhost:9999"}, 403},
+		{"paired", e.plain, nil, 200},
+		{"paired, configured Origin", e.plain, []string{"Origin", testOrigin}, 200},
+		{"paired, Host localhost", e.plain, []string{"Host", "localhost:7420"}, 200},
+	} {
+		resp, body := e.do("GET", "/v1/status", tc.token, nil, tc.hdr...)
+		if resp.StatusCode != tc.code {
+			t.Errorf("%s: %d %s, want %d", tc.name, resp.StatusCode, body, tc.code)
+		}
+		acao := resp.Header.Get("Access-Control-Allow-Origin")
+		if tc.name == "paired, configured Origin" && acao != testOrigin {
+			t.Errorf("no CORS header for a configured origin: %q", acao)
+		}
+		if tc.name != "paired, configured Origin" && acao != "" {
+			t.Errorf("%s: CORS header %q", tc.name, acao)
+		}
+	}
+	// Preflight: configured origin gets the CORS answer without a token;
+	// another origin gets nothing usable.
+	resp, _ := e.do("OPTIONS", "/v1/card", "", nil, "Origin", testOrigin, "Access-Control-Request-Method", "GET",
+		"Access-Control-Request-Headers", "authorization", "Access-Control-Request-Private-Network", "true")
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != testOrigin ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") ||
+		resp.Header.Get("Access-Control-Allow-Private-Network") != "true" {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp, _ := e.do("OPTIONS", "/v1/card", "", nil, "Origin", evilOrigin); resp.StatusCode != 403 || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("evil preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	// WebSocket: unpaired and foreign-origin upgrades are refused.
+	if _, resp, err := dialWS(e.addr, nil, Protocol); err == nil || resp.StatusCode != 401 {
+		t.Fatalf("unpaired websocket: %v", err)
+	}
+	if _, resp, err := dialWS(e.addr, http.Header{"Origin": {evilOrigin}}, Protocol, "bearer."+e.plain); err == nil || resp.StatusCode != 403 {
+		t.Fatalf("foreign-origin websocket: %v", err)
+	}
+	// Unpairing takes effect on the running server.
+	if err := e.pairs.Unpair("clinic-his"); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := e.do("GET", "/v1/status", e.plain, nil); resp.StatusCode != 401 {
+		t.Fatalf("unpaired app still accepted: %d", resp.StatusCode)
+	}
+	// Health and metrics need no token (no personal data) but are loopback-guarded.
+	if resp, body := e.do("GET", "/healthz", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"ok":true`) {
+		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := e.do("GET", "/metrics", "", nil, "Host", "evil.example"); resp.StatusCode != 403 {
+		t.Fatalf("metrics with foreign Host: %d %s", resp.StatusCode, body)
+	}
+	resp, body := e.do("GET", "/metrics", "", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `motcua_api_requests_total{route="/v1/status",code="401"}`) {
+		t.Fatalf("metrics: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestCardFlowAndGrants(t *testing.T) {
+	e := newEnv(t)
+	plain, full := e.ws(e.plain), e.ws(e.full)
+
+	if resp, _ := e.do("GET", "/v1/card", e.plain, nil); resp.StatusCode != 404 {
+		t.Fatalf("card before insertion: %d", resp.StatusCode)
+	}
+	e.sim.Insert(e.card())
+	for _, c := range []*wsClient{plain, full} {
+		if ev := c.event(t); ev.Type != "card.inserted" || !ev.NeedsKey || ev.Reader != "Simulated reader" {
+			t.Fatalf("insert event: %+v", ev)
+		}
+	}
+	if resp, body := e.do("GET", "/v1/card", e.plain, nil); resp.StatusCode != 409 || !strings.Contains(string(body), "waiting_key") {
+		t.Fatalf("card waiting for key: %d %s", resp.StatusCode, body)
+	}
+	// The citizen's QR is scanned: it is the key.
+	resp, body := e.do("POST", "/v1/qr", e.plain, map[string]string{"payload": e.profile.QRPayload()})
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"id_number": "001093047064"`) {
+		t.Fatalf("qr: %d %s", resp.StatusCode, body)
+	}
+	if ev := plain.event(t); ev.Type != "qr.scanned" || ev.QR == nil || ev.QR.IDNumber != "001093047064" {
+		t.Fatalf("qr event: %+v", ev)
+	}
+	pv, fv := plain.until(t, "card.read").Card, full.until(t, "card.read").Card
+	if pv == nil || fv == nil {
+		t.Fatal("card.read without a card")
+	}
+	if pv.IDNumber != "001093047064" || pv.FullName != "Nguyễn Văn Thử" || pv.Ethnicity != "" || pv.Religion != "" ||
+		pv.PhotoURL != "" || strings.Join(pv.Withheld, ",") != "ethnicity,religion,photo" {
+		t.Fatalf("ungranted view: %+v", pv)
+	}
+	if fv.Ethnicity != "Kinh" || fv.Religion != "Không" || fv.PhotoURL != "/v1/card/photo" || len(fv.Withheld) != 0 {
+		t.Fatalf("granted view: %+v", fv)
+	}
+	if pv.Verification == nil || pv.Verification.Passive != cccd.PassiveVerified {
+		t.Fatalf("verification: %+v", pv.Verification)
+	}
+
+	// The same over plain HTTP: the read --json schema, filtered.
+	resp, body = e.do("GET", "/v1/card", e.plain, nil)
+	if resp.StatusCode != 200 || strings.Contains(string(body), "Kinh") || !strings.Contains(string(body), `"access": "pace"`) {
+		t.Fatalf("GET /v1/card: %d %s", resp.StatusCode, body)
+	}
+	if r, err := cccd.ParseReadResult(body); err != nil || r.IDNumber != "001093047064" {
+		t.Fatalf("not the read --json schema: %v", err)
+	}
+	resp, body = e.do("GET", "/v1/card/verification", e.plain, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"verified": true`) {
+		t.Fatalf("verification: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := e.do("GET", "/v1/card/photo", e.plain, nil); resp.StatusCode != 403 {
+		t.Fatalf("photo without grant: %d", resp.StatusCode)
+	}
+	resp, body = e.do("GET", "/v1/card/photo", e.full, nil)
+	if resp.StatusCode != 200 || !bytes.Equal(body, simcard.SyntheticFace(e.profile.FaceSeed)) || resp.Header.Get("Content-Type") == "" {
+		t.Fatalf("photo: %d %d bytes %q", resp.StatusCode, len(body), resp.Header.Get("Content-Type"))
+	}
+
+	// Removal wipes the card.
+	e.sim.Remove()
+	if ev := plain.until(t, "card.removed"); ev.Card != nil {
+		t.Fatalf("removed event carries a card")
+	}
+	full.until(t, "card.removed")
+	if resp, _ := e.do("GET", "/v1/card", e.full, nil); resp.StatusCode != 404 {
+		t.Fatalf("card after removal: %d", resp.StatusCode)
+	}
+	var st Status
+	_, body = e.do("GET", "/v1/status", e.plain, nil)
+	json.Unmarshal(body, &st)
+	if st.State != StateEmpty || st.CardPresent || st.KeyWaiting {
+		t.Fatalf("status after removal: %+v", st)
+	}
+}
+
+func TestWrongKeyThenTypedID(t *testing.T) {
+	e := newEnv(t)
+	c := e.ws(e.plain)
+	e.sim.Insert(e.card())
+	c.until(t, "card.inserted")
+	if resp, body := e.do("POST", "/v1/key", e.plain, map[string]string{"id_number": "001093999999"}); resp.StatusCode != 202 {
+		t.Fatalf("key: %d %s", resp.StatusCode, body)
+	}
+	ev := c.until(t, "card.error")
+	if ev.Reason != "wrong_key" || !ev.NeedsKey || strings.Contains(ev.Error, "001093999999") {
+		t.Fatalf("wrong key event: %+v", ev)
+	}
+	for _, bad := range []map[string]string{{"id_number": "12"}, {"can": "abc"}, {"id_number": "001093047064", "can": "047064"}, {}} {
+		if resp, _ := e.do("POST", "/v1/key", e.plain, bad); resp.StatusCode != 422 {
+			t.Fatalf("bad key %v: %d", bad, resp.StatusCode)
+		}
+	}
+	e.do("POST", "/v1/key", e.plain, map[string]string{"can": "047064"})
+	if ev := c.until(t, "card.read"); ev.Card.IDNumber != "001093047064" {
+		t.Fatalf("read after typed CAN: %+v", ev)
+	}
+}
+
+func TestDossierIntoOutbox(t *testing.T) {
+	e := newEnv(t)
+	c := e.ws(e.plain)
+	form := map[string]any{"phone": "0900000000", "request": "đăng ký thường trú"}
+	if resp, body := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "include_card": true}); resp.StatusCode != 404 {
+		t.Fatalf("dossier with no card: %d %s", resp.StatusCode, body)
+	}
+	e.srv.Keys().Put(mustKeys(t, "001093047064"), nil) // the operator typed the ID
+	e.sim.Insert(e.card())
+	c.until(t, "card.read")
+	resp, body := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "include_card": true})
+	if resp.StatusCode != 201 {
+		t.Fatalf("dossier: %d %s", resp.StatusCode, body)
+	}
+	var out struct{ UUID, State string }
+	json.Unmarshal(body, &out)
+	rec, err := e.store.Get(out.UUID)
+	if err != nil || rec.Service != "1.004222" || rec.State != outbox.Pending {
+		t.Fatalf("outbox record: %+v %v", rec, err)
+	}
+	p, err := e.store.Payload(out.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d map[string]any
+	json.Unmarshal(p, &d)
+	app := d["applicant"].(map[string]any)
+	if app["id_number"] != "001093047064" || app["ethnicity"] != "" || d["source"].(map[string]any)["app"] != "clinic-his" ||
+		d["form"].(map[string]any)["phone"] != "0900000000" || d["verification"].(map[string]any)["passive"] != "verified" {
+		t.Fatalf("payload: %s", p)
+	}
+	for _, bad := range []map[string]any{
+		{"service": "not a code!", "form": form},
+		{"service": "1.004222", "form": []int{1}},
+		{"service": "1.004222"},
+	} {
+		if resp, body := e.do("POST", "/v1/dossiers", e.plain, bad); resp.StatusCode != 422 {
+			t.Fatalf("bad dossier %v: %d %s", bad, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "extra": 1}); resp.StatusCode != 400 {
+		t.Fatalf("unknown field: %d", resp.StatusCode)
+	}
+}
+
+func mustKeys(t testing.TB, id string) []reader.Key {
+	k, err := reader.KeyFromID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []reader.Key{k}
+}
+
+func TestWebSocketProtocol(t *testing.T) {
+	e := newEnv(t)
+	c := e.ws(e.plain)
+	if c.protocol != Protocol {
+		t.Fatalf("subprotocol %q", c.protocol)
+	}
+	c.send(opPing, []byte("hi"))
+	if op, p, err := c.next(5 * time.Second); err != nil || op != opPong || string(p) != "hi" {
+		t.Fatalf("pong: %x %q %v", op, p, err)
+	}
+	c.send(opClose, []byte{0x03, 0xE8})
+	if op, _, err := c.next(5 * time.Second); err != nil || op != opClose {
+		t.Fatalf("close: %x %v", op, err)
+	}
+	// Header-token clients (no subprotocol) work too.
+	c2, _, err := dialWS(e.addr, http.Header{"Authorization": {"Bearer " + e.full}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.close()
+	if ev := c2.event(t); ev.Type != "hello" {
+		t.Fatalf("hello: %+v", ev)
+	}
+	// A plain GET on the events endpoint is not an upgrade.
+	if resp, _ := e.do("GET", "/v1/events", e.plain, nil); resp.StatusCode != 400 {
+		t.Fatalf("plain GET events: %d", resp.StatusCode)
+	}
+}
+
+func TestPairings(t *testing.T) {
+	dir := t.TempDir()
+	p, err := OpenPairings(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := p.Pair("his", []string{"photo", "photo"})
+	if err != nil || !strings.HasPrefix(tok, TokenPrefix) {
+		t.Fatalf("pair: %q %v", tok, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, PairingsFile))
+	if strings.Contains(string(b), tok) || strings.Contains(string(b), tok[len(TokenPrefix):]) {
+		t.Fatal("token stored in clear")
+	}
+	if st, _ := os.Stat(filepath.Join(dir, PairingsFile)); st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode())
+	}
+	// Another process (here: another store) sees the pairing.
+	p2, _ := OpenPairings(dir)
+	if app, ok := p2.Lookup(tok); !ok || app.Name != "his" || !app.Granted("photo") || app.Granted("religion") || len(app.Grants) != 1 {
+		t.Fatalf("lookup: %+v %v", app, ok)
+	}
+	tok2, _ := p2.Pair("his", nil) // re-pair: old token dies
+	if _, ok := p.Lookup(tok); ok {
+		t.Fatal("old token still valid after re-pairing")
+	}
+	if _, ok := p.Lookup(tok2); !ok {
+		t.Fatal("new token not seen by the first store")
+	}
+	for _, bad := range [][2]string{{"", ""}, {"has space", ""}, {"ok", "fingerprint"}} {
+		var g []string
+		if bad[1] != "" {
+			g = []string{bad[1]}
+		}
+		if _, err := p.Pair(bad[0], g); err == nil {
+			t.Errorf("Pair(%q, %v) accepted", bad[0], g)
+		}
+	}
+	if err := p.Unpair("nobody"); err != ErrUnknownApp {
+		t.Fatalf("unpair unknown: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, PairingsFile), []byte("{broken"), 0o600)
+	if _, err := OpenPairings(dir); err == nil {
+		t.Fatal("broken file accepted")
+	}
+}
+
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	doc := string(OpenAPI)
+	for _, p := range []string{"/v1/status", "/v1/card", "/v1/card/verification", "/v1/card/photo", "/v1/qr", "/v1/key",
+		"/v1/dossiers", "/v1/events", "/v1/whoami", "/healthz", "/metrics"} {
+		if !strings.Contains(doc, "\n  "+p+":") {
+			t.Errorf("openapi.yaml lacks %s", p)
+		}
+	}
+	if !strings.HasPrefix(doc, "openapi: 3.") {
+		t.Error("not an OpenAPI 3 document")
+	}
+}

@@ -1,0 +1,82 @@
+package localapi
+
+import (
+	"slices"
+	"time"
+
+	"motcua/internal/config"
+	"motcua/reader/cccd"
+	"motcua/reader/qr"
+)
+
+// CardView is the identity as an application sees it: the `motcua read
+// --json` schema with the sensitive fields it is not granted emptied and
+// listed in Withheld.
+type CardView struct {
+	cccd.ReadResult
+	// Withheld names the sensitive fields left out for lack of a grant.
+	Withheld []string `json:"withheld,omitempty"`
+	// PhotoURL is where the face image can be fetched (granted callers,
+	// when the photo was read).
+	PhotoURL string `json:"photo_url,omitempty"`
+}
+
+// viewFor filters res for app.
+func viewFor(res *cccd.ReadResult, app *App) *CardView {
+	if res == nil {
+		return nil
+	}
+	v := &CardView{ReadResult: *res}
+	v.Photo = nil
+	v.Warnings = slices.Clone(res.Warnings)
+	v.DataGroups = slices.Clone(res.DataGroups)
+	if res.Verification != nil {
+		vv := *res.Verification
+		v.Verification = &vv
+	}
+	if !app.Granted(config.GrantEthnicity) {
+		v.Ethnicity = ""
+		v.Withheld = append(v.Withheld, config.GrantEthnicity)
+	}
+	if !app.Granted(config.GrantReligion) {
+		v.Religion = ""
+		v.Withheld = append(v.Withheld, config.GrantReligion)
+	}
+	if !app.Granted(config.GrantPhoto) {
+		v.PhotoMIME = ""
+		v.Withheld = append(v.Withheld, config.GrantPhoto)
+	} else if len(res.Photo) > 0 {
+		v.PhotoURL = "/v1/card/photo"
+	}
+	return v
+}
+
+// Event is one message on the events WebSocket.
+type Event struct {
+	// Type is card.inserted, card.removed, card.reading, card.read,
+	// card.error or qr.scanned.
+	Type   string    `json:"type"`
+	Seq    uint64    `json:"seq"`
+	At     time.Time `json:"at"`
+	Reader string    `json:"reader"`
+	// Card is the identity (card.read), filtered by the caller's grants.
+	Card *CardView `json:"card,omitempty"`
+	// QR is the scanned QR (qr.scanned).
+	QR *qr.Payload `json:"qr,omitempty"`
+	// Reason classifies a card.error (wrong_key, no_key, card_removed,
+	// malformed, other); Error says it in words.
+	Reason string `json:"reason,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// NeedsKey is set on card.inserted and card.error when the card waits
+	// for a key: scan the QR (POST /v1/qr) or type the ID (POST /v1/key).
+	NeedsKey bool `json:"needs_key,omitempty"`
+
+	res *cccd.ReadResult // rendered per subscriber as Card
+}
+
+func (e Event) render(app *App) Event {
+	if e.res != nil {
+		e.Card = viewFor(e.res, app)
+	}
+	return e
+}
