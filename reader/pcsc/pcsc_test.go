@@ -1,7 +1,9 @@
 package pcsc
 
 import (
+	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/ebfe/scard"
@@ -108,5 +110,66 @@ func TestEventKindString(t *testing.T) {
 		if k.String() != want {
 			t.Errorf("%d: %q, want %q", int(k), k.String(), want)
 		}
+	}
+}
+
+// The reader-set bookkeeping behind Watch: hot-plug diffs, a card pulled
+// out with its reader, and states that keep what PC/SC last said.
+func TestWatcherSync(t *testing.T) {
+	ch := make(chan Event, 16)
+	w := &watcher{ctx: context.Background(), out: ch, readers: map[string]*cardTracker{}}
+	got := func() []string {
+		var s []string
+		for len(ch) > 0 {
+			e := <-ch
+			s = append(s, e.Kind.String()+" "+e.Reader)
+		}
+		return s
+	}
+	check := func(want ...string) {
+		t.Helper()
+		if g := got(); !slices.Equal(g, want) {
+			t.Fatalf("events %q, want %q", g, want)
+		}
+	}
+	w.sync([]string{"A", "B"})
+	check("reader added A", "reader added B")
+	states := w.states(nil)
+	if pnpSupported && (len(states) != 3 || states[0].Reader != pnpNotification) {
+		t.Fatalf("states %v", states)
+	}
+	for i := range states {
+		states[i].CurrentState = scard.StateFlag(0x10000*(i+1)) | scard.StateEmpty
+	}
+	w.card("B", w.readers["B"], st(scard.StatePresent|scard.StateChanged, 1), []byte{0x3B, 0x00})
+	check("card inserted B")
+
+	w.sync([]string{"B", "C"}) // A unplugged, C plugged in
+	check("reader removed A", "reader added C")
+	states = w.states(states)
+	want := map[string]scard.StateFlag{}
+	if pnpSupported {
+		want[pnpNotification] = 0x10000 | scard.StateEmpty
+	}
+	want["B"] = scard.StateFlag(0x10000*(len(want)+2)) | scard.StateEmpty
+	want["C"] = scard.StateUnaware
+	if len(states) != len(want) {
+		t.Fatalf("states %v", states)
+	}
+	for _, s := range states {
+		if s.CurrentState != want[s.Reader] {
+			t.Errorf("%s: state %X, want %X", s.Reader, uint32(s.CurrentState), uint32(want[s.Reader]))
+		}
+	}
+
+	w.sync(nil) // the service stopped: B goes with its card
+	check("card removed B", "reader removed B", "reader removed C")
+
+	// A done context stops the reporting.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w = &watcher{ctx: ctx, out: make(chan Event), readers: map[string]*cardTracker{}}
+	if w.sync([]string{"A"}) {
+		t.Fatal("sync reported into a cancelled watcher")
 	}
 }

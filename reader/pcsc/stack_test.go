@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ebfe/scard"
+
 	"motcua/hwtest/vpcd"
 	"motcua/reader/iso7816"
 )
@@ -161,9 +163,10 @@ type eventLog struct {
 	done   chan error
 }
 
-func watchReader(tb testing.TB, c *Context) *eventLog {
+// watchReader runs Watch on a channel of buf events until the test ends.
+func watchReader(tb testing.TB, c *Context, buf int) *eventLog {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &eventLog{ch: make(chan Event, 64), cancel: cancel, done: make(chan error, 1)}
+	l := &eventLog{ch: make(chan Event, buf), cancel: cancel, done: make(chan error, 1)}
 	go func() { l.done <- c.Watch(ctx, l.ch) }()
 	tb.Cleanup(func() {
 		cancel()
@@ -229,7 +232,7 @@ func mustTransmit(tb testing.TB, k *Card, cmd iso7816.Command, extended bool) is
 func TestVPCDStack(t *testing.T) {
 	c := openStack(t)
 	waitEmpty(t, c)
-	events := watchReader(t, c)
+	events := watchReader(t, c, 64)
 	if e := events.next(t, ReaderAdded); e.Reader != testReader {
 		t.Fatal(e)
 	}
@@ -465,4 +468,77 @@ func TestPhysicalReader(t *testing.T) {
 		return
 	}
 	t.Skip("no physical reader with a card")
+}
+
+// waitPresent waits until pcscd reports the wanted presence in the test
+// reader, seen through a watcher of its own.
+func waitPresent(tb testing.TB, c *Context, present bool) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for p := range c.Terminal(testReader).Watch(ctx) {
+		if p == present {
+			return
+		}
+	}
+	tb.Fatalf("%q never became present=%v", testReader, present)
+}
+
+// A card pulled and put back between two looks is still reported (removed,
+// then inserted): pcsc-lite counts every insertion and removal in the
+// upper 16 bits of the reader state, and Watch feeds that word back. Here
+// the look before the swap is taken by hand, so the test does not depend
+// on when the watcher goroutine happens to run.
+func TestVPCDSwapSeen(t *testing.T) {
+	c := openStack(t)
+	waitEmpty(t, c)
+	card := newTestCard()
+	slot := vpcd.NewSlot(testAddr, vpcd.Options{})
+	defer func() {
+		slot.Remove()
+		waitEmpty(t, c)
+	}()
+	if err := slot.Insert(card); err != nil {
+		t.Fatal(err)
+	}
+	waitPresent(t, c, true)
+	before := lookAt(t, testReader, scard.StateUnaware)
+	var tr cardTracker
+	if _, in := tr.step(before); !in {
+		t.Fatalf("state %08X: no card", uint32(before))
+	}
+
+	if err := slot.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	waitPresent(t, c, false)
+	if err := slot.Insert(card); err != nil {
+		t.Fatal(err)
+	}
+	waitPresent(t, c, true)
+
+	after := lookAt(t, testReader, before&^scard.StateChanged)
+	if after&scard.StateChanged == 0 {
+		t.Fatalf("no change reported after a swap: %08X -> %08X", uint32(before), uint32(after))
+	}
+	removed, inserted := tr.step(after)
+	if !removed || !inserted {
+		t.Fatalf("swap %08X -> %08X read as removed=%v inserted=%v", uint32(before), uint32(after), removed, inserted)
+	}
+}
+
+// lookAt returns the reader's event state as GetStatusChange reports it
+// against current.
+func lookAt(tb testing.TB, reader string, current scard.StateFlag) scard.StateFlag {
+	tb.Helper()
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ctx.Release()
+	rs := []scard.ReaderState{{Reader: reader, CurrentState: current}}
+	if err := ctx.GetStatusChange(rs, 2*time.Second); err != nil {
+		tb.Fatalf("GetStatusChange: %v", err)
+	}
+	return rs[0].EventState
 }
