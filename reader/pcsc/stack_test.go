@@ -542,3 +542,21 @@ func lookAt(tb testing.TB, reader string, current scard.StateFlag) scard.StateFl
 	}
 	return rs[0].EventState
 }
+
+// A reader that does not exist: Connect says ErrNoReader, its watcher
+// closes at once.
+func TestVPCDMissingReader(t *testing.T) {
+	c := openStack(t)
+	const name = "No Such Reader 99 99"
+	if _, err := c.Connect(name, true); !errors.Is(err, ErrNoReader) {
+		t.Fatalf("connect: %v, want ErrNoReader", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for p := range c.Terminal(name).Watch(ctx) {
+		t.Fatalf("watcher of a missing reader reported presence %v", p)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("watcher of a missing reader stayed open")
+	}
+}
