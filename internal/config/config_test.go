@@ -124,7 +124,7 @@ func TestOverrides(t *testing.T) {
 		t.Fatalf("overrides not applied: %+v", c)
 	}
 	for _, bad := range []struct{ set, want string }{
-		{"api.listen=192.168.1.10:7420", "--set api.listen: api.listen: the local API listens on loopback"},
+		{"api.listen=192.168.1.10:7420", "--set api.listen: the local API listens on loopback"},
 		{"kiosk.fullscreen=maybe", "--set kiosk.fullscreen"},
 		{"api.nope=1", "unknown key"},
 		{"listen", "want section.key=value"},

@@ -32,7 +32,7 @@ func (e *Error) Error() string {
 		}
 	}
 	b.WriteString(": ")
-	if e.Key != "" {
+	if e.Key != "" && e.Source != "--set "+e.Key {
 		b.WriteString(e.Key + ": ")
 	}
 	b.WriteString(e.Msg)
