@@ -1,0 +1,135 @@
+// Package dossier is the versioned JSON document a visit produces: the
+// service, each party's data with where it came from and how the card was
+// verified, the typed data, the consent. The outbox stores it encrypted and
+// the sync connectors send it. Its schema is dossier.schema.json.
+package dossier
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"motcua/kiosk/prefill"
+	"motcua/reader/cccd"
+)
+
+// SchemaV1 names this version of the document.
+const SchemaV1 = "motcua.dossier/v1"
+
+// Dossier is one submission.
+type Dossier struct {
+	Schema      string           `json:"schema"`
+	ServiceCode string           `json:"service_code"`
+	ServiceName string           `json:"service_name"`
+	Form        string           `json:"form,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	Device      string           `json:"device"`
+	Parties     []Party          `json:"parties"`
+	Fields      map[string]Value `json:"fields"`
+	Consent     Consent          `json:"consent"`
+	Unlocks     []Unlock         `json:"unlocks,omitempty"`
+}
+
+// Party is one person of the dossier.
+type Party struct {
+	Role         string             `json:"role"`
+	Index        int                `json:"index"`
+	Provenance   string             `json:"provenance"` // of the identity: chip_verified, chip_unverified, qr, typed
+	Verification *cccd.Verification `json:"verification,omitempty"`
+	Fields       map[string]Value   `json:"fields"`
+}
+
+// Value is one field's value and its provenance.
+type Value struct {
+	Value      string `json:"value"`
+	Provenance string `json:"provenance"`
+	Old        string `json:"old,omitempty"` // the card's wording before conversion
+}
+
+// Consent records the citizen's agreement.
+type Consent struct {
+	Text       string    `json:"text"`
+	AcceptedAt time.Time `json:"accepted_at"`
+}
+
+// Unlock records an officer's edit of a card value.
+type Unlock struct {
+	Party  string    `json:"party"`
+	Field  string    `json:"field"`
+	Index  int       `json:"index"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// ErrInvalid reports a form that cannot become a dossier yet.
+var ErrInvalid = errors.New("the form is not complete")
+
+// FromForm builds the dossier of a complete, valid form. consent must have
+// been accepted (its time set).
+func FromForm(f *prefill.Form, consent Consent, device string, now time.Time) (*Dossier, error) {
+	if probs := f.Validate(); len(probs) > 0 {
+		return nil, fmt.Errorf("%w: %d problems, first: %s", ErrInvalid, len(probs), probs[0].EN)
+	}
+	if consent.AcceptedAt.IsZero() || consent.Text == "" {
+		return nil, fmt.Errorf("%w: consent not given", ErrInvalid)
+	}
+	d := &Dossier{
+		Schema: SchemaV1, ServiceCode: f.Service.Code, ServiceName: f.Service.NameVI, Form: f.Service.Form,
+		CreatedAt: now.UTC(), Device: device, Fields: map[string]Value{}, Consent: consent,
+	}
+	parties := map[string]*Party{}
+	for _, v := range f.Values {
+		val := Value{Value: v.Text, Provenance: string(v.Provenance), Old: v.Old}
+		if v.Unlock != nil {
+			d.Unlocks = append(d.Unlocks, Unlock{Party: v.Party, Field: v.Field.ID, Index: v.Index, By: v.Unlock.By, Reason: v.Unlock.Reason, At: v.Unlock.At})
+		}
+		if v.Party == "" {
+			if v.Text != "" {
+				d.Fields[v.Field.ID] = val
+			}
+			continue
+		}
+		key := fmt.Sprintf("%s#%d", v.Party, v.Index)
+		p := parties[key]
+		if p == nil {
+			p = &Party{Role: v.Party, Index: v.Index, Provenance: string(prefill.Typed), Fields: map[string]Value{}}
+			if people := f.Persons[v.Party]; v.Index < len(people) {
+				p.Provenance, p.Verification = string(people[v.Index].Provenance), people[v.Index].Verification
+			}
+			parties[key] = p
+		}
+		if v.Text != "" {
+			p.Fields[v.Field.ID] = val
+		}
+	}
+	keys := make([]string, 0, len(parties))
+	for k := range parties {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d.Parties = append(d.Parties, *parties[k])
+	}
+	return d, nil
+}
+
+// JSON encodes the dossier.
+func (d *Dossier) JSON() ([]byte, error) { return json.Marshal(d) }
+
+// Parse decodes a dossier and checks its version.
+func Parse(b []byte) (*Dossier, error) {
+	var d Dossier
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("dossier: %w", err)
+	}
+	if d.Schema != SchemaV1 {
+		return nil, fmt.Errorf("dossier: schema %q not supported (want %s)", d.Schema, SchemaV1)
+	}
+	if d.ServiceCode == "" || len(d.Parties) == 0 {
+		return nil, errors.New("dossier: no service or no party")
+	}
+	return &d, nil
+}
