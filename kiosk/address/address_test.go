@@ -69,10 +69,10 @@ func TestParseAndMap(t *testing.T) {
 
 func TestBadTable(t *testing.T) {
 	tests := map[string]string{
-		"wrong header": "a,b,c,d,e\n",
-		"bad province": "old_province,old_district,old_commune,new_province,new_commune\nAtlantis,X,Y,Hà Nội,Z\n",
+		"wrong header":  "a,b,c,d,e\n",
+		"bad province":  "old_province,old_district,old_commune,new_province,new_commune\nAtlantis,X,Y,Hà Nội,Z\n",
 		"not a new one": "old_province,old_district,old_commune,new_province,new_commune\nHà Nam,X,Y,Hà Nam,Z\n",
-		"short row":    "old_province,old_district,old_commune,new_province,new_commune\nHà Nội,X\n",
+		"short row":     "old_province,old_district,old_commune,new_province,new_commune\nHà Nội,X\n",
 	}
 	for name, csv := range tests {
 		_, err := ReadTable(strings.NewReader(csv), "t.csv")

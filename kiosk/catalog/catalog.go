@@ -60,11 +60,11 @@ type Field struct {
 	LabelEN  string   `toml:"label_en"`
 	Type     string   `toml:"type"`
 	Required bool     `toml:"required"`
-	Source   string   `toml:"source"`    // where the value comes from; "" means typed
-	Pattern  string   `toml:"pattern"`   // extra validation (regular expression)
-	Options  []string `toml:"options"`   // pick list for select fields
-	MaxLen   int      `toml:"max_len"`   // 0: no limit
-	HintVI   string   `toml:"hint_vi"`   // shown under the field
+	Source   string   `toml:"source"`  // where the value comes from; "" means typed
+	Pattern  string   `toml:"pattern"` // extra validation (regular expression)
+	Options  []string `toml:"options"` // pick list for select fields
+	MaxLen   int      `toml:"max_len"` // 0: no limit
+	HintVI   string   `toml:"hint_vi"` // shown under the field
 	HintEN   string   `toml:"hint_en"`
 }
 

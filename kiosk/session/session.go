@@ -331,7 +331,7 @@ type Idle int
 
 // Idle outcomes.
 const (
-	Active    Idle = iota
+	Active     Idle = iota
 	StillThere      // show "Still there?"
 	WipedIdle       // the session was wiped
 )
