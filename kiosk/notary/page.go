@@ -1,0 +1,126 @@
+package notary
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	_ "image/jpeg" // chip photos are JPEG
+	"image/png"
+
+	"fyne.io/fyne/v2/theme"
+	xdraw "golang.org/x/image/draw"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+// Page size: A4 at 100 dpi.
+const (
+	pageW = 827
+	pageH = 1169
+)
+
+// faces loads the bundled Noto Sans (it covers every Vietnamese letter) at
+// the sizes the page uses.
+func faces() (title, body font.Face, err error) {
+	f, err := opentype.Parse(theme.DefaultTextFont().Content())
+	if err != nil {
+		return nil, nil, err
+	}
+	title, err = opentype.NewFace(f, &opentype.FaceOptions{Size: 22, DPI: 100, Hinting: font.HintingFull})
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err = opentype.NewFace(f, &opentype.FaceOptions{Size: 13, DPI: 100, Hinting: font.HintingFull})
+	return title, body, err
+}
+
+// PNG renders the record as a printable page: each party with the chip
+// photo shown to the notary, the identity, and an honest verification badge.
+func (r *Record) PNG() ([]byte, error) {
+	titleFace, bodyFace, err := faces()
+	if err != nil {
+		return nil, fmt.Errorf("font: %w", err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, pageW, pageH))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	text := func(face font.Face, x, y int, c color.Color, s string) {
+		d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: face, Dot: fixed.P(x, y)}
+		d.DrawString(s)
+	}
+	black := color.Black
+	text(titleFace, 60, 70, black, "PHIẾU XÁC MINH DANH TÍNH")
+	text(bodyFace, 60, 96, black, "Identity verification record")
+	y := 130
+	for _, line := range []string{
+		"Số công chứng (act): " + r.ActRef,
+		"Công chứng viên (notary): " + r.NotaryID + "   Tổ chức (office): " + r.Office,
+		"Thời điểm (time): " + r.At.Format("02/01/2006 15:04:05 MST") + "   Thiết bị (device): " + r.Device,
+	} {
+		text(bodyFace, 60, y, black, line)
+		y += 24
+	}
+	y += 16
+	for _, p := range r.Parties {
+		if y > pageH-260 {
+			break // one page: the JSON record carries every party
+		}
+		top := y
+		// Photo box 150x200.
+		box := image.Rect(60, top, 210, top+200)
+		draw.Draw(img, box, image.NewUniform(color.Gray{0xEE}), image.Point{}, draw.Src)
+		if len(p.photo) > 0 {
+			if ph, _, err := image.Decode(bytes.NewReader(p.photo)); err == nil {
+				xdraw.CatmullRom.Scale(img, box, ph, ph.Bounds(), draw.Over, nil)
+			}
+		}
+		vi, en, ok := verdictText(p)
+		badge := color.RGBA{0xB0, 0x00, 0x20, 0xFF}
+		if ok {
+			badge = color.RGBA{0x00, 0x70, 0x30, 0xFF}
+		}
+		x := 240
+		ly := top + 20
+		text(bodyFace, x, ly, black, "Vai trò (role): "+p.Role)
+		ly += 24
+		for _, line := range []string{
+			"Họ và tên: " + p.FullName,
+			"Số định danh: " + p.IDNumber,
+			"Ngày sinh: " + dmy(p.DateOfBirth) + "   Giới tính: " + p.Sex + "   Quốc tịch: " + p.Nationality,
+			"Nơi thường trú: " + p.Residence,
+			"Ngày cấp: " + dmy(p.DateOfIssue) + "   Có giá trị đến: " + orText(dmy(p.DateOfExpiry), "không thời hạn"),
+		} {
+			text(bodyFace, x, ly, black, line)
+			ly += 22
+		}
+		ly += 8
+		text(bodyFace, x, ly, badge, vi)
+		ly += 22
+		text(bodyFace, x, ly, badge, en)
+		y = top + 230
+		draw.Draw(img, image.Rect(60, y-12, pageW-60, y-11), image.NewUniform(color.Gray{0xAA}), image.Point{}, draw.Src)
+	}
+	text(bodyFace, 60, pageH-60, black, "Ảnh lấy từ chip của thẻ căn cước (DG2). Photo read from the ID card chip.")
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func orText(v, alt string) string {
+	if v == "" {
+		return alt
+	}
+	return v
+}
+
+// dmy shows YYYY-MM-DD as dd/mm/yyyy, the way Vietnamese documents print dates.
+func dmy(iso string) string {
+	if len(iso) != 10 {
+		return iso
+	}
+	return iso[8:10] + "/" + iso[5:7] + "/" + iso[0:4]
+}
