@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# build.sh: build every package of Một Cửa Edge into dist/ (what `make
+# package` runs).
+#
+#   dist/motcua_VERSION_amd64.deb                 Debian/Ubuntu package (pcscd, systemd unit, config, desktop entry)
+#   dist/motcua-VERSION-linux-amd64.tar.gz        every ./cmd/... binary for Linux
+#   dist/motcua-VERSION-windows-amd64.zip         Windows build (mingw-w64 cross-compile) with README and installer script
+#   dist/motcua-kiosk-recipe-VERSION.tar.gz       Linux kiosk session recipe (cage + motcua kiosk)
+#   dist/SHA256SUMS
+#
+# Environment:
+#   VERSION   package version (default: from git, e.g. 0.1.0+git20261123.abc1234)
+#   DIST      output directory (default: dist)
+#   TARGETS   space-separated subset of: linux deb windows kiosk (default: all)
+#   GOARCH    Linux architecture (default amd64)
+#
+# Every ./cmd/... command is built; a command that does not compile (e.g. the
+# GUI while it is being written) is reported and left out, and the script
+# exits non-zero at the end only if motcua itself failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+DIST=${DIST:-dist}
+TARGETS=${TARGETS:-linux deb windows kiosk}
+GOARCH=${GOARCH:-amd64}
+if [ -z "${VERSION:-}" ]; then
+	rev=$(git rev-parse --short=7 HEAD 2>/dev/null || echo unknown)
+	VERSION="0.1.0+git$(date -u +%Y%m%d).${rev}"
+fi
+mkdir -p "$DIST"
+DIST=$(cd "$DIST" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+want() { case " $TARGETS " in *" $1 "*) return 0 ;; esac; return 1; }
+log() { printf '==> %s\n' "$*" >&2; }
+
+ldflags="-s -w -X main.version=${VERSION}"
+cmds=$(go list ./cmd/...)
+failed=""
+
+# build_cmds GOOS OUTDIR [env...]: builds each command; failures are listed.
+build_cmds() {
+	local goos=$1 out=$2
+	shift 2
+	mkdir -p "$out"
+	for pkg in $cmds; do
+		local name ext=""
+		name=$(basename "$pkg")
+		[ "$goos" = windows ] && ext=.exe
+		if env "$@" GOOS="$goos" go build -trimpath -ldflags "$ldflags" -o "$out/$name$ext" "$pkg" 2>"$work/err-$goos-$name"; then
+			log "built $goos/$name$ext ($(du -h "$out/$name$ext" | cut -f1))"
+		else
+			log "FAILED $goos/$name:"
+			sed 's/^/    /' "$work/err-$goos-$name" | head -20 >&2
+			failed="$failed $goos/$name"
+		fi
+	done
+}
+
+if want linux || want deb; then
+	build_cmds linux "$work/linux" CGO_ENABLED=1 GOARCH="$GOARCH"
+fi
+
+if want linux; then
+	if ls "$work/linux"/* >/dev/null 2>&1; then
+		tar -C "$work/linux" -czf "$DIST/motcua-${VERSION}-linux-${GOARCH}.tar.gz" .
+		log "dist/motcua-${VERSION}-linux-${GOARCH}.tar.gz"
+	fi
+fi
+
+if want deb; then
+	if ! command -v dpkg-deb >/dev/null; then
+		log "dpkg-deb not found: skipping the .deb"
+	elif [ ! -x "$work/linux/motcua" ]; then
+		log "motcua did not build: no .deb"
+	else
+		st="$work/deb"
+		install -d "$st/DEBIAN" "$st/usr/bin" "$st/lib/systemd/system" "$st/etc/motcua/csca" \
+			"$st/usr/share/applications" "$st/usr/share/icons/hicolor/scalable/apps" \
+			"$st/usr/share/doc/motcua/kiosk" "$st/usr/share/motcua"
+		install -m 0755 "$work/linux/motcua" "$st/usr/bin/motcua"
+		install -m 0644 packaging/debian/motcua.service "$st/lib/systemd/system/motcua.service"
+		install -m 0644 internal/config/motcua.toml "$st/etc/motcua/motcua.toml"
+		install -m 0644 packaging/debian/vn.motcua.Kiosk.desktop "$st/usr/share/applications/vn.motcua.Kiosk.desktop"
+		install -m 0644 packaging/debian/vn.motcua.Kiosk.svg "$st/usr/share/icons/hicolor/scalable/apps/vn.motcua.Kiosk.svg"
+		install -m 0644 packaging/debian/copyright "$st/usr/share/doc/motcua/copyright"
+		install -m 0644 packaging/README.service.md "$st/usr/share/doc/motcua/README.service.md"
+		install -m 0644 packaging/kiosk/README.md packaging/kiosk/motcua-kiosk.service packaging/kiosk/cage.pam \
+			"$st/usr/share/doc/motcua/kiosk/"
+		install -m 0755 packaging/kiosk/setup-kiosk.sh "$st/usr/share/doc/motcua/kiosk/setup-kiosk.sh"
+		install -m 0644 kiosk/localapi/openapi.yaml "$st/usr/share/motcua/openapi.yaml"
+		install -m 0644 kiosk/localapi/example/index.html "$st/usr/share/motcua/example-clinic.html"
+		install -m 0644 packaging/debian/conffiles "$st/DEBIAN/conffiles"
+		install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$st/DEBIAN/"
+		size=$(du -sk --exclude=DEBIAN "$st" | cut -f1)
+		debarch=$GOARCH
+		sed -e "s/@VERSION@/${VERSION}/" -e "s/@ARCH@/${debarch}/" -e "s/@SIZE@/${size}/" \
+			packaging/debian/control.in >"$st/DEBIAN/control"
+		deb="$DIST/motcua_${VERSION}_${debarch}.deb"
+		dpkg-deb --root-owner-group -Zxz --build "$st" "$deb" >/dev/null
+		log "dist/$(basename "$deb") ($(du -h "$deb" | cut -f1))"
+	fi
+fi
+
+if want windows; then
+	CC_WIN=${CC_WIN:-x86_64-w64-mingw32-gcc}
+	if ! command -v "$CC_WIN" >/dev/null; then
+		log "$CC_WIN not found (Debian package gcc-mingw-w64-x86-64): skipping the Windows build"
+		failed="$failed windows/(no-mingw)"
+	else
+		build_cmds windows "$work/windows/motcua" CGO_ENABLED=1 GOARCH=amd64 CC="$CC_WIN"
+		if [ -f "$work/windows/motcua/motcua.exe" ]; then
+			w="$work/windows/motcua"
+			sed 's/$/\r/' packaging/windows/README.txt >"$w/README.txt"
+			sed 's/$/\r/' internal/config/motcua.toml >"$w/motcua.toml"
+			cp packaging/windows/install.ps1 packaging/windows/uninstall.ps1 "$w/"
+			cp kiosk/localapi/openapi.yaml "$w/openapi.yaml"
+			cp kiosk/localapi/example/index.html "$w/example-clinic.html"
+			zip="$DIST/motcua-${VERSION}-windows-amd64.zip"
+			rm -f "$zip"
+			(cd "$work/windows" && zip -qr -9 "$zip" motcua)
+			log "dist/$(basename "$zip") ($(du -h "$zip" | cut -f1))"
+		fi
+	fi
+fi
+
+if want kiosk; then
+	k="$work/kiosk/motcua-kiosk-recipe"
+	install -d "$k"
+	install -m 0644 packaging/kiosk/README.md packaging/kiosk/motcua-kiosk.service packaging/kiosk/cage.pam "$k/"
+	install -m 0755 packaging/kiosk/setup-kiosk.sh "$k/"
+	tar -C "$work/kiosk" -czf "$DIST/motcua-kiosk-recipe-${VERSION}.tar.gz" motcua-kiosk-recipe
+	log "dist/motcua-kiosk-recipe-${VERSION}.tar.gz"
+fi
+
+(cd "$DIST" && rm -f SHA256SUMS && sha256sum -- * >SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
+if [ -n "$failed" ]; then
+	log "not built:$failed"
+fi
+case " $failed " in
+*" linux/motcua "* | *" windows/motcua "*) exit 1 ;;
+esac
+exit 0
