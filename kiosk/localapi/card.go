@@ -185,7 +185,10 @@ func (s *Server) readCard(ctx context.Context) {
 			s.card.mu.Unlock()
 			s.log.Info("card read", "id", cccd.MaskID(res.IDNumber), "access", res.Access,
 				"passive", verdict(res), "total_ms", res.Stats.Total)
-			s.publish(Event{Type: "card.read", res: res})
+			// Events render a shallow copy: removal wipes res in place
+			// (Wipe zeroes the struct), and rendering runs outside the lock.
+			snap := *res
+			s.publish(Event{Type: "card.read", res: &snap})
 			return
 		}
 		reason := metrics.ReadFailureReason(err)

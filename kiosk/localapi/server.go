@@ -550,7 +550,8 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, app *App) {
 	hello := Event{Type: "hello", At: time.Now().UTC(), Reader: s.cfg.Terminal.Name()}
 	s.withCard(func(res *cccd.ReadResult, state string) {
 		if res != nil {
-			hello.res = res
+			snap := *res // rendered after the lock is released
+			hello.res = &snap
 		}
 	})
 	if b, err := json.Marshal(hello.render(app)); err == nil {
