@@ -115,7 +115,8 @@ func malformed(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, a...))
 }
 
-func elements(b []byte) ([]asn1.RawValue, error) {
+// Elements splits concatenated DER elements (the body of a SEQUENCE or SET).
+func Elements(b []byte) ([]asn1.RawValue, error) {
 	var out []asn1.RawValue
 	for len(b) > 0 {
 		var rv asn1.RawValue
@@ -150,7 +151,7 @@ func Parse(der []byte) (*SignedData, error) {
 	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sdSeq); err != nil || sdSeq.Tag != asn1.TagSequence {
 		return nil, malformed("SignedData is not a SEQUENCE")
 	}
-	els, err := elements(sdSeq.Bytes)
+	els, err := Elements(sdSeq.Bytes)
 	if err != nil || len(els) < 4 {
 		return nil, malformed("SignedData has too few fields")
 	}
@@ -177,7 +178,7 @@ func Parse(der []byte) (*SignedData, error) {
 	i := 3
 	for ; i < len(els) && els[i].Class == asn1.ClassContextSpecific; i++ {
 		if els[i].Tag == 0 { // certificates [0] IMPLICIT SET OF
-			certs, err := elements(els[i].Bytes)
+			certs, err := Elements(els[i].Bytes)
 			if err != nil {
 				return nil, malformed("certificates: %v", err)
 			}
@@ -189,7 +190,7 @@ func Parse(der []byte) (*SignedData, error) {
 	if i != len(els)-1 || els[i].Tag != asn1.TagSet {
 		return nil, malformed("signerInfos missing")
 	}
-	sis, err := elements(els[i].Bytes)
+	sis, err := Elements(els[i].Bytes)
 	if err != nil || len(sis) == 0 {
 		return nil, malformed("no signerInfo")
 	}
@@ -204,7 +205,7 @@ func Parse(der []byte) (*SignedData, error) {
 }
 
 func parseSignerInfo(b []byte) (*SignerInfo, error) {
-	els, err := elements(b)
+	els, err := Elements(b)
 	if err != nil || len(els) < 5 {
 		return nil, malformed("SignerInfo has too few fields")
 	}
@@ -214,7 +215,7 @@ func parseSignerInfo(b []byte) (*SignerInfo, error) {
 	}
 	switch {
 	case els[1].Class == asn1.ClassUniversal && els[1].Tag == asn1.TagSequence:
-		parts, err := elements(els[1].Bytes)
+		parts, err := Elements(els[1].Bytes)
 		if err != nil || len(parts) != 2 {
 			return nil, malformed("IssuerAndSerialNumber")
 		}
@@ -237,7 +238,7 @@ func parseSignerInfo(b []byte) (*SignerInfo, error) {
 		set := append([]byte(nil), els[i].FullBytes...)
 		set[0] = 0x31
 		si.SignedAttrsDER = set
-		attrs, err := elements(els[i].Bytes)
+		attrs, err := Elements(els[i].Bytes)
 		if err != nil {
 			return nil, malformed("signedAttrs: %v", err)
 		}

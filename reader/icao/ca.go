@@ -35,18 +35,10 @@ type CAParams struct {
 
 // CACipher returns the cipher the protocol OID selects.
 func CACipher(oid asn1.ObjectIdentifier) (Cipher, error) {
-	if len(oid) != len(OIDCAECDH)+1 || !oid[:len(OIDCAECDH)].Equal(OIDCAECDH) {
-		return 0, fmt.Errorf("chip authentication protocol %s not supported", oid)
-	}
-	switch oid[len(oid)-1] {
-	case 1:
-		return TDES, nil
-	case 2:
-		return AES128, nil
-	case 3:
-		return AES192, nil
-	case 4:
-		return AES256, nil
+	if len(oid) == len(OIDCAECDH)+1 && oid[:len(OIDCAECDH)].Equal(OIDCAECDH) {
+		if c, ok := cipherFromArc(oid[len(oid)-1]); ok {
+			return c, nil
+		}
 	}
 	return 0, fmt.Errorf("chip authentication protocol %s not supported", oid)
 }

@@ -33,20 +33,26 @@ func ParsePACEProtocol(oid asn1.ObjectIdentifier) (PACEProtocol, error) {
 	if len(oid) != len(OIDPACEECDHGM)+1 || !oid[:len(OIDPACEECDHGM)].Equal(OIDPACEECDHGM) {
 		return PACEProtocol{}, fmt.Errorf("%w: %s", ErrPACEUnsupported, oid)
 	}
-	var c Cipher
-	switch oid[len(oid)-1] {
-	case 1:
-		c = TDES
-	case 2:
-		c = AES128
-	case 3:
-		c = AES192
-	case 4:
-		c = AES256
-	default:
+	c, ok := cipherFromArc(oid[len(oid)-1])
+	if !ok {
 		return PACEProtocol{}, fmt.Errorf("%w: %s", ErrPACEUnsupported, oid)
 	}
 	return PACEProtocol{OID: oid, Cipher: c}, nil
+}
+
+// cipherFromArc maps the last arc of the PACE and CA protocol OIDs.
+func cipherFromArc(arc int) (Cipher, bool) {
+	switch arc {
+	case 1:
+		return TDES, true
+	case 2:
+		return AES128, true
+	case 3:
+		return AES192, true
+	case 4:
+		return AES256, true
+	}
+	return 0, false
 }
 
 // oidContent returns the OID's DER content octets (without tag and length),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"motcua/reader/cms"
 	"motcua/reader/tlv"
 )
 
@@ -96,7 +97,7 @@ func ParseSecurityInfos(der []byte) (*SecurityInfos, error) {
 		if err != nil {
 			return nil, fmt.Errorf("SecurityInfo protocol: %w", err)
 		}
-		fields, err := derElements(rest)
+		fields, err := cms.Elements(rest)
 		if err != nil {
 			return nil, fmt.Errorf("SecurityInfo %s: %w", oid, err)
 		}
@@ -167,20 +168,6 @@ func ParseSecurityInfos(der []byte) (*SecurityInfos, error) {
 }
 
 func oidTail(oid, prefix asn1.ObjectIdentifier) asn1.ObjectIdentifier { return oid[len(prefix):] }
-
-func derElements(b []byte) ([]asn1.RawValue, error) {
-	var out []asn1.RawValue
-	for len(b) > 0 {
-		var rv asn1.RawValue
-		rest, err := asn1.Unmarshal(b, &rv)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rv)
-		b = rest
-	}
-	return out, nil
-}
 
 func asn1Int(rv asn1.RawValue, out *int) error {
 	if rv.Tag != asn1.TagInteger || rv.Class != asn1.ClassUniversal {
