@@ -11,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"motcua/hwtest/simcard"
+	"motcua/internal/logx"
 	"motcua/internal/metrics"
 	"motcua/reader"
 	"motcua/reader/cccd"
@@ -38,6 +40,42 @@ type env struct {
 	store   *outbox.Store
 	plain   string // token: no grants
 	full    string // token: photo, ethnicity, religion
+	logs    *lockedBuffer
+}
+
+// lockedBuffer collects the server's (redacted) JSON logs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// checkLogs fails if the server logged anything personal of the reference
+// citizen, and that it did log the reads (masked).
+func (e *env) checkLogs(t *testing.T) {
+	t.Helper()
+	out := e.logs.String()
+	id := e.profile.Identity
+	for _, f := range []string{id.IDNumber, id.IDNumber[6:], id.FullName, id.PlaceOfResidence, id.PlaceOfOrigin,
+		id.FatherName, id.MotherName, id.OldIDNumber, id.Ethnicity + "\"", "001093999999"} {
+		if strings.Contains(out, f) {
+			t.Errorf("server log contains %q:\n%s", f, out)
+		}
+	}
+	if !strings.Contains(out, "001******064") {
+		t.Errorf("server log lacks the masked ID:\n%s", out)
+	}
 }
 
 func trustStore(t testing.TB) *pa.TrustStore {
@@ -68,7 +106,10 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := &env{t: t, sim: simcard.NewReader("Simulated reader"), profile: simcard.ReferenceProfile(), pairs: pairs, store: store}
+	e := &env{t: t, sim: simcard.NewReader("Simulated reader"), profile: simcard.ReferenceProfile(), pairs: pairs, store: store,
+		logs: &lockedBuffer{}}
+	scrub := logx.NewScrubber()
+	logger := slog.New(logx.NewRedactor(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), scrub))
 	if e.plain, err = pairs.Pair("clinic-his", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +118,7 @@ func newEnv(t testing.TB) *env {
 	}
 	health := metrics.NewHealth(time.Second)
 	e.srv, err = New(Config{Terminal: e.sim, Pairings: pairs, Origins: []string{testOrigin}, Outbox: store,
-		Device: "test-desk", Health: health, ReadOptions: reader.Options{Trust: trustStore(t)}})
+		Device: "test-desk", Health: health, ReadOptions: reader.Options{Trust: trustStore(t)}, Logger: logger, Scrubber: scrub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,6 +356,7 @@ func TestCardFlowAndGrants(t *testing.T) {
 	if st.State != StateEmpty || st.CardPresent || st.KeyWaiting {
 		t.Fatalf("status after removal: %+v", st)
 	}
+	e.checkLogs(t)
 }
 
 func TestWrongKeyThenTypedID(t *testing.T) {
@@ -337,6 +379,10 @@ func TestWrongKeyThenTypedID(t *testing.T) {
 	e.do("POST", "/v1/key", e.plain, map[string]string{"can": "047064"})
 	if ev := c.until(t, "card.read"); ev.Card.IDNumber != "001093047064" {
 		t.Fatalf("read after typed CAN: %+v", ev)
+	}
+	e.checkLogs(t)
+	if !strings.Contains(e.logs.String(), `"reason":"wrong_key"`) {
+		t.Errorf("wrong key not logged:\n%s", e.logs.String())
 	}
 }
 
@@ -383,6 +429,15 @@ func TestDossierIntoOutbox(t *testing.T) {
 	if resp, _ := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "extra": 1}); resp.StatusCode != 400 {
 		t.Fatalf("unknown field: %d", resp.StatusCode)
 	}
+	// A form-encoded POST (what a cross-site <form> can send without a
+	// preflight) is refused.
+	req, _ := http.NewRequest("POST", e.base+"/v1/dossiers", strings.NewReader("service=1.004222"))
+	req.Header.Set("Authorization", "Bearer "+e.plain)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 415 {
+		t.Fatalf("form post: %v %v", resp, err)
+	}
+	e.checkLogs(t)
 }
 
 func mustKeys(t testing.TB, id string) []reader.Key {
@@ -479,5 +534,29 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	}
 	if !strings.HasPrefix(doc, "openapi: 3.") {
 		t.Error("not an OpenAPI 3 document")
+	}
+}
+
+func TestSlowSubscriberDropped(t *testing.T) {
+	h := newHub()
+	slow, fast := h.subscribe(&App{Name: "slow"}), h.subscribe(&App{Name: "fast"})
+	for i := range subscriberBuffer + 1 {
+		h.publish(Event{Type: "qr.scanned"})
+		if i < subscriberBuffer {
+			<-fast.ch
+		}
+	}
+	if h.count() != 1 {
+		t.Fatalf("%d subscribers, want the slow one dropped", h.count())
+	}
+	n := 0
+	for range slow.ch { // closed after its buffer
+		n++
+	}
+	if n != subscriberBuffer {
+		t.Fatalf("slow subscriber got %d events before the close", n)
+	}
+	if e := <-fast.ch; e == nil {
+		t.Fatal("fast subscriber lost the last event")
 	}
 }
