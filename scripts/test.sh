@@ -15,15 +15,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! pgrep -x pcscd >/dev/null 2>&1; then
+# A live pcscd (a zombie left by a killed one does not count).
+pcscd_alive() {
+  local p
+  for p in $(pgrep -x pcscd 2>/dev/null); do
+    [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" = "Z" ] || return 0
+  done
+  return 1
+}
+
+if ! pcscd_alive; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  # No pcscd is alive, so a socket left behind is stale: remove it so the
+  # wait below sees the new daemon's socket, not the old one.
+  $SUDO rm -f /run/pcscd/pcscd.comm
   # --foreground, never --auto-exit: it would quit when idle and take the
   # virtual readers with it.
-  pcscd --foreground >/tmp/motcua-pcscd.log 2>&1 &
+  $SUDO pcscd --foreground >/tmp/motcua-pcscd.log 2>&1 &
   started=$!
   for _ in $(seq 50); do   # up to 5 s for the daemon socket
-    [ -S /run/pcscd/pcscd.comm ] && break
+    [ -S /run/pcscd/pcscd.comm ] && kill -0 "$started" 2>/dev/null && break
     sleep 0.1
   done
+  kill -0 "$started" 2>/dev/null || { echo "pcscd did not start:" >&2; cat /tmp/motcua-pcscd.log >&2; exit 1; }
 fi
 export MOTCUA_PCSC=1   # hwtest runs its suite through the real PC/SC stack too
 
