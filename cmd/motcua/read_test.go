@@ -74,3 +74,26 @@ func TestReadFailuresExitNonZero(t *testing.T) {
 		t.Error("a lost response must be resumed, not fail the read")
 	}
 }
+
+func TestReadWithQR(t *testing.T) {
+	qr := "001093047064|123456789|Nguyễn Văn Thử|05011993|Nam|Kim Ngưu, Vĩnh Tuy, Hai Bà Trưng, Hà Nội|24072021"
+	code, out := capture(t, runRead, "--sim", "--json", "--no-photo", "--qr", qr)
+	var m map[string]any
+	if code != 0 || json.Unmarshal(out, &m) != nil {
+		t.Fatalf("exit %d", code)
+	}
+	if _, warned := m["warnings"]; warned {
+		t.Fatalf("matching QR warned: %v", m["warnings"])
+	}
+	// The same ID with another printed name: the chip opens, the mismatch is reported.
+	other := "001093047064|123456789|Nguyễn Văn Khác|05011993|Nam|Kim Ngưu, Vĩnh Tuy, Hai Bà Trưng, Hà Nội|24072021"
+	code, out = capture(t, runRead, "--sim", "--json", "--no-photo", "--qr", other)
+	if code != 0 || !bytes.Contains(out, []byte("QR vs chip")) {
+		t.Fatalf("exit %d, no mismatch reported: %s", code, out)
+	}
+	// Another person's QR does not open this card.
+	stranger := "079203012345||Lê Thị Khách|01022003|Nữ|Quận 1, TP. Hồ Chí Minh|01012022"
+	if code, _ := capture(t, runRead, "--sim", "--qr", stranger); code == 0 {
+		t.Fatal("a stranger's QR opened the card")
+	}
+}
