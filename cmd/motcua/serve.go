@@ -19,6 +19,7 @@ import (
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
 	"motcua/internal/sdnotify"
+	"motcua/kiosk/cardloop"
 	"motcua/kiosk/localapi"
 	"motcua/reader"
 	"motcua/reader/pa"
@@ -125,7 +126,7 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	agent := metrics.NewAgent()
 	agent.SetOutbox(box.snapshot)
 	health := metrics.NewHealth(2 * time.Second)
-	keys := localapi.NewKeyBox()
+	keys := cardloop.NewKeyBox()
 	srv, err := localapi.New(localapi.Config{
 		Terminal: term, Keys: keys, Pairings: pairs, Origins: cfg.API.Origins, Outbox: box, Device: cfg.Device(),
 		Metrics: agent, Health: health, Logger: log, Scrubber: lg.Scrubber,

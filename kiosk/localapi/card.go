@@ -2,15 +2,12 @@ package localapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	"motcua/internal/metrics"
-	"motcua/reader"
+	"motcua/kiosk/cardloop"
 	"motcua/reader/cccd"
-	"motcua/reader/qr"
 )
 
 // Card states (GET /v1/status).
@@ -64,75 +61,58 @@ func (s *Server) Status() Status {
 // (or card.error); on removal it wipes the data and publishes card.removed.
 // If the reader goes away it is watched again after a pause.
 func (s *Server) Run(ctx context.Context) error {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	var cardCancel context.CancelFunc
-	var cardDone chan struct{}
-	removed := func() {
-		if cardCancel != nil {
-			cardCancel()
-			<-cardDone
-			cardCancel, cardDone = nil, nil
-		}
-		s.wipe()
-	}
-	defer removed()
-	for ctx.Err() == nil {
-		wctx, stopWatch := context.WithCancel(ctx)
-		ch := s.cfg.Terminal.Watch(wctx)
-		s.beat.Beat()
-	watch:
-		for {
-			select {
-			case <-ctx.Done():
-				break watch
-			case <-tick.C:
-				s.beat.Beat()
-			case present, ok := <-ch:
-				s.beat.Beat()
-				if !ok {
-					s.log.Warn("reader went away; watching again", "reader_name", s.cfg.Terminal.Name())
-					break watch
-				}
-				s.card.mu.Lock()
-				was := s.card.present
-				s.card.mu.Unlock()
-				switch {
-				case present && !was:
-					s.inserted()
-					cctx, cancel := context.WithCancel(ctx)
-					cardCancel, cardDone = cancel, make(chan struct{})
-					go func(done chan struct{}) {
-						defer close(done)
-						s.readCard(cctx)
-					}(cardDone)
-				case !present && was:
-					removed()
-					s.publish(Event{Type: "card.removed"})
-					s.metrics.CardPresent(false)
-				}
-			}
-		}
-		stopWatch()
-		removed()
-		if ctx.Err() == nil {
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
-	}
-	return nil
+	loop := &cardloop.Loop{Terminal: s.cfg.Terminal, Keys: s.keys, Options: s.cfg.ReadOptions,
+		OnEvent: s.onCardEvent, Beat: s.beat.Beat}
+	return loop.Run(ctx)
 }
 
-func (s *Server) inserted() {
-	s.card.mu.Lock()
-	s.card.present = true
-	s.card.res, s.card.reason, s.card.errText = nil, "", ""
-	s.card.set(StateWaitingKey)
-	s.card.mu.Unlock()
-	s.metrics.CardPresent(true)
-	s.publish(Event{Type: "card.inserted", NeedsKey: !s.keys.Waiting()})
+// onCardEvent keeps the slot, the metrics and the logs in step with the
+// card loop, and publishes what callers may see.
+func (s *Server) onCardEvent(e cardloop.Event) {
+	switch e.Type {
+	case cardloop.Inserted:
+		s.card.mu.Lock()
+		s.card.present = true
+		s.card.res, s.card.reason, s.card.errText = nil, "", ""
+		s.card.set(StateWaitingKey)
+		s.card.mu.Unlock()
+		s.metrics.CardPresent(true)
+		s.publish(Event{Type: "card.inserted", NeedsKey: e.NeedsKey})
+	case cardloop.Reading:
+		s.card.mu.Lock()
+		s.card.set(StateReading)
+		s.card.mu.Unlock()
+		s.publish(Event{Type: "card.reading"})
+	case cardloop.Read:
+		res := e.Result
+		s.metrics.ObserveRead(res, nil)
+		s.card.mu.Lock()
+		s.card.res = res
+		s.card.release = s.scrub.Hold(res.FullName, res.PlaceOfResidence, res.PlaceOfOrigin,
+			res.FatherName, res.MotherName, res.SpouseName, res.IdentifyingMarks)
+		s.card.set(StateRead)
+		s.card.mu.Unlock()
+		s.log.Info("card read", "id", cccd.MaskID(res.IDNumber), "access", res.Access,
+			"passive", verdict(res), "total_ms", res.Stats.Total)
+		// Events render a shallow copy: removal wipes res in place
+		// (Wipe zeroes the struct), and rendering runs outside the lock.
+		snap := *res
+		s.publish(Event{Type: "card.read", res: &snap})
+	case cardloop.Failed:
+		s.metrics.ObserveRead(nil, e.Err)
+		s.card.mu.Lock()
+		s.card.reason, s.card.errText = e.Reason, e.Err.Error()
+		s.card.set(StateFailed)
+		s.card.mu.Unlock()
+		s.log.Warn("card read failed", "reason", e.Reason, "err", e.Err)
+		s.publish(Event{Type: "card.error", Reason: e.Reason, Error: e.Err.Error(), NeedsKey: e.NeedsKey})
+	case cardloop.Removed:
+		s.wipe()
+		s.publish(Event{Type: "card.removed"})
+		s.metrics.CardPresent(false)
+	case cardloop.ReaderGone:
+		s.log.Warn("reader went away; watching again", "reader_name", s.cfg.Terminal.Name())
+	}
 }
 
 // wipe forgets the card: the photo bytes are zeroed, the identity dropped.
@@ -147,63 +127,9 @@ func (s *Server) wipe() {
 		s.card.release()
 		s.card.release = nil
 	}
-	if s.card.present {
-		s.keys.Clear()
-	}
 	s.card.present = false
 	s.card.reason, s.card.errText = "", ""
 	s.card.set(StateEmpty)
-}
-
-// readCard waits for keys and reads, retrying with new keys after a wrong
-// key, until the card is read, removed or ctx ends.
-func (s *Server) readCard(ctx context.Context) {
-	for ctx.Err() == nil {
-		keys, q, err := s.keys.Wait(ctx)
-		if err != nil {
-			return
-		}
-		s.card.mu.Lock()
-		s.card.set(StateReading)
-		s.card.mu.Unlock()
-		s.publish(Event{Type: "card.reading"})
-		res, err := s.readOnce(keys, q)
-		s.metrics.ObserveRead(res, err)
-		if ctx.Err() != nil {
-			if res != nil {
-				res.Wipe()
-			}
-			return
-		}
-		if err == nil {
-			s.keys.Clear()
-			s.card.mu.Lock()
-			s.card.res = res
-			s.card.release = s.scrub.Hold(res.FullName, res.PlaceOfResidence, res.PlaceOfOrigin,
-				res.FatherName, res.MotherName, res.SpouseName, res.IdentifyingMarks)
-			s.card.set(StateRead)
-			s.card.mu.Unlock()
-			s.log.Info("card read", "id", cccd.MaskID(res.IDNumber), "access", res.Access,
-				"passive", verdict(res), "total_ms", res.Stats.Total)
-			// Events render a shallow copy: removal wipes res in place
-			// (Wipe zeroes the struct), and rendering runs outside the lock.
-			snap := *res
-			s.publish(Event{Type: "card.read", res: &snap})
-			return
-		}
-		reason := metrics.ReadFailureReason(err)
-		s.card.mu.Lock()
-		s.card.reason, s.card.errText = reason, err.Error()
-		s.card.set(StateFailed)
-		s.card.mu.Unlock()
-		s.log.Warn("card read failed", "reason", reason, "err", err)
-		retry := reason == metrics.ReasonWrongKey || reason == metrics.ReasonNoKey
-		s.publish(Event{Type: "card.error", Reason: reason, Error: err.Error(), NeedsKey: retry})
-		if !retry {
-			return // wait for the card to be removed
-		}
-		s.keys.Clear()
-	}
 }
 
 func verdict(r *cccd.ReadResult) string {
@@ -211,30 +137,6 @@ func verdict(r *cccd.ReadResult) string {
 		return cccd.PassiveNotChecked
 	}
 	return r.Verification.Passive
-}
-
-// readOnce connects and reads with keys, cross-checking the QR they came from.
-func (s *Server) readOnce(keys []reader.Key, q *qr.Payload) (*cccd.ReadResult, error) {
-	conn, err := s.cfg.Terminal.Connect()
-	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close()
-	opts := s.cfg.ReadOptions
-	opts.Keys = keys
-	res, err := reader.Read(conn, opts)
-	if err != nil {
-		return nil, err
-	}
-	if res == nil {
-		return nil, errors.New("reader returned no result")
-	}
-	if q != nil {
-		for _, m := range qr.CrossCheck(q, res.Identity) {
-			res.Warnings = append(res.Warnings, "QR vs chip: "+m.Message)
-		}
-	}
-	return res, nil
 }
 
 // currentCard returns the read card (nil if none) under the slot lock.

@@ -17,6 +17,7 @@ import (
 	"motcua/internal/config"
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
+	"motcua/kiosk/cardloop"
 	"motcua/reader"
 	"motcua/reader/cccd"
 	"motcua/reader/qr"
@@ -43,7 +44,7 @@ type Config struct {
 	// Keys is the key source the card loop waits on (default: a new
 	// KeyBox). QR scans and typed IDs posted to the API go into it; the
 	// operator's admin screen can put keys in directly.
-	Keys *KeyBox
+	Keys *cardloop.KeyBox
 	// ReadOptions is the template for each read (Keys is filled in).
 	ReadOptions reader.Options
 	// Pairings holds the paired applications (required).
@@ -66,7 +67,7 @@ type Config struct {
 // Server is the local integration API.
 type Server struct {
 	cfg     Config
-	keys    *KeyBox
+	keys    *cardloop.KeyBox
 	origins origins
 	hub     *hub
 	card    slot
@@ -93,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, keys: cfg.Keys, origins: o, hub: newHub(), metrics: cfg.Metrics,
 		scrub: cfg.Scrubber, log: cfg.Logger, beat: metrics.NewHeartbeat("card loop", 5*time.Second)}
 	if s.keys == nil {
-		s.keys = NewKeyBox()
+		s.keys = cardloop.NewKeyBox()
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.NewAgent()
@@ -110,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Keys is the server's key source.
-func (s *Server) Keys() *KeyBox { return s.keys }
+func (s *Server) Keys() *cardloop.KeyBox { return s.keys }
 
 // publish stamps and fans out an event.
 func (s *Server) publish(e Event) {

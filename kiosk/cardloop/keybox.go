@@ -1,4 +1,4 @@
-package localapi
+package cardloop
 
 import (
 	"context"
@@ -9,7 +9,8 @@ import (
 	"motcua/reader/qr"
 )
 
-// KeyBox is the key source of the card loop: a QR scan posted to the API,
+// KeyBox is the key source of the card loop: a QR scan (from a scanner, a
+// camera or posted to the local API),
 // an ID number typed by the operator (in the admin screen, or posted by a
 // paired application) or a fixed demo key puts the keys for the next card
 // in; the card loop waits for them. Keys expire after TTL (default 5 min),
