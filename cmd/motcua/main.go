@@ -22,7 +22,7 @@ type command struct {
 var commands = map[string]command{}
 
 // defaultCommand runs when motcua is started with no arguments.
-var defaultCommand = "read"
+var defaultCommand = "app"
 
 func register(name, summary string, run func(args []string) int) {
 	if _, dup := commands[name]; dup {

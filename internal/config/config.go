@@ -63,6 +63,8 @@ type Provider struct {
 	CertFile     string   `toml:"cert_file"`
 	KeyFile      string   `toml:"key_file"`
 	Timeout      Duration `toml:"timeout"`
+	// Unit is the receiving unit code (MaDonViTiepNhan) for "igate".
+	Unit string `toml:"unit"`
 }
 
 // Kiosk configures the full-screen kiosk app.
@@ -70,6 +72,32 @@ type Kiosk struct {
 	Fullscreen  bool     `toml:"fullscreen"`
 	IdleTimeout Duration `toml:"idle_timeout"`
 	Language    string   `toml:"language"`
+	// CatalogDir holds the operator's service files, which override or add
+	// to the built-in catalogue ("" for the built-in ones only).
+	CatalogDir string `toml:"catalog_dir"`
+	// Mode is what the app is for: kiosk, desk, clinic or notary.
+	Mode string `toml:"mode"`
+	// AdminPIN opens the admin screen ("" keeps it shut).
+	AdminPIN     string `toml:"admin_pin" secret:"true"`
+	LargeText    bool   `toml:"large_text"`
+	HighContrast bool   `toml:"high_contrast"`
+	// PrintCommand prints a receipt PNG given as its last argument
+	// (e.g. "lp -o fit-to-page"); "" hides the print button.
+	PrintCommand string `toml:"print_command"`
+	// RecordsDir is where clinic check-in and notary records are written.
+	RecordsDir string `toml:"records_dir"`
+	// Facility, StaffName and StaffID identify the clinic for BHYT look-ups;
+	// NotaryID and Office identify the notary.
+	Facility  string `toml:"facility"`
+	StaffName string `toml:"staff_name"`
+	StaffID   string `toml:"staff_id"`
+	NotaryID  string `toml:"notary_id"`
+	Office    string `toml:"office"`
+	// GatewayURL, GatewayUser and GatewayPassword are the social-insurance
+	// gateway account for clinic mode.
+	GatewayURL      string `toml:"gateway_url"`
+	GatewayUser     string `toml:"gateway_user"`
+	GatewayPassword string `toml:"gateway_password" secret:"true"`
 }
 
 // Retention bounds how long data stays.
@@ -119,7 +147,7 @@ func Defaults() Config {
 		Reader:    Reader{Extended: "auto", ReadPhoto: true},
 		Trust:     Trust{CSCADir: "/etc/motcua/csca"},
 		Provider:  Provider{Timeout: Duration{30 * time.Second}},
-		Kiosk:     Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi"},
+		Kiosk:     Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi", Mode: "kiosk"},
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},

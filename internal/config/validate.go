@@ -73,6 +73,10 @@ func (c *Config) validate() Errors {
 		bad("kiosk.idle_timeout", "must be between 10s and 24h (got %s)", d)
 	}
 	oneOf("kiosk.language", c.Kiosk.Language, "vi", "en")
+	oneOf("kiosk.mode", c.Kiosk.Mode, "kiosk", "desk", "clinic", "notary")
+	if pin := c.Kiosk.AdminPIN; pin != "" && (len(pin) < 4 || len(pin) > 12 || strings.Trim(pin, "0123456789") != "") {
+		bad("kiosk.admin_pin", "must be 4 to 12 digits")
+	}
 
 	if d := c.Retention.AcceptedPayload.Duration; d <= 0 || d > 365*24*time.Hour {
 		bad("retention.accepted_payload", "must be between 1ns and 8760h (got %s)", d)

@@ -389,6 +389,23 @@ func (s *Session) wipe() func() {
 	return s.set(WaitingForCard)
 }
 
+// SetIdle changes how long a quiet visit waits before "Still there?"
+// (an operator setting; the grace period stays).
+func (s *Session) SetIdle(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d > 0 {
+		s.cfg.Idle = d
+	}
+}
+
+// IdleTimeout is the current idle timeout.
+func (s *Session) IdleTimeout() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Idle
+}
+
 // Primary returns the visitor's identity (nil while waiting for a card).
 func (s *Session) Primary() *prefill.Person {
 	s.mu.Lock()

@@ -42,6 +42,9 @@ type Config struct {
 	Seed uint64
 	// Now overrides the clock (tests).
 	Now func() time.Time
+	// OnDrain, when set, is told the outcome of each pass Run makes (a
+	// status bar shows the network state and the last sync from it).
+	OnDrain func(Stats, error)
 }
 
 // Stats counts the outcomes of a Drain.
@@ -305,7 +308,11 @@ func (w *Worker) PollStatuses(ctx context.Context) (int, error) {
 func (w *Worker) Run(ctx context.Context) error {
 	var lastPoll time.Time
 	for {
-		if _, err := w.Drain(ctx); err != nil {
+		st, err := w.Drain(ctx)
+		if w.cfg.OnDrain != nil {
+			w.cfg.OnDrain(st, err)
+		}
+		if err != nil {
 			return err
 		}
 		if w.cfg.Now().Sub(lastPoll) >= w.cfg.PollInterval/4 {

@@ -1,0 +1,35 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// demoPanel puts synthetic cards on the simulated reader and "scans" their
+// QR codes, so the whole flow can be shown without hardware. It is framed
+// apart from the citizen's screen and says what it is.
+func (a *App) demoPanel() fyne.CanvasObject {
+	d := a.cfg.Demo
+	cards := d.Cards()
+	pick := widget.NewSelect(cards, nil)
+	if len(cards) > 0 {
+		pick.SetSelectedIndex(0)
+	}
+	insert := widget.NewButton(T(a.lang, "demo.insert"), func() {
+		if i := pick.SelectedIndex(); i >= 0 {
+			if err := d.Insert(i); err != nil {
+				a.message = err.Error()
+				a.rerender()
+			}
+		}
+	})
+	scan := widget.NewButton(T(a.lang, "demo.scan"), func() {
+		if i := pick.SelectedIndex(); i >= 0 {
+			a.Scanned(d.QR(i))
+		}
+	})
+	remove := widget.NewButton(T(a.lang, "demo.remove"), d.Remove)
+	title := widget.NewLabelWithStyle(T(a.lang, "demo.title"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	return widget.NewCard("", "", container.NewBorder(nil, nil, title, container.NewHBox(scan, insert, remove), pick))
+}

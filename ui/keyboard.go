@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+	"golang.org/x/text/unicode/norm"
+
+	"motcua/ui/vnkey"
+)
+
+// field is a text entry that tells the on-screen keyboard when it is
+// touched, so the keyboard types into the field the citizen chose.
+type field struct {
+	widget.Entry
+	digits  bool // phone numbers, ID numbers: the digits pad
+	onFocus func(*field)
+	wrapped bool // OnChanged already keeps the keyboard in step
+}
+
+func newField(digits bool) *field {
+	f := &field{digits: digits}
+	f.ExtendBaseWidget(f)
+	return f
+}
+
+// FocusGained attaches the keyboard.
+func (f *field) FocusGained() {
+	f.Entry.FocusGained()
+	if f.onFocus != nil {
+		f.onFocus(f)
+	}
+}
+
+// keyboard is the on-screen keyboard: Fyne has no input-method support,
+// so Vietnamese is composed here with Telex (or VNI) from plain keys, and
+// digits get a large pad. What it types is NFC-normalised.
+type keyboard struct {
+	lang    func() Lang
+	editor  vnkey.Editor
+	target  *field
+	typing  bool // the keyboard itself is setting the target's text
+	method  *widget.Button
+	letters fyne.CanvasObject
+	digits  fyne.CanvasObject
+	box     *fyne.Container
+	upper   bool // the next letter is a capital
+}
+
+func newKeyboard(lang func() Lang) *keyboard {
+	k := &keyboard{lang: lang}
+	k.letters = k.letterRows()
+	k.digits = k.digitPad()
+	k.box = container.NewStack()
+	k.box.Hide()
+	return k
+}
+
+// object is the keyboard's place in a screen.
+func (k *keyboard) object() fyne.CanvasObject { return k.box }
+
+// attach makes f the keyboard's target and shows the right layout.
+func (k *keyboard) attach(f *field) {
+	if k.target != f {
+		k.target = f
+		k.editor.SetText(f.Text)
+	}
+	if !f.wrapped {
+		f.OnChanged, f.wrapped = k.changedBy(f, f.OnChanged), true
+	}
+	if f.digits {
+		k.box.Objects = []fyne.CanvasObject{k.digits}
+	} else {
+		k.box.Objects = []fyne.CanvasObject{k.letters}
+	}
+	k.box.Show()
+	k.box.Refresh()
+}
+
+// changedBy keeps the composer in step with a physical keyboard: when the
+// text changes and the keyboard did not do it, start again from the text.
+func (k *keyboard) changedBy(f *field, next func(string)) func(string) {
+	wrapped := func(s string) {
+		if !k.typing && k.target == f {
+			k.editor.SetText(s)
+		}
+		if next != nil {
+			next(s)
+		}
+	}
+	return wrapped
+}
+
+// detach hides the keyboard.
+func (k *keyboard) detach() {
+	k.target = nil
+	k.editor.Clear()
+	k.box.Hide()
+}
+
+// press types one key into the target.
+func (k *keyboard) press(r rune) {
+	if k.target == nil {
+		return
+	}
+	if k.target.digits && (r < '0' || r > '9') && r != '+' {
+		return
+	}
+	if k.upper && unicode.IsLetter(r) {
+		r, k.upper = unicode.ToUpper(r), false
+	}
+	k.editor.Type(r)
+	k.show()
+}
+
+func (k *keyboard) backspace() {
+	if k.target == nil {
+		return
+	}
+	k.editor.Backspace()
+	k.show()
+}
+
+func (k *keyboard) show() {
+	k.typing = true
+	text := norm.NFC.String(k.editor.Text())
+	k.target.SetText(text)
+	k.target.CursorColumn = len([]rune(text))
+	k.target.Refresh()
+	k.typing = false
+}
+
+func (k *keyboard) toggleMethod() {
+	if k.editor.Method == vnkey.Telex {
+		k.editor.Method = vnkey.VNI
+		k.method.SetText("VNI")
+	} else {
+		k.editor.Method = vnkey.Telex
+		k.method.SetText("Telex")
+	}
+	if k.target != nil {
+		k.editor.SetText(k.target.Text)
+	}
+}
+
+func (k *keyboard) key(label string, r rune) *widget.Button {
+	return widget.NewButton(label, func() { k.press(r) })
+}
+
+func (k *keyboard) letterRows() fyne.CanvasObject {
+	rows := []string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"}
+	var lines []fyne.CanvasObject
+	for i, row := range rows {
+		var keys []fyne.CanvasObject
+		for _, r := range row {
+			keys = append(keys, k.key(string(r), r))
+		}
+		if i == 3 {
+			keys = append(keys, k.key(",", ','), k.key(".", '.'), k.key("/", '/'))
+		}
+		lines = append(lines, container.NewGridWithColumns(len(keys), keys...))
+	}
+	k.method = widget.NewButton("Telex", k.toggleMethod)
+	space := widget.NewButton(T(k.lang(), "kb.space"), func() { k.press(' ') })
+	back := widget.NewButton("⌫", k.backspace)
+	done := widget.NewButton(T(k.lang(), "kb.done"), k.detach)
+	done.Importance = widget.HighImportance
+	shift := widget.NewButton("⇧", k.shiftNext)
+	lines = append(lines, container.NewBorder(nil, nil, container.NewHBox(k.method, shift), container.NewHBox(back, done), space))
+	return container.NewVBox(lines...)
+}
+
+// shiftNext makes the next letter a capital (names are typed in capitals
+// on the card; addresses are mixed case).
+func (k *keyboard) shiftNext() {
+	if k.target == nil {
+		return
+	}
+	k.upper = !k.upper
+}
+
+func (k *keyboard) digitPad() fyne.CanvasObject {
+	var keys []fyne.CanvasObject
+	for _, r := range "123456789" {
+		keys = append(keys, k.key(string(r), r))
+	}
+	back := widget.NewButton("⌫", k.backspace)
+	done := widget.NewButton(T(k.lang(), "kb.done"), k.detach)
+	done.Importance = widget.HighImportance
+	keys = append(keys, back, k.key("0", '0'), done)
+	pad := container.NewGridWithColumns(3, keys...)
+	return container.NewHBox(layout.NewSpacer(), container.NewGridWrap(fyne.NewSize(360, 320), pad), layout.NewSpacer())
+}
