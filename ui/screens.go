@@ -16,8 +16,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"motcua/kiosk/prefill"
 	"motcua/kiosk/cardloop"
+	"motcua/kiosk/prefill"
 	"motcua/reader/cccd"
 	"motcua/reader/lds"
 )
