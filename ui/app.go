@@ -197,6 +197,16 @@ func (a *App) do(f func()) {
 	})
 }
 
+// goIO runs I/O (saving, look-ups, listing) off the UI goroutine; Stop
+// waits for it.
+func (a *App) goIO(f func()) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		f()
+	}()
+}
+
 // Window is the app's main window.
 func (a *App) Window() fyne.Window { return a.win }
 

@@ -180,7 +180,7 @@ func (a *App) showOutbox() {
 	list := container.NewVBox(widget.NewLabel("…"))
 	a.show("outbox", container.NewBorder(big(T(a.lang, "desk.outbox")), container.NewCenter(container.NewHBox(
 		action(T(a.lang, "desk.refresh"), false, a.showOutbox), back)), nil, nil, container.NewVScroll(list)))
-	go func() {
+	a.goIO(func() {
 		recs, err := a.cfg.Outbox.List(outbox.Filter{})
 		a.do(func() {
 			if a.Screen() != "outbox" {
@@ -201,7 +201,7 @@ func (a *App) showOutbox() {
 			}
 			list.Refresh()
 		})
-	}()
+	})
 }
 
 func (a *App) outboxRow(r outbox.Record) fyne.CanvasObject {
@@ -226,13 +226,13 @@ func (a *App) outboxRow(r outbox.Record) fyne.CanvasObject {
 	}
 	id := r.UUID
 	retry := widget.NewButton(T(a.lang, "desk.retry"), func() {
-		go func() {
+		a.goIO(func() {
 			err := a.cfg.Outbox.Requeue(id)
 			if err == nil && a.cfg.Worker != nil {
 				a.cfg.Worker.Notify()
 			}
 			a.do(a.showOutbox)
-		}()
+		})
 	})
 	return container.NewBorder(nil, nil, nil, retry, l)
 }

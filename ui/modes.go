@@ -28,7 +28,7 @@ func (a *App) checkIn() {
 	person := *p
 	a.show("checking", container.NewVBox(big(T(a.lang, "clinic.checking")), widget.NewProgressBarInfinite()))
 	c := a.cfg.Clinic
-	go func() {
+	a.goIO(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		rec, err := clinic.Check(ctx, c.Gateway, person, c.Staff, c.Facility, a.cfg.Device, a.cfg.Now())
@@ -37,7 +37,7 @@ func (a *App) checkIn() {
 			saved, err = writeRecord(c.Dir, "checkin", rec)
 		}
 		a.do(func() { a.showCheckIn(rec, saved, err) })
-	}()
+	})
 }
 
 func (a *App) showCheckIn(rec *clinic.CheckIn, saved string, err error) {
@@ -106,7 +106,7 @@ func (a *App) saveNotary(ref string, msg *widget.Label) {
 		return
 	}
 	dir := a.cfg.Notary.Dir
-	go func() {
+	a.goIO(func() {
 		path, err := writeRecord(dir, "notary", rec)
 		if err == nil {
 			var png []byte
@@ -122,7 +122,7 @@ func (a *App) saveNotary(ref string, msg *widget.Label) {
 			}
 			msg.SetText(fmt.Sprintf(T(a.lang, "notary.saved"), filepath.Base(path)))
 		})
-	}()
+	})
 }
 
 // writeRecord writes v as JSON into dir under a time-stamped name, synced

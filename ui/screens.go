@@ -519,7 +519,7 @@ func (a *App) showReview(problem string) {
 // once the outbox says it is durable.
 func (a *App) submit() {
 	sub := a.cfg.Outbox
-	go func() {
+	a.goIO(func() {
 		uuid, err := a.sess.Submit(context.Background(), sub, true)
 		a.do(func() {
 			if err != nil {
@@ -532,7 +532,7 @@ func (a *App) submit() {
 			a.bar.refresh()
 			a.showReceipt(uuid)
 		})
-	}()
+	})
 }
 
 // stepName says which part of the card a file is, in plain words.
@@ -572,7 +572,7 @@ func (a *App) showReceipt(uuid string) {
 	}))
 	if a.cfg.Print != nil && png != nil {
 		buttons.Add(action(T(a.lang, "receipt.print"), false, func() {
-			go func() {
+			a.goIO(func() {
 				err := a.cfg.Print(png)
 				a.do(func() {
 					if err != nil {
@@ -582,7 +582,7 @@ func (a *App) showReceipt(uuid string) {
 					}
 					a.showReceipt(uuid)
 				})
-			}()
+			})
 		}))
 	}
 	parts = append(parts, a.takeMessage(), container.NewCenter(buttons))
