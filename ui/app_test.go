@@ -44,7 +44,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 // rig is an app on the simulated reader with a real outbox in a temp dir.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	app    *App
 	deck   *simcard.Deck
 	reader *simcard.Reader
@@ -66,7 +66,7 @@ func testTrust(t testing.TB) *pa.TrustStore {
 	return ts
 }
 
-func newRig(t *testing.T, mode Mode, tweak func(*Config)) *rig {
+func newRig(t testing.TB, mode Mode, tweak func(*Config)) *rig {
 	t.Helper()
 	fa := test.NewTempApp(t)
 	r := simcard.NewReader("Simulated reader (test)")
@@ -325,9 +325,12 @@ func TestIdleWipe(t *testing.T) {
 
 func TestCardPulledMidRead(t *testing.T) {
 	r := newRig(t, Kiosk, nil)
-	// A slow contactless link, so the read is under way when the card goes.
-	r.reader.SetLatency(simcard.Latency{PerAPDU: 20 * time.Millisecond})
-	r.insert(cardGenuine)
+	// A slow card (20 ms per APDU), so the read is under way when it goes.
+	slow, err := simcard.ReferenceProfile().Card(simcard.CardOptions{Fault: simcard.FaultSlow, Extended: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.reader.Insert(slow)
 	r.wait("key")
 	r.ui(func() { r.app.Scanned(r.deck.QR(cardGenuine)) })
 	r.wait("reading")
@@ -340,7 +343,6 @@ func TestCardPulledMidRead(t *testing.T) {
 		t.Fatal("a half-read card left data behind")
 	}
 	// The next tap works.
-	r.reader.SetLatency(simcard.Latency{})
 	r.readCard(cardGenuine)
 }
 

@@ -183,6 +183,9 @@ func (l *Loop) readCard(ctx context.Context) {
 			return
 		}
 		reason := metrics.ReadFailureReason(err)
+		if reason == metrics.ReasonCardRemoved && l.removalFollows(ctx) {
+			return // the watcher reports the removal; the read is simply gone
+		}
 		retry := reason == metrics.ReasonWrongKey || reason == metrics.ReasonNoKey
 		if retry {
 			l.Keys.Clear()
@@ -191,6 +194,18 @@ func (l *Loop) readCard(ctx context.Context) {
 		if !retry {
 			return // wait for the card to be removed
 		}
+	}
+}
+
+// removalFollows waits briefly for the reader to report the removal a
+// read just ran into (the read often sees it before the status change
+// arrives), so a pulled card is one Removed event, not a failure first.
+func (l *Loop) removalFollows(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	case <-time.After(2 * time.Second):
+		return false
 	}
 }
 

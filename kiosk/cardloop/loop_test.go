@@ -103,12 +103,11 @@ func TestWrongKeyAsksAgain(t *testing.T) {
 
 func TestRemovedMidReadStopsTheRead(t *testing.T) {
 	r := simcard.NewReader("sim")
-	r.SetLatency(simcard.Latency{PerAPDU: 10 * time.Millisecond})
 	keys := NewKeyBox()
 	ev := run(t, r, keys, reader.Options{})
 	k, _ := reader.KeyFromCAN(simcard.ReferenceProfile().CAN())
 	keys.Put([]reader.Key{k}, nil) // a QR scanned before the card came
-	r.Insert(card(t, ""))
+	r.Insert(card(t, simcard.FaultSlow)) // 20 ms per APDU: removal lands mid-read
 	if e := next(t, ev, nil); e.Type != Inserted || e.NeedsKey {
 		t.Fatalf("inserted with keys waiting: %v needs key %v", e.Type, e.NeedsKey)
 	}

@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"motcua/hwtest/simcard"
+	"motcua/kiosk/cardloop"
+	"motcua/reader"
+)
+
+// BenchmarkTapToForm is the time from the card touching the reader (its QR
+// already scanned) to the prefilled form on screen: the chip read, the
+// identity screen, the service tile and the form. "read-only" is the
+// baseline measured in the same run: the card loop alone from insert to
+// the read result, with no UI. Besides wall time on the in-process
+// simulated reader, each reports contactless-ms/op: the same plus the
+// transfer time a 424 kbit/s contactless reader would add
+// (simcard.Contactless424, modelled, not slept).
+//
+//	go test -run '^$' -bench TapToForm -benchtime 20x ./ui/
+func BenchmarkTapToForm(b *testing.B) {
+	b.Run("read-only", func(b *testing.B) { benchReadOnly(b) })
+	b.Run("app", func(b *testing.B) { benchApp(b) })
+}
+
+// reportContactless adds the modelled contactless transfer time to the
+// wall time of the timed loop.
+func reportContactless(b *testing.B, r *simcard.Reader) {
+	total := b.Elapsed() + r.Modelled
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "contactless-ms/op")
+}
+
+func benchReadOnly(b *testing.B) {
+	r := simcard.NewReader("sim")
+	r.SetLatency(simcard.Contactless424)
+	keys := cardloop.NewKeyBox()
+	keys.Sticky = true
+	p := simcard.ReferenceProfile()
+	ks, err := reader.KeysFromCitizen(p.Identity.IDNumber, mustDate(p.Identity.DateOfBirth), mustDate(p.Identity.DateOfIssue))
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys.Put(ks, nil)
+	read := make(chan struct{}, 1)
+	l := &cardloop.Loop{Terminal: r, Keys: keys, Options: reader.Options{Trust: testTrust(b)}, OnEvent: func(e cardloop.Event) {
+		if e.Type == cardloop.Read {
+			e.Result.Wipe()
+			read <- struct{}{}
+		}
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); l.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	deck := simcard.DemoDeck(r)
+	b.ResetTimer()
+	r.Modelled = 0
+	for range b.N {
+		if err := deck.Insert(cardGenuine); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-read:
+		case <-time.After(10 * time.Second):
+			b.Fatal("no read")
+		}
+		b.StopTimer()
+		deck.Remove()
+		time.Sleep(5 * time.Millisecond) // let the loop see the removal
+		b.StartTimer()
+	}
+	b.StopTimer()
+	reportContactless(b, r)
+}
+
+func benchApp(b *testing.B) {
+	r := newRig(b, Kiosk, nil)
+	r.reader.SetLatency(simcard.Contactless424)
+	b.ResetTimer()
+	r.reader.Modelled = 0
+	for range b.N {
+		r.ui(func() { r.app.Scanned(r.deck.QR(cardGenuine)) }) // the QR first, as at a desk scanner
+		if err := r.deck.Insert(cardGenuine); err != nil {
+			b.Fatal(err)
+		}
+		r.wait("identity")
+		r.tap(w("id.continue"))
+		r.wait("services")
+		r.tap("Xác nhận số Chứng minh nhân dân")
+		r.wait("form")
+		b.StopTimer()
+		r.tap(w("cancel"))
+		r.deck.Remove()
+		r.wait("attract")
+		time.Sleep(5 * time.Millisecond)
+		b.StartTimer()
+	}
+	b.StopTimer()
+	reportContactless(b, r.reader)
+}
+
+func mustDate(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
