@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 )
 
 // command is one subcommand. run gets the arguments after the subcommand
@@ -20,6 +21,10 @@ type command struct {
 }
 
 var commands = map[string]command{}
+
+// processStart is when the process began (near enough: package init),
+// for start-up figures.
+var processStart = time.Now()
 
 // defaultCommand runs when motcua is started with no arguments.
 var defaultCommand = "app"

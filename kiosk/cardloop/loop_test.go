@@ -106,7 +106,7 @@ func TestRemovedMidReadStopsTheRead(t *testing.T) {
 	keys := NewKeyBox()
 	ev := run(t, r, keys, reader.Options{})
 	k, _ := reader.KeyFromCAN(simcard.ReferenceProfile().CAN())
-	keys.Put([]reader.Key{k}, nil) // a QR scanned before the card came
+	keys.Put([]reader.Key{k}, nil)       // a QR scanned before the card came
 	r.Insert(card(t, simcard.FaultSlow)) // 20 ms per APDU: removal lands mid-read
 	if e := next(t, ev, nil); e.Type != Inserted || e.NeedsKey {
 		t.Fatalf("inserted with keys waiting: %v needs key %v", e.Type, e.NeedsKey)

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkAppColdStart starts the real app binary (desk mode, demo on the
+// simulated reader, loopback intake) on a private Xvfb display and times it
+// from exec to the attract screen on the window ("app ready"), then reads
+// its resident memory there. The baseline, measured in the same run, is
+// the same binary running a command with no window (`motcua forms list
+// --json`, which loads the catalogue) from exec to exit, and its peak RSS.
+//
+//	go test -run '^$' -bench AppColdStart -benchtime 5x ./cmd/motcua/
+//
+// It needs Xvfb (Debian package xvfb, in scripts/packages.txt) and skips
+// without it.
+func BenchmarkAppColdStart(b *testing.B) {
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		b.Skip("Xvfb not installed")
+	}
+	bin := filepath.Join(b.TempDir(), "motcua")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	display := startXvfb(b, xvfb)
+
+	b.Run("baseline-no-window", func(b *testing.B) {
+		var rss float64
+		for range b.N {
+			cmd := exec.Command(bin, "forms", "list", "--json")
+			cmd.Stdout = &bytes.Buffer{}
+			if err := cmd.Run(); err != nil {
+				b.Fatal(err)
+			}
+			if u, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				rss = float64(u.Maxrss) / 1024 // KiB -> MiB
+			}
+		}
+		b.ReportMetric(rss, "peak-rss-MiB")
+	})
+	b.Run("app-to-attract", func(b *testing.B) {
+		var rss float64
+		for range b.N {
+			data := b.TempDir()
+			cmd := exec.Command(bin, "desk", "--demo", "--window", "--data", data)
+			cmd.Env = append(os.Environ(), "DISPLAY="+display, "MOTCUA_CONFIG=")
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			ready := make(chan error, 1)
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				var tail []string
+				for sc.Scan() {
+					if strings.Contains(sc.Text(), "motcua: app ready") {
+						ready <- nil
+						for sc.Scan() { // keep draining so the child never blocks
+						}
+						return
+					}
+					tail = append(tail, sc.Text())
+				}
+				ready <- fmt.Errorf("app exited before it was ready:\n%s", strings.Join(tail, "\n"))
+			}()
+			select {
+			case err = <-ready:
+			case <-time.After(60 * time.Second):
+				err = fmt.Errorf("app not ready within 60s")
+			}
+			b.StopTimer()
+			if err == nil {
+				rss = residentMiB(cmd.Process.Pid)
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		b.ReportMetric(rss, "rss-MiB")
+	})
+}
+
+// startXvfb starts a private X server and returns its display; the
+// benchmark's cleanup stops it by pid.
+func startXvfb(b *testing.B, xvfb string) string {
+	r, w, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	w.Close()
+	b.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if _, err := strconv.Atoi(n); err != nil {
+			b.Fatalf("Xvfb gave no display number (%q)", n)
+		}
+		return ":" + n
+	case <-time.After(20 * time.Second):
+		b.Fatal("Xvfb did not start within 20s")
+	}
+	return ""
+}
+
+// residentMiB is a process's resident set size from /proc.
+func residentMiB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
