@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"unicode"
 
 	"fyne.io/fyne/v2"
@@ -16,7 +17,8 @@ import (
 // touched, so the keyboard types into the field the citizen chose.
 type field struct {
 	widget.Entry
-	digits  bool // phone numbers, ID numbers: the digits pad
+	digits  bool   // phone numbers, ID numbers: the digits pad
+	label   string // what the field is, shown above the keyboard
 	onFocus func(*field)
 	wrapped bool // OnChanged already keeps the keyboard in step
 }
@@ -47,13 +49,16 @@ type keyboard struct {
 	letters fyne.CanvasObject
 	digits  fyne.CanvasObject
 	box     *fyne.Container
-	upper   bool // the next letter is a capital
+	preview *widget.Label // the field being typed into, always in view
+	upper   bool          // the next letter is a capital
 }
 
 func newKeyboard(lang func() Lang) *keyboard {
 	k := &keyboard{lang: lang}
 	k.letters = k.letterRows()
 	k.digits = k.digitPad()
+	k.preview = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	k.preview.Wrapping = fyne.TextWrapWord
 	k.box = container.NewStack()
 	k.box.Hide()
 	return k
@@ -71,11 +76,12 @@ func (k *keyboard) attach(f *field) {
 	if !f.wrapped {
 		f.OnChanged, f.wrapped = k.changedBy(f, f.OnChanged), true
 	}
+	keys := k.letters
 	if f.digits {
-		k.box.Objects = []fyne.CanvasObject{k.digits}
-	} else {
-		k.box.Objects = []fyne.CanvasObject{k.letters}
+		keys = k.digits
 	}
+	k.box.Objects = []fyne.CanvasObject{container.NewBorder(k.preview, nil, nil, nil, keys)}
+	k.updatePreview()
 	k.box.Show()
 	k.box.Refresh()
 }
@@ -86,6 +92,7 @@ func (k *keyboard) changedBy(f *field, next func(string)) func(string) {
 	wrapped := func(s string) {
 		if !k.typing && k.target == f {
 			k.editor.SetText(s)
+			k.updatePreview()
 		}
 		if next != nil {
 			next(s)
@@ -131,6 +138,23 @@ func (k *keyboard) show() {
 	k.target.CursorColumn = len([]rune(text))
 	k.target.Refresh()
 	k.typing = false
+	k.updatePreview()
+}
+
+// updatePreview shows the field's name and text above the keys: the
+// keyboard covers half the screen, often the field itself.
+func (k *keyboard) updatePreview() {
+	if k.target == nil {
+		return
+	}
+	text := k.target.Text
+	if k.target.Password {
+		text = strings.Repeat("•", len([]rune(text)))
+	}
+	if k.target.label != "" {
+		text = k.target.label + ": " + text
+	}
+	k.preview.SetText(text + "▏")
 }
 
 func (k *keyboard) toggleMethod() {

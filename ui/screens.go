@@ -103,6 +103,7 @@ func (a *App) continueQROnly() {
 // showKey asks for what opens the chip: a QR scan or the CAN.
 func (a *App) showKey(problem string) {
 	entry := newField(true)
+	entry.label = T(a.lang, "key.placeholder")
 	entry.SetPlaceHolder(T(a.lang, "key.placeholder"))
 	entry.onFocus = a.kb.attach
 	errLabel := para(problem)
@@ -273,6 +274,9 @@ func (a *App) showServicePage(page int) {
 	from := min(page*per, len(services))
 	to := min(from+per, len(services))
 	tiles := container.NewGridWithColumns(2)
+	if a.cfg.Mode == Kiosk { // four large tiles filling the screen
+		tiles = container.NewGridWithRows(2)
+	}
 	for _, s := range services[from:to] {
 		name, sub := s.NameVI, s.NameEN
 		if a.lang == English {
@@ -281,7 +285,11 @@ func (a *App) showServicePage(page int) {
 		code := s.Code
 		b := widget.NewButton(name+"\n"+sub, func() { a.chooseService(code) })
 		b.Alignment = widget.ButtonAlignCenter
-		tiles.Add(container.NewGridWrap(fyne.NewSize(520, 110), b))
+		if a.cfg.Mode == Kiosk {
+			tiles.Add(b)
+		} else {
+			tiles.Add(container.NewGridWrap(fyne.NewSize(520, 110), b))
+		}
 	}
 	nav := container.NewHBox()
 	if page > 0 {
@@ -291,8 +299,8 @@ func (a *App) showServicePage(page int) {
 		nav.Add(action(T(a.lang, "services.more"), false, func() { a.showServicePage(page + 1) }))
 	}
 	nav.Add(a.cancelButton())
-	a.show("services", container.NewVBox(big(T(a.lang, "services.title")), a.takeMessage(),
-		container.NewVScroll(tiles), container.NewCenter(nav)))
+	a.show("services", container.NewBorder(container.NewVBox(big(T(a.lang, "services.title")), a.takeMessage()),
+		container.NewCenter(nav), nil, nil, container.NewVScroll(tiles)))
 }
 
 func (a *App) chooseService(code string) {
@@ -326,6 +334,14 @@ func (a *App) partyLabel(f *prefill.Form, role string) string {
 	return role
 }
 
+// shown is a value as people read it (dates day first).
+func shown(v *prefill.Value) string {
+	if v.Field.Type == "date" {
+		return dmy(v.Text)
+	}
+	return v.Text
+}
+
 // showForm shows what the card filled (locked) and asks only the rest.
 func (a *App) showForm(problems []string) {
 	f := a.sess.Form()
@@ -340,7 +356,7 @@ func (a *App) showForm(problems []string) {
 			continue
 		}
 		if v.Locked {
-			text := v.Text
+			text := shown(v)
 			if v.Old != "" && v.Old != v.Text {
 				text = T(a.lang, "form.new") + ": " + v.Text + "\n" + T(a.lang, "form.old") + ": " + v.Old
 			}
@@ -367,13 +383,14 @@ func (a *App) showForm(problems []string) {
 	if role := a.missingCardParty(); role != "" {
 		parts = append(parts, para(fmt.Sprintf(T(a.lang, "form.waitcard"), a.partyLabel(f, role))))
 	}
-	if len(card.Objects) > 0 {
-		parts = append(parts, widget.NewCard(T(a.lang, "form.fromcard"), "", card))
-	}
+	// What the citizen must do comes first; what the card gave follows.
 	if len(ask.Objects) > 0 {
 		parts = append(parts, widget.NewCard(T(a.lang, "form.ask"), "", ask))
 	} else {
 		parts = append(parts, para(T(a.lang, "form.nothing")))
+	}
+	if len(card.Objects) > 0 {
+		parts = append(parts, widget.NewCard(T(a.lang, "form.fromcard"), "", card))
 	}
 	next := action(T(a.lang, "form.next"), true, a.review)
 	a.show("form", container.NewBorder(nil, container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
@@ -394,6 +411,7 @@ func (a *App) askRow(f *prefill.Form, v *prefill.Value) fyne.CanvasObject {
 	default:
 		digits := v.Field.Type == "phone" || v.Field.Type == "number" || v.Field.Type == "id12" || v.Field.Type == "cmnd"
 		e := newField(digits)
+		e.label = a.label(v)
 		e.SetText(v.Text)
 		e.OnChanged = func(s string) { f.Set(party, id, idx, s) }
 		e.onFocus = a.kb.attach
@@ -482,7 +500,7 @@ func (a *App) showReview(problem string) {
 			continue
 		}
 		rows.Add(widget.NewLabelWithStyle(a.label(v), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-		val := widget.NewLabel(v.Text)
+		val := widget.NewLabel(shown(v))
 		val.Wrapping = fyne.TextWrapWord
 		rows.Add(val)
 	}
@@ -511,8 +529,10 @@ func (a *App) showReview(problem string) {
 		}
 	})
 	buttons := container.NewCenter(container.NewHBox(container.NewGridWrap(fyne.NewSize(320, 72), submit), back, a.cancelButton()))
-	a.show("review", container.NewBorder(big(T(a.lang, "review.title")), container.NewVBox(msg, buttons), nil, nil,
-		container.NewVScroll(container.NewVBox(rows, widget.NewSeparator(), consent, agree))))
+	// The consent and its tick box stay in view under the values, next to
+	// the button they unlock.
+	a.show("review", container.NewBorder(big(T(a.lang, "review.title")),
+		container.NewVBox(widget.NewSeparator(), consent, agree, msg, buttons), nil, nil, container.NewVScroll(rows)))
 }
 
 // submit saves the dossier off the UI goroutine; the receipt appears only
@@ -585,8 +605,9 @@ func (a *App) showReceipt(uuid string) {
 			})
 		}))
 	}
-	parts = append(parts, a.takeMessage(), container.NewCenter(buttons))
-	a.show("receipt", container.NewVScroll(container.NewVBox(parts...)))
+	parts = append(parts, a.takeMessage())
+	a.show("receipt", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
+		container.NewVScroll(container.NewVBox(parts...))))
 }
 
 func (a *App) serviceCode() string {

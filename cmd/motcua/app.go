@@ -142,12 +142,12 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	// The reader: the configured PC/SC reader, or the demo.
 	var term reader.Terminal
 	var deck *simcard.Deck
-	trust := loadTrust(cfg.Trust.CSCADir, log)
+	var trust *pa.TrustStore
 	trustInfo := ""
-	if trust != nil {
-		trustInfo = fmt.Sprintf("%s (%d CSCA)", cfg.Trust.CSCADir, len(trust.CSCAs))
-	}
 	if !ch.Demo {
+		if trust = loadTrust(cfg.Trust.CSCADir, log); trust != nil {
+			trustInfo = fmt.Sprintf("%s (%d CSCA)", cfg.Trust.CSCADir, len(trust.CSCAs))
+		}
 		t, err := openPCSC(ctx, cfg.Reader.Name)
 		if err != nil {
 			return nil, nil, err
@@ -255,6 +255,7 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		app.Window().SetFullScreen(true)
 	} else {
 		app.Window().SetFullScreen(false)
+		app.Window().Resize(fyne.NewSize(1280, 800))
 	}
 	app.Start(ctx)
 	stack = append(stack, app.Stop)
