@@ -577,14 +577,14 @@ func (a *App) showReceipt(uuid string) {
 	img, png := receiptQR(payload)
 	code := widget.NewLabelWithStyle(shortRef(uuid), fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
 	code.SizeName = theme.SizeNameHeadingText
-	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title")), para(T(a.lang, "receipt.code")), code}
+	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title")), para(T(a.lang, "receipt.takecard")),
+		para(T(a.lang, "receipt.code")), code}
 	if img != nil {
 		parts = append(parts, container.NewCenter(img), para(T(a.lang, "receipt.scan")))
 	}
 	if a.cfg.Worker == nil || a.bar.isOffline() {
 		parts = append(parts, para(T(a.lang, "receipt.offline")))
 	}
-	parts = append(parts, para(T(a.lang, "receipt.takecard")))
 	buttons := container.NewHBox(action(T(a.lang, "receipt.done"), true, func() {
 		a.sess.Cancel() // the visit is over even if the card stays
 		a.lastRead = nil
