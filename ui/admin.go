@@ -52,11 +52,12 @@ func (a *App) showAdmin() {
 		a.lastRead = nil
 	}
 	rows := container.New(layout.NewFormLayout())
-	add := func(k, v string) {
+	add := func(k, v string) *widget.Label {
 		rows.Add(widget.NewLabelWithStyle(T(a.lang, k), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
 		l := widget.NewLabel(v)
 		l.Wrapping = fyne.TextWrapWord
 		rows.Add(l)
+		return l
 	}
 	card := T(a.lang, "status.nocard")
 	if a.present {
@@ -73,12 +74,16 @@ func (a *App) showAdmin() {
 		provider = T(a.lang, "status.queueonly")
 	}
 	add("admin.provider", provider)
-	outboxText := a.cfg.Outbox.Dir()
-	if counts, err := a.cfg.Outbox.Counts(); err == nil {
-		outboxText += fmt.Sprintf("\npending %d · sending %d · accepted %d · rejected %d · needs attention %d",
+	outboxLabel := add("status.outbox", a.cfg.Outbox.Dir())
+	a.goIO(func() { // counting reads the store: off the UI goroutine
+		counts, err := a.cfg.Outbox.Counts()
+		if err != nil {
+			return
+		}
+		text := a.cfg.Outbox.Dir() + fmt.Sprintf("\npending %d · sending %d · accepted %d · rejected %d · needs attention %d",
 			counts[outbox.Pending], counts[outbox.Sending], counts[outbox.Accepted], counts[outbox.Rejected], counts[outbox.NeedsAttention])
-	}
-	add("status.outbox", outboxText)
+		a.do(func() { outboxLabel.SetText(text) })
+	})
 
 	idle := widget.NewSelect([]string{"1m0s", "1m30s", "2m0s", "5m0s"}, func(s string) {
 		if d, err := time.ParseDuration(s); err == nil {

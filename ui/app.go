@@ -282,6 +282,9 @@ func (a *App) topBar() fyne.CanvasObject {
 	})
 	title := widget.NewLabelWithStyle(T(a.lang, "app.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	right := container.NewHBox(lang, large, contrast)
+	if a.cfg.Mode == Desk {
+		right.Add(widget.NewButton(T(a.lang, "desk.outbox"), a.showOutbox))
+	}
 	if a.cfg.Mode != Kiosk || a.cfg.Demo != nil {
 		right.Add(widget.NewButton(T(a.lang, "admin.title"), a.askPIN))
 	}
