@@ -11,16 +11,10 @@ import (
 
 // testTrust is a trust store holding the test CSCA of every synthetic card.
 func testTrust(t testing.TB) *pa.TrustStore {
-	is, err := simcard.DefaultIssuer()
+	ts, err := simcard.DefaultTrust()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := pa.ParseCert(is.CSCA.Raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := pa.NewTrustStore()
-	ts.Add(c)
 	return ts
 }
 

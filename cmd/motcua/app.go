@@ -167,17 +167,10 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, nil, fmt.Errorf("demo data directory: %w", err)
 		}
-		is, err := simcard.DefaultIssuer()
-		if err != nil {
+		if trust, err = simcard.DefaultTrust(); err != nil {
 			return nil, nil, err
 		}
-		c, err := pa.ParseCert(is.CSCA.Raw)
-		if err != nil {
-			return nil, nil, err
-		}
-		trust = pa.NewTrustStore()
-		trust.Add(c)
-		trustInfo = "DEMO: the test CSCA of the synthetic cards (" + c.Subject + ")"
+		trustInfo = "DEMO: the test CSCA of the synthetic cards"
 	}
 
 	cat, err := catalog.Load(cfg.Kiosk.CatalogDir)

@@ -13,6 +13,8 @@ import (
 	"math/big"
 	"os"
 	"time"
+
+	"motcua/reader/pa"
 )
 
 // Issuer is the test PKI that signs every synthetic card: a country signing
@@ -116,4 +118,25 @@ func UntrustedIssuer() (*Issuer, error) {
 // WriteCSCA writes the CSCA certificate as PEM.
 func (is *Issuer) WriteCSCA(path string) error {
 	return os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: is.CSCA.Raw}), 0o644)
+}
+
+// TrustStore is a trust store holding this PKI's CSCA: what a test or the
+// demo points Passive Authentication at so synthetic cards verify.
+func (is *Issuer) TrustStore() (*pa.TrustStore, error) {
+	c, err := pa.ParseCert(is.CSCA.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("test CSCA: %w", err)
+	}
+	ts := pa.NewTrustStore()
+	ts.Add(c)
+	return ts, nil
+}
+
+// DefaultTrust is the trust store of every genuine synthetic card.
+func DefaultTrust() (*pa.TrustStore, error) {
+	is, err := DefaultIssuer()
+	if err != nil {
+		return nil, err
+	}
+	return is.TrustStore()
 }

@@ -79,16 +79,10 @@ func (e *env) checkLogs(t *testing.T) {
 }
 
 func trustStore(t testing.TB) *pa.TrustStore {
-	iss, err := simcard.DefaultIssuer()
+	ts, err := simcard.DefaultTrust()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := pa.ParseCert(iss.CSCA.Raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := pa.NewTrustStore()
-	ts.Add(c)
 	return ts
 }
 
