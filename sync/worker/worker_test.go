@@ -464,3 +464,35 @@ func checkNoLeak(t *testing.T, r *rig) {
 		}
 	}
 }
+
+// TestRunReportsEachPass: Run tells OnDrain each pass's outcome, so a
+// status bar can show the network state and the last sync.
+func TestRunReportsEachPass(t *testing.T) {
+	r := newRig(t, 5)
+	id := r.add([]byte(`{"synthetic":true}`))
+	passes := make(chan Stats, 16)
+	w := r.worker(r.hs.URL, token, 2*time.Second)
+	w.cfg.OnDrain = func(st Stats, err error) {
+		if err == nil {
+			select {
+			case passes <- st:
+			default:
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	select {
+	case st := <-passes:
+		if st.Accepted != 1 || st.Offline {
+			t.Fatalf("first pass: %+v", st)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no pass reported")
+	}
+	if got := r.get(id); got.State != outbox.Accepted {
+		t.Fatalf("state %s", got.State)
+	}
+}
