@@ -16,4 +16,7 @@ if [ $# -eq 0 ] || [[ "$1" =~ ^(app|kiosk|desk|clinic|notary|-.*)$ ]]; then
 	# A kiosk takes the whole screen; on a developer's desktop a window is kinder.
 	[ $# -eq 0 ] && set -- app --window
 fi
-exec go run ./cmd/motcua "$@"
+# motcua (CLI and service) and motcua-app (the GUI) side by side: `motcua`
+# starts the app it finds next to itself.
+go build -o .bin/ ./cmd/motcua ./cmd/motcua-app
+exec .bin/motcua "$@"

@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/motcua" ./cmd/motcua
+go build -o "$work/" ./cmd/motcua ./cmd/motcua-app
 
 # A private display: Xvfb picks a free number and writes it to fd 3.
 exec 3>"$work/display"

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"motcua/internal/agent"
 	"motcua/internal/config"
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
@@ -22,7 +23,6 @@ import (
 	"motcua/kiosk/cardloop"
 	"motcua/kiosk/localapi"
 	"motcua/reader"
-	"motcua/reader/pa"
 	"motcua/reader/qr"
 	"motcua/sync/outbox"
 )
@@ -69,16 +69,7 @@ func runServe(args []string) int {
 }
 
 // serveDataDir is the configured data directory, created if needed.
-func serveDataDir(cfg *config.Config) (string, error) {
-	dir, err := cfg.DataDir(outbox.DefaultDataDir)
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("data directory: %w", err)
-	}
-	return dir, nil
-}
+func serveDataDir(cfg *config.Config) (string, error) { return agent.DataDir(cfg) }
 
 func serve(ctx context.Context, cfg *config.Config) int {
 	start := time.Now()
@@ -105,7 +96,7 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	if err := box.init(); err != nil {
 		return fail("%v", err)
 	}
-	trust := loadTrust(cfg.Trust.CSCADir, log)
+	trust := agent.LoadTrust(cfg.Trust.CSCADir, log)
 
 	l, err := localapi.Listen(cfg.API.Listen)
 	if err != nil {
@@ -123,14 +114,14 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	}
 	defer term.Close()
 
-	agent := metrics.NewAgent()
-	agent.SetOutbox(box.snapshot)
+	agentMetrics := metrics.NewAgent()
+	agentMetrics.SetOutbox(box.snapshot)
 	health := metrics.NewHealth(2 * time.Second)
 	keys := cardloop.NewKeyBox()
 	srv, err := localapi.New(localapi.Config{
 		Terminal: term, Keys: keys, Pairings: pairs, Origins: cfg.API.Origins, Outbox: box, Device: cfg.Device(),
-		Metrics: agent, Health: health, Logger: log, Scrubber: lg.Scrubber,
-		ReadOptions: reader.Options{Trust: trust, SkipPhoto: !cfg.Reader.ReadPhoto, Extended: extendedMode(cfg.Reader.Extended)},
+		Metrics: agentMetrics, Health: health, Logger: log, Scrubber: lg.Scrubber,
+		ReadOptions: agent.ReadOptions(cfg, trust),
 	})
 	if err != nil {
 		return fail("%v", err)
@@ -206,36 +197,6 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	<-wdDone
 	log.Info("motcua serve stopped")
 	return code
-}
-
-func extendedMode(s string) reader.ExtendedMode {
-	switch s {
-	case "on":
-		return reader.ExtendedOn
-	case "off":
-		return reader.ExtendedOff
-	}
-	return reader.ExtendedAuto
-}
-
-// loadTrust loads the CSCA trust store; without one, verdicts are
-// chain_unknown (said once, loudly).
-func loadTrust(dir string, log *slog.Logger) *pa.TrustStore {
-	if dir == "" {
-		log.Warn("no trust store configured (trust.csca_dir): Passive Authentication verdicts will be chain_unknown")
-		return nil
-	}
-	if _, err := os.Stat(dir); err != nil {
-		log.Warn("trust store directory missing: Passive Authentication verdicts will be chain_unknown", "dir", dir)
-		return nil
-	}
-	ts, err := pa.LoadDir(dir)
-	if err != nil {
-		log.Error("trust store not loaded", "dir", dir, "err", err)
-		return nil
-	}
-	log.Info("trust store loaded", "dir", dir, "cscas", len(ts.CSCAs))
-	return ts
 }
 
 // serveTerminal opens the configured reader, waiting (bounded by ctx) for a

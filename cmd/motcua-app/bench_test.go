@@ -18,10 +18,11 @@ import (
 // simulated reader, loopback intake) on a private Xvfb display and times it
 // from exec to the attract screen on the window ("app ready"), then reads
 // its resident memory there. The baseline, measured in the same run, is
-// the same binary running a command with no window (`motcua forms list
-// --json`, which loads the catalogue) from exec to exit, and its peak RSS.
+// the agent's CLI binary running a command with no window (`motcua forms
+// list --json`, which loads the same catalogue) from exec to exit, and its
+// peak RSS.
 //
-//	go test -run '^$' -bench AppColdStart -benchtime 5x ./cmd/motcua/
+//	go test -run '^$' -bench AppColdStart -benchtime 5x ./cmd/motcua-app/
 //
 // It needs Xvfb (Debian package xvfb, in scripts/packages.txt) and skips
 // without it.
@@ -30,8 +31,9 @@ func BenchmarkAppColdStart(b *testing.B) {
 	if err != nil {
 		b.Skip("Xvfb not installed")
 	}
-	bin := filepath.Join(b.TempDir(), "motcua")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	dir := b.TempDir()
+	bin, cli := filepath.Join(dir, "motcua-app"), filepath.Join(dir, "motcua")
+	if out, err := exec.Command("go", "build", "-o", dir, ".", "../motcua").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
 	display := startXvfb(b, xvfb)
@@ -39,7 +41,7 @@ func BenchmarkAppColdStart(b *testing.B) {
 	b.Run("baseline-no-window", func(b *testing.B) {
 		var rss float64
 		for range b.N {
-			cmd := exec.Command(bin, "forms", "list", "--json")
+			cmd := exec.Command(cli, "forms", "list", "--json")
 			cmd.Stdout = &bytes.Buffer{}
 			if err := cmd.Run(); err != nil {
 				b.Fatal(err)
