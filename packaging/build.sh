@@ -81,6 +81,9 @@ if want deb; then
 			"$st/usr/share/applications" "$st/usr/share/icons/hicolor/scalable/apps" \
 			"$st/usr/share/doc/motcua/kiosk" "$st/usr/share/motcua"
 		install -m 0755 "$work/linux/motcua" "$st/usr/bin/motcua"
+		if [ -x "$work/linux/motcua-app" ]; then
+			install -m 0755 "$work/linux/motcua-app" "$st/usr/bin/motcua-app"
+		fi
 		install -m 0644 packaging/debian/motcua.service "$st/lib/systemd/system/motcua.service"
 		install -m 0644 internal/config/motcua.toml "$st/etc/motcua/motcua.toml"
 		install -m 0644 packaging/debian/vn.motcua.Kiosk.desktop "$st/usr/share/applications/vn.motcua.Kiosk.desktop"
@@ -140,6 +143,6 @@ if [ -n "$failed" ]; then
 	log "not built:$failed"
 fi
 case " $failed " in
-*" linux/motcua "* | *" windows/motcua "*) exit 1 ;;
+*" linux/motcua "* | *" windows/motcua "* | *" linux/motcua-app "* | *" windows/motcua-app "*) exit 1 ;;
 esac
 exit 0

@@ -126,6 +126,9 @@ func TestDebInstallsIntoScratchRoot(t *testing.T) {
 	if st, err := os.Stat(bin); err != nil || st.Mode().Perm() != 0o755 {
 		t.Fatalf("motcua binary: %v %v", st, err)
 	}
+	if st, err := os.Stat(filepath.Join(root, "usr/bin/motcua-app")); err != nil || st.Mode().Perm() != 0o755 {
+		t.Fatalf("motcua-app binary (the kiosk app): %v %v", st, err)
+	}
 	conf := filepath.Join(root, "etc/motcua/motcua.toml")
 	if out := run(t, bin, "config", "check", "--config", conf); !strings.HasPrefix(out, "ok: ") {
 		t.Fatalf("config check: %s", out)
