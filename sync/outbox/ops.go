@@ -187,13 +187,31 @@ func (s *Store) List(f Filter) ([]Record, error) {
 
 var errStop = errors.New("stop")
 
-// Counts returns how many records are in each state.
+// Counts returns how many records are in each state: O(1) from the
+// counts kept since format 2, a scan on an unmigrated read-only store.
 func (s *Store) Counts() (map[State]int, error) {
+	m := map[State]int{}
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bCounts)
+		if b == nil {
+			return nil
+		}
+		found = true
+		return b.ForEach(func(k, v []byte) error {
+			if len(v) == 8 && binary.BigEndian.Uint64(v) > 0 {
+				m[State(k)] = int(binary.BigEndian.Uint64(v))
+			}
+			return nil
+		})
+	})
+	if err != nil || found {
+		return m, err
+	}
 	recs, err := s.List(Filter{})
 	if err != nil {
 		return nil, err
 	}
-	m := map[State]int{}
 	for _, r := range recs {
 		m[r.State]++
 	}
@@ -536,7 +554,19 @@ func getByUUID(tx *bolt.Tx, id string) (Record, error) {
 }
 
 func putMeta(tx *bolt.Tx, r *Record) error {
-	return putJSON(tx.Bucket(bMeta), u64(r.seq), r)
+	b := tx.Bucket(bMeta)
+	var old State
+	if v := b.Get(u64(r.seq)); v != nil {
+		var prev Record
+		if err := json.Unmarshal(v, &prev); err != nil {
+			return fmt.Errorf("record %d: %w", r.seq, err)
+		}
+		old = prev.State
+	}
+	if err := countState(tx, old, r.State); err != nil {
+		return err
+	}
+	return putJSON(b, u64(r.seq), r)
 }
 
 func putJSON(b *bolt.Bucket, k []byte, v any) error {

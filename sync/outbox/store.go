@@ -33,7 +33,7 @@ var (
 	bSending   = []byte("sending") // uuid -> seq, sending only
 	bPurge     = []byte("purge")   // accepted unix nanos (8) + seq (8) -> uuid, unpurged accepted only
 	bAudit     = []byte("audit")   // uuid -> AuditRecord JSON
-	allBuckets = [][]byte{bMeta, bUUID, bPayload, bDue, bSending, bPurge, bAudit}
+	allBuckets = [][]byte{bMeta, bUUID, bPayload, bDue, bSending, bPurge, bAudit, bFormat, bCounts}
 )
 
 // Defaults for Options.
@@ -187,6 +187,10 @@ func (s *Store) openChecked(path string) (*bolt.DB, error) {
 	db, err := s.openBolt(path)
 	if err == nil {
 		if cerr := checkDB(db); cerr == nil {
+			if err := s.upgrade(db, path); err != nil {
+				db.Close()
+				return nil, err
+			}
 			if !s.readOnly {
 				if err := ensureBuckets(db); err != nil {
 					db.Close()
@@ -217,6 +221,10 @@ func (s *Store) openChecked(path string) (*bolt.DB, error) {
 		"moved_to", aside, "reason", err.Error())
 	db, err = s.openBolt(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.upgrade(db, path); err != nil {
+		db.Close()
 		return nil, err
 	}
 	if err := ensureBuckets(db); err != nil {

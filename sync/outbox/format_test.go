@@ -1,0 +1,180 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestInterruptedMigrationLeavesV1 fails a migration after its writes:
+// the transaction rolls back, the format-1 store is untouched and usable
+// by the old layout, and the next start migrates it.
+func TestInterruptedMigrationLeavesV1(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{})
+	id, err := s.Add(context.Background(), "1.004222", []byte(testPayload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	path := filepath.Join(dir, DBFile)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bFormat); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(bCounts)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	boom := errors.New("power cut")
+	migrateFault = func(int) error { return boom }
+	_, err = Open(dir, Options{Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	migrateFault = nil
+	if !errors.Is(err, boom) {
+		t.Fatalf("interrupted migration: %v", err)
+	}
+	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.View(func(tx *bolt.Tx) error {
+		if v := storeFormat(tx); v != FormatV1 || tx.Bucket(bCounts) != nil {
+			t.Errorf("after a failed migration: format %d, counts bucket %v", v, tx.Bucket(bCounts) != nil)
+		}
+		return nil
+	})
+	db.Close()
+	if _, err := os.Stat(path + ".v1.bak"); err != nil {
+		t.Errorf("no backup: %v", err)
+	}
+
+	s = openT(t, dir, Options{})
+	if v, _ := s.Format(); v != CurrentFormat {
+		t.Fatalf("format %d after the retry", v)
+	}
+	if p, err := s.Payload(id); err != nil || string(p) != testPayload {
+		t.Fatalf("payload after the retried migration: %q, %v", p, err)
+	}
+	if c, _ := s.Counts(); c[Pending] != 1 {
+		t.Fatalf("counts %v", c)
+	}
+}
+
+// TestCountsFollowEveryWrite drives records through random transitions
+// and checks the kept counts against a scan after each step.
+func TestCountsFollowEveryWrite(t *testing.T) {
+	clk := newClock()
+	s := openT(t, t.TempDir(), Options{Now: clk.Now, MaxAttempts: 3, Retention: time.Minute})
+	rng := rand.New(rand.NewPCG(1, 2))
+	for step := range 300 {
+		switch rng.IntN(6) {
+		case 0, 1:
+			if _, err := s.Add(context.Background(), "1.004222", []byte(testPayload)); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			c, err := s.Claim(clk.Now())
+			if errors.Is(err, ErrNoneDue) {
+				clk.Add(time.Hour)
+				if _, err := s.Purge(); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch rng.IntN(4) {
+			case 0:
+				err = s.MarkAccepted(c.UUID, "H-1", 2)
+			case 1:
+				err = s.MarkRejected(c.UUID, "no")
+			case 2:
+				_, err = s.MarkRetry(c.UUID, Retry{Next: clk.Now().Add(time.Second), Err: "reset"})
+			case 3:
+				if err = s.MarkNeedsAttention(c.UUID, "odd"); err == nil && rng.IntN(2) == 0 {
+					err = s.Requeue(c.UUID)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		kept, err := s.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, _ := s.List(Filter{})
+		scan := map[State]int{}
+		for _, r := range recs {
+			scan[r.State]++
+		}
+		for _, st := range []State{Pending, Sending, Accepted, Rejected, NeedsAttention} {
+			if kept[st] != scan[st] {
+				t.Fatalf("step %d: %s counted %d, stored %d", step, st, kept[st], scan[st])
+			}
+		}
+	}
+}
+
+// BenchmarkCounts is the outbox depth the status bar and the metrics read:
+// the counts kept since format 2 against a scan of every record (what
+// format 1 had to do), with 10,000 records.
+//
+//	go test -run '^$' -bench Counts ./sync/outbox/
+func BenchmarkCounts(b *testing.B) {
+	dir := b.TempDir()
+	s, err := Open(dir, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	err = s.db.Update(func(tx *bolt.Tx) error { // fast fill: one transaction
+		for i := range 10000 {
+			r := Record{UUID: newUUIDForBench(i), Service: "1.004222", State: Pending, CreatedAt: time.Now()}
+			seq, err := tx.Bucket(bMeta).NextSequence()
+			if err != nil {
+				return err
+			}
+			r.seq = seq
+			if err := putMeta(tx, &r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("kept", func(b *testing.B) {
+		for range b.N {
+			if c, err := s.Counts(); err != nil || c[Pending] != 10000 {
+				b.Fatal(c, err)
+			}
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		for range b.N {
+			recs, err := s.List(Filter{})
+			if err != nil || len(recs) != 10000 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func newUUIDForBench(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
