@@ -89,4 +89,6 @@ click 640 642 0.6   # the altered card
 click 1050 722 0.3  # scan its QR
 click 1140 722 1.5  # place it
 shot 7-desk-forged
+click 1117 27 1.5   # Hồ sơ đã gửi: the kiosk's dossier, synced to the demo intake
+shot 8-desk-outbox
 stop
