@@ -285,7 +285,7 @@ func (a *App) topBar() fyne.CanvasObject {
 	if a.cfg.Mode == Desk {
 		right.Add(widget.NewButton(T(a.lang, "desk.outbox"), a.showOutbox))
 	}
-	if a.cfg.Mode != Kiosk || a.cfg.Demo != nil {
+	if a.cfg.Mode != Kiosk || a.cfg.Demo != nil || a.cfg.AdminPIN != "" {
 		right.Add(widget.NewButton(T(a.lang, "admin.title"), a.askPIN))
 	}
 	return container.NewBorder(nil, nil, title, right)
