@@ -24,6 +24,7 @@ import (
 	"motcua/kiosk/cardloop"
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/clinic"
+	"motcua/kiosk/notary"
 	"motcua/kiosk/session"
 	"motcua/reader"
 	"motcua/reader/cccd"
@@ -134,16 +135,18 @@ type App struct {
 	bar  *statusBar
 
 	// Card state as the screens see it (UI goroutine only).
-	present  bool
-	reading  bool
-	lastRead *cccd.ReadResult // owned by the session, which wipes it
-	qrOnly   *qr.Payload      // a QR scanned with no card on the reader
-	role     string           // the party the next card read is for
-	progress *widget.ProgressBar
-	steps    *widget.Label
-	message  string // one-line notice on the next screen
-	idle     dialog.Dialog
-	wedge    scanner.Wedge
+	present   bool
+	reading   bool
+	lastRead  *cccd.ReadResult // owned by the session, which wipes it
+	qrOnly    *qr.Payload      // a QR scanned with no card on the reader
+	role      string           // the party the next card read is for
+	parties   []notary.Party   // notary mode: parties already checked for this act
+	partiesAt time.Time        // when the last party was kept (idle wipe)
+	progress  *widget.ProgressBar
+	steps     *widget.Label
+	message   string // one-line notice on the next screen
+	idle      dialog.Dialog
+	wedge     scanner.Wedge
 
 	uiMu   sync.Mutex // serialises UI work (see do)
 	mu     sync.Mutex // guards screen, for tests and benchmarks
@@ -332,6 +335,7 @@ func (a *App) rerender() {
 
 // cancelVisit wipes everything and starts again.
 func (a *App) cancelVisit() {
+	a.dropParties()
 	a.sess.Cancel()
 	a.keys.Clear()
 	a.lastRead, a.qrOnly, a.role = nil, nil, ""
@@ -433,6 +437,12 @@ func (a *App) tick() {
 	for _, r := range a.wedge.Flush(a.cfg.Now()) {
 		a.wedgeRun(r)
 	}
+	// Parties kept for a notarial act wait for the next card only so long.
+	if len(a.parties) > 0 && a.sess.State() == session.WaitingForCard &&
+		a.cfg.Now().Sub(a.partiesAt) > 2*a.sess.IdleTimeout() {
+		a.dropParties()
+		a.showAttract()
+	}
 	switch a.sess.Tick() {
 	case session.StillThere:
 		if a.idle == nil {
@@ -444,6 +454,7 @@ func (a *App) tick() {
 			a.idle = nil
 		}
 		a.keys.Clear()
+		a.dropParties()
 		a.lastRead, a.qrOnly, a.role = nil, nil, ""
 		a.showAttract()
 	}

@@ -194,12 +194,15 @@ func (r *rig) insert(i int) {
 
 // readCard puts card i on the reader, scans its QR and waits for the
 // identity screen.
-func (r *rig) readCard(i int) {
+func (r *rig) readCard(i int) { r.t.Helper(); r.readCardTo(i, "identity") }
+
+// readCardTo is readCard for the screen a mode shows after a read.
+func (r *rig) readCardTo(i int, screen string) {
 	r.t.Helper()
 	r.insert(i)
 	r.wait("key")
 	r.ui(func() { r.app.Scanned(r.deck.QR(i)) })
-	r.wait("identity")
+	r.wait(screen)
 }
 
 func w(key string) string { return T(Vietnamese, key) }
@@ -542,6 +545,20 @@ func TestNotaryRecord(t *testing.T) {
 	if !r.sees(w("badge.verified")) {
 		t.Fatalf("notary view: %v", r.texts())
 	}
+	// The seller is checked; the buyer's card (an altered one) comes next.
+	r.tap(w("notary.another"))
+	r.wait("attract")
+	if !r.sees(w("notary.next")) {
+		t.Fatalf("no prompt for the next party: %v", r.texts())
+	}
+	r.deck.Remove()
+	r.insert(cardAltered)
+	r.wait("key")
+	r.ui(func() { r.app.Scanned(r.deck.QR(cardAltered)) })
+	r.wait("notary")
+	if !r.sees(w("badge.failed")) || !r.sees(w("notary.party")+" 1: ") {
+		t.Fatalf("second party view: %v", r.texts())
+	}
 	fs := r.fields()
 	r.ui(func() { fs[0].SetText("123/2026/CC") })
 	r.tap(w("notary.save"))
@@ -556,9 +573,31 @@ func TestNotaryRecord(t *testing.T) {
 		t.Fatalf("records: %v %v", jsons, pngs)
 	}
 	b, _ := os.ReadFile(jsons[0])
-	if !strings.Contains(string(b), `"verified": true`) || !strings.Contains(string(b), "123/2026/CC") {
+	rec := string(b)
+	if strings.Count(rec, `"role"`) != 2 || strings.Count(rec, `"verified": true`) != 1 || strings.Count(rec, `"verified": false`) != 1 ||
+		!strings.Contains(rec, "123/2026/CC") {
 		t.Fatalf("record: %s", b)
 	}
+	r.ui(func() {
+		if len(r.app.parties) != 0 {
+			t.Error("parties kept after the record was filed")
+		}
+	})
+}
+
+func TestNotaryPartiesWipedWhenIdle(t *testing.T) {
+	r := newRig(t, Notary, func(c *Config) { c.Notary = NotaryConfig{NotaryID: "CCV-0001", Dir: t.TempDir()} })
+	r.readCardTo(cardGenuine, "notary")
+	r.tap(w("notary.another"))
+	r.wait("attract")
+	r.deck.Remove()
+	r.clock.Add(time.Hour)
+	r.ui(r.app.tick)
+	r.ui(func() {
+		if len(r.app.parties) != 0 {
+			t.Error("a kept party outlived the idle time")
+		}
+	})
 }
 
 func TestWrongQRExplained(t *testing.T) {

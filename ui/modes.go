@@ -72,7 +72,8 @@ func (a *App) showCheckIn(rec *clinic.CheckIn, saved string, err error) {
 }
 
 // showNotary is what a notary sees after a read: the chip photo large, the
-// verdicts in full, and the act number to file the record under.
+// verdicts in full, the parties already checked for this act, and the act
+// number to file the record under.
 func (a *App) showNotary() {
 	p := a.sess.Primary()
 	if p == nil {
@@ -81,30 +82,69 @@ func (a *App) showNotary() {
 	}
 	act := newField(false)
 	act.onFocus = a.kb.attach
+	act.label = T(a.lang, "notary.act")
 	act.SetPlaceHolder(T(a.lang, "notary.act"))
 	msg := para("")
+	parts := []fyne.CanvasObject{big(T(a.lang, "notary.title"))}
+	for i, q := range a.parties {
+		parts = append(parts, widget.NewLabel(fmt.Sprintf("%s %d: %s — %s", T(a.lang, "notary.party"), i+1, q.FullName, notary.Summary(q))))
+	}
+	parts = append(parts, para(fmt.Sprintf("%s %d", T(a.lang, "notary.party"), len(a.parties)+1)),
+		a.identityCard(p), a.details(p), act, msg)
 	save := action(T(a.lang, "notary.save"), true, func() { a.saveNotary(act.Text, msg) })
-	a.show("notary", container.NewVScroll(container.NewVBox(big(T(a.lang, "notary.title")),
-		a.identityCard(p), a.details(p), act, msg, container.NewCenter(container.NewHBox(save, a.cancelButton())))))
+	another := action(T(a.lang, "notary.another"), false, func() {
+		if err := a.keepParty(); err != nil {
+			msg.SetText(err.Error())
+			return
+		}
+		a.message = T(a.lang, "notary.next")
+		a.sess.Cancel() // this card's visit ends; its party stays for the act
+		a.lastRead = nil
+		a.showAttract()
+	})
+	parts = append(parts, container.NewCenter(container.NewHBox(save, another, a.cancelButton())))
+	a.show("notary", container.NewVScroll(container.NewVBox(parts...)))
+}
+
+// keepParty records the card on the reader as the next party of the act.
+func (a *App) keepParty() error {
+	party, err := notary.PartyFromRead(fmt.Sprintf("%s %d", T(Vietnamese, "notary.party"), len(a.parties)+1), a.lastRead)
+	if err != nil {
+		return err
+	}
+	a.parties = append(a.parties, party)
+	a.partiesAt = a.cfg.Now()
+	return nil
+}
+
+// dropParties wipes the parties kept for an act (their photos included).
+func (a *App) dropParties() {
+	if len(a.parties) > 0 {
+		(&notary.Record{Parties: a.parties}).Wipe()
+	}
+	a.parties = nil
 }
 
 var actRef = regexp.MustCompile(`^[\p{L}0-9/._-]{1,40}$`)
 
+// saveNotary files the record of every party of the act (those kept and
+// the card on the reader) off the UI goroutine.
 func (a *App) saveNotary(ref string, msg *widget.Label) {
 	if !actRef.MatchString(ref) {
 		msg.SetText(T(a.lang, "notary.act") + "?")
 		return
 	}
-	party, err := notary.PartyFromRead("party", a.lastRead)
-	if err != nil {
+	if err := a.keepParty(); err != nil {
 		msg.SetText(err.Error())
 		return
 	}
-	rec, err := notary.New(ref, a.cfg.Notary.NotaryID, a.cfg.Notary.Office, a.cfg.Device, a.cfg.Now(), party)
+	rec, err := notary.New(ref, a.cfg.Notary.NotaryID, a.cfg.Notary.Office, a.cfg.Device, a.cfg.Now(), a.parties...)
 	if err != nil {
+		a.parties = a.parties[:len(a.parties)-1] // the card on the reader is kept again on the next try
 		msg.SetText(err.Error())
 		return
 	}
+	a.parties = nil // the record owns them now and wipes them
 	dir := a.cfg.Notary.Dir
 	a.goIO(func() {
 		path, err := writeRecord(dir, "notary", rec)
