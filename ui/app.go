@@ -47,6 +47,7 @@ const (
 
 var modeNames = [...]string{"kiosk", "desk", "clinic", "notary"}
 
+// String names the mode as the configuration does.
 func (m Mode) String() string { return modeNames[m] }
 
 // ParseMode reads a mode name.

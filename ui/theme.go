@@ -50,6 +50,7 @@ var (
 	whiteText     = color.White
 )
 
+// Color is the default palette, or black, white and yellow for high contrast.
 func (l *look) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 	if l.contrast {
 		switch n {
@@ -76,10 +77,13 @@ func (l *look) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }
 
+// Font is the default font (Noto Sans covers Vietnamese).
 func (l *look) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultTheme().Font(s) }
 
+// Icon is the default icon set.
 func (l *look) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 
+// Size scales every default size for the mode and text-size setting.
 func (l *look) Size(n fyne.ThemeSizeName) float32 {
 	return theme.DefaultTheme().Size(n) * l.scale
 }

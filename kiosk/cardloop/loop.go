@@ -44,6 +44,7 @@ const (
 
 var eventNames = [...]string{"inserted", "reading", "progress", "read", "failed", "removed", "reader_gone"}
 
+// String names the event type.
 func (t EventType) String() string {
 	if int(t) < len(eventNames) {
 		return eventNames[t]
