@@ -1,8 +1,3 @@
-// Package address parses the addresses printed on (and stored in) a CCCD,
-// which use the pre-2025 three levels (tỉnh / huyện / xã), and maps them to
-// today's two levels (tỉnh / xã) and 34 provinces. The commune-level table is
-// official data an operator installs as a file; without it the program still
-// maps the province and asks the citizen to confirm the commune.
 package address
 
 import (
@@ -13,61 +8,21 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// mergers lists today's 34 provinces (from 1 July 2025) with the
-// pre-2025 provinces each absorbed. The first old name is the province's own.
-var mergers = []struct {
-	New string
-	Old []string
-}{
-	{"Hà Nội", []string{"Hà Nội"}},
-	{"Huế", []string{"Thừa Thiên Huế"}},
-	{"Lai Châu", []string{"Lai Châu"}},
-	{"Điện Biên", []string{"Điện Biên"}},
-	{"Sơn La", []string{"Sơn La"}},
-	{"Lạng Sơn", []string{"Lạng Sơn"}},
-	{"Quảng Ninh", []string{"Quảng Ninh"}},
-	{"Thanh Hóa", []string{"Thanh Hóa"}},
-	{"Nghệ An", []string{"Nghệ An"}},
-	{"Hà Tĩnh", []string{"Hà Tĩnh"}},
-	{"Cao Bằng", []string{"Cao Bằng"}},
-	{"Tuyên Quang", []string{"Tuyên Quang", "Hà Giang"}},
-	{"Lào Cai", []string{"Lào Cai", "Yên Bái"}},
-	{"Thái Nguyên", []string{"Thái Nguyên", "Bắc Kạn"}},
-	{"Phú Thọ", []string{"Phú Thọ", "Vĩnh Phúc", "Hòa Bình"}},
-	{"Bắc Ninh", []string{"Bắc Ninh", "Bắc Giang"}},
-	{"Hưng Yên", []string{"Hưng Yên", "Thái Bình"}},
-	{"Hải Phòng", []string{"Hải Phòng", "Hải Dương"}},
-	{"Ninh Bình", []string{"Ninh Bình", "Hà Nam", "Nam Định"}},
-	{"Quảng Trị", []string{"Quảng Trị", "Quảng Bình"}},
-	{"Đà Nẵng", []string{"Đà Nẵng", "Quảng Nam"}},
-	{"Quảng Ngãi", []string{"Quảng Ngãi", "Kon Tum"}},
-	{"Gia Lai", []string{"Gia Lai", "Bình Định"}},
-	{"Khánh Hòa", []string{"Khánh Hòa", "Ninh Thuận"}},
-	{"Lâm Đồng", []string{"Lâm Đồng", "Đắk Nông", "Bình Thuận"}},
-	{"Đắk Lắk", []string{"Đắk Lắk", "Phú Yên"}},
-	{"TP Hồ Chí Minh", []string{"Hồ Chí Minh", "Bình Dương", "Bà Rịa - Vũng Tàu"}},
-	{"Đồng Nai", []string{"Đồng Nai", "Bình Phước"}},
-	{"Tây Ninh", []string{"Tây Ninh", "Long An"}},
-	{"Cần Thơ", []string{"Cần Thơ", "Sóc Trăng", "Hậu Giang"}},
-	{"Vĩnh Long", []string{"Vĩnh Long", "Bến Tre", "Trà Vinh"}},
-	{"Đồng Tháp", []string{"Đồng Tháp", "Tiền Giang"}},
-	{"Cà Mau", []string{"Cà Mau", "Bạc Liêu"}},
-	{"An Giang", []string{"An Giang", "Kiên Giang"}},
-}
-
-// aliases are other spellings of old province names seen on cards.
+// aliases are other spellings of province names seen on cards and in QR
+// codes, folded with Key, mapped to the old province code.
 var aliases = map[string]string{
-	"tp ho chi minh": "Hồ Chí Minh", "ho chi minh city": "Hồ Chí Minh", "tphcm": "Hồ Chí Minh", "hcm": "Hồ Chí Minh",
-	"sai gon": "Hồ Chí Minh", "ba ria vung tau": "Bà Rịa - Vũng Tàu", "brvt": "Bà Rịa - Vũng Tàu",
-	"hue": "Thừa Thiên Huế", "tt hue": "Thừa Thiên Huế", "dak lak": "Đắk Lắk", "dac lac": "Đắk Lắk",
-	"dak nong": "Đắk Nông", "ha noi": "Hà Nội", "hn": "Hà Nội",
+	"ho chi minh city": "79", "tphcm": "79", "hcm": "79", "hcmc": "79", "sai gon": "79",
+	"ba ria vung tau": "77", "brvt": "77", "vung tau": "77",
+	"hue": "46", "tt hue": "46", "thua thien hue": "46",
+	"dak lak": "66", "dac lac": "66", "daklak": "66", "dak nong": "67", "daknong": "67",
+	"ha noi": "01", "hn": "01", "hoa binh": "17", "khanh hoa": "56", "thanh hoa": "38",
 }
 
-// Key folds a place name for comparison: NFC-insensitive, without
-// diacritics (so "Hòa" and "Hoà" agree), lower case, đ as d, punctuation
-// and administrative prefixes removed, spaces collapsed.
-func Key(s string) string {
+// fold lowers s, removes diacritics (so "Hòa" and "Hoà", NFC or NFD, agree),
+// writes đ as d and turns every other non-letter, non-digit into a space.
+func fold(s string) []string {
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, r := range norm.NFD.String(strings.ToLower(s)) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
@@ -79,8 +34,14 @@ func Key(s string) string {
 			b.WriteRune(' ')
 		}
 	}
-	f := strings.Fields(b.String())
-	// Strip a leading unit word: "tinh", "thanh pho", "tp", ...
+	return strings.Fields(b.String())
+}
+
+// Key folds a province name for comparison: without diacritics, lower case,
+// đ as d, punctuation removed, spaces collapsed and a leading unit word
+// ("Tỉnh", "Thành phố", "TP.") removed.
+func Key(s string) string {
+	f := fold(s)
 	for len(f) > 1 {
 		switch f[0] {
 		case "tinh", "t", "tp":
@@ -97,42 +58,104 @@ func Key(s string) string {
 	return strings.Join(f, " ")
 }
 
-var oldIndex = func() map[string]struct{ old, new string } {
-	m := map[string]struct{ old, new string }{}
-	for _, mg := range mergers {
-		for _, o := range mg.Old {
-			m[Key(o)] = struct{ old, new string }{o, mg.New}
+var (
+	oldByCode = map[string]*OldProvince{}
+	newByCode = map[string]*NewProvince{}
+	oldByKey  = map[string]*OldProvince{}
+	newByKey  = map[string]*NewProvince{}
+)
+
+func init() {
+	for i := range newProvinces {
+		p := &newProvinces[i]
+		newByCode[p.Code] = p
+		newByKey[Key(p.Name)] = p
+		newByKey[Key(p.Short)] = p
+	}
+	for i := range oldProvinces {
+		p := &oldProvinces[i]
+		oldByCode[p.Code] = p
+		oldByKey[Key(p.Name)] = p
+		oldByKey[Key(p.Short)] = p
+	}
+	for a, code := range aliases {
+		oldByKey[a] = oldByCode[code]
+		if n, ok := newByCode[oldByCode[code].NewCode]; ok && oldByCode[code].NewCode == code {
+			// The alias names a province that still exists under the same code.
+			newByKey[a] = n
 		}
 	}
-	for a, o := range aliases {
-		m[a] = m[Key(o)]
+}
+
+// LookupOldProvince finds a pre-2025 province by any common spelling.
+func LookupOldProvince(name string) (OldProvince, bool) {
+	p, ok := oldByKey[Key(name)]
+	if !ok {
+		return OldProvince{}, false
 	}
-	return m
-}()
+	return *p, true
+}
+
+// LookupNewProvince finds one of today's 34 provinces by any common spelling.
+func LookupNewProvince(name string) (NewProvince, bool) {
+	p, ok := newByKey[Key(name)]
+	if !ok {
+		return NewProvince{}, false
+	}
+	return *p, true
+}
+
+// NewProvinceByCode returns today's province with the 2-digit code.
+func NewProvinceByCode(code string) (NewProvince, bool) {
+	p, ok := newByCode[code]
+	if !ok {
+		return NewProvince{}, false
+	}
+	return *p, true
+}
+
+// OldProvinceByCode returns the pre-2025 province with the 2-digit code.
+func OldProvinceByCode(code string) (OldProvince, bool) {
+	p, ok := oldByCode[code]
+	if !ok {
+		return OldProvince{}, false
+	}
+	return *p, true
+}
 
 // Province resolves a pre-2025 province name (any common spelling) to its
-// canonical old name and today's province. ok is false for an unknown name.
+// short old name and the short name of today's province. ok is false for
+// an unknown name.
 func Province(name string) (old, today string, ok bool) {
-	e, ok := oldIndex[Key(name)]
-	return e.old, e.new, ok
+	p, ok := oldByKey[Key(name)]
+	if !ok {
+		return "", "", false
+	}
+	return p.Short, newByCode[p.NewCode].Short, true
 }
 
-// NewProvinces lists today's 34 provinces, sorted.
+// NewProvinces lists the short names of today's 34 provinces, sorted.
 func NewProvinces() []string {
-	out := make([]string, 0, len(mergers))
-	for _, m := range mergers {
-		out = append(out, m.New)
+	out := make([]string, 0, len(newProvinces))
+	for _, p := range newProvinces {
+		out = append(out, p.Short)
 	}
 	sort.Strings(out)
 	return out
 }
 
-// OldProvinces lists the 63 pre-2025 provinces.
+// OldProvinces lists the short names of the 63 pre-2025 provinces, sorted.
 func OldProvinces() []string {
-	var out []string
-	for _, m := range mergers {
-		out = append(out, m.Old...)
+	out := make([]string, 0, len(oldProvinces))
+	for _, p := range oldProvinces {
+		out = append(out, p.Short)
 	}
 	sort.Strings(out)
 	return out
 }
+
+// AllNewProvinces returns today's 34 provinces in code order.
+func AllNewProvinces() []NewProvince { return append([]NewProvince(nil), newProvinces...) }
+
+// AllOldProvinces returns the 63 pre-2025 provinces in code order.
+func AllOldProvinces() []OldProvince { return append([]OldProvince(nil), oldProvinces...) }
