@@ -38,8 +38,32 @@ type Service struct {
 	Fields      []Field      `toml:"fields"`
 	Attachments []Attachment `toml:"attachments"`
 
+	// CodeStatus says how far Code was checked: "verified" (against the
+	// national procedure database), "reference" (as given in the project's
+	// reference facts), "unverified" (not checked here: confirm, or alias
+	// it). Empty reads as unverified.
+	CodeStatus string `toml:"code_status"`
+	CodeSource string `toml:"code_source"` // where the code comes from, or why it is unverified
+	// Owner is the agency answerable for the procedure (see owners).
+	Owner    string `toml:"owner"`
+	AgencyVI string `toml:"agency_vi"` // who receives and decides, in words
+	AgencyEN string `toml:"agency_en"`
+	// Essential marks one of the 25 essential services of Đề án 06, online
+	// only at every desk since 1/10/2025 (Chỉ thị 24/CT-TTg).
+	Essential bool `toml:"essential"`
+	// Procedure is what a citizen looks for before filing: fees, time,
+	// how the result comes back.
+	Procedure Procedure `toml:"procedure"`
+	// Produces makes this a combined (liên thông) visit: one visit, one
+	// set of answers, one dossier per component procedure.
+	Produces []Component `toml:"produces"`
+
 	// Source is the file the service came from ("builtin:..." or a path).
 	Source string `toml:"-"`
+	// alias is the code the operator says the provincial system uses now
+	// (aliases.toml); "" when the file's code is used.
+	alias string
+	raw   []byte // the file, to point at lines in cross-file errors
 }
 
 // Party is a person the dossier is about; card parties are filled by a card read.
@@ -74,7 +98,19 @@ type Attachment struct {
 	LabelVI  string `toml:"label_vi"`
 	LabelEN  string `toml:"label_en"`
 	Required bool   `toml:"required"`
+	// ReplacedBy names the data the state already holds in place of this
+	// paper: "vneid" (papers integrated into VNeID), "population_db" (the
+	// national population database or another connected database) or
+	// "previous_result" (the result of an earlier procedure, e.g. the birth
+	// certificate of the same visit). Such an attachment is never asked for
+	// (Chỉ thị 24/CT-TTg); ReasonVI/ReasonEN say why, for display.
+	ReplacedBy string `toml:"replaced_by"`
+	ReasonVI   string `toml:"reason_vi"`
+	ReasonEN   string `toml:"reason_en"`
 }
+
+// Replaced reports whether the attachment must not be asked for.
+func (a Attachment) Replaced() bool { return a.ReplacedBy != "" }
 
 // Field types.
 var fieldTypes = map[string]bool{
@@ -114,14 +150,18 @@ func (e LoadError) Error() string {
 // Catalog is the loaded set of services.
 type Catalog struct {
 	services map[string]*Service
+	aliases  map[string]*Service // operator's code → service
 	// Errors lists the files that were skipped.
 	Errors []LoadError
 }
 
 // Load reads the built-in services and then, when dir is not "", the
-// operator's folder: a file there with the same code replaces the built-in.
+// operator's folder: a file there with the same code replaces the built-in,
+// and aliases.toml there maps codes (see AliasFile). Combined services are
+// checked against the others once all are read.
 func Load(dir string) (*Catalog, error) {
-	c := &Catalog{services: map[string]*Service{}}
+	c := &Catalog{services: map[string]*Service{}, aliases: map[string]*Service{}}
+	aliasPath := ""
 	entries, err := fs.Glob(builtin, "services/*.toml")
 	if err != nil {
 		return nil, err
@@ -139,6 +179,10 @@ func Load(dir string) (*Catalog, error) {
 			return nil, fmt.Errorf("service folder: %w", err)
 		}
 		for _, path := range files {
+			if filepath.Base(path) == AliasFile {
+				aliasPath = path
+				continue
+			}
 			b, err := os.ReadFile(path)
 			if err != nil {
 				c.Errors = append(c.Errors, LoadError{Path: path, Reason: err.Error()})
@@ -147,7 +191,35 @@ func Load(dir string) (*Catalog, error) {
 			c.add(path, b)
 		}
 	}
+	for _, code := range sortedCodes(c.services) {
+		s := c.services[code]
+		if len(s.Produces) == 0 {
+			continue
+		}
+		if le := c.checkProduces(s); le != nil {
+			c.Errors = append(c.Errors, *le)
+			delete(c.services, code)
+		}
+	}
+	if aliasPath != "" {
+		// Aliases apply last, to the services that survived the checks.
+		b, err := os.ReadFile(aliasPath)
+		if err != nil {
+			c.Errors = append(c.Errors, LoadError{Path: aliasPath, Reason: err.Error()})
+		} else {
+			c.loadAliases(aliasPath, b)
+		}
+	}
 	return c, nil
+}
+
+func sortedCodes(m map[string]*Service) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (c *Catalog) add(path string, b []byte) {
@@ -181,7 +253,7 @@ func Parse(path string, b []byte) (*Service, error) {
 		}
 		return nil, LoadError{Path: path, Reason: err.Error()}
 	}
-	s.Source = path
+	s.Source, s.raw = path, b
 	if err := s.check(b); err != nil {
 		err.Path = path
 		return nil, *err
@@ -256,12 +328,16 @@ func (s *Service) check(b []byte) *LoadError {
 			return bad(at, "field %q has no Vietnamese label", f.ID)
 		}
 	}
-	return nil
+	return s.checkProcedure(bad)
 }
 
-// Service returns the service with the code.
+// Service returns the service with the code: the file's code or an
+// operator's alias of it.
 func (c *Catalog) Service(code string) (*Service, bool) {
-	s, ok := c.services[code]
+	if s, ok := c.services[code]; ok {
+		return s, true
+	}
+	s, ok := c.aliases[code]
 	return s, ok
 }
 
