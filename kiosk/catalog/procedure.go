@@ -20,8 +20,11 @@ type Procedure struct {
 type Fee struct {
 	LabelVI   string `toml:"label_vi"`
 	LabelEN   string `toml:"label_en"`
-	AmountVND int64  `toml:"amount_vnd"` // 0: free
-	NoteVI    string `toml:"note_vi"`    // exemptions, ranges, who sets the amount
+	AmountVND int64  `toml:"amount_vnd"` // 0: free (unless Varies)
+	// Varies marks a fee set elsewhere (by province, area or value):
+	// AmountVND is then 0 and NoteVI says who sets it.
+	Varies bool   `toml:"varies"`
+	NoteVI string `toml:"note_vi"` // exemptions, ranges, who sets the amount
 }
 
 // Deliveries are the ways a result can be delivered.
@@ -35,7 +38,6 @@ var Deliveries = map[string]struct{ VI, EN string }{
 var Owners = map[string]string{
 	"bo_cong_an": "Bộ Công an", "ubnd_xa": "UBND cấp xã", "bhxh": "Bảo hiểm xã hội Việt Nam",
 	"thue": "Cơ quan thuế", "giao_duc": "Bộ Giáo dục và Đào tạo", "dien_luc": "Tập đoàn Điện lực Việt Nam",
-	"nong_nghiep_moi_truong": "Văn phòng đăng ký đất đai", "ubnd_tinh": "UBND cấp tỉnh",
 }
 
 // Code statuses.
@@ -55,7 +57,7 @@ var Replacements = map[string]string{
 // Free reports whether the procedure costs nothing.
 func (p Procedure) Free() bool {
 	for _, f := range p.Fees {
-		if f.AmountVND > 0 {
+		if f.AmountVND > 0 || f.Varies {
 			return false
 		}
 	}
@@ -91,6 +93,9 @@ func (s *Service) checkProcedure(bad func(string, string, ...any) *LoadError) *L
 	for _, f := range p.Fees {
 		if f.LabelVI == "" || f.AmountVND < 0 {
 			return bad("[[procedure.fees]]", "fee %q: needs label_vi and an amount ≥ 0", f.LabelVI)
+		}
+		if f.Varies && (f.AmountVND != 0 || f.NoteVI == "") {
+			return bad(f.LabelVI, "fee %q varies: amount_vnd must be 0 and note_vi must say who sets it", f.LabelVI)
 		}
 	}
 	ids := map[string]bool{}
