@@ -71,9 +71,9 @@ func runFormsList(args []string) int {
 		out = append(out, it)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(out)
+		if err := writeFormsListJSON(os.Stdout, c); err != nil {
+			return fail("%v", err)
+		}
 		return 0
 	}
 	for _, it := range out {

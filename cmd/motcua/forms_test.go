@@ -10,7 +10,7 @@ import (
 func TestFormsListAndPrefill(t *testing.T) {
 	code, out := capture(t, runForms, "list", "--json")
 	var list []map[string]any
-	if code != 0 || json.Unmarshal(out, &list) != nil || len(list) != 10 {
+	if code != 0 || json.Unmarshal(out, &list) != nil || len(list) != 25 {
 		t.Fatalf("forms list: exit %d, %d services", code, len(list))
 	}
 	id := filepath.Join(t.TempDir(), "id.json")
