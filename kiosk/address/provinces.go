@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -19,22 +20,64 @@ var aliases = map[string]string{
 }
 
 // fold lowers s, removes diacritics (so "Hòa" and "Hoà", NFC or NFD, agree),
-// writes đ as d and turns every other non-letter, non-digit into a space.
+// writes đ as d and turns every other non-letter, non-digit into a space;
+// it returns the words.
 func fold(s string) []string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+	for _, r := range s {
 		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r == 'đ':
-			b.WriteRune('d')
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+				b.WriteRune(r)
+			} else {
+				b.WriteByte(' ')
+			}
 		default:
-			b.WriteRune(' ')
+			b.WriteString(foldRune(r))
 		}
 	}
 	return strings.Fields(b.String())
+}
+
+// folded caches foldRune for the Latin letters Vietnamese uses, so the
+// common path does no Unicode normalisation.
+var folded = func() map[rune]string {
+	m := map[rune]string{}
+	for _, block := range [][2]rune{{0x00C0, 0x024F}, {0x0300, 0x036F}, {0x1E00, 0x1EFF}} {
+		for r := block[0]; r <= block[1]; r++ {
+			m[r] = foldRuneSlow(r)
+		}
+	}
+	return m
+}()
+
+func foldRune(r rune) string {
+	if f, ok := folded[r]; ok {
+		return f
+	}
+	return foldRuneSlow(r)
+}
+
+// foldRuneSlow decomposes r, drops its marks and lowers it; a rune that is
+// neither letter nor digit becomes a space.
+func foldRuneSlow(r rune) string {
+	var b strings.Builder
+	for _, c := range norm.NFD.String(string(unicode.ToLower(r))) {
+		switch {
+		case unicode.Is(unicode.Mn, c):
+		case c == 'đ':
+			b.WriteByte('d')
+		case unicode.IsLetter(c) || unicode.IsDigit(c):
+			b.WriteRune(c)
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
 }
 
 // Key folds a province name for comparison: without diacritics, lower case,
