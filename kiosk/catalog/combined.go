@@ -11,11 +11,14 @@ import (
 // Component is one dossier a combined (liên thông) visit produces: the
 // procedure of one agency, with the visit's values it receives.
 type Component struct {
-	Code     string `toml:"code"` // the component procedure's mã TTHC
-	NameVI   string `toml:"name_vi"`
-	NameEN   string `toml:"name_en"`
-	Owner    string `toml:"owner"`
-	AgencyVI string `toml:"agency_vi"`
+	Code string `toml:"code"` // the component procedure's mã TTHC
+	// CodeStatus is as for a service ("" reads as unverified); when the
+	// catalogue has the component's own file, that file's status counts.
+	CodeStatus string `toml:"code_status"`
+	NameVI     string `toml:"name_vi"`
+	NameEN     string `toml:"name_en"`
+	Owner      string `toml:"owner"`
+	AgencyVI   string `toml:"agency_vi"`
 	// CopySameIDs copies every visit value whose party and field id the
 	// component service also has (the component must be in the catalogue).
 	CopySameIDs bool `toml:"copy_same_ids"`
@@ -34,10 +37,14 @@ type FieldMap struct {
 
 // Dossier is one agency's dossier expanded from a visit.
 type Dossier struct {
-	Code     string // mã TTHC to submit (the operator's alias when set)
-	NameVI   string
-	Owner    string
-	AgencyVI string
+	Code string // mã TTHC to submit (the operator's alias when set)
+	// CodeStatus says how far Code was checked (verified, reference,
+	// unverified, or operator when it is the operator's alias): a caller
+	// may refuse to submit unverified codes.
+	CodeStatus string
+	NameVI     string
+	Owner      string
+	AgencyVI   string
 	// Service is the component's own service file, nil when the catalogue
 	// has none (the agency receives the mapped values only).
 	Service     *Service
@@ -47,6 +54,22 @@ type Dossier struct {
 
 // ErrUnknownService is returned for codes the catalogue lacks.
 var ErrUnknownService = errors.New("no such service in the catalogue")
+
+// submitStatus is the status of SubmitCode: the operator's alias is
+// vouched for by the operator.
+func (s *Service) submitStatus() string {
+	if s.alias != "" {
+		return CodeOperator
+	}
+	return codeStatus(s.CodeStatus)
+}
+
+func codeStatus(s string) string {
+	if s == "" {
+		return CodeUnverified
+	}
+	return s
+}
 
 // ValueKey names a value of a form: "field" for dossier-level fields,
 // "party/field" for the first person of a role, "party#2/field" for the
@@ -115,7 +138,7 @@ func (c *Catalog) Expand(code string, values map[string]string) ([]Dossier, erro
 		}
 	}
 	if len(s.Produces) == 0 {
-		d := Dossier{Code: s.SubmitCode(), NameVI: s.NameVI, Owner: s.Owner, AgencyVI: s.AgencyVI, Service: s,
+		d := Dossier{Code: s.SubmitCode(), CodeStatus: s.submitStatus(), NameVI: s.NameVI, Owner: s.Owner, AgencyVI: s.AgencyVI, Service: s,
 			Values: map[string]string{}, Attachments: s.AttachmentsToAsk()}
 		for k, v := range values {
 			d.Values[k] = v
@@ -124,9 +147,10 @@ func (c *Catalog) Expand(code string, values map[string]string) ([]Dossier, erro
 	}
 	out := make([]Dossier, 0, len(s.Produces))
 	for _, comp := range s.Produces {
-		d := Dossier{Code: comp.Code, NameVI: comp.NameVI, Owner: comp.Owner, AgencyVI: comp.AgencyVI, Values: map[string]string{}}
+		d := Dossier{Code: comp.Code, CodeStatus: codeStatus(comp.CodeStatus), NameVI: comp.NameVI, Owner: comp.Owner, AgencyVI: comp.AgencyVI,
+			Values: map[string]string{}}
 		if cs, ok := c.Service(comp.Code); ok {
-			d.Service, d.Code = cs, cs.SubmitCode()
+			d.Service, d.Code, d.CodeStatus = cs, cs.SubmitCode(), cs.submitStatus()
 		}
 		keys := make([]string, 0, len(values))
 		for k := range values {
@@ -178,6 +202,11 @@ func (c *Catalog) checkProduces(s *Service) *LoadError {
 		}
 		if comp.NameVI == "" {
 			return bad(at, "component %s has no name_vi", comp.Code)
+		}
+		switch comp.CodeStatus {
+		case "", CodeVerified, CodeReference, CodeUnverified:
+		default:
+			return bad(at, "component %s: code_status %q: use verified, reference or unverified", comp.Code, comp.CodeStatus)
 		}
 		if comp.Owner != "" {
 			if _, ok := Owners[comp.Owner]; !ok {

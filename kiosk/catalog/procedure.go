@@ -45,6 +45,8 @@ const (
 	CodeVerified   = "verified"
 	CodeReference  = "reference"
 	CodeUnverified = "unverified"
+	// CodeOperator is the status of a code the operator set in aliases.toml.
+	CodeOperator = "operator"
 )
 
 // Replacements are the kinds of state-held data that replace a paper.

@@ -233,7 +233,7 @@ now = "1.004206"
 		t.Error("the file's code does not submit under the alias")
 	}
 	ds, err := c.Expand("1.003583", map[string]string{"tre_ho_ten": "Bé"})
-	if err != nil || ds[1].Code != "1.014222" {
+	if err != nil || ds[1].Code != "1.014222" || ds[1].CodeStatus != CodeOperator || ds[2].CodeStatus != CodeUnverified {
 		t.Fatalf("a combined visit's component ignores the alias: %+v %v", ds, err)
 	}
 	if len(c.Errors) != 2 {
