@@ -305,6 +305,7 @@ func TestBadTable(t *testing.T) {
 		"bad district":        mp + "01,Hà Nội,1,Quận A,00001,Phường A,01,00004,Phường B\n",
 		"bad new code":        mp + "01,Hà Nội,001,Quận A,00001,Phường A,01,4,Phường B\n",
 		"no rows":             reg,
+		"bad quoting":         reg + "01,\"Thành phố \"Hà Nội,00004,Phường Ba Đình,Phường\n",
 	}
 	for name, body := range tests {
 		_, err := ReadTable(strings.NewReader(body), "t.csv")
@@ -364,4 +365,36 @@ func TestFullOfficialTables(t *testing.T) {
 	if split != 440 || wrong != 0 {
 		t.Fatalf("%d split communes (want 440), %d missing candidates", split, wrong)
 	}
+}
+
+// FuzzParse: no input makes Parse or Resolve panic, and every result names
+// one of today's provinces.
+func FuzzParse(f *testing.F) {
+	for _, s := range benchAddresses {
+		f.Add(s)
+	}
+	f.Add("Q1,P.,TP.")
+	f.Add(" - - Bà Rịa - Vũng Tàu")
+	f.Add("Xã Thị trấn Huyện Tỉnh")
+	tb := sampleTable(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := Parse(s, tb)
+		if err != nil {
+			return
+		}
+		for _, u := range Resolve(a, tb) {
+			if _, ok := NewProvinceByCode(u.ProvinceCode); !ok {
+				t.Fatalf("%q → province %q", s, u.ProvinceCode)
+			}
+		}
+	})
+}
+
+// FuzzReadTable: a hostile file is refused or read, never a panic.
+func FuzzReadTable(f *testing.F) {
+	b, _ := os.ReadFile("testdata/units-sample.csv")
+	f.Add(string(b[:400]))
+	b, _ = os.ReadFile("testdata/old-to-new-sample.csv")
+	f.Add(string(b[:600]))
+	f.Fuzz(func(t *testing.T, s string) { ReadTable(strings.NewReader(s), "fuzz.csv") })
 }

@@ -142,10 +142,15 @@ func (t *Table) Read(r io.Reader, name string) error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
 			return &TableError{File: name, Line: line, Reason: err.Error()}
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
 			return &TableError{File: name, Line: line, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))}
 		}
