@@ -1,57 +1,27 @@
 // Package clinic checks a patient in with the chip ID card instead of the
 // health-insurance (BHYT) card (Công văn 931/BYT-BH): the card (chip or QR)
 // gives the 12-digit ID, name and date of birth; the facility's account on
-// the social-insurance gateway looks up the BHYT card's validity; the result
-// code becomes a clear message; a check-in record goes to the clinic's system.
+// the social-insurance gateway looks up the BHYT card's validity
+// (gateway.go, per the contract public hospital integrations call); the
+// result code becomes a plain message and an action for the receptionist;
+// a check-in record goes to the clinic's system. Children under 6 check in
+// with their BHYT code or birth notice, the parent's card read as the
+// accompanying adult (child.go). A second check-in of the same person at the
+// same facility on the same day is flagged (visits.go); look-up statistics
+// hold no personal data (stats.go).
 package clinic
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
-	"sync"
 	"time"
 
 	"motcua/kiosk/prefill"
 	"motcua/reader/cccd"
 )
 
-// Result codes of the gateway's look-up and what they mean.
-var resultMessages = map[string][2]string{
-	"000": {"Thẻ BHYT còn giá trị sử dụng.", "The health-insurance card is valid."},
-	"001": {"Thẻ do BHXH Bộ Quốc phòng quản lý, đề nghị kiểm tra thẻ và giấy tờ tùy thân.", "Card managed by the Ministry of Defence social insurance: check the card and papers."},
-	"002": {"Thẻ do BHXH Bộ Công an quản lý, đề nghị kiểm tra thẻ và giấy tờ tùy thân.", "Card managed by the Ministry of Public Security social insurance: check the card and papers."},
-	"003": {"Thẻ cũ hết giá trị sử dụng nhưng đã được cấp thẻ mới.", "The old card has expired but a new card was issued."},
-	"004": {"Thẻ cũ còn giá trị sử dụng nhưng đã được cấp thẻ mới.", "The old card is valid but a new card was issued."},
-	"010": {"Thẻ BHYT đã hết hạn sử dụng.", "The health-insurance card has expired."},
-	"050": {"Không tìm thấy thông tin thẻ BHYT.", "No health-insurance card was found."},
-	"051": {"Mã thẻ không đúng.", "The card code is wrong."},
-	"052": {"Mã tỉnh cấp thẻ không đúng.", "The issuing province code is wrong."},
-	"053": {"Mã quyền lợi thẻ không đúng.", "The benefit code is wrong."},
-	"054": {"Cán bộ tra cứu chưa được đăng ký với cơ quan BHXH.", "The staff member doing the look-up is not registered with social insurance."},
-	"055": {"Cán bộ tra cứu chưa được đăng ký với cơ quan BHXH.", "The staff member doing the look-up is not registered with social insurance."},
-	"060": {"Họ tên không khớp với thông tin thẻ BHYT.", "The name does not match the health-insurance record."},
-	"061": {"Họ tên không khớp (sai dấu hoặc ký tự) với thông tin thẻ BHYT.", "The name does not match the record (accents or letters differ)."},
-	"070": {"Ngày sinh không khớp với thông tin thẻ BHYT.", "The date of birth does not match the health-insurance record."},
-	"100": {"Lỗi khi lấy dữ liệu sổ thẻ.", "The gateway failed to fetch the record."},
-	"101": {"Lỗi máy chủ cổng tiếp nhận.", "Gateway server error."},
-}
-
-// Message explains a result code in Vietnamese and English.
-func Message(code string) (vi, en string) {
-	if m, ok := resultMessages[code]; ok {
-		return m[0], m[1]
-	}
-	return "Mã kết quả " + code + " chưa được biết, đề nghị kiểm tra thủ công.", "Unknown result code " + code + ": check by hand."
-}
-
-// Staff is the facility's employee doing the look-up (the gateway requires it).
+// Staff is the facility's employee doing the look-up (the gateway requires
+// the name and ID number).
 type Staff struct {
 	Name     string `json:"name"`
 	IDNumber string `json:"id_number"`
@@ -62,20 +32,41 @@ type LookupRequest struct {
 	CardCode    string // BHYT card code, when the patient has it; else the ID number is used
 	IDNumber    string // 12 digits
 	FullName    string
-	DateOfBirth string // YYYY-MM-DD (sent as dd/mm/yyyy)
+	DateOfBirth string // YYYY-MM-DD, or YYYY for a year-only birth (sent as dd/MM/yyyy or yyyy)
 	Staff       Staff
 }
 
-// LookupResult is the gateway's answer.
+// NewCard is a renewed card the gateway reports next to the one looked up.
+type NewCard struct {
+	CardCode               string `json:"card_code"`
+	ValidFrom              string `json:"valid_from,omitempty"` // YYYY-MM-DD
+	ValidTo                string `json:"valid_to,omitempty"`
+	RegisteredFacility     string `json:"registered_facility,omitempty"`
+	RegisteredFacilityName string `json:"registered_facility_name,omitempty"`
+}
+
+// LookupResult is the gateway's answer, with dates as YYYY-MM-DD.
 type LookupResult struct {
-	Code               string `json:"code"`
-	MessageVI          string `json:"message_vi"`
-	MessageEN          string `json:"message_en"`
-	Valid              bool   `json:"valid"`
-	CardCode           string `json:"card_code,omitempty"`
-	ValidFrom          string `json:"valid_from,omitempty"`
-	ValidTo            string `json:"valid_to,omitempty"`
-	RegisteredFacility string `json:"registered_facility,omitempty"`
+	Code      string `json:"code"`
+	Valid     bool   `json:"valid"`
+	MessageVI string `json:"message_vi"`
+	MessageEN string `json:"message_en"`
+	// ActionVI/EN say what the receptionist does next.
+	ActionVI string `json:"action_vi"`
+	ActionEN string `json:"action_en"`
+	// GatewayNote is the gateway's own note (ghiChu), shown as sent.
+	GatewayNote           string   `json:"gateway_note,omitempty"`
+	CardCode              string   `json:"card_code,omitempty"`
+	ValidFrom             string   `json:"valid_from,omitempty"`
+	ValidTo               string   `json:"valid_to,omitempty"`
+	RegisteredFacility    string   `json:"registered_facility,omitempty"`
+	FiveYearsFrom         string   `json:"five_years_from,omitempty"` // ngayDu5Nam
+	SocialInsuranceNumber string   `json:"social_insurance_number,omitempty"`
+	NewCard               *NewCard `json:"new_card"`
+	// GatewayName and GatewayDateOfBirth are the record's values when the
+	// gateway returns them: shown next to the chip's on a mismatch.
+	GatewayName        string `json:"gateway_name,omitempty"`
+	GatewayDateOfBirth string `json:"gateway_date_of_birth,omitempty"`
 }
 
 // Gateway looks up BHYT validity. Providers differ; every one sits behind this.
@@ -83,140 +74,19 @@ type Gateway interface {
 	Lookup(ctx context.Context, r LookupRequest) (*LookupResult, error)
 }
 
-// ErrGateway reports a gateway that could not be reached or answered nonsense.
-var ErrGateway = errors.New("the social-insurance gateway did not answer usefully")
-
-// HTTPGateway talks to the gateway over HTTPS with the facility's account:
-// a token from /api/token/take, then /api/egw/tracuu with the token.
-type HTTPGateway struct {
-	BaseURL  string
-	Username string
-	Password string
-	Client   *http.Client
-
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+// Discrepancy is a field where the gateway's record and the chip differ: a
+// data discrepancy the receptionist can report.
+type Discrepancy struct {
+	Field   string `json:"field"` // "full_name" or "date_of_birth"
+	Chip    string `json:"chip"`
+	Gateway string `json:"gateway,omitempty"` // empty when the gateway did not say
 }
 
-// NewHTTPGateway makes a gateway client. Plain HTTP is accepted only to loopback.
-func NewHTTPGateway(base, user, pass string) (*HTTPGateway, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil, fmt.Errorf("gateway URL: %w", err)
-	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost" || u.Hostname() == "::1")) {
-		return nil, fmt.Errorf("gateway URL must be https (plain http only to loopback)")
-	}
-	return &HTTPGateway{BaseURL: strings.TrimRight(base, "/"), Username: user, Password: pass, Client: &http.Client{Timeout: 15 * time.Second}}, nil
-}
-
-func (g *HTTPGateway) post(ctx context.Context, path string, body any, out any) (int, error) {
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.BaseURL+path, bytes.NewReader(b))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := g.Client.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrGateway, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return resp.StatusCode, fmt.Errorf("%w: %v", ErrGateway, err)
-	}
-	if resp.StatusCode == http.StatusUnauthorized {
-		return resp.StatusCode, nil
-	}
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("%w: HTTP %d", ErrGateway, resp.StatusCode)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return resp.StatusCode, fmt.Errorf("%w: %v", ErrGateway, err)
-	}
-	return resp.StatusCode, nil
-}
-
-func (g *HTTPGateway) getToken(ctx context.Context, fresh bool) (string, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !fresh && g.token != "" && time.Now().Before(g.expires) {
-		return g.token, nil
-	}
-	var resp struct {
-		Code   string `json:"maKetQua"`
-		APIKey struct {
-			AccessToken string `json:"access_token"`
-			ExpiresIn   int    `json:"expires_in"`
-		} `json:"APIKey"`
-	}
-	status, err := g.post(ctx, "/api/token/take", map[string]string{"username": g.Username, "password": g.Password}, &resp)
-	if err != nil {
-		return "", err
-	}
-	if status == http.StatusUnauthorized || resp.Code != "200" || resp.APIKey.AccessToken == "" {
-		return "", fmt.Errorf("%w: the facility account was refused (check the gateway user and password)", ErrGateway)
-	}
-	g.token = resp.APIKey.AccessToken
-	g.expires = time.Now().Add(time.Duration(resp.APIKey.ExpiresIn)*time.Second - 30*time.Second)
-	return g.token, nil
-}
-
-type lookupBody struct {
-	MaThe    string `json:"maThe"`
-	HoTen    string `json:"hoTen"`
-	NgaySinh string `json:"ngaySinh"`
-	HoTenCb  string `json:"hoTenCb"`
-	CccdCb   string `json:"cccdCb"`
-}
-
-type lookupResp struct {
-	MaKetQua string `json:"maKetQua"`
-	MaThe    string `json:"maThe"`
-	GtTheTu  string `json:"gtTheTu"`
-	GtTheDen string `json:"gtTheDen"`
-	MaDKBD   string `json:"maDKBD"`
-}
-
-// Lookup asks the gateway; a token refused mid-way is renewed once.
-func (g *HTTPGateway) Lookup(ctx context.Context, r LookupRequest) (*LookupResult, error) {
-	if r.Staff.Name == "" || cccd.ValidateIDNumber(r.Staff.IDNumber) != nil {
-		return nil, errors.New("the look-up needs the staff member's name and 12-digit ID")
-	}
-	code := r.CardCode
-	if code == "" {
-		if err := cccd.ValidateIDNumber(r.IDNumber); err != nil {
-			return nil, err
-		}
-		code = r.IDNumber
-	}
-	dob, err := time.Parse("2006-01-02", r.DateOfBirth)
-	if err != nil {
-		return nil, fmt.Errorf("date of birth: %w", err)
-	}
-	body := lookupBody{MaThe: code, HoTen: r.FullName, NgaySinh: dob.Format("02/01/2006"), HoTenCb: r.Staff.Name, CccdCb: r.Staff.IDNumber}
-	for attempt := 0; attempt < 2; attempt++ {
-		tok, err := g.getToken(ctx, attempt > 0)
-		if err != nil {
-			return nil, err
-		}
-		var resp lookupResp
-		status, err := g.post(ctx, "/api/egw/tracuu?token="+url.QueryEscape(tok), body, &resp)
-		if err != nil {
-			return nil, err
-		}
-		if status == http.StatusUnauthorized {
-			continue
-		}
-		res := &LookupResult{Code: resp.MaKetQua, Valid: resp.MaKetQua == "000" || resp.MaKetQua == "004",
-			CardCode: resp.MaThe, ValidFrom: resp.GtTheTu, ValidTo: resp.GtTheDen, RegisteredFacility: resp.MaDKBD}
-		res.MessageVI, res.MessageEN = Message(resp.MaKetQua)
-		return res, nil
-	}
-	return nil, fmt.Errorf("%w: token refused twice", ErrGateway)
-}
+// BHXH verification states of a check-in.
+const (
+	BHXHVerified    = "verified"     // the gateway answered (whatever the code)
+	BHXHNotVerified = "not_verified" // no answer: the check-in continues, marked
+)
 
 // CheckIn is the record handed to the clinic's system.
 type CheckIn struct {
@@ -225,10 +95,22 @@ type CheckIn struct {
 	Device       string             `json:"device"`
 	At           time.Time          `json:"at"`
 	Patient      Patient            `json:"patient"`
-	Source       string             `json:"source"` // provenance of the identity: chip_verified, chip_unverified, qr
+	Source       string             `json:"source"` // provenance of the identity: chip_verified, chip_unverified, qr, typed
 	Verification *cccd.Verification `json:"verification,omitempty"`
-	BHYT         *LookupResult      `json:"bhyt"`
-	Staff        Staff              `json:"staff"`
+	// BHXH is BHXHVerified when the gateway answered, else BHXHNotVerified
+	// with BHXHError saying why (a code, no personal data).
+	BHXH          string        `json:"bhxh"`
+	BHXHError     string        `json:"bhxh_error,omitempty"`
+	BHYT          *LookupResult `json:"bhyt"`
+	Discrepancies []Discrepancy `json:"discrepancies,omitempty"`
+	// RepeatToday flags a second check-in of the same person at the same
+	// facility on the same day.
+	RepeatToday bool `json:"repeat_today,omitempty"`
+	// Child is set for a patient under 6 (Patient holds the child's name
+	// and date of birth), with the adult who brings them in Accompanying.
+	Child        *Child     `json:"child,omitempty"`
+	Accompanying *Companion `json:"accompanying,omitempty"`
+	Staff        Staff      `json:"staff"`
 }
 
 // Patient is the part of the identity a check-in needs (no ethnicity,
@@ -241,17 +123,110 @@ type Patient struct {
 	Residence   string `json:"place_of_residence"`
 }
 
-// Check runs a check-in: the BHYT look-up for the person read from the
-// card, and the record.
-func Check(ctx context.Context, g Gateway, p prefill.Person, staff Staff, facility, device string, now time.Time) (*CheckIn, error) {
+// Desk is a facility's check-in point: its gateway account, staff member,
+// and the optional repeat-visit log and statistics.
+type Desk struct {
+	Gateway  Gateway
+	Staff    Staff
+	Facility string
+	Device   string
+	Visits   *VisitLog        // nil: repeat visits are not flagged
+	Stats    *Stats           // nil: no statistics
+	Now      func() time.Time // nil: time.Now
+}
+
+func (d *Desk) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// CheckIn runs a check-in for a person read from a card: the BHYT look-up
+// and the record. A gateway that cannot be reached or refuses the account
+// does not stop the check-in: the record is marked not verified with BHXH.
+// Errors are for input the look-up cannot take.
+func (d *Desk) CheckIn(ctx context.Context, p prefill.Person) (*CheckIn, error) {
 	id := p.Identity
-	res, err := g.Lookup(ctx, LookupRequest{IDNumber: id.IDNumber, FullName: id.FullName, DateOfBirth: id.DateOfBirth, Staff: staff})
+	if err := cccd.ValidateIDNumber(id.IDNumber); err != nil {
+		return nil, err
+	}
+	now := d.now()
+	rec := &CheckIn{
+		Schema: "motcua.checkin/v2", Facility: d.Facility, Device: d.Device, At: now.UTC(),
+		Patient: Patient{IDNumber: id.IDNumber, FullName: id.FullName, DateOfBirth: id.DateOfBirth, Sex: id.Sex, Residence: id.PlaceOfResidence},
+		Source:  string(p.Provenance), Verification: p.Verification, Staff: d.Staff,
+	}
+	err := d.lookup(ctx, rec, LookupRequest{IDNumber: id.IDNumber, FullName: id.FullName, DateOfBirth: id.DateOfBirth, Staff: d.Staff})
 	if err != nil {
 		return nil, err
 	}
-	return &CheckIn{
-		Schema: "motcua.checkin/v1", Facility: facility, Device: device, At: now.UTC(),
-		Patient: Patient{IDNumber: id.IDNumber, FullName: id.FullName, DateOfBirth: id.DateOfBirth, Sex: id.Sex, Residence: id.PlaceOfResidence},
-		Source:  string(p.Provenance), Verification: p.Verification, BHYT: res, Staff: staff,
-	}, nil
+	if err := d.markRepeat(rec, id.IDNumber, now); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// lookup asks the gateway and fills the record's BHXH part.
+func (d *Desk) lookup(ctx context.Context, rec *CheckIn, req LookupRequest) error {
+	if d.Gateway == nil {
+		rec.BHXH, rec.BHXHError = BHXHNotVerified, "no_gateway"
+		return nil
+	}
+	res, err := d.Gateway.Lookup(ctx, req)
+	switch {
+	case err == nil:
+		rec.BHXH, rec.BHYT = BHXHVerified, res
+		rec.Discrepancies = discrepancies(res, req)
+		d.Stats.Record(rec.At, res.Code, res.Valid)
+	case errors.Is(err, ErrGateway):
+		rec.BHXH, rec.BHXHError = BHXHNotVerified, failureCode(err)
+		d.Stats.Record(rec.At, rec.BHXHError, false)
+	default:
+		return err
+	}
+	return nil
+}
+
+// failureCode names a gateway failure without personal data.
+func failureCode(err error) string {
+	switch {
+	case errors.Is(err, ErrLoginRefused):
+		return "login_refused"
+	case errors.Is(err, ErrTokenRefused):
+		return "token_refused"
+	case errors.Is(err, ErrBadAnswer):
+		return "bad_answer"
+	}
+	return "unreachable"
+}
+
+// discrepancies lists what the gateway says differs from the chip.
+func discrepancies(res *LookupResult, req LookupRequest) []Discrepancy {
+	switch res.Code {
+	case "060", "061":
+		return []Discrepancy{{Field: "full_name", Chip: req.FullName, Gateway: res.GatewayName}}
+	case "070":
+		return []Discrepancy{{Field: "date_of_birth", Chip: req.DateOfBirth, Gateway: res.GatewayDateOfBirth}}
+	}
+	return nil
+}
+
+// markRepeat flags and notes the visit in the visit log.
+func (d *Desk) markRepeat(rec *CheckIn, key string, now time.Time) error {
+	if d.Visits == nil {
+		return nil
+	}
+	seen, err := d.Visits.Note(d.Facility, key, now)
+	if err != nil {
+		return err
+	}
+	rec.RepeatToday = seen
+	return nil
+}
+
+// Check runs a check-in with no repeat-visit log or statistics.
+func Check(ctx context.Context, g Gateway, p prefill.Person, staff Staff, facility, device string, now time.Time) (*CheckIn, error) {
+	d := &Desk{Gateway: g, Staff: staff, Facility: facility, Device: device, Now: func() time.Time { return now }}
+	return d.CheckIn(ctx, p)
 }
