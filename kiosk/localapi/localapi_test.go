@@ -17,6 +17,7 @@ import (
 
 	"motcua/hwtest/simcard"
 	"motcua/internal/logx"
+	"motcua/kiosk/dossier"
 	"motcua/internal/metrics"
 	"motcua/reader"
 	"motcua/reader/cccd"
@@ -88,7 +89,14 @@ func trustStore(t testing.TB) *pa.TrustStore {
 
 // newEnv starts the API on 127.0.0.1 with the simulated reader, a real
 // pairing store and a real outbox in temporary directories.
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, envOptions{}) }
+
+type envOptions struct {
+	noReader bool   // start without a reader (Attach later)
+	listen   string // address to listen on (default 127.0.0.1:0)
+}
+
+func newEnvWith(t testing.TB, o envOptions) *env {
 	t.Helper()
 	dir := t.TempDir()
 	pairs, err := OpenPairings(dir)
@@ -111,13 +119,20 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	health := metrics.NewHealth(time.Second)
-	e.srv, err = New(Config{Terminal: e.sim, Pairings: pairs, Origins: []string{testOrigin}, Outbox: store,
+	var term reader.Terminal = e.sim
+	if o.noReader {
+		term = nil
+	}
+	e.srv, err = New(Config{Terminal: term, Pairings: pairs, Origins: []string{testOrigin}, Outbox: store,
 		Device: "test-desk", Health: health, ReadOptions: reader.Options{Trust: trustStore(t)}, Logger: logger, Scrubber: scrub})
 	if err != nil {
 		t.Fatal(err)
 	}
 	health.Register("card loop", e.srv.ReadLoopHealthy)
-	l, err := Listen("127.0.0.1:0")
+	if o.listen == "" {
+		o.listen = "127.0.0.1:0"
+	}
+	l, err := Listen(o.listen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +279,7 @@ func TestRefusals(t *testing.T) {
 		t.Fatalf("unpaired app still accepted: %d", resp.StatusCode)
 	}
 	// Health and metrics need no token (no personal data) but are loopback-guarded.
-	if resp, body := e.do("GET", "/healthz", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"ok":true`) {
+	if resp, body := e.do("GET", "/healthz", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"ok": true`) {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
 	if resp, body := e.do("GET", "/metrics", "", nil, "Host", "evil.example"); resp.StatusCode != 403 {
@@ -380,56 +395,87 @@ func TestWrongKeyThenTypedID(t *testing.T) {
 	}
 }
 
+// guestForm is a complete form of service 1.003781 (notice of stay: a
+// hospital admitting an inpatient), the card filling the guest.
+func guestForm() map[string]string {
+	return map[string]string{"dien_thoai": "0900000000", "ly_do": "Nhập viện điều trị",
+		"tu_ngay": "2026-01-10", "den_ngay": "2026-01-12", "dia_chi_luu_tru": "Bệnh viện Thử, Hà Nội"}
+}
+
 func TestDossierIntoOutbox(t *testing.T) {
 	e := newEnv(t)
 	c := e.ws(e.plain)
-	form := map[string]any{"phone": "0900000000", "request": "đăng ký thường trú"}
-	if resp, body := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "include_card": true}); resp.StatusCode != 404 {
+	req := func(session string) map[string]any {
+		return map[string]any{"service": "1.003781", "form": guestForm(), "include_card": true, "card_session": session, "consent_accepted": true}
+	}
+	if resp, body := e.do("POST", "/v1/dossiers", e.plain, req("0123456789abcdef01234567")); resp.StatusCode != 409 ||
+		!strings.Contains(string(body), "card_changed") {
 		t.Fatalf("dossier with no card: %d %s", resp.StatusCode, body)
 	}
 	e.srv.Keys().Put(mustKeys(t, "001093047064"), nil) // the operator typed the ID
 	e.sim.Insert(e.card())
-	c.until(t, "card.read")
-	resp, body := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "include_card": true})
+	ev := c.until(t, "card.read")
+	if ev.CardSession == "" {
+		t.Fatal("card.read without a card session")
+	}
+	resp, body := e.do("POST", "/v1/dossiers", e.plain, req(ev.CardSession))
 	if resp.StatusCode != 201 {
 		t.Fatalf("dossier: %d %s", resp.StatusCode, body)
 	}
-	var out struct{ UUID, State string }
+	var out DossierCreated
 	json.Unmarshal(body, &out)
 	rec, err := e.store.Get(out.UUID)
-	if err != nil || rec.Service != "1.004222" || rec.State != outbox.Pending {
-		t.Fatalf("outbox record: %+v %v", rec, err)
+	if err != nil || rec.Service != "1.003781" || rec.State != outbox.Pending || out.Schema != dossier.SchemaV1 {
+		t.Fatalf("outbox record: %+v %v (%s)", rec, err, body)
 	}
 	p, err := e.store.Payload(out.UUID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d map[string]any
-	json.Unmarshal(p, &d)
-	app := d["applicant"].(map[string]any)
-	if app["id_number"] != "001093047064" || app["ethnicity"] != "" || d["source"].(map[string]any)["app"] != "clinic-his" ||
-		d["form"].(map[string]any)["phone"] != "0900000000" || d["verification"].(map[string]any)["passive"] != "verified" {
-		t.Fatalf("payload: %s", p)
+	// The one versioned format, readable by kiosk/dossier.
+	d, err := dossier.Parse(p)
+	if err != nil {
+		t.Fatalf("not a versioned dossier: %v\n%s", err, p)
 	}
-	for _, bad := range []map[string]any{
-		{"service": "not a code!", "form": form},
-		{"service": "1.004222", "form": []int{1}},
-		{"service": "1.004222"},
+	if len(d.Parties) != 1 || d.Parties[0].Role != "guest" || d.Parties[0].Provenance != "chip_verified" ||
+		d.Parties[0].Fields["so_dinh_danh"].Value != "001093047064" || d.Parties[0].Fields["so_dinh_danh"].Provenance != "chip_verified" ||
+		d.Fields["dien_thoai"].Value != "0900000000" || d.Fields["dien_thoai"].Provenance != "typed" ||
+		d.Consent.AcceptedAt.IsZero() || d.Device != "test-desk" || d.ServiceCode != "1.003781" {
+		t.Fatalf("dossier: %s", p)
+	}
+	if strings.Contains(string(p), "Kinh") {
+		t.Fatalf("an ungranted field reached the dossier: %s", p)
+	}
+	for name, bad := range map[string]map[string]any{
+		"service not a code":     {"service": "abc", "form": guestForm(), "consent_accepted": true},
+		"service not catalogued": {"service": "1.999999", "form": guestForm(), "consent_accepted": true},
+		"no consent":             {"service": "1.003781", "form": guestForm(), "include_card": true, "card_session": ev.CardSession},
+		"no card session":        {"service": "1.003781", "form": guestForm(), "include_card": true, "consent_accepted": true},
+		"unknown form field":     {"service": "1.003781", "form": map[string]string{"nope": "x"}, "consent_accepted": true},
+		"card field typed":       {"service": "1.003781", "form": map[string]string{"guest.ho_ten": "X"}, "include_card": true, "card_session": ev.CardSession, "consent_accepted": true},
+		"incomplete form":        {"service": "1.003781", "form": map[string]string{"ly_do": "x"}, "include_card": true, "card_session": ev.CardSession, "consent_accepted": true},
+		"bad phone":              {"service": "1.003781", "form": map[string]string{"dien_thoai": "12"}, "include_card": true, "card_session": ev.CardSession, "consent_accepted": true},
+		"role without card":      {"service": "1.003781", "form": guestForm(), "role": "guest", "consent_accepted": true},
 	} {
 		if resp, body := e.do("POST", "/v1/dossiers", e.plain, bad); resp.StatusCode != 422 {
-			t.Fatalf("bad dossier %v: %d %s", bad, resp.StatusCode, body)
+			t.Errorf("%s: %d %s", name, resp.StatusCode, body)
+		} else if name == "incomplete form" && !strings.Contains(string(body), `"field": "dien_thoai"`) {
+			t.Errorf("incomplete form: problems not listed: %s", body)
 		}
 	}
-	if resp, _ := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "extra": 1}); resp.StatusCode != 400 {
+	if resp, _ := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.003781", "form": guestForm(), "extra": 1}); resp.StatusCode != 400 {
 		t.Fatalf("unknown field: %d", resp.StatusCode)
 	}
 	// A form-encoded POST (what a cross-site <form> can send without a
 	// preflight) is refused.
-	req, _ := http.NewRequest("POST", e.base+"/v1/dossiers", strings.NewReader("service=1.004222"))
-	req.Header.Set("Authorization", "Bearer "+e.plain)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 415 {
+	hreq, _ := http.NewRequest("POST", e.base+"/v1/dossiers", strings.NewReader("service=1.003781"))
+	hreq.Header.Set("Authorization", "Bearer "+e.plain)
+	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err := http.DefaultClient.Do(hreq); err != nil || resp.StatusCode != 415 {
 		t.Fatalf("form post: %v %v", resp, err)
+	}
+	if n, _ := e.store.List(outbox.Filter{}); len(n) != 1 {
+		t.Fatalf("%d dossiers in the outbox, want 1", len(n))
 	}
 	e.checkLogs(t)
 }
@@ -532,7 +578,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 }
 
 func TestSlowSubscriberDropped(t *testing.T) {
-	h := newHub()
+	h := newHub(nil)
 	slow, fast := h.subscribe(&App{Name: "slow"}), h.subscribe(&App{Name: "fast"})
 	for i := range subscriberBuffer + 1 {
 		h.publish(Event{Type: "qr.scanned"})
@@ -543,12 +589,8 @@ func TestSlowSubscriberDropped(t *testing.T) {
 	if h.count() != 1 {
 		t.Fatalf("%d subscribers, want the slow one dropped", h.count())
 	}
-	n := 0
-	for range slow.ch { // closed after its buffer
-		n++
-	}
-	if n != subscriberBuffer {
-		t.Fatalf("slow subscriber got %d events before the close", n)
+	if !slow.killed.Load() || slow.closeReason() != closeTooSlow || len(slow.ch) != subscriberBuffer {
+		t.Fatalf("slow subscriber: killed %v (%q), %d queued", slow.killed.Load(), slow.closeReason(), len(slow.ch))
 	}
 	if e := <-fast.ch; e == nil {
 		t.Fatal("fast subscriber lost the last event")
