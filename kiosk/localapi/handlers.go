@@ -154,10 +154,11 @@ func (s *Server) postQR(w http.ResponseWriter, r *http.Request, app *App) {
 		apiError(w, http.StatusUnprocessableEntity, "bad_qr", logx.MaskDigits(err.Error()))
 		return
 	}
-	s.keys.Put(keys, p)
 	// Masked here, before any logger: the redactor is a second line only.
 	s.log.Info("QR scanned", "app_name", app.Name, "id", cccd.MaskID(p.IDNumber), "unreliable", p.Unreliable)
+	// Announced before the keys go in: the read they start comes after.
 	s.publish(Event{Type: "qr.scanned", QR: p})
+	s.keys.Put(keys, p)
 	writeJSON(w, http.StatusOK, p)
 }
 

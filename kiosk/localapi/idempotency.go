@@ -45,6 +45,7 @@ var (
 type Idempotency struct {
 	path string
 	now  func() time.Time
+	max  int // entries kept (IdempotencyMaxEntries)
 
 	mu       sync.Mutex
 	entries  map[string]*idemEntry
@@ -67,7 +68,7 @@ type Replay struct {
 
 // OpenIdempotency opens (creating on first use) the store in dir.
 func OpenIdempotency(dir string) (*Idempotency, error) {
-	s := &Idempotency{path: filepath.Join(dir, IdempotencyFile), now: time.Now,
+	s := &Idempotency{path: filepath.Join(dir, IdempotencyFile), now: time.Now, max: IdempotencyMaxEntries,
 		entries: map[string]*idemEntry{}, inflight: map[string]bool{}}
 	b, err := os.ReadFile(s.path)
 	switch {
@@ -178,7 +179,7 @@ func (s *Idempotency) pruneLocked() {
 			delete(s.entries, id)
 		}
 	}
-	if len(s.entries) < IdempotencyMaxEntries {
+	if len(s.entries) < s.max {
 		return
 	}
 	ids := make([]string, 0, len(s.entries))
@@ -186,7 +187,7 @@ func (s *Idempotency) pruneLocked() {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return s.entries[ids[i]].At.Before(s.entries[ids[j]].At) })
-	for _, id := range ids[:len(ids)-IdempotencyMaxEntries+1] {
+	for _, id := range ids[:len(ids)-s.max+1] {
 		if !s.inflight[id] {
 			delete(s.entries, id)
 		}

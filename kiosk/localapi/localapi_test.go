@@ -17,8 +17,8 @@ import (
 
 	"motcua/hwtest/simcard"
 	"motcua/internal/logx"
-	"motcua/kiosk/dossier"
 	"motcua/internal/metrics"
+	"motcua/kiosk/dossier"
 	"motcua/reader"
 	"motcua/reader/cccd"
 	"motcua/reader/pa"
@@ -92,22 +92,29 @@ func trustStore(t testing.TB) *pa.TrustStore {
 func newEnv(t testing.TB) *env { return newEnvWith(t, envOptions{}) }
 
 type envOptions struct {
-	noReader bool   // start without a reader (Attach later)
-	listen   string // address to listen on (default 127.0.0.1:0)
+	noReader bool          // start without a reader (Attach later)
+	listen   string        // address to listen on (default 127.0.0.1:0)
+	dir      string        // data directory to reuse (an agent restart)
+	store    *outbox.Store // outbox to reuse
 }
 
 func newEnvWith(t testing.TB, o envOptions) *env {
 	t.Helper()
-	dir := t.TempDir()
+	dir := o.dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	pairs, err := OpenPairings(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := outbox.Open(filepath.Join(dir, "outbox"), outbox.Options{Device: "test-desk", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
+	store := o.store
+	if store == nil {
+		if store, err = outbox.Open(filepath.Join(dir, "outbox"), outbox.Options{Device: "test-desk", Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
 	}
-	t.Cleanup(func() { store.Close() })
 	e := &env{t: t, sim: simcard.NewReader("Simulated reader"), profile: simcard.ReferenceProfile(), pairs: pairs, store: store,
 		logs: &lockedBuffer{}}
 	scrub := logx.NewScrubber()
@@ -149,6 +156,12 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	})
 	e.addr = l.Addr().String()
 	e.base = "http://" + e.addr
+	for i := 0; !o.noReader && e.srv.Status().ReaderState != ReaderReady; i++ {
+		if i == 500 {
+			t.Fatal("the simulated reader never became ready")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	return e
 }
 

@@ -112,7 +112,17 @@ func (t trackedTerminal) Watch(ctx context.Context) <-chan bool {
 	go func() {
 		defer close(out)
 		first := true
-		for v := range in {
+		for {
+			var v bool
+			var ok bool
+			select {
+			case v, ok = <-in:
+			case <-ctx.Done(): // some terminals never close their channel
+				return
+			}
+			if !ok {
+				return
+			}
 			if first {
 				t.s.setReaderState(ReaderReady)
 				first = false
