@@ -99,10 +99,15 @@ func newSession() string {
 // Started without a reader, it serves state "no_reader" and waits for
 // Attach. It also follows the pairing store, closing the event sockets of
 // applications unpaired while connected.
+//
+// When ctx ends, the event sockets are closed (1001, "agent stopping"):
+// http.Server.Shutdown does not close hijacked connections, and clients
+// must learn at once that they should reconnect.
 func (s *Server) Run(ctx context.Context) error {
 	watchDone := make(chan struct{})
 	go func() { defer close(watchDone); s.followPairings(ctx) }()
 	defer func() { <-watchDone }()
+	defer s.hub.closeAll(closeStopping)
 	t := s.waitTerminal(ctx)
 	if t == nil {
 		return nil

@@ -215,11 +215,11 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, app *App) {
 	for {
 		select {
 		case <-sub.done:
-			ws.Close(1008, sub.closeReason())
+			ws.Close(closeCode(sub.closeReason()), sub.closeReason())
 			return
 		case b := <-sub.ch:
 			if sub.killed.Load() { // unpaired meanwhile: not even a queued event
-				ws.Close(1008, sub.closeReason())
+				ws.Close(closeCode(sub.closeReason()), sub.closeReason())
 				return
 			}
 			if err := ws.WriteText(b); err != nil {

@@ -10,11 +10,21 @@ import (
 // before it is disconnected (the card loop never waits for a client).
 const subscriberBuffer = 64
 
-// Close reasons a subscriber can be ended with (WebSocket close code 1008).
+// Close reasons a subscriber can be ended with: 1008 (policy) for a slow
+// or unpaired client, 1001 (going away) when the agent stops.
 const (
 	closeTooSlow  = "too slow"
 	closeUnpaired = "unpaired"
+	closeStopping = "agent stopping"
 )
+
+// closeCode is the WebSocket close code for a reason.
+func closeCode(reason string) uint16 {
+	if reason == closeStopping {
+		return 1001
+	}
+	return 1008
+}
 
 // subscriber is one open events socket. Its application is looked up again
 // (by token hash) for every event, so an unpairing or a grant change made
@@ -144,6 +154,17 @@ func (h *hub) revalidate() {
 		s.mu.Lock()
 		s.app = app
 		s.mu.Unlock()
+	}
+}
+
+// closeAll ends every subscription (the agent is stopping: its hijacked
+// sockets are not closed by the HTTP server's shutdown).
+func (h *hub) closeAll(reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		delete(h.subs, s)
+		s.kill(reason)
 	}
 }
 

@@ -66,7 +66,8 @@ func TestDossierIdempotency(t *testing.T) {
 	// still gets the first answer, even with the card gone.
 	e.sim.Remove()
 	c.until(t, "card.removed")
-	e2 := newEnvWith(t, envOptions{dir: e.pairs.Dir(), store: e.store})
+	e.stop()
+	e2 := newEnvWith(t, envOptions{restart: e})
 	if code, d, rep, b := post(e2, e2.plain, "visit-42", body); code != 201 || d.UUID != d1.UUID || rep != "true" {
 		t.Fatalf("retry after restart: %d %q %s", code, rep, b)
 	}

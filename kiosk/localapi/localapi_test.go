@@ -42,6 +42,7 @@ type env struct {
 	plain   string // token: no grants
 	full    string // token: photo, ethnicity, religion
 	logs    *lockedBuffer
+	stop    func() // stops the agent (as its process ending would)
 }
 
 // lockedBuffer collects the server's (redacted) JSON logs.
@@ -92,23 +93,25 @@ func trustStore(t testing.TB) *pa.TrustStore {
 func newEnv(t testing.TB) *env { return newEnvWith(t, envOptions{}) }
 
 type envOptions struct {
-	noReader bool          // start without a reader (Attach later)
-	listen   string        // address to listen on (default 127.0.0.1:0)
-	dir      string        // data directory to reuse (an agent restart)
-	store    *outbox.Store // outbox to reuse
+	noReader bool     // start without a reader (Attach later)
+	listen   string   // address to listen on (default 127.0.0.1:0)
+	origins  []string // browser origins allowed (default testOrigin)
+	// restart is a stopped agent whose data directory, outbox, pairings,
+	// simulated reader and address the new one takes over.
+	restart *env
 }
 
 func newEnvWith(t testing.TB, o envOptions) *env {
 	t.Helper()
-	dir := o.dir
-	if dir == "" {
-		dir = t.TempDir()
+	dir := t.TempDir()
+	var store *outbox.Store
+	if o.restart != nil {
+		dir, store, o.listen = o.restart.pairs.Dir(), o.restart.store, o.restart.addr
 	}
 	pairs, err := OpenPairings(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := o.store
 	if store == nil {
 		if store, err = outbox.Open(filepath.Join(dir, "outbox"), outbox.Options{Device: "test-desk", Logger: slog.New(slog.DiscardHandler)}); err != nil {
 			t.Fatal(err)
@@ -119,18 +122,25 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 		logs: &lockedBuffer{}}
 	scrub := logx.NewScrubber()
 	logger := slog.New(logx.NewRedactor(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), scrub))
-	if e.plain, err = pairs.Pair("clinic-his", nil); err != nil {
-		t.Fatal(err)
+	if o.restart != nil {
+		e.plain, e.full, e.sim = o.restart.plain, o.restart.full, o.restart.sim
+	} else {
+		if e.plain, err = pairs.Pair("clinic-his", nil); err != nil {
+			t.Fatal(err)
+		}
+		if e.full, err = pairs.Pair("notary-registry", []string{"photo", "ethnicity", "religion"}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if e.full, err = pairs.Pair("notary-registry", []string{"photo", "ethnicity", "religion"}); err != nil {
-		t.Fatal(err)
+	if o.origins == nil {
+		o.origins = []string{testOrigin}
 	}
 	health := metrics.NewHealth(time.Second)
 	var term reader.Terminal = e.sim
 	if o.noReader {
 		term = nil
 	}
-	e.srv, err = New(Config{Terminal: term, Pairings: pairs, Origins: []string{testOrigin}, Outbox: store,
+	e.srv, err = New(Config{Terminal: term, Pairings: pairs, Origins: o.origins, Outbox: store,
 		Device: "test-desk", Health: health, ReadOptions: reader.Options{Trust: trustStore(t)}, Logger: logger, Scrubber: scrub})
 	if err != nil {
 		t.Fatal(err)
@@ -148,12 +158,16 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	runDone, serveDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(runDone); e.srv.Run(ctx) }()
 	go func() { defer close(serveDone); hs.Serve(l) }()
-	t.Cleanup(func() {
-		cancel()
-		hs.Close()
-		<-runDone
-		<-serveDone
-	})
+	var once sync.Once
+	e.stop = func() {
+		once.Do(func() {
+			cancel()
+			hs.Close()
+			<-runDone
+			<-serveDone
+		})
+	}
+	t.Cleanup(e.stop)
 	e.addr = l.Addr().String()
 	e.base = "http://" + e.addr
 	for i := 0; !o.noReader && e.srv.Status().ReaderState != ReaderReady; i++ {
