@@ -209,7 +209,9 @@ func servePage(t *testing.T) string {
 
 const codeIs = `document.getElementById("state").dataset.code === `
 
-func field(name string) string { return fmt.Sprintf(`document.getElementById("form").elements[%q].value`, name) }
+func field(name string) string {
+	return fmt.Sprintf(`document.getElementById("form").elements[%q].value`, name)
+}
 
 func TestExamplePageInChromium(t *testing.T) {
 	b := startChromium(t)
