@@ -594,13 +594,20 @@ func TestPairings(t *testing.T) {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	doc := string(OpenAPI)
 	for _, p := range []string{"/v1/status", "/v1/card", "/v1/card/verification", "/v1/card/photo", "/v1/qr", "/v1/key",
-		"/v1/dossiers", "/v1/events", "/v1/whoami", "/healthz", "/metrics"} {
+		"/v1/dossiers", "/v1/events", "/v1/whoami", "/v1/services/{code}", "/healthz", "/metrics"} {
 		if !strings.Contains(doc, "\n  "+p+":") {
 			t.Errorf("openapi.yaml lacks %s", p)
 		}
 	}
 	if !strings.HasPrefix(doc, "openapi: 3.") {
 		t.Error("not an OpenAPI 3 document")
+	}
+	// What integrators must know to call it from a browser and to retry.
+	for _, s := range []string{"Local Network Access", "Access-Control-Allow-Private-Network", "LocalNetworkAccessAllowedForUrls",
+		"Idempotency-Key", "card_session", "no_reader", "unreliable"} {
+		if !strings.Contains(doc, s) {
+			t.Errorf("openapi.yaml does not document %s", s)
+		}
 	}
 }
 
@@ -621,5 +628,25 @@ func TestSlowSubscriberDropped(t *testing.T) {
 	}
 	if e := <-fast.ch; e == nil {
 		t.Fatal("fast subscriber lost the last event")
+	}
+}
+
+func TestServiceFields(t *testing.T) {
+	e := newEnv(t)
+	resp, body := e.do("GET", "/v1/services/1.003781", e.plain, nil)
+	var v ServiceView
+	json.Unmarshal(body, &v)
+	keys := map[string]FieldView{}
+	for _, f := range v.Fields {
+		keys[f.Key] = f
+	}
+	if resp.StatusCode != 200 || v.ConsentVI == "" || !keys["guest.ho_ten"].FromCard || keys["dien_thoai"].FromCard || !keys["ly_do"].Required {
+		t.Fatalf("service: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := e.do("GET", "/v1/services/abc", e.plain, nil); resp.StatusCode != 404 {
+		t.Fatalf("unknown service: %d", resp.StatusCode)
+	}
+	if resp, _ := e.do("GET", "/v1/services/1.003781", "", nil); resp.StatusCode != 401 {
+		t.Fatalf("unpaired: %d", resp.StatusCode)
 	}
 }
