@@ -36,7 +36,7 @@ var (
 	// known here, so the request is not run again (it could duplicate).
 	ErrIdempotencyInterrupted = errors.New("a request with this Idempotency-Key was interrupted by an agent restart; check the outbox (motcua outbox list) before retrying with a new key")
 	// ErrBadIdempotencyKey: the key is not 1-255 printable ASCII characters.
-	ErrBadIdempotencyKey = errors.New("Idempotency-Key must be 1 to 255 printable ASCII characters")
+	ErrBadIdempotencyKey = errors.New("the Idempotency-Key header must be 1 to 255 printable ASCII characters")
 )
 
 // Idempotency is the persistent store of answers by (application,

@@ -344,6 +344,7 @@ func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
 func (s *Server) followPairings(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	failing := false // log a broken store once, not every second
 	for {
 		changed := s.cfg.Pairings.Changed()
 		select {
@@ -351,9 +352,13 @@ func (s *Server) followPairings(ctx context.Context) {
 			return
 		case <-changed:
 		case <-tick.C:
-			if err := s.cfg.Pairings.Refresh(); err != nil {
-				s.log.Error("pairing store unreadable; closing event sockets", "err", err)
+			err := s.cfg.Pairings.Refresh()
+			if err != nil && !failing {
+				s.log.Error("pairing store unreadable; closing event sockets until it is fixed", "err", err)
+			} else if err == nil && failing {
+				s.log.Info("pairing store readable again")
 			}
+			failing = err != nil
 		}
 		s.hub.revalidate()
 	}
