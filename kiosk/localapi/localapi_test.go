@@ -96,6 +96,8 @@ type envOptions struct {
 	noReader bool     // start without a reader (Attach later)
 	listen   string   // address to listen on (default 127.0.0.1:0)
 	origins  []string // browser origins allowed (default testOrigin)
+	// rawLogs logs without the redactor: what the server masks itself.
+	rawLogs bool
 	// restart is a stopped agent whose data directory, outbox, pairings,
 	// simulated reader and address the new one takes over.
 	restart *env
@@ -121,7 +123,11 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	e := &env{t: t, sim: simcard.NewReader("Simulated reader"), profile: simcard.ReferenceProfile(), pairs: pairs, store: store,
 		logs: &lockedBuffer{}}
 	scrub := logx.NewScrubber()
-	logger := slog.New(logx.NewRedactor(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), scrub))
+	var handler slog.Handler = slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+	if !o.rawLogs {
+		handler = logx.NewRedactor(handler, scrub)
+	}
+	logger := slog.New(handler)
 	if o.restart != nil {
 		e.plain, e.full, e.sim = o.restart.plain, o.restart.full, o.restart.sim
 	} else {
@@ -648,5 +654,31 @@ func TestServiceFields(t *testing.T) {
 	}
 	if resp, _ := e.do("GET", "/v1/services/1.003781", "", nil); resp.StatusCode != 401 {
 		t.Fatalf("unpaired: %d", resp.StatusCode)
+	}
+}
+
+// The server masks the ID itself before any logger: even a logger without
+// the redactor never sees it.
+func TestIDMaskedBeforeAnyLogger(t *testing.T) {
+	e := newEnvWith(t, envOptions{rawLogs: true})
+	c := e.ws(e.plain)
+	e.sim.Insert(e.card())
+	c.until(t, "card.inserted")
+	if resp, body := e.do("POST", "/v1/qr", e.plain, map[string]string{"payload": e.profile.QRPayload()}); resp.StatusCode != 200 {
+		t.Fatalf("qr: %d %s", resp.StatusCode, body)
+	}
+	sess := c.until(t, "card.read").CardSession
+	if resp, body := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.003781", "form": guestForm(),
+		"include_card": true, "card_session": sess, "consent_accepted": true}); resp.StatusCode != 201 {
+		t.Fatalf("dossier: %d %s", resp.StatusCode, body)
+	}
+	e.sim.Remove()
+	c.until(t, "card.removed")
+	out := e.logs.String()
+	if !strings.Contains(out, `"msg":"QR scanned"`) || !strings.Contains(out, "001******064") {
+		t.Fatalf("QR scan not logged with the masked ID:\n%s", out)
+	}
+	if strings.Contains(out, e.profile.Identity.IDNumber) {
+		t.Fatalf("the raw ID reached the logger:\n%s", out)
 	}
 }
