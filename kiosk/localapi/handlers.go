@@ -34,6 +34,8 @@ func noCard(w http.ResponseWriter, state string) {
 		apiError(w, http.StatusConflict, state, "the card is not read yet ("+state+")")
 	case StateFailed:
 		apiError(w, http.StatusConflict, state, "the last read failed; see /v1/status")
+	case StateNoReader:
+		apiError(w, http.StatusNotFound, StateNoReader, "no card reader is attached (or it went away)")
 	default:
 		apiError(w, http.StatusNotFound, "no_card", "no card has been read")
 	}

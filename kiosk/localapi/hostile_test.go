@@ -148,6 +148,9 @@ func TestNoReaderServesAtOnce(t *testing.T) {
 	if st.State != StateNoReader || st.ReaderState != ReaderNone || st.Reader != "" || st.CardPresent {
 		t.Fatalf("status without a reader: %s", body)
 	}
+	if resp, body := e.do("GET", "/v1/card", e.plain, nil); resp.StatusCode != 404 || !strings.Contains(string(body), `"no_reader"`) {
+		t.Fatalf("card without a reader: %d %s", resp.StatusCode, body)
+	}
 	c, hello := e.wsHello(e.plain)
 	if hello.Status == nil || hello.Status.ReaderState != ReaderNone || hello.Status.State != StateNoReader {
 		t.Fatalf("hello without a reader: %+v", hello)
