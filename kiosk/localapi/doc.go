@@ -14,6 +14,16 @@
 // refused; CORS headers are sent only for configured origins. The sensitive
 // fields (photo, ethnicity, religion) go only to applications granted them.
 //
+// Dossiers are built through kiosk/dossier (the one versioned format) from a
+// service of the catalogue; include_card is bound to the card session the
+// caller saw; an Idempotency-Key makes retries safe across restarts.
+// Unpairing closes an application's open event sockets at once.
+//
 // The card side is a reader.Terminal and a key source, so tests plug in the
-// simulated reader of hwtest/simcard.
+// simulated reader of hwtest/simcard. The server answers before any reader
+// is attached (state no_reader) and takes one later with Attach.
+//
+// openapi.yaml is the integrator's reference (browsers and Chromium's Local
+// Network Access included); example/index.html is a working page, tried in
+// headless Chromium by TestExamplePageInChromium.
 package localapi

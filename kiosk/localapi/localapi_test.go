@@ -18,6 +18,7 @@ import (
 	"motcua/hwtest/simcard"
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
+	"motcua/kiosk/dossier"
 	"motcua/reader"
 	"motcua/reader/cccd"
 	"motcua/reader/pa"
@@ -41,6 +42,7 @@ type env struct {
 	plain   string // token: no grants
 	full    string // token: photo, ethnicity, religion
 	logs    *lockedBuffer
+	stop    func() // stops the agent (as its process ending would)
 }
 
 // lockedBuffer collects the server's (redacted) JSON logs.
@@ -88,36 +90,72 @@ func trustStore(t testing.TB) *pa.TrustStore {
 
 // newEnv starts the API on 127.0.0.1 with the simulated reader, a real
 // pairing store and a real outbox in temporary directories.
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, envOptions{}) }
+
+type envOptions struct {
+	noReader bool     // start without a reader (Attach later)
+	listen   string   // address to listen on (default 127.0.0.1:0)
+	origins  []string // browser origins allowed (default testOrigin)
+	// rawLogs logs without the redactor: what the server masks itself.
+	rawLogs bool
+	// restart is a stopped agent whose data directory, outbox, pairings,
+	// simulated reader and address the new one takes over.
+	restart *env
+}
+
+func newEnvWith(t testing.TB, o envOptions) *env {
 	t.Helper()
 	dir := t.TempDir()
+	var store *outbox.Store
+	if o.restart != nil {
+		dir, store, o.listen = o.restart.pairs.Dir(), o.restart.store, o.restart.addr
+	}
 	pairs, err := OpenPairings(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := outbox.Open(filepath.Join(dir, "outbox"), outbox.Options{Device: "test-desk", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
+	if store == nil {
+		if store, err = outbox.Open(filepath.Join(dir, "outbox"), outbox.Options{Device: "test-desk", Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
 	}
-	t.Cleanup(func() { store.Close() })
 	e := &env{t: t, sim: simcard.NewReader("Simulated reader"), profile: simcard.ReferenceProfile(), pairs: pairs, store: store,
 		logs: &lockedBuffer{}}
 	scrub := logx.NewScrubber()
-	logger := slog.New(logx.NewRedactor(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), scrub))
-	if e.plain, err = pairs.Pair("clinic-his", nil); err != nil {
-		t.Fatal(err)
+	var handler slog.Handler = slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+	if !o.rawLogs {
+		handler = logx.NewRedactor(handler, scrub)
 	}
-	if e.full, err = pairs.Pair("notary-registry", []string{"photo", "ethnicity", "religion"}); err != nil {
-		t.Fatal(err)
+	logger := slog.New(handler)
+	if o.restart != nil {
+		e.plain, e.full, e.sim = o.restart.plain, o.restart.full, o.restart.sim
+	} else {
+		if e.plain, err = pairs.Pair("clinic-his", nil); err != nil {
+			t.Fatal(err)
+		}
+		if e.full, err = pairs.Pair("notary-registry", []string{"photo", "ethnicity", "religion"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.origins == nil {
+		o.origins = []string{testOrigin}
 	}
 	health := metrics.NewHealth(time.Second)
-	e.srv, err = New(Config{Terminal: e.sim, Pairings: pairs, Origins: []string{testOrigin}, Outbox: store,
+	var term reader.Terminal = e.sim
+	if o.noReader {
+		term = nil
+	}
+	e.srv, err = New(Config{Terminal: term, Pairings: pairs, Origins: o.origins, Outbox: store,
 		Device: "test-desk", Health: health, ReadOptions: reader.Options{Trust: trustStore(t)}, Logger: logger, Scrubber: scrub})
 	if err != nil {
 		t.Fatal(err)
 	}
 	health.Register("card loop", e.srv.ReadLoopHealthy)
-	l, err := Listen("127.0.0.1:0")
+	if o.listen == "" {
+		o.listen = "127.0.0.1:0"
+	}
+	l, err := Listen(o.listen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,14 +164,24 @@ func newEnv(t testing.TB) *env {
 	runDone, serveDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(runDone); e.srv.Run(ctx) }()
 	go func() { defer close(serveDone); hs.Serve(l) }()
-	t.Cleanup(func() {
-		cancel()
-		hs.Close()
-		<-runDone
-		<-serveDone
-	})
+	var once sync.Once
+	e.stop = func() {
+		once.Do(func() {
+			cancel()
+			hs.Close()
+			<-runDone
+			<-serveDone
+		})
+	}
+	t.Cleanup(e.stop)
 	e.addr = l.Addr().String()
 	e.base = "http://" + e.addr
+	for i := 0; !o.noReader && e.srv.Status().ReaderState != ReaderReady; i++ {
+		if i == 500 {
+			t.Fatal("the simulated reader never became ready")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	return e
 }
 
@@ -264,7 +312,7 @@ func TestRefusals(t *testing.T) {
 		t.Fatalf("unpaired app still accepted: %d", resp.StatusCode)
 	}
 	// Health and metrics need no token (no personal data) but are loopback-guarded.
-	if resp, body := e.do("GET", "/healthz", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"ok":true`) {
+	if resp, body := e.do("GET", "/healthz", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"ok": true`) {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
 	if resp, body := e.do("GET", "/metrics", "", nil, "Host", "evil.example"); resp.StatusCode != 403 {
@@ -380,56 +428,87 @@ func TestWrongKeyThenTypedID(t *testing.T) {
 	}
 }
 
+// guestForm is a complete form of service 1.003781 (notice of stay: a
+// hospital admitting an inpatient), the card filling the guest.
+func guestForm() map[string]string {
+	return map[string]string{"dien_thoai": "0900000000", "ly_do": "Nhập viện điều trị",
+		"tu_ngay": "2026-01-10", "den_ngay": "2026-01-12", "dia_chi_luu_tru": "Bệnh viện Thử, Hà Nội"}
+}
+
 func TestDossierIntoOutbox(t *testing.T) {
 	e := newEnv(t)
 	c := e.ws(e.plain)
-	form := map[string]any{"phone": "0900000000", "request": "đăng ký thường trú"}
-	if resp, body := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "include_card": true}); resp.StatusCode != 404 {
+	req := func(session string) map[string]any {
+		return map[string]any{"service": "1.003781", "form": guestForm(), "include_card": true, "card_session": session, "consent_accepted": true}
+	}
+	if resp, body := e.do("POST", "/v1/dossiers", e.plain, req("0123456789abcdef01234567")); resp.StatusCode != 409 ||
+		!strings.Contains(string(body), "card_changed") {
 		t.Fatalf("dossier with no card: %d %s", resp.StatusCode, body)
 	}
 	e.srv.Keys().Put(mustKeys(t, "001093047064"), nil) // the operator typed the ID
 	e.sim.Insert(e.card())
-	c.until(t, "card.read")
-	resp, body := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "include_card": true})
+	ev := c.until(t, "card.read")
+	if ev.CardSession == "" {
+		t.Fatal("card.read without a card session")
+	}
+	resp, body := e.do("POST", "/v1/dossiers", e.plain, req(ev.CardSession))
 	if resp.StatusCode != 201 {
 		t.Fatalf("dossier: %d %s", resp.StatusCode, body)
 	}
-	var out struct{ UUID, State string }
+	var out DossierCreated
 	json.Unmarshal(body, &out)
 	rec, err := e.store.Get(out.UUID)
-	if err != nil || rec.Service != "1.004222" || rec.State != outbox.Pending {
-		t.Fatalf("outbox record: %+v %v", rec, err)
+	if err != nil || rec.Service != "1.003781" || rec.State != outbox.Pending || out.Schema != dossier.SchemaV1 {
+		t.Fatalf("outbox record: %+v %v (%s)", rec, err, body)
 	}
 	p, err := e.store.Payload(out.UUID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d map[string]any
-	json.Unmarshal(p, &d)
-	app := d["applicant"].(map[string]any)
-	if app["id_number"] != "001093047064" || app["ethnicity"] != "" || d["source"].(map[string]any)["app"] != "clinic-his" ||
-		d["form"].(map[string]any)["phone"] != "0900000000" || d["verification"].(map[string]any)["passive"] != "verified" {
-		t.Fatalf("payload: %s", p)
+	// The one versioned format, readable by kiosk/dossier.
+	d, err := dossier.Parse(p)
+	if err != nil {
+		t.Fatalf("not a versioned dossier: %v\n%s", err, p)
 	}
-	for _, bad := range []map[string]any{
-		{"service": "not a code!", "form": form},
-		{"service": "1.004222", "form": []int{1}},
-		{"service": "1.004222"},
+	if len(d.Parties) != 1 || d.Parties[0].Role != "guest" || d.Parties[0].Provenance != "chip_verified" ||
+		d.Parties[0].Fields["so_dinh_danh"].Value != "001093047064" || d.Parties[0].Fields["so_dinh_danh"].Provenance != "chip_verified" ||
+		d.Fields["dien_thoai"].Value != "0900000000" || d.Fields["dien_thoai"].Provenance != "typed" ||
+		d.Consent.AcceptedAt.IsZero() || d.Device != "test-desk" || d.ServiceCode != "1.003781" {
+		t.Fatalf("dossier: %s", p)
+	}
+	if strings.Contains(string(p), "Kinh") {
+		t.Fatalf("an ungranted field reached the dossier: %s", p)
+	}
+	for name, bad := range map[string]map[string]any{
+		"service not a code":     {"service": "abc", "form": guestForm(), "consent_accepted": true},
+		"service not catalogued": {"service": "1.999999", "form": guestForm(), "consent_accepted": true},
+		"no consent":             {"service": "1.003781", "form": guestForm(), "include_card": true, "card_session": ev.CardSession},
+		"no card session":        {"service": "1.003781", "form": guestForm(), "include_card": true, "consent_accepted": true},
+		"unknown form field":     {"service": "1.003781", "form": map[string]string{"nope": "x"}, "consent_accepted": true},
+		"card field typed":       {"service": "1.003781", "form": map[string]string{"guest.ho_ten": "X"}, "include_card": true, "card_session": ev.CardSession, "consent_accepted": true},
+		"incomplete form":        {"service": "1.003781", "form": map[string]string{"ly_do": "x"}, "include_card": true, "card_session": ev.CardSession, "consent_accepted": true},
+		"bad phone":              {"service": "1.003781", "form": map[string]string{"dien_thoai": "12"}, "include_card": true, "card_session": ev.CardSession, "consent_accepted": true},
+		"role without card":      {"service": "1.003781", "form": guestForm(), "role": "guest", "consent_accepted": true},
 	} {
 		if resp, body := e.do("POST", "/v1/dossiers", e.plain, bad); resp.StatusCode != 422 {
-			t.Fatalf("bad dossier %v: %d %s", bad, resp.StatusCode, body)
+			t.Errorf("%s: %d %s", name, resp.StatusCode, body)
+		} else if name == "incomplete form" && !strings.Contains(string(body), `"field": "dien_thoai"`) {
+			t.Errorf("incomplete form: problems not listed: %s", body)
 		}
 	}
-	if resp, _ := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.004222", "form": form, "extra": 1}); resp.StatusCode != 400 {
+	if resp, _ := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.003781", "form": guestForm(), "extra": 1}); resp.StatusCode != 400 {
 		t.Fatalf("unknown field: %d", resp.StatusCode)
 	}
 	// A form-encoded POST (what a cross-site <form> can send without a
 	// preflight) is refused.
-	req, _ := http.NewRequest("POST", e.base+"/v1/dossiers", strings.NewReader("service=1.004222"))
-	req.Header.Set("Authorization", "Bearer "+e.plain)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 415 {
+	hreq, _ := http.NewRequest("POST", e.base+"/v1/dossiers", strings.NewReader("service=1.003781"))
+	hreq.Header.Set("Authorization", "Bearer "+e.plain)
+	hreq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err := http.DefaultClient.Do(hreq); err != nil || resp.StatusCode != 415 {
 		t.Fatalf("form post: %v %v", resp, err)
+	}
+	if n, _ := e.store.List(outbox.Filter{}); len(n) != 1 {
+		t.Fatalf("%d dossiers in the outbox, want 1", len(n))
 	}
 	e.checkLogs(t)
 }
@@ -521,7 +600,7 @@ func TestPairings(t *testing.T) {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	doc := string(OpenAPI)
 	for _, p := range []string{"/v1/status", "/v1/card", "/v1/card/verification", "/v1/card/photo", "/v1/qr", "/v1/key",
-		"/v1/dossiers", "/v1/events", "/v1/whoami", "/healthz", "/metrics"} {
+		"/v1/dossiers", "/v1/events", "/v1/whoami", "/v1/services/{code}", "/healthz", "/metrics"} {
 		if !strings.Contains(doc, "\n  "+p+":") {
 			t.Errorf("openapi.yaml lacks %s", p)
 		}
@@ -529,10 +608,17 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	if !strings.HasPrefix(doc, "openapi: 3.") {
 		t.Error("not an OpenAPI 3 document")
 	}
+	// What integrators must know to call it from a browser and to retry.
+	for _, s := range []string{"Local Network Access", "Access-Control-Allow-Private-Network", "LocalNetworkAccessAllowedForUrls",
+		"Idempotency-Key", "card_session", "no_reader", "unreliable"} {
+		if !strings.Contains(doc, s) {
+			t.Errorf("openapi.yaml does not document %s", s)
+		}
+	}
 }
 
 func TestSlowSubscriberDropped(t *testing.T) {
-	h := newHub()
+	h := newHub(nil)
 	slow, fast := h.subscribe(&App{Name: "slow"}), h.subscribe(&App{Name: "fast"})
 	for i := range subscriberBuffer + 1 {
 		h.publish(Event{Type: "qr.scanned"})
@@ -543,14 +629,56 @@ func TestSlowSubscriberDropped(t *testing.T) {
 	if h.count() != 1 {
 		t.Fatalf("%d subscribers, want the slow one dropped", h.count())
 	}
-	n := 0
-	for range slow.ch { // closed after its buffer
-		n++
-	}
-	if n != subscriberBuffer {
-		t.Fatalf("slow subscriber got %d events before the close", n)
+	if !slow.killed.Load() || slow.closeReason() != closeTooSlow || len(slow.ch) != subscriberBuffer {
+		t.Fatalf("slow subscriber: killed %v (%q), %d queued", slow.killed.Load(), slow.closeReason(), len(slow.ch))
 	}
 	if e := <-fast.ch; e == nil {
 		t.Fatal("fast subscriber lost the last event")
+	}
+}
+
+func TestServiceFields(t *testing.T) {
+	e := newEnv(t)
+	resp, body := e.do("GET", "/v1/services/1.003781", e.plain, nil)
+	var v ServiceView
+	json.Unmarshal(body, &v)
+	keys := map[string]FieldView{}
+	for _, f := range v.Fields {
+		keys[f.Key] = f
+	}
+	if resp.StatusCode != 200 || v.ConsentVI == "" || !keys["guest.ho_ten"].FromCard || keys["dien_thoai"].FromCard || !keys["ly_do"].Required {
+		t.Fatalf("service: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := e.do("GET", "/v1/services/abc", e.plain, nil); resp.StatusCode != 404 {
+		t.Fatalf("unknown service: %d", resp.StatusCode)
+	}
+	if resp, _ := e.do("GET", "/v1/services/1.003781", "", nil); resp.StatusCode != 401 {
+		t.Fatalf("unpaired: %d", resp.StatusCode)
+	}
+}
+
+// The server masks the ID itself before any logger: even a logger without
+// the redactor never sees it.
+func TestIDMaskedBeforeAnyLogger(t *testing.T) {
+	e := newEnvWith(t, envOptions{rawLogs: true})
+	c := e.ws(e.plain)
+	e.sim.Insert(e.card())
+	c.until(t, "card.inserted")
+	if resp, body := e.do("POST", "/v1/qr", e.plain, map[string]string{"payload": e.profile.QRPayload()}); resp.StatusCode != 200 {
+		t.Fatalf("qr: %d %s", resp.StatusCode, body)
+	}
+	sess := c.until(t, "card.read").CardSession
+	if resp, body := e.do("POST", "/v1/dossiers", e.plain, map[string]any{"service": "1.003781", "form": guestForm(),
+		"include_card": true, "card_session": sess, "consent_accepted": true}); resp.StatusCode != 201 {
+		t.Fatalf("dossier: %d %s", resp.StatusCode, body)
+	}
+	e.sim.Remove()
+	c.until(t, "card.removed")
+	out := e.logs.String()
+	if !strings.Contains(out, `"msg":"QR scanned"`) || !strings.Contains(out, "001******064") {
+		t.Fatalf("QR scan not logged with the masked ID:\n%s", out)
+	}
+	if strings.Contains(out, e.profile.Identity.IDNumber) {
+		t.Fatalf("the raw ID reached the logger:\n%s", out)
 	}
 }

@@ -48,15 +48,16 @@ func (a *App) Granted(g string) bool { return a != nil && slices.Contains(a.Gran
 type Pairings struct {
 	path string
 
-	mu    sync.Mutex
-	apps  []App
-	mtime time.Time
-	size  int64
+	mu      sync.Mutex
+	apps    []App
+	mtime   time.Time
+	size    int64
+	changed chan struct{} // closed (and replaced) when the set of apps changes
 }
 
 // OpenPairings opens (without creating) the store in dir.
 func OpenPairings(dir string) (*Pairings, error) {
-	p := &Pairings{path: filepath.Join(dir, PairingsFile)}
+	p := &Pairings{path: filepath.Join(dir, PairingsFile), changed: make(chan struct{})}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.reloadLocked(); err != nil {
@@ -68,6 +69,9 @@ func OpenPairings(dir string) (*Pairings, error) {
 func (p *Pairings) reloadLocked() error {
 	st, err := os.Stat(p.path)
 	if errors.Is(err, os.ErrNotExist) {
+		if len(p.apps) > 0 {
+			p.signalLocked()
+		}
 		p.apps, p.mtime, p.size = nil, time.Time{}, 0
 		return nil
 	}
@@ -88,8 +92,51 @@ func (p *Pairings) reloadLocked() error {
 	if apps == nil {
 		apps = []App{}
 	}
+	if !slices.EqualFunc(p.apps, apps, sameApp) {
+		p.signalLocked()
+	}
 	p.apps, p.mtime, p.size = apps, st.ModTime(), st.Size()
 	return nil
+}
+
+func sameApp(a, b App) bool {
+	return a.Name == b.Name && a.TokenHash == b.TokenHash && slices.Equal(a.Grants, b.Grants)
+}
+
+// signalLocked wakes whoever waits on Changed.
+func (p *Pairings) signalLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// Changed returns a channel closed at the next change of the paired
+// applications seen by this store: a Pair or Unpair through it at once, a
+// change by another process (`motcua serve unpair`) at the next Refresh.
+func (p *Pairings) Changed() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.changed
+}
+
+// Refresh re-reads the file if another process changed it.
+func (p *Pairings) Refresh() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.reloadLocked()
+}
+
+// byHash returns the current applications keyed by token hash.
+func (p *Pairings) byHash() (map[string]App, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.reloadLocked(); err != nil {
+		return nil, err
+	}
+	m := make(map[string]App, len(p.apps))
+	for _, a := range p.apps {
+		m[a.TokenHash] = a
+	}
+	return m, nil
 }
 
 func validAppName(n string) bool {
@@ -166,7 +213,12 @@ func (p *Pairings) Lookup(token string) (*App, bool) {
 	if len(token) < len(TokenPrefix)+16 {
 		return nil, false
 	}
-	h := []byte(hashToken(token))
+	return p.lookupHash(hashToken(token))
+}
+
+// lookupHash finds the application whose token hashes to hash.
+func (p *Pairings) lookupHash(hash string) (*App, bool) {
+	h := []byte(hash)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.reloadLocked(); err != nil {
@@ -212,6 +264,9 @@ func (p *Pairings) saveLocked(apps []App) error {
 	if err := os.Rename(tmp.Name(), p.path); err != nil {
 		return fmt.Errorf("pairings: %w", err)
 	}
+	if !slices.EqualFunc(p.apps, apps, sameApp) {
+		p.signalLocked()
+	}
 	p.apps = apps
 	p.mtime = time.Time{} // force a re-stat on next use
 	return nil
@@ -221,3 +276,6 @@ func hashToken(t string) string {
 	s := sha256.Sum256([]byte(t))
 	return hex.EncodeToString(s[:])
 }
+
+// Dir is the directory the store lives in.
+func (p *Pairings) Dir() string { return filepath.Dir(p.path) }

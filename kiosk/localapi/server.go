@@ -7,21 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
-	"motcua/internal/config"
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
+	"motcua/kiosk/address"
 	"motcua/kiosk/cardloop"
+	"motcua/kiosk/catalog"
 	"motcua/reader"
-	"motcua/reader/cccd"
-	"motcua/reader/qr"
-	"motcua/sync/outbox"
 )
 
 // OpenAPI is the API's OpenAPI 3 document (served at /openapi.yaml).
@@ -39,7 +36,9 @@ type Outbox interface {
 
 // Config configures a Server.
 type Config struct {
-	// Terminal is the card reader (required).
+	// Terminal is the card reader. Nil starts the API without one: it
+	// serves at once, reports "no reader", and Attach gives it the reader
+	// when one appears.
 	Terminal reader.Terminal
 	// Keys is the key source the card loop waits on (default: a new
 	// KeyBox). QR scans and typed IDs posted to the API go into it; the
@@ -53,6 +52,15 @@ type Config struct {
 	Origins []string
 	// Outbox receives dossiers (nil: POST /v1/dossiers answers 503).
 	Outbox Outbox
+	// Catalog is the service catalogue dossiers are checked against and
+	// built from (default: the built-in services, catalog.Load("")).
+	Catalog *catalog.Catalog
+	// Addresses maps card addresses to today's units in dossiers
+	// (optional; without it such fields need confirmation).
+	Addresses *address.Table
+	// Idempotency remembers POST /v1/dossiers answers by Idempotency-Key
+	// (default: OpenIdempotency in the pairing store's directory).
+	Idempotency *Idempotency
 	// Device identifies this agent in dossiers.
 	Device string
 	// Metrics and Health are served at /metrics and /healthz (optional).
@@ -66,24 +74,26 @@ type Config struct {
 
 // Server is the local integration API.
 type Server struct {
-	cfg     Config
-	keys    *cardloop.KeyBox
-	origins origins
-	hub     *hub
-	card    slot
-	beat    *metrics.Heartbeat
-	metrics *metrics.Agent
-	scrub   *logx.Scrubber
-	log     *slog.Logger
-	mux     *http.ServeMux
+	cfg      Config
+	keys     *cardloop.KeyBox
+	origins  origins
+	hub      *hub
+	card     slot
+	term     reader.Terminal // guarded by card.mu; nil until attached
+	attached chan struct{}   // closed by Attach
+	catalog  *catalog.Catalog
+	idem     *Idempotency
+	refused  *refusalLog
+	beat     *metrics.Heartbeat
+	metrics  *metrics.Agent
+	scrub    *logx.Scrubber
+	log      *slog.Logger
+	mux      *http.ServeMux
 }
 
 // New checks cfg and returns a server; call Run for the card loop and
 // serve Handler on a listener from Listen.
 func New(cfg Config) (*Server, error) {
-	if cfg.Terminal == nil {
-		return nil, errors.New("local API: no reader terminal")
-	}
 	if cfg.Pairings == nil {
 		return nil, errors.New("local API: no pairing store")
 	}
@@ -91,8 +101,19 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local API: %w", err)
 	}
-	s := &Server{cfg: cfg, keys: cfg.Keys, origins: o, hub: newHub(), metrics: cfg.Metrics,
-		scrub: cfg.Scrubber, log: cfg.Logger, beat: metrics.NewHeartbeat("card loop", 5*time.Second)}
+	s := &Server{cfg: cfg, keys: cfg.Keys, origins: o, hub: newHub(cfg.Pairings.byHash), metrics: cfg.Metrics,
+		scrub: cfg.Scrubber, log: cfg.Logger, beat: metrics.NewHeartbeat("card loop", 5*time.Second),
+		attached: make(chan struct{}), catalog: cfg.Catalog, idem: cfg.Idempotency}
+	if s.catalog == nil {
+		if s.catalog, err = catalog.Load(""); err != nil {
+			return nil, fmt.Errorf("local API: service catalogue: %w", err)
+		}
+	}
+	if s.idem == nil {
+		if s.idem, err = OpenIdempotency(cfg.Pairings.Dir()); err != nil {
+			return nil, fmt.Errorf("local API: %w", err)
+		}
+	}
 	if s.keys == nil {
 		s.keys = cardloop.NewKeyBox()
 	}
@@ -105,8 +126,15 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(logx.NewRedactor(slog.DiscardHandler, s.scrub))
 	}
-	s.card.set(StateEmpty)
+	s.refused = newRefusalLog(s.log)
+	s.card.reader = ReaderNone
+	s.card.set(StateNoReader)
 	s.routes()
+	if cfg.Terminal != nil {
+		if err := s.Attach(cfg.Terminal); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -116,7 +144,7 @@ func (s *Server) Keys() *cardloop.KeyBox { return s.keys }
 // publish stamps and fans out an event.
 func (s *Server) publish(e Event) {
 	e.At = time.Now().UTC()
-	e.Reader = s.cfg.Terminal.Name()
+	e.Reader = s.readerName()
 	s.hub.publish(e)
 }
 
@@ -138,6 +166,7 @@ func (s *Server) routes() {
 		{"POST /v1/dossiers", true, s.postDossier},
 		{"GET /v1/events", true, s.getEvents},
 		{"GET /v1/whoami", true, s.getWhoami},
+		{"GET /v1/services/{code}", true, s.getService},
 		{"GET /healthz", false, s.getHealth},
 		{"GET /metrics", false, s.getMetrics},
 		{"GET /openapi.yaml", false, s.getOpenAPI},
@@ -187,32 +216,45 @@ func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // guard refuses requests that do not come from this machine: a non-loopback
 // peer, a Host that is not a loopback name (DNS rebinding), or an Origin
 // that is not configured. It sets CORS headers for configured origins.
+//
+// Refusals are logged (rate-limited, with the origin or host but no
+// personal data): an integrator whose page is refused finds why in the log.
 func (s *Server) guard(w http.ResponseWriter, r *http.Request) bool {
 	if !peerLoopback(r.RemoteAddr) {
+		s.refused.record("not_loopback", r, "peer", r.RemoteAddr)
 		apiError(w, http.StatusForbidden, "not_loopback", "the local API serves this machine only")
 		return false
 	}
 	if !loopbackHost(r.Host) {
+		s.refused.record("bad_host", r, "host", r.Host)
 		apiError(w, http.StatusForbidden, "bad_host", "Host must be localhost, 127.0.0.1 or [::1]")
 		return false
 	}
 	origin, ok := s.origins.allowed(r)
 	if !ok {
+		s.refused.record("origin_not_allowed", r, "origin", r.Header.Get("Origin"))
 		apiError(w, http.StatusForbidden, "origin_not_allowed", "this web origin is not configured (api.origins)")
 		return false
 	}
 	if origin != "" {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Add("Vary", "Origin")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		h.Set("Access-Control-Max-Age", "600")
-		if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
-			h.Set("Access-Control-Allow-Private-Network", "true")
-		}
+		setCORS(w.Header(), origin, r)
 	}
 	return true
+}
+
+// setCORS answers a configured origin. Chromium's Private Network Access /
+// Local Network Access preflight (a public or intranet page calling
+// loopback) asks with Access-Control-Request-Private-Network; only a
+// configured origin is told yes (the guard refused every other before).
+func setCORS(h http.Header, origin string, r *http.Request) {
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Max-Age", "600")
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Private-Network") == "true" {
+		h.Set("Access-Control-Allow-Private-Network", "true")
+	}
 }
 
 // token is the bearer token from the Authorization header or, for browser
@@ -288,312 +330,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-func (s *Server) getStatus(w http.ResponseWriter, r *http.Request, app *App) {
-	writeJSON(w, http.StatusOK, s.Status())
-}
-
-func (s *Server) getWhoami(w http.ResponseWriter, r *http.Request, app *App) {
-	writeJSON(w, http.StatusOK, struct {
-		Name   string   `json:"name"`
-		Grants []string `json:"grants"`
-	}{app.Name, app.Grants})
-}
-
-// noCard answers when there is no read card, saying why.
-func noCard(w http.ResponseWriter, state string) {
-	switch state {
-	case StateReading, StateWaitingKey:
-		apiError(w, http.StatusConflict, state, "the card is not read yet ("+state+")")
-	case StateFailed:
-		apiError(w, http.StatusConflict, state, "the last read failed; see /v1/status")
-	default:
-		apiError(w, http.StatusNotFound, "no_card", "no card has been read")
-	}
-}
-
-func (s *Server) getCard(w http.ResponseWriter, r *http.Request, app *App) {
-	var v *CardView
-	var st string
-	s.withCard(func(res *cccd.ReadResult, state string) { v, st = viewFor(res, app), state })
-	if v == nil {
-		noCard(w, st)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
-}
-
-func (s *Server) getVerification(w http.ResponseWriter, r *http.Request, app *App) {
-	var ver *cccd.Verification
-	var st string
-	var ok bool
-	s.withCard(func(res *cccd.ReadResult, state string) {
-		st = state
-		if res != nil {
-			ok = true
-			ver = &cccd.Verification{Passive: cccd.PassiveNotChecked, ChipAuth: cccd.ChipAuthNotChecked}
-			if res.Verification != nil {
-				v := *res.Verification
-				ver = &v
-			}
-		}
-	})
-	if !ok {
-		noCard(w, st)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
-		*cccd.Verification
-		Verified bool `json:"verified"`
-	}{ver, ver.Verified()})
-}
-
-func (s *Server) getPhoto(w http.ResponseWriter, r *http.Request, app *App) {
-	if !app.Granted(config.GrantPhoto) {
-		apiError(w, http.StatusForbidden, "not_granted", "this application is not granted the photo (motcua serve pair --grant photo)")
-		return
-	}
-	var photo []byte
-	var mime, st string
-	var read bool
-	s.withCard(func(res *cccd.ReadResult, state string) {
-		st = state
-		if res != nil {
-			read = true
-			photo, mime = append([]byte(nil), res.Photo...), res.PhotoMIME
-		}
-	})
-	if !read {
-		noCard(w, st)
-		return
-	}
-	if len(photo) == 0 {
-		apiError(w, http.StatusNotFound, "no_photo", "the face image was not read")
-		return
-	}
-	defer clear(photo)
-	if mime == "" {
-		mime = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", mime)
+// writeRawJSON writes an already encoded JSON answer (a replay).
+func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(photo)
+	w.WriteHeader(status)
+	w.Write(b)
 }
 
-const maxBody = 1 << 20
-
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		apiError(w, http.StatusUnsupportedMediaType, "bad_content_type", "send application/json")
-		return false
-	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		apiError(w, http.StatusBadRequest, "bad_json", "request body: "+logx.MaskDigits(err.Error()))
-		return false
-	}
-	return true
-}
-
-func (s *Server) postQR(w http.ResponseWriter, r *http.Request, app *App) {
-	var body struct {
-		Payload string `json:"payload"`
-	}
-	if !decodeBody(w, r, &body) {
-		return
-	}
-	p, err := qr.Parse(body.Payload)
-	if err != nil {
-		apiError(w, http.StatusUnprocessableEntity, "bad_qr", logx.MaskDigits(err.Error()))
-		return
-	}
-	keys, err := reader.KeysFromCitizen(p.IDNumber, p.BirthDate(), p.IssueDate())
-	if err != nil {
-		apiError(w, http.StatusUnprocessableEntity, "bad_qr", logx.MaskDigits(err.Error()))
-		return
-	}
-	s.keys.Put(keys, p)
-	s.log.Info("QR scanned", "app_name", app.Name, "id", p.IDNumber)
-	s.publish(Event{Type: "qr.scanned", QR: p})
-	writeJSON(w, http.StatusOK, p)
-}
-
-func (s *Server) postKey(w http.ResponseWriter, r *http.Request, app *App) {
-	var body struct {
-		IDNumber string `json:"id_number"`
-		CAN      string `json:"can"`
-	}
-	if !decodeBody(w, r, &body) {
-		return
-	}
-	var k reader.Key
-	var err error
-	switch {
-	case body.IDNumber != "" && body.CAN == "":
-		k, err = reader.KeyFromID(body.IDNumber)
-	case body.CAN != "" && body.IDNumber == "":
-		k, err = reader.KeyFromCAN(body.CAN)
-	default:
-		err = errors.New("give exactly one of id_number or can")
-	}
-	if err != nil {
-		apiError(w, http.StatusUnprocessableEntity, "bad_key", logx.MaskDigits(err.Error()))
-		return
-	}
-	s.keys.Put([]reader.Key{k}, nil)
-	s.log.Info("key typed", "app_name", app.Name)
-	writeJSON(w, http.StatusAccepted, struct {
-		Accepted bool `json:"accepted"`
-	}{true})
-}
-
-// DossierRequest is the body of POST /v1/dossiers.
-type DossierRequest struct {
-	// Service is the national procedure code (mã TTHC), e.g. "1.004222".
-	Service string `json:"service"`
-	// Form is the application's form data (any JSON object).
-	Form json.RawMessage `json:"form"`
-	// IncludeCard adds the read card's identity (filtered by the caller's
-	// grants) and its verification as the applicant.
-	IncludeCard bool `json:"include_card"`
-}
-
-// dossier is what goes into the outbox.
-type dossier struct {
-	Service      string             `json:"service"`
-	Form         json.RawMessage    `json:"form"`
-	Applicant    *cccd.Identity     `json:"applicant,omitempty"`
-	Verification *cccd.Verification `json:"verification,omitempty"`
-	CardReadAt   *time.Time         `json:"card_read_at,omitempty"`
-	Source       struct {
-		Channel string    `json:"channel"`
-		App     string    `json:"app"`
-		Device  string    `json:"device,omitempty"`
-		At      time.Time `json:"at"`
-	} `json:"source"`
-}
-
-func (s *Server) postDossier(w http.ResponseWriter, r *http.Request, app *App) {
-	var req DossierRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	if !outbox.ValidService(req.Service) {
-		apiError(w, http.StatusUnprocessableEntity, "bad_service", "service must be a national procedure code (mã TTHC), e.g. 1.004222")
-		return
-	}
-	if len(req.Form) == 0 || req.Form[0] != '{' {
-		apiError(w, http.StatusUnprocessableEntity, "bad_form", "form must be a JSON object")
-		return
-	}
-	if s.cfg.Outbox == nil {
-		apiError(w, http.StatusServiceUnavailable, "no_outbox", "this agent has no outbox configured")
-		return
-	}
-	d := dossier{Service: req.Service, Form: req.Form}
-	d.Source.Channel, d.Source.App, d.Source.Device, d.Source.At = "localapi", app.Name, s.cfg.Device, time.Now().UTC()
-	if req.IncludeCard {
-		var st string
-		s.withCard(func(res *cccd.ReadResult, state string) {
-			st = state
-			if v := viewFor(res, app); v != nil {
-				id := v.Identity
-				d.Applicant, d.Verification = &id, v.Verification
-				at := v.ReadAt
-				d.CardReadAt = &at
-			}
-		})
-		if d.Applicant == nil {
-			noCard(w, st)
-			return
-		}
-	}
-	payload, err := json.Marshal(d)
-	if err != nil {
-		apiError(w, http.StatusInternalServerError, "internal", err.Error())
-		return
-	}
-	id, err := s.cfg.Outbox.Add(r.Context(), req.Service, payload)
-	clear(payload)
-	switch {
-	case err == nil:
-		s.log.Info("dossier queued", "app_name", app.Name, "service", req.Service, "uuid", id)
-		writeJSON(w, http.StatusCreated, struct {
-			UUID    string `json:"uuid"`
-			Service string `json:"service"`
-			State   string `json:"state"`
-		}{id, req.Service, string(outbox.Pending)})
-	case errors.Is(err, outbox.ErrInvalidInput):
-		apiError(w, http.StatusUnprocessableEntity, "bad_dossier", logx.MaskDigits(err.Error()))
-	case errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrReadOnly), errors.Is(err, outbox.ErrDiskFull):
-		s.log.Error("outbox refused a dossier", "err", err)
-		apiError(w, http.StatusServiceUnavailable, "outbox_unavailable", logx.MaskDigits(err.Error()))
-	default:
-		s.log.Error("outbox failed", "err", err)
-		apiError(w, http.StatusInternalServerError, "outbox_error", logx.MaskDigits(err.Error()))
-	}
-}
-
-func (s *Server) getEvents(w http.ResponseWriter, r *http.Request, app *App) {
-	proto := ""
-	if headerHas(r.Header, "Sec-WebSocket-Protocol", Protocol) {
-		proto = Protocol
-	}
-	sub := s.hub.subscribe(app)
-	ws, err := upgrade(w, r, proto)
-	if err != nil {
-		s.hub.unsubscribe(sub)
-		apiError(w, http.StatusBadRequest, "not_websocket", err.Error())
-		return
-	}
-	// The current state first, so a client that connects with a card
-	// already read does not wait for the next insertion.
-	hello := Event{Type: "hello", At: time.Now().UTC(), Reader: s.cfg.Terminal.Name()}
-	s.withCard(func(res *cccd.ReadResult, state string) {
-		if res != nil {
-			snap := *res // rendered after the lock is released
-			hello.res = &snap
-		}
-	})
-	if b, err := json.Marshal(hello.render(app)); err == nil {
-		ws.WriteText(b)
-	}
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		ws.readLoop()
-	}()
-	defer s.hub.unsubscribe(sub)
+// followPairings applies pairing changes to open event sockets: at once for
+// a change made through this store, within a second for one made by
+// another process (`motcua serve unpair` edits the file).
+func (s *Server) followPairings(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	failing := false // log a broken store once, not every second
 	for {
+		changed := s.cfg.Pairings.Changed()
 		select {
-		case b, ok := <-sub.ch:
-			if !ok {
-				ws.Close(1008, "too slow")
-				return
-			}
-			if err := ws.WriteText(b); err != nil {
-				ws.c.Close()
-				return
-			}
-		case <-readDone:
+		case <-ctx.Done():
 			return
+		case <-changed:
+		case <-tick.C:
+			err := s.cfg.Pairings.Refresh()
+			if err != nil && !failing {
+				s.log.Error("pairing store unreadable; closing event sockets until it is fixed", "err", err)
+			} else if err == nil && failing {
+				s.log.Info("pairing store readable again")
+			}
+			failing = err != nil
 		}
+		s.hub.revalidate()
 	}
-}
-
-func (s *Server) getHealth(w http.ResponseWriter, r *http.Request, _ *App) {
-	if s.cfg.Health == nil {
-		writeJSON(w, http.StatusOK, metrics.Report{OK: true, Checks: map[string]string{}})
-		return
-	}
-	s.cfg.Health.Handler().ServeHTTP(w, r)
-}
-
-func (s *Server) getMetrics(w http.ResponseWriter, r *http.Request, _ *App) {
-	s.metrics.Registry.Handler().ServeHTTP(w, r)
-}
-
-func (s *Server) getOpenAPI(w http.ResponseWriter, r *http.Request, _ *App) {
-	w.Header().Set("Content-Type", "application/yaml")
-	w.Write(OpenAPI)
 }

@@ -53,8 +53,8 @@ func viewFor(res *cccd.ReadResult, app *App) *CardView {
 
 // Event is one message on the events WebSocket.
 type Event struct {
-	// Type is card.inserted, card.removed, card.reading, card.read,
-	// card.error or qr.scanned.
+	// Type is hello, reader.ready, reader.gone, card.inserted,
+	// card.removed, card.reading, card.read, card.error or qr.scanned.
 	Type   string    `json:"type"`
 	Seq    uint64    `json:"seq"`
 	At     time.Time `json:"at"`
@@ -67,9 +67,14 @@ type Event struct {
 	// malformed, other); Error says it in words.
 	Reason string `json:"reason,omitempty"`
 	Error  string `json:"error,omitempty"`
-	// NeedsKey is set on card.inserted and card.error when the card waits
-	// for a key: scan the QR (POST /v1/qr) or type the ID (POST /v1/key).
+	// NeedsKey is set on hello, card.inserted and card.error when the card
+	// waits for a key: scan the QR (POST /v1/qr) or type the ID (POST /v1/key).
 	NeedsKey bool `json:"needs_key,omitempty"`
+	// CardSession names the card's stay in the reader (card.* and hello):
+	// send it back as card_session with include_card.
+	CardSession string `json:"card_session,omitempty"`
+	// Status is the reader and card state (hello only).
+	Status *Status `json:"status,omitempty"`
 
 	res *cccd.ReadResult // rendered per subscriber as Card
 }

@@ -26,6 +26,11 @@ type wsClient struct {
 
 // dialWS opens addr's events socket with the given headers and subprotocols.
 func dialWS(addr string, header http.Header, protocols ...string) (*wsClient, *http.Response, error) {
+	return dialWSPath(addr, "/v1/events", header, protocols...)
+}
+
+// dialWSPath opens a WebSocket to path on addr.
+func dialWSPath(addr, path string, header http.Header, protocols ...string) (*wsClient, *http.Response, error) {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return nil, nil, err
@@ -34,7 +39,7 @@ func dialWS(addr string, header http.Header, protocols ...string) (*wsClient, *h
 	rand.Read(key[:])
 	k := base64.StdEncoding.EncodeToString(key[:])
 	var b strings.Builder
-	fmt.Fprintf(&b, "GET /v1/events HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", addr)
+	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n", path, addr)
 	fmt.Fprintf(&b, "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n", k)
 	if len(protocols) > 0 {
 		fmt.Fprintf(&b, "Sec-WebSocket-Protocol: %s\r\n", strings.Join(protocols, ", "))
@@ -69,7 +74,15 @@ func dialWS(addr string, header http.Header, protocols ...string) (*wsClient, *h
 }
 
 func (w *wsClient) send(op byte, p []byte) error {
-	hdr := []byte{0x80 | op, 0x80 | byte(len(p))}
+	hdr := []byte{0x80 | op}
+	switch n := len(p); {
+	case n < 126:
+		hdr = append(hdr, 0x80|byte(n))
+	case n <= 0xFFFF:
+		hdr = binary.BigEndian.AppendUint16(append(hdr, 0x80|126), uint16(n))
+	default:
+		hdr = binary.BigEndian.AppendUint64(append(hdr, 0x80|127), uint64(n))
+	}
 	mask := [4]byte{1, 2, 3, 4}
 	hdr = append(hdr, mask[:]...)
 	m := make([]byte, len(p))

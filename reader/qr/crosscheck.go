@@ -30,7 +30,8 @@ type Mismatch struct {
 // birth, sex; names compared NFC, case- and space-insensitively), then checks
 // the ID number's century/sex digit and birth year against the date of birth
 // and sex (cccd.CheckIDAgainst) as warnings. Chip fields that are empty are
-// not compared. It returns nil when everything agrees.
+// not compared, nor are QR fields listed in q.Unreliable (mangled by the
+// scanner). It returns nil when everything agrees.
 func CrossCheck(q *Payload, chip cccd.Identity) []Mismatch {
 	var out []Mismatch
 	add := func(field, sev, msg string) {
@@ -47,16 +48,20 @@ func CrossCheck(q *Payload, chip cccd.Identity) []Mismatch {
 	if c := digitsOnly(chip.OldIDNumber); c != "" && q.OldIDNumber != "" && c != q.OldIDNumber {
 		add("old_id_number", SeverityWarning, "QR old CMND number differs from the chip's")
 	}
-	if chip.FullName != "" && foldName(chip.FullName) != foldName(q.FullName) {
+	if chip.FullName != "" && q.Reliable(FieldFullName) && foldName(chip.FullName) != foldName(q.FullName) {
 		add("full_name", SeverityError, "QR name differs from the chip's")
 	}
 	if chip.DateOfBirth != "" && strings.TrimSpace(chip.DateOfBirth) != q.DateOfBirth {
 		add("date_of_birth", SeverityError, "QR date of birth differs from the chip's")
 	}
-	if chip.Sex != "" && cccd.SexCode(chip.Sex) != cccd.SexCode(q.Sex) {
+	if chip.Sex != "" && q.Reliable(FieldSex) && cccd.SexCode(chip.Sex) != cccd.SexCode(q.Sex) {
 		add("sex", SeverityError, "QR sex differs from the chip's")
 	}
-	for _, w := range cccd.CheckIDAgainst(q.IDNumber, q.DateOfBirth, q.Sex) {
+	qsex := q.Sex
+	if !q.Reliable(FieldSex) {
+		qsex = chip.Sex // a mangled QR sex is not compared; the chip's stands in
+	}
+	for _, w := range cccd.CheckIDAgainst(q.IDNumber, q.DateOfBirth, qsex) {
 		add("id_number", SeverityWarning, "QR: "+w)
 	}
 	// The chip's own ID against the chip's own DOB and sex, when that is a

@@ -13,6 +13,7 @@ package qr
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -61,12 +62,22 @@ type Payload struct {
 	// Extra holds the fields after the 7th on a thẻ căn cước, NFC but
 	// otherwise raw: their meaning is not verified yet.
 	Extra []string `json:"extra,omitempty"`
+	// Unreliable names the text fields that arrived mangled (see
+	// Mangled): their text is kept as received for the officer to see,
+	// but Identity leaves them empty and CrossCheck skips them, so the
+	// chip supplies them. The ID number and the dates that open the chip
+	// are never in this list: they are digits, checked as usual.
+	Unreliable []string `json:"unreliable,omitempty"`
 }
+
+// Reliable reports whether the field (its JSON name) arrived intact.
+func (p *Payload) Reliable(field string) bool { return !slices.Contains(p.Unreliable, field) }
 
 // Identity returns the payload as the identity record the rest of the agent
 // consumes. Fields the QR does not carry are empty.
+// Fields listed in Unreliable are left empty: the chip supplies them.
 func (p *Payload) Identity() cccd.Identity {
-	return cccd.Identity{
+	id := cccd.Identity{
 		IDNumber:         p.IDNumber,
 		OldIDNumber:      p.OldIDNumber,
 		FullName:         p.FullName,
@@ -75,6 +86,16 @@ func (p *Payload) Identity() cccd.Identity {
 		PlaceOfResidence: p.Residence,
 		DateOfIssue:      p.DateOfIssue,
 	}
+	if !p.Reliable(FieldFullName) {
+		id.FullName = ""
+	}
+	if !p.Reliable(FieldSex) {
+		id.Sex = ""
+	}
+	if !p.Reliable(FieldResidence) {
+		id.PlaceOfResidence = ""
+	}
+	return id
 }
 
 // CAN returns the card access number for PACE: the last 6 digits of the ID.
@@ -100,7 +121,7 @@ func mustISO(s string) time.Time {
 
 // String describes the payload without personal data, for logs.
 func (p *Payload) String() string {
-	return fmt.Sprintf("qr.Payload{id=%s generation=%s extra=%d}", cccd.MaskID(p.IDNumber), p.Generation, len(p.Extra))
+	return fmt.Sprintf("qr.Payload{id=%s generation=%s extra=%d unreliable=%v}", cccd.MaskID(p.IDNumber), p.Generation, len(p.Extra), p.Unreliable)
 }
 
 // Parse validates a scanned card QR and returns its fields. Surrounding white
@@ -110,13 +131,20 @@ func (p *Payload) String() string {
 // the card's shape but a bad field, and a *NotCardError (matching
 // ErrNotCardQR) saying what was scanned when it is something else.
 // Error strings never contain personal data.
+//
+// A QR typed by a keyboard-wedge scanner often arrives with its Vietnamese
+// letters mangled ('?', U+FFFD, bytes that are not UTF-8, or UTF-8 read as
+// Windows-1252). The ID number and the dates, which open the chip, are
+// digits and arrive intact: then the payload is accepted, the mangled text
+// fields (name, sex, residence) are listed in Unreliable and the chip
+// supplies them. A mangled digit field is still an error.
 func Parse(payload string) (*Payload, error) {
 	if len(payload) > MaxPayloadLen {
 		return nil, &NotCardError{Kind: KindTooLong}
 	}
-	if !utf8.ValidString(payload) {
-		return nil, &FieldError{Index: -1, Err: ErrText, Reason: "not valid UTF-8 (decode with the UTF-8 character-set hint)"}
-	}
+	// Bytes that are not UTF-8 become U+FFFD: only a text field can hold
+	// them and still be accepted (as unreliable).
+	payload = strings.ToValidUTF8(payload, string(utf8.RuneError))
 	s := strings.TrimPrefix(payload, "\ufeff")
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -133,7 +161,7 @@ func Parse(payload string) (*Payload, error) {
 			Reason: fmt.Sprintf("%d fields, want %d (CCCD) or at least %d (thẻ căn cước)", n, FieldsCCCD, MinFieldsCanCuoc)}
 	}
 	for i, f := range fields {
-		if r, bad := badRune(f); bad {
+		if r, bad := controlRune(f); bad {
 			return nil, &FieldError{Index: i, Err: ErrText, Reason: fmt.Sprintf("control character U+%04X", r)}
 		}
 	}
@@ -150,7 +178,12 @@ func Parse(payload string) (*Payload, error) {
 		return nil, &FieldError{Index: 1, Err: ErrOldIDNumber, Reason: fmt.Sprintf("%d characters, want 9 digits or empty", len(p.OldIDNumber))}
 	}
 	p.FullName = collapseSpace(fields[2])
-	if err := checkName(p.FullName); err != nil {
+	if Mangled(p.FullName) {
+		if !hasLetterOrMark(p.FullName) {
+			return nil, &FieldError{Index: 2, Err: ErrName, Reason: "no letters"}
+		}
+		p.Unreliable = append(p.Unreliable, FieldFullName)
+	} else if err := checkName(p.FullName); err != nil {
 		return nil, err
 	}
 	dob, err := parseDate(fields[3], 3)
@@ -158,15 +191,23 @@ func Parse(payload string) (*Payload, error) {
 		return nil, err
 	}
 	p.DateOfBirth = dob.Format(isoDate)
-	switch strings.ToLower(strings.TrimSpace(fields[4])) {
+	switch sex := strings.TrimSpace(fields[4]); strings.ToLower(sex) {
 	case "nam":
 		p.Sex = "Nam"
 	case "nữ":
 		p.Sex = "Nữ"
 	default:
-		return nil, &FieldError{Index: 4, Err: ErrSex, Reason: "want Nam or Nữ"}
+		// "Nữ" is the only value with a non-ASCII letter; a mangled one
+		// is left for the chip rather than guessed.
+		if !Mangled(sex) {
+			return nil, &FieldError{Index: 4, Err: ErrSex, Reason: "want Nam or Nữ"}
+		}
+		p.Unreliable = append(p.Unreliable, FieldSex)
 	}
 	p.Residence = collapseSpace(fields[5])
+	if Mangled(p.Residence) {
+		p.Unreliable = append(p.Unreliable, FieldResidence)
+	}
 	issue, err := parseDate(fields[6], 6)
 	if err != nil {
 		return nil, err
@@ -227,10 +268,12 @@ func checkName(name string) error {
 	return nil
 }
 
-// badRune finds a control character (tab and the like) inside a field.
-func badRune(f string) (rune, bool) {
+// controlRune finds a C0 control character (tab and the like) or DEL
+// inside a field. U+FFFD and C1 controls are not refused here: they mark
+// mangled text (see Mangled), which only a text field may be.
+func controlRune(f string) (rune, bool) {
 	for _, r := range f {
-		if unicode.IsControl(r) || r == utf8.RuneError {
+		if r < 0x20 || r == 0x7F {
 			return r, true
 		}
 	}

@@ -126,7 +126,10 @@ func TestParseInvalid(t *testing.T) {
 		{"issue before birth", with(6, "10041990"), ErrDate, "date_of_issue"},
 		{"tab in residence", with(5, "Hà\tNội"), ErrText, "place_of_residence"},
 		{"NUL in name", with(2, "Nguyễn\x00Văn"), ErrText, "full_name"},
-		{"invalid UTF-8", with(2, "Nguy\xe1n"), ErrText, ""},
+		{"ID mangled by the scanner", with(0, "00109304706?"), ErrIDNumber, "id_number"},
+		{"DOB mangled by the scanner", with(3, "0501199?"), ErrDate, "date_of_birth"},
+		{"name only question marks", with(2, "??? ??"), ErrName, "full_name"},
+		{"sex neither Nam, Nữ nor mangled", with(4, "X"), ErrSex, "sex"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -235,7 +238,8 @@ func assertNoPersonalData(t *testing.T, msg string) {
 
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{cccdQR, canCuocQR, "", "|||||||", "000201", "https://x", synthID,
-		"001093047064||A|29022000|Nữ|B|01012024", "\xff|\xfe", strings.Repeat("|", 12)} {
+		"001093047064||A|29022000|Nữ|B|01012024", "\xff|\xfe", strings.Repeat("|", 12),
+		"001093047064||Nguy?n V?n Th?|05011993|N?|H? N?i|10042021", "001300047065||Trá»\u00a7n|29022000|Ná»¯|x|01082024|a|b|c"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -258,8 +262,13 @@ func FuzzParse(f *testing.F) {
 		if len(p.IDNumber) != 12 || !isDigits(p.IDNumber) {
 			t.Fatalf("bad ID accepted: %q", p.IDNumber)
 		}
-		if p.Sex != "Nam" && p.Sex != "Nữ" {
+		if p.Sex != "Nam" && p.Sex != "Nữ" && p.Reliable(FieldSex) {
 			t.Fatalf("bad sex accepted: %q", p.Sex)
+		}
+		for _, f := range p.Unreliable {
+			if f != FieldFullName && f != FieldSex && f != FieldResidence {
+				t.Fatalf("field %q marked unreliable", f)
+			}
 		}
 		if p.DateOfIssue < p.DateOfBirth {
 			t.Fatal("issue before birth accepted")
@@ -271,6 +280,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if (p.Generation == GenerationCCCD) != (len(p.Extra) == 0) {
 			t.Fatalf("generation %s with %d extras", p.Generation, len(p.Extra))
+		}
+		if !p.Reliable(FieldSex) {
+			return // a mangled sex is left empty: there is no canonical form
 		}
 		// Re-parsing the canonical form gives the same payload.
 		again, err := Parse(p.Encode())
