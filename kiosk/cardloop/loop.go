@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"time"
 
-	"motcua/internal/metrics"
 	"motcua/reader"
 	"motcua/reader/cccd"
 	"motcua/reader/lds"
@@ -62,7 +61,7 @@ type Event struct {
 	Done, Total int
 	Result      *cccd.ReadResult
 	Err         error
-	Reason      string // metrics.Reason* for Failed
+	Reason      string // Reason* for Failed
 	NeedsKey    bool
 	// QR is the payload the keys came from (nil when they were typed).
 	QR *qr.Payload
@@ -183,11 +182,11 @@ func (l *Loop) readCard(ctx context.Context) {
 			l.OnEvent(Event{Type: Read, Result: res, QR: q})
 			return
 		}
-		reason := metrics.ReadFailureReason(err)
-		if reason == metrics.ReasonCardRemoved && l.removalFollows(ctx) {
+		reason := Classify(err)
+		if reason == ReasonCardRemoved && l.removalFollows(ctx) {
 			return // the watcher reports the removal; the read is simply gone
 		}
-		retry := reason == metrics.ReasonWrongKey || reason == metrics.ReasonNoKey
+		retry := AsksForKey(reason)
 		if retry {
 			l.Keys.Clear()
 		}
