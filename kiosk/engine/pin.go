@@ -91,11 +91,8 @@ func (e *Engine) CloseAdmin() {
 		e.mu.Unlock()
 		return
 	}
+	// A card left on the reader is read again only once it is put back.
 	ev := e.setStep(StepAttract, NoticeNone, "")
-	if e.present { // a card was put down meanwhile: ask for its key
-		ev = e.setStep(StepKey, NoticeNone, "")
-		e.before = StepAttract
-	}
 	e.mu.Unlock()
 	e.emit(ev)
 }
