@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"motcua/kiosk/catalog"
 	"motcua/sync/outbox"
 	"motcua/sync/worker"
 )
@@ -69,11 +70,18 @@ func (e *Engine) Requeue(uuid string) error {
 type Info struct {
 	Reader, TrustInfo, Provider, OutboxDir string
 	Worker, Demo                           bool
+	// AdminPIN says an admin PIN is configured (never the PIN itself).
+	AdminPIN bool
 }
 
 // Info is the machine's description.
 func (e *Engine) Info() Info {
 	return Info{Reader: e.cfg.Terminal.Name(), TrustInfo: e.cfg.TrustInfo, Provider: e.cfg.Provider,
-		OutboxDir: e.cfg.Outbox.Dir(), Worker: e.cfg.Worker != nil, Demo: e.cfg.Demo}
+		OutboxDir: e.cfg.Outbox.Dir(), Worker: e.cfg.Worker != nil, Demo: e.cfg.Demo, AdminPIN: e.cfg.AdminPIN != ""}
 }
 
+// Services lists the catalogue's services (for the tiles).
+func (e *Engine) Services() []*catalog.Service { return e.cfg.Catalog.Services() }
+
+// Device names this machine (receipts carry it).
+func (e *Engine) Device() string { return e.cfg.Device }
