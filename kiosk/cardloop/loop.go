@@ -1,9 +1,8 @@
 // Package cardloop watches one reader slot and reads each card put on it:
 // a card arrives, the loop waits for its keys (a QR scan, a typed ID or
 // CAN), reads the chip with progress reports, retries when the key was
-// wrong, and says when the card leaves. The kiosk app and the local API
-// both run their cards through it; they differ only in what they do with
-// the events.
+// wrong (its own retry policy, AsksForKey), and says when the card leaves.
+// kiosk/engine runs it for the app; the local API still runs it directly.
 package cardloop
 
 import (

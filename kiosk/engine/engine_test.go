@@ -94,8 +94,14 @@ func TestKioskVisit(t *testing.T) {
 	if r.worker.n.Load() == 0 {
 		t.Fatal("the sync worker was not told")
 	}
-	res := r.event(CardRead).Read // a snapshot; the visit's own read is wiped below
-	_ = res
+	// The stream tells the visit in order (progress and sync left out).
+	want := []string{"card_inserted→attract", "step_changed→key", "step_changed→reading", "card_reading→reading",
+		"card_read→identity", "step_changed→identity", "step_changed→services", "step_changed→form",
+		"step_changed→form", "step_changed→review", "changed→review", "changed→review",
+		"submitted→receipt", "step_changed→receipt"}
+	if got := r.kinds(); got != strings.Join(want, " ") {
+		t.Fatalf("events:\n got %s\nwant %s", got, strings.Join(want, " "))
+	}
 	r.deck.Remove()
 	if ev := r.event(VisitWiped); ev.Why != WipeRemoved {
 		t.Fatalf("wiped for %s", ev.Why)
@@ -126,7 +132,9 @@ func TestDeskMultiParty(t *testing.T) {
 	if v.WaitingFor != "spouse_2" {
 		t.Fatalf("waiting for %q, want spouse_2", v.WaitingFor)
 	}
-	r.e.SetField("", "ghi_chu_khong_co", 0, "x") // an unknown field is refused, harmlessly
+	if err := r.e.SetField("", "ghi_chu_khong_co", 0, "x"); err == nil {
+		t.Fatal("a field the form does not have was accepted")
+	}
 	r.deck.Remove()
 	r.event(CardRemoved)
 	if v := r.step(StepForm); v.Person == nil {
