@@ -7,6 +7,8 @@ import (
 	"image/color"
 	"image/jpeg"
 	"testing"
+
+	"motcua/hwtest/simcard"
 )
 
 // smallJPEG is a real 8×8 JPEG.
@@ -42,6 +44,9 @@ func TestDecodeWithinBudget(t *testing.T) {
 	if err != nil || img.Bounds().Dx() != 8 {
 		t.Fatalf("a small JPEG: %v", err)
 	}
+	if _, err := Decode(simcard.SyntheticFace(1)); err != nil {
+		t.Fatalf("a chip-sized face: %v", err)
+	}
 }
 
 func TestBombRefusedBeforeDecoding(t *testing.T) {
@@ -68,9 +73,12 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
-// BenchmarkDecode compares refusing the bomb with decoding a normal photo.
+// BenchmarkDecode compares refusing the bomb with decoding a chip-sized
+// synthetic face (the baseline, same run).
+//
+//	go test -run '^$' -bench Decode -benchmem ./kiosk/photo/
 func BenchmarkDecode(b *testing.B) {
-	ok, bomb := smallJPEG(b), Bomb(b)
+	ok, bomb := simcard.SyntheticFace(1), Bomb(b)
 	b.Run("normal", func(b *testing.B) {
 		for range b.N {
 			if _, err := Decode(ok); err != nil {
