@@ -5,7 +5,8 @@
 #
 #   bash scripts/screenshots.sh [OUTDIR]     (default docs/screenshots)
 #
-# Coordinates are for the 1280x800 screen this script creates. Needs xvfb,
+# Coordinates are for the 1280x800 screen this script creates (the demo
+# banner takes the top 48 px). Needs xvfb,
 # xdotool and imagemagick (installed here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,7 +65,7 @@ shot 2-identity
 click 476 675       # Tiếp tục
 shot 3-services
 click 300 250       # Xác nhận số CMND
-click 640 552       # the reason field: the on-screen keyboard opens
+click 640 600       # the reason field: the on-screen keyboard opens
 click 110 690 0.2   # ⇧ (capital)
 for k in "1205 571" "72 571" "830 631" "498 571" "633 690" "576 511" "781 571" "830 511" "448 511" \
 	"633 690" "576 511" "830 511" "321 631" "922 571"; do # Telex: Lamf thur tucj
@@ -72,7 +73,7 @@ for k in "1205 571" "72 571" "830 631" "498 571" "633 690" "576 511" "781 571" "
 done
 shot 4-telex-keyboard
 click 1234 690      # Xong
-click 640 317       # the phone field: the digits pad opens
+click 640 365       # the phone field: the digits pad opens
 xdotool type --delay 60 0912345678
 click 761 679       # Xong
 click 476 675 1     # Xem lại
@@ -89,6 +90,6 @@ click 640 642 0.6   # the altered card
 click 1050 722 0.3  # scan its QR
 click 1140 722 1.5  # place it
 shot 7-desk-forged
-click 1117 27 1.5   # Hồ sơ đã gửi: the kiosk's dossier, synced to the demo intake
+click 1117 75 1.5   # Hồ sơ đã gửi: the kiosk's dossier, synced to the demo intake
 shot 8-desk-outbox
 stop

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"crypto/subtle"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,12 +11,14 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"motcua/kiosk/engine"
 	"motcua/sync/outbox"
 )
 
-// askPIN guards the admin screen.
+// askPIN guards the operator screen; the engine checks the PIN and backs
+// off after wrong ones.
 func (a *App) askPIN() {
-	if a.cfg.AdminPIN == "" {
+	if !a.eng.Info().AdminPIN {
 		dialog.ShowInformation(T(a.lang, "admin.title"), T(a.lang, "admin.nopin"), a.win)
 		return
 	}
@@ -29,86 +31,81 @@ func (a *App) askPIN() {
 			if !ok {
 				return
 			}
-			if !a.pinMatches(pin.Text) {
-				dialog.ShowInformation(T(a.lang, "admin.title"), T(a.lang, "admin.wrongpin"), a.win)
-				return
+			if err := a.eng.OpenAdmin(pin.Text); err != nil {
+				dialog.ShowInformation(T(a.lang, "admin.title"), a.pinRefusal(err), a.win)
 			}
-			a.showAdmin()
 		}, a.win)
 	d.Show()
 	a.win.Canvas().Focus(pin)
 }
 
-func (a *App) pinMatches(s string) bool {
-	return subtle.ConstantTimeCompare([]byte(s), []byte(a.cfg.AdminPIN)) == 1
+// pinRefusal says why the PIN was refused.
+func (a *App) pinRefusal(err error) string {
+	var locked *engine.PINLockedError
+	switch {
+	case errors.As(err, &locked):
+		return fmt.Sprintf(T(a.lang, "admin.locked"), locked.Until.Format("15:04:05"))
+	case errors.Is(err, engine.ErrNoPIN):
+		return T(a.lang, "admin.nopin")
+	}
+	return T(a.lang, "admin.wrongpin")
 }
 
 // showAdmin is for the operator: readers, trust store, outbox, where
-// dossiers go, and the kiosk settings. The visit in progress is cancelled
-// first: an operator screen must not show a citizen's data.
-func (a *App) showAdmin() {
-	if a.sess.Primary() != nil {
-		a.sess.Cancel()
-		a.lastRead = nil
-	}
+// dossiers go, and the kiosk settings (the engine wiped the visit first).
+func (a *App) showAdmin(v engine.View) {
+	info := a.eng.Info()
 	rows := container.New(layout.NewFormLayout())
-	add := func(k, v string) *widget.Label {
+	add := func(k, val string) *widget.Label {
 		rows.Add(widget.NewLabelWithStyle(T(a.lang, k), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-		l := widget.NewLabel(v)
+		l := widget.NewLabel(val)
 		l.Wrapping = fyne.TextWrapWord
 		rows.Add(l)
 		return l
 	}
 	card := T(a.lang, "status.nocard")
-	if a.present {
+	if v.CardPresent {
 		card = T(a.lang, "status.card")
 	}
-	add("admin.readers", a.cfg.Terminal.Name()+" ("+card+")")
-	trust := a.cfg.TrustInfo
+	add("admin.readers", info.Reader+" ("+card+")")
+	trust := info.TrustInfo
 	if trust == "" {
 		trust = T(a.lang, "admin.notrust")
 	}
 	add("admin.trust", trust)
-	provider := a.cfg.Provider
-	if a.cfg.Worker == nil {
+	provider := info.Provider
+	if !info.Worker {
 		provider = T(a.lang, "status.queueonly")
 	}
 	add("admin.provider", provider)
-	outboxLabel := add("status.outbox", a.cfg.Outbox.Dir())
+	outboxLabel := add("status.outbox", info.OutboxDir)
 	a.goIO(func() { // counting reads the store: off the UI goroutine
-		counts, err := a.cfg.Outbox.Counts()
+		counts, err := a.eng.OutboxCounts()
 		if err != nil {
 			return
 		}
-		text := a.cfg.Outbox.Dir() + fmt.Sprintf("\npending %d · sending %d · accepted %d · rejected %d · needs attention %d",
+		text := info.OutboxDir + fmt.Sprintf("\npending %d · sending %d · accepted %d · rejected %d · needs attention %d",
 			counts[outbox.Pending], counts[outbox.Sending], counts[outbox.Accepted], counts[outbox.Rejected], counts[outbox.NeedsAttention])
 		a.do(func() { outboxLabel.SetText(text) })
 	})
 
 	idle := widget.NewSelect([]string{"1m0s", "1m30s", "2m0s", "5m0s"}, func(s string) {
 		if d, err := time.ParseDuration(s); err == nil {
-			a.sess.SetIdle(d)
+			a.eng.SetIdle(d)
 		}
 	})
-	idle.PlaceHolder = a.sess.IdleTimeout().String()
-	large := widget.NewCheck(T(a.lang, "large"), func(on bool) {
-		a.cfg.LargeText = on
-		a.look.scale = scaleFor(a.cfg.Mode == Kiosk, on)
-		a.fa.Settings().SetTheme(a.look)
-	})
+	idle.PlaceHolder = v.Idle.String()
+	large := widget.NewCheck(T(a.lang, "large"), a.setLarge)
 	large.Checked = a.cfg.LargeText
-	contrast := widget.NewCheck(T(a.lang, "contrast"), func(on bool) {
-		a.look.contrast = on
-		a.fa.Settings().SetTheme(a.look)
-	})
+	contrast := widget.NewCheck(T(a.lang, "contrast"), a.setContrast)
 	contrast.Checked = a.look.contrast
 	settings := container.NewVBox(container.NewHBox(widget.NewLabel(T(a.lang, "admin.idle")), idle), large, contrast)
 
 	buttons := container.NewHBox(action(T(a.lang, "desk.outbox"), false, a.showOutbox))
-	if a.cfg.Worker != nil {
-		buttons.Add(action(T(a.lang, "admin.syncnow"), false, func() { a.cfg.Worker.Notify(); a.bar.refresh() }))
+	if info.Worker {
+		buttons.Add(action(T(a.lang, "admin.syncnow"), false, a.eng.SyncNow))
 	}
-	buttons.Add(action(T(a.lang, "admin.close"), true, a.showAttract))
+	buttons.Add(action(T(a.lang, "admin.close"), true, a.eng.CloseAdmin))
 	a.show("admin", container.NewVScroll(container.NewVBox(big(T(a.lang, "admin.title")), rows,
 		widget.NewCard(T(a.lang, "admin.settings"), "", settings), container.NewCenter(buttons))))
 }

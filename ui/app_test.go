@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,10 +15,8 @@ import (
 
 	"motcua/hwtest/simcard"
 	"motcua/kiosk/catalog"
-	"motcua/kiosk/clinic"
-	"motcua/kiosk/clinic/gatewaytest"
+	"motcua/kiosk/engine"
 	"motcua/reader"
-	"motcua/reader/cccd"
 	"motcua/reader/pa"
 	"motcua/sync/outbox"
 )
@@ -60,7 +56,7 @@ func testTrust(t testing.TB) *pa.TrustStore {
 	return ts
 }
 
-func newRig(t testing.TB, mode Mode, tweak func(*Config)) *rig {
+func newRig(t testing.TB, mode Mode, tweak func(*engine.Config)) *rig {
 	t.Helper()
 	fa := test.NewTempApp(t)
 	r := simcard.NewReader("Simulated reader (test)")
@@ -74,13 +70,17 @@ func newRig(t testing.TB, mode Mode, tweak func(*Config)) *rig {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Now()}
-	cfg := Config{Mode: mode, Terminal: r, Catalog: cat, Outbox: box, Demo: deck, Device: "test-kiosk",
-		AdminPIN: "2468", Idle: 90 * time.Second, Grace: 30 * time.Second, Now: clk.Now,
+	cfg := engine.Config{Mode: mode, Terminal: r, Catalog: cat, Outbox: box, Device: "test-kiosk", Demo: true,
+		AdminPIN: "246813", Idle: 90 * time.Second, Grace: 30 * time.Second, Now: clk.Now,
 		ReadOptions: reader.Options{Trust: testTrust(t)}}
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	a, err := New(fa, cfg)
+	eng, err := engine.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(fa, Config{Engine: eng, Demo: deck})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +155,20 @@ func (r *rig) sees(s string) bool {
 	return false
 }
 
+// see waits (bounded: 10 s) until some label on screen contains s:
+// engine events reach the screens asynchronously.
+func (r *rig) see(s string) {
+	r.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if r.sees(s) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	r.t.Fatalf("%q not shown on %q: %v", s, r.app.Screen(), r.texts())
+}
+
 // tap taps the visible button whose text starts with label.
 func (r *rig) tap(label string) {
 	r.t.Helper()
@@ -201,7 +215,7 @@ func (r *rig) readCardTo(i int, screen string) {
 	r.t.Helper()
 	r.insert(i)
 	r.wait("key")
-	r.ui(func() { r.app.Scanned(r.deck.QR(i)) })
+	r.app.Scanned(r.deck.QR(i))
 	r.wait(screen)
 }
 
@@ -241,9 +255,7 @@ func TestKioskSubmit(t *testing.T) {
 	}
 	r.tap(w("form.next"))
 	r.wait("form")
-	if !r.sees("cần điền thông tin này") {
-		t.Fatalf("missing required values are not explained: %v", r.texts())
-	}
+	r.see("cần điền thông tin này") // missing required values are explained
 	fs = r.fields()
 	r.ui(func() { fs[0].SetText("0912345678") })
 	// The reason is typed on the on-screen keyboard with Telex.
@@ -261,9 +273,7 @@ func TestKioskSubmit(t *testing.T) {
 	r.tap(w("form.next"))
 	r.wait("review")
 	r.tap(w("review.submit"))
-	if !r.sees(w("review.needagree")) {
-		t.Fatal("submitted without consent")
-	}
+	r.see(w("review.needagree")) // no submit without consent
 	r.ui(func() {
 		for _, o := range r.objects() {
 			if c, ok := o.(*widget.Check); ok {
@@ -287,60 +297,9 @@ func TestKioskSubmit(t *testing.T) {
 	// Taking the card away ends the visit and wipes it.
 	r.deck.Remove()
 	r.wait("attract")
-	r.ui(func() {
-		if r.app.sess.Primary() != nil || r.app.lastRead != nil {
-			t.Error("card data survived the end of the visit")
-		}
-	})
-}
-
-func TestIdleWipe(t *testing.T) {
-	r := newRig(t, Kiosk, nil)
-	r.readCard(cardGenuine)
-	var res *cccd.ReadResult
-	r.ui(func() { res = r.app.lastRead })
-	r.clock.Add(91 * time.Second)
-	r.ui(r.app.tick)
-	if !r.sees(w("idle.body")) {
-		t.Fatalf("no \"still there?\" after the idle time: %v", r.texts())
+	if v := r.app.eng.View(); v.Person != nil || v.Details != nil {
+		t.Error("card data survived the end of the visit")
 	}
-	r.tap(w("idle.yes"))
-	r.ui(r.app.tick)
-	if r.app.Screen() != "identity" {
-		t.Fatalf("answering \"still there\" left the visit: %s", r.app.Screen())
-	}
-	r.clock.Add(121 * time.Second)
-	r.ui(r.app.tick)
-	r.ui(r.app.tick)
-	r.wait("attract")
-	r.ui(func() {
-		if r.app.sess.Primary() != nil || res.IDNumber != "" || len(res.Photo) != 0 {
-			t.Error("idle did not wipe the card data")
-		}
-	})
-}
-
-func TestCardPulledMidRead(t *testing.T) {
-	r := newRig(t, Kiosk, nil)
-	// A slow card (20 ms per APDU), so the read is under way when it goes.
-	slow, err := simcard.ReferenceProfile().Card(simcard.CardOptions{Fault: simcard.FaultSlow, Extended: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.reader.Insert(slow)
-	r.wait("key")
-	r.ui(func() { r.app.Scanned(r.deck.QR(cardGenuine)) })
-	r.wait("reading")
-	r.deck.Remove()
-	r.wait("attract")
-	if !r.sees(w("read.pulled")) {
-		t.Fatalf("pulling the card mid-read is not explained: %v", r.texts())
-	}
-	if r.app.sess.Primary() != nil {
-		t.Fatal("a half-read card left data behind")
-	}
-	// The next tap works.
-	r.readCard(cardGenuine)
 }
 
 func TestForgedCardBadge(t *testing.T) {
@@ -363,50 +322,12 @@ func TestForgedCardBadge(t *testing.T) {
 		})
 	}
 	t.Run("no trust store", func(t *testing.T) {
-		r := newRig(t, Kiosk, func(c *Config) { c.ReadOptions.Trust = nil })
+		r := newRig(t, Kiosk, func(c *engine.Config) { c.ReadOptions.Trust = nil })
 		r.readCard(cardGenuine)
 		if !r.sees(w("badge.chain")) || r.sees(w("badge.verified")) {
 			t.Fatalf("without a trust store the card must not be verified: %v", r.texts())
 		}
 	})
-}
-
-func TestMultiPartyMarriage(t *testing.T) {
-	r := newRig(t, Desk, nil)
-	r.readCard(cardGenuine)
-	r.tap(w("id.continue"))
-	r.wait("services")
-	r.tap("Đăng ký kết hôn")
-	r.wait("form")
-	f := r.app.sess.Form()
-	second := r.app.missingCardParty()
-	if second == "" {
-		t.Fatal("marriage does not ask for the second spouse's card")
-	}
-	if !r.sees(strings.Split(w("form.waitcard"), "%s")[0]) {
-		t.Fatalf("the form does not say to place the second card: %v", r.texts())
-	}
-	r.deck.Remove()
-	r.wait("form") // the visit keeps its data for the second card
-	r.insert(cardSecond)
-	r.wait("key")
-	r.ui(func() { r.app.Scanned(r.deck.QR(cardSecond)) })
-	deadline := time.Now().Add(10 * time.Second)
-	persons := func() (n int) {
-		r.ui(func() { n = len(r.app.sess.Form().Persons[second]) })
-		return n
-	}
-	for time.Now().Before(deadline) && persons() == 0 {
-		time.Sleep(2 * time.Millisecond)
-	}
-	r.ui(func() { f = r.app.sess.Form() })
-	if got := f.Persons[second]; len(got) != 1 || got[0].Identity.IDNumber != simcard.NewProfile(7).Identity.IDNumber {
-		t.Fatalf("second spouse not filed under %s: %+v", second, got)
-	}
-	r.wait("form")
-	if r.app.missingCardParty() != "" {
-		t.Fatal("still waiting for a card after both spouses")
-	}
 }
 
 func TestKeyboardTelexAndVNI(t *testing.T) {
@@ -446,34 +367,6 @@ func TestKeyboardTelexAndVNI(t *testing.T) {
 	}
 }
 
-func TestAdminPIN(t *testing.T) {
-	r := newRig(t, Kiosk, nil)
-	r.wait("attract")
-	try := func(pin string) {
-		r.tap(w("admin.title"))
-		fs := r.fields()
-		if len(fs) == 0 {
-			t.Fatal("no PIN field")
-		}
-		r.ui(func() { fs[len(fs)-1].SetText(pin) })
-		r.tap(w("admin.open"))
-	}
-	try("1111")
-	if r.app.Screen() == "admin" {
-		t.Fatal("a wrong PIN opened the admin screen")
-	}
-	r.ui(func() {
-		for _, o := range r.app.win.Canvas().Overlays().List() {
-			r.app.win.Canvas().Overlays().Remove(o)
-		}
-	})
-	try("2468")
-	r.wait("admin")
-	if !r.sees("CSCA") || !r.sees(r.reader.Name()) {
-		t.Fatalf("admin screen lacks reader or trust store: %v", r.texts())
-	}
-}
-
 func TestDeskOutboxRetry(t *testing.T) {
 	r := newRig(t, Desk, nil)
 	id, err := r.box.Add(context.Background(), "1.000466", []byte(`{"synthetic":true}`))
@@ -501,113 +394,11 @@ func TestDeskOutboxRetry(t *testing.T) {
 	t.Fatal("retry did not requeue the dossier")
 }
 
-func TestClinicCheckIn(t *testing.T) {
-	gwState := gatewaytest.New()
-	gwState.Users["clinic"] = "secret"
-	gwState.Staff["001190000001"] = true
-	now := time.Now()
-	gwState.People = []gatewaytest.Insured{{IDNumber: "001093047064", CardCode: "DN4010193047064", FullName: "Nguyễn Văn Thử",
-		DOB: "05/01/1993", From: now.AddDate(-1, 0, 0), To: now.AddDate(1, 0, 0), Facility: "01001"}}
-	gw := httptest.NewServer(gwState)
-	defer gw.Close()
-	g, err := clinic.NewHTTPGateway(gw.URL, "clinic", "secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	r := newRig(t, Clinic, func(c *Config) {
-		c.Clinic = ClinicConfig{Gateway: g, Staff: clinic.Staff{Name: "Lễ Tân Thử", IDNumber: "001190000001"}, Facility: "01001", Dir: dir}
-	})
-	r.readCard(cardGenuine)
-	r.tap(w("clinic.check"))
-	r.wait("checkin")
-	if !r.sees("DN4010193047064") {
-		t.Fatalf("check-in result: %v", r.texts())
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "checkin-*.json"))
-	if len(files) != 1 {
-		t.Fatalf("check-in records: %v", files)
-	}
-	r.deck.Remove()
-	r.wait("attract")
-	if r.app.sess.Primary() != nil {
-		t.Fatal("clinic kept card data after the card left")
-	}
-}
-
-func TestNotaryRecord(t *testing.T) {
-	dir := t.TempDir()
-	r := newRig(t, Notary, func(c *Config) { c.Notary = NotaryConfig{NotaryID: "CCV-0001", Office: "VPCC Thử", Dir: dir} })
-	r.insert(cardGenuine)
-	r.wait("key")
-	r.ui(func() { r.app.Scanned(r.deck.QR(cardGenuine)) })
-	r.wait("notary")
-	if !r.sees(w("badge.verified")) {
-		t.Fatalf("notary view: %v", r.texts())
-	}
-	// The seller is checked; the buyer's card (an altered one) comes next.
-	r.tap(w("notary.another"))
-	r.wait("attract")
-	if !r.sees(w("notary.next")) {
-		t.Fatalf("no prompt for the next party: %v", r.texts())
-	}
-	r.deck.Remove()
-	r.insert(cardAltered)
-	r.wait("key")
-	r.ui(func() { r.app.Scanned(r.deck.QR(cardAltered)) })
-	r.wait("notary")
-	if !r.sees(w("badge.failed")) || !r.sees(w("notary.party")+" 1: ") {
-		t.Fatalf("second party view: %v", r.texts())
-	}
-	fs := r.fields()
-	r.ui(func() { fs[0].SetText("123/2026/CC") })
-	r.tap(w("notary.save"))
-	deadline := time.Now().Add(10 * time.Second)
-	var pngs []string
-	for time.Now().Before(deadline) && len(pngs) == 0 {
-		pngs, _ = filepath.Glob(filepath.Join(dir, "notary-*.png"))
-		time.Sleep(5 * time.Millisecond)
-	}
-	jsons, _ := filepath.Glob(filepath.Join(dir, "notary-*.json"))
-	if len(pngs) != 1 || len(jsons) != 1 {
-		t.Fatalf("records: %v %v", jsons, pngs)
-	}
-	b, _ := os.ReadFile(jsons[0])
-	rec := string(b)
-	if strings.Count(rec, `"role"`) != 2 || strings.Count(rec, `"verified": true`) != 1 || strings.Count(rec, `"verified": false`) != 1 ||
-		!strings.Contains(rec, "123/2026/CC") {
-		t.Fatalf("record: %s", b)
-	}
-	r.ui(func() {
-		if len(r.app.parties) != 0 {
-			t.Error("parties kept after the record was filed")
-		}
-	})
-}
-
-func TestNotaryPartiesWipedWhenIdle(t *testing.T) {
-	r := newRig(t, Notary, func(c *Config) { c.Notary = NotaryConfig{NotaryID: "CCV-0001", Dir: t.TempDir()} })
-	r.readCardTo(cardGenuine, "notary")
-	r.tap(w("notary.another"))
-	r.wait("attract")
-	r.deck.Remove()
-	r.clock.Add(time.Hour)
-	r.ui(r.app.tick)
-	r.ui(func() {
-		if len(r.app.parties) != 0 {
-			t.Error("a kept party outlived the idle time")
-		}
-	})
-}
-
 func TestWrongQRExplained(t *testing.T) {
 	r := newRig(t, Kiosk, nil)
 	r.wait("attract")
 	r.ui(func() { r.app.Scanned("https://example.invalid/pay?amount=1") })
-	r.wait("attract")
-	if !r.sees("không phải mã QR của thẻ") {
-		t.Fatalf("a URL scan is not explained: %v", r.texts())
-	}
+	r.see("không phải mã QR của thẻ") // a URL scan is explained
 }
 
 func TestEveryWordHasBothLanguages(t *testing.T) {

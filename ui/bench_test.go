@@ -2,26 +2,34 @@ package ui
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"motcua/hwtest/simcard"
 	"motcua/kiosk/cardloop"
+	"motcua/kiosk/catalog"
+	"motcua/kiosk/engine"
 	"motcua/reader"
+	"motcua/sync/outbox"
 )
 
 // BenchmarkTapToForm is the time from the card touching the reader (its QR
-// already scanned) to the prefilled form on screen: the chip read, the
-// identity screen, the service tile and the form. "read-only" is the
-// baseline measured in the same run: the card loop alone from insert to
-// the read result, with no UI. Besides wall time on the in-process
-// simulated reader, each reports contactless-ms/op: the same plus the
-// transfer time a 424 kbit/s contactless reader would add
-// (simcard.Contactless424, modelled, not slept).
+// already scanned) to the prefilled form. "read-only" is the baseline
+// measured in the same run: the card loop alone from insert to the read
+// result. "engine" is the same tap through kiosk/engine with no UI: the
+// read filed in the visit, Continue, ChooseService, the prefilled form in
+// the engine's View. "app" goes through the Fyne screens as well (the
+// identity screen, the service tile, the form on screen). Besides wall
+// time on the in-process simulated reader, each reports
+// contactless-ms/op: the same plus the transfer time a 424 kbit/s
+// contactless reader would add (simcard.Contactless424, modelled, not
+// slept).
 //
 //	go test -run '^$' -bench TapToForm -benchtime 20x ./ui/
 func BenchmarkTapToForm(b *testing.B) {
 	b.Run("read-only", func(b *testing.B) { benchReadOnly(b) })
+	b.Run("engine", func(b *testing.B) { benchEngine(b) })
 	b.Run("app", func(b *testing.B) { benchApp(b) })
 }
 
@@ -69,6 +77,72 @@ func benchReadOnly(b *testing.B) {
 		b.StopTimer()
 		deck.Remove()
 		time.Sleep(5 * time.Millisecond) // let the loop see the removal
+		b.StartTimer()
+	}
+	b.StopTimer()
+	reportContactless(b, r)
+}
+
+func benchEngine(b *testing.B) {
+	r := simcard.NewReader("sim")
+	r.SetLatency(simcard.Contactless424)
+	deck := simcard.DemoDeck(r)
+	box, err := outbox.Open(filepath.Join(b.TempDir(), "outbox"), outbox.Options{Device: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer box.Close()
+	cat, err := catalog.Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := engine.New(engine.Config{Mode: engine.Kiosk, Terminal: r, Catalog: cat, Outbox: box,
+		ReadOptions: reader.Options{Trust: testTrust(b)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	steps := make(chan engine.Step, 64)
+	unsub := e.Subscribe(func(ev engine.Event) {
+		if ev.Kind == engine.StepChanged {
+			steps <- ev.Step
+		}
+	})
+	defer unsub()
+	e.Start(context.Background())
+	defer e.Stop()
+	until := func(s engine.Step) {
+		for {
+			select {
+			case got := <-steps:
+				if got == s {
+					return
+				}
+			case <-time.After(10 * time.Second):
+				b.Fatalf("no step %s", s)
+			}
+		}
+	}
+	b.ResetTimer()
+	r.Modelled = 0
+	for range b.N {
+		e.Scanned(deck.QR(cardGenuine))
+		if err := deck.Insert(cardGenuine); err != nil {
+			b.Fatal(err)
+		}
+		until(engine.StepIdentity)
+		e.Continue()
+		if err := e.ChooseService("1.000466"); err != nil {
+			b.Fatal(err)
+		}
+		until(engine.StepForm)
+		if v := e.View(); len(v.Values) == 0 {
+			b.Fatal("no prefilled form")
+		}
+		b.StopTimer()
+		e.Cancel()
+		deck.Remove()
+		until(engine.StepAttract)
+		time.Sleep(5 * time.Millisecond)
 		b.StartTimer()
 	}
 	b.StopTimer()

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -19,14 +20,13 @@ func (a *App) demoPanel() fyne.CanvasObject {
 	insert := widget.NewButton(T(a.lang, "demo.insert"), func() {
 		if i := pick.SelectedIndex(); i >= 0 {
 			if err := d.Insert(i); err != nil {
-				a.message = err.Error()
-				a.rerender()
+				dialog.ShowError(err, a.win)
 			}
 		}
 	})
 	scan := widget.NewButton(T(a.lang, "demo.scan"), func() {
 		if i := pick.SelectedIndex(); i >= 0 {
-			a.Scanned(d.QR(i))
+			a.eng.Scanned(d.QR(i))
 		}
 	})
 	remove := widget.NewButton(T(a.lang, "demo.remove"), d.Remove)

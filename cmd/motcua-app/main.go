@@ -33,6 +33,7 @@ import (
 	"motcua/internal/logx"
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/clinic"
+	"motcua/kiosk/engine"
 	"motcua/reader"
 	"motcua/reader/pa"
 	"motcua/sync/connector"
@@ -154,7 +155,7 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		stack = append(stack, func() { lg.Close() })
 		log = lg.Logger
 	}
-	mode, err := ui.ParseMode(cfg.Kiosk.Mode)
+	mode, err := engine.ParseMode(cfg.Kiosk.Mode)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -233,25 +234,28 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		}
 	}
 
-	ucfg := ui.Config{
-		Mode: mode, Terminal: term, TrustInfo: trustInfo, Catalog: cat, Outbox: box, Worker: w, Provider: provider,
+	ecfg := engine.Config{
+		Mode: mode, Terminal: term, TrustInfo: trustInfo, Catalog: cat, Outbox: box, Provider: provider,
 		AdminPIN: cfg.Kiosk.AdminPIN, Device: cfg.Device(), Idle: cfg.Kiosk.IdleTimeout.Duration,
-		LargeText: cfg.Kiosk.LargeText, HighContrast: cfg.Kiosk.HighContrast,
-		ReadOptions: agent.ReadOptions(cfg, trust),
-		Notary:      ui.NotaryConfig{NotaryID: cfg.Kiosk.NotaryID, Office: cfg.Kiosk.Office, Dir: recordsDir(cfg, dir, "notary")},
-		Clinic: ui.ClinicConfig{Staff: clinic.Staff{Name: cfg.Kiosk.StaffName, IDNumber: cfg.Kiosk.StaffID},
+		ReadOptions: agent.ReadOptions(cfg, trust), Log: log, Demo: deck != nil,
+		Notary: engine.NotaryConfig{NotaryID: cfg.Kiosk.NotaryID, Office: cfg.Kiosk.Office, Dir: recordsDir(cfg, dir, "notary")},
+		Clinic: engine.ClinicConfig{Staff: clinic.Staff{Name: cfg.Kiosk.StaffName, IDNumber: cfg.Kiosk.StaffID},
 			Facility: cfg.Kiosk.Facility, Dir: recordsDir(cfg, dir, "clinic")},
 	}
+	if w != nil {
+		ecfg.Worker = w
+	}
+	ucfg := ui.Config{LargeText: cfg.Kiosk.LargeText, HighContrast: cfg.Kiosk.HighContrast}
 	if cfg.Kiosk.Language == "en" {
 		ucfg.Lang = ui.English
 	}
 	if deck != nil {
 		ucfg.Demo = deck
-		if ucfg.AdminPIN == "" {
-			ucfg.AdminPIN = "2468" // the demo's admin PIN, shown in the README
+		if ecfg.AdminPIN == "" {
+			ecfg.AdminPIN = "2468" // the demo's admin PIN, shown in the README
 		}
-		if ucfg.Notary.NotaryID == "" {
-			ucfg.Notary.NotaryID, ucfg.Notary.Office = "CCV-DEMO", "Văn phòng công chứng (demo)"
+		if ecfg.Notary.NotaryID == "" {
+			ecfg.Notary.NotaryID, ecfg.Notary.Office = "CCV-DEMO", "Văn phòng công chứng (demo)"
 		}
 	}
 	if cfg.Kiosk.GatewayURL != "" {
@@ -259,16 +263,19 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		if err != nil {
 			return nil, nil, err
 		}
-		ucfg.Clinic.Gateway = g
+		ecfg.Clinic.Gateway = g
 	}
 	if pc := cfg.Kiosk.PrintCommand; pc != "" {
 		ucfg.Print = func(png []byte) error { return printReceipt(pc, png) }
+	}
+	if ucfg.Engine, err = engine.New(ecfg); err != nil {
+		return nil, nil, err
 	}
 	app, err = ui.New(fa, ucfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	if mode == ui.Kiosk && cfg.Kiosk.Fullscreen {
+	if mode == engine.Kiosk && cfg.Kiosk.Fullscreen {
 		app.Window().SetFullScreen(true)
 	} else {
 		app.Window().SetFullScreen(false)

@@ -1,9 +1,8 @@
 // Package cardloop watches one reader slot and reads each card put on it:
 // a card arrives, the loop waits for its keys (a QR scan, a typed ID or
 // CAN), reads the chip with progress reports, retries when the key was
-// wrong, and says when the card leaves. The kiosk app and the local API
-// both run their cards through it; they differ only in what they do with
-// the events.
+// wrong (its own retry policy, AsksForKey), and says when the card leaves.
+// kiosk/engine runs it for the app; the local API still runs it directly.
 package cardloop
 
 import (
@@ -12,7 +11,6 @@ import (
 	"fmt"
 	"time"
 
-	"motcua/internal/metrics"
 	"motcua/reader"
 	"motcua/reader/cccd"
 	"motcua/reader/lds"
@@ -62,7 +60,7 @@ type Event struct {
 	Done, Total int
 	Result      *cccd.ReadResult
 	Err         error
-	Reason      string // metrics.Reason* for Failed
+	Reason      string // Reason* for Failed
 	NeedsKey    bool
 	// QR is the payload the keys came from (nil when they were typed).
 	QR *qr.Payload
@@ -183,11 +181,11 @@ func (l *Loop) readCard(ctx context.Context) {
 			l.OnEvent(Event{Type: Read, Result: res, QR: q})
 			return
 		}
-		reason := metrics.ReadFailureReason(err)
-		if reason == metrics.ReasonCardRemoved && l.removalFollows(ctx) {
+		reason := Classify(err)
+		if reason == ReasonCardRemoved && l.removalFollows(ctx) {
 			return // the watcher reports the removal; the read is simply gone
 		}
-		retry := reason == metrics.ReasonWrongKey || reason == metrics.ReasonNoKey
+		retry := AsksForKey(reason)
 		if retry {
 			l.Keys.Clear()
 		}

@@ -52,6 +52,11 @@ type Party struct {
 	photo       []byte
 }
 
+// PartyRole is the role of the n-th party of an act (from 1) when the
+// notary has not named it: "Bên 1", "Bên 2" (the record is a Vietnamese
+// document whatever the screen's language).
+func PartyRole(n int) string { return fmt.Sprintf("Bên %d", n) }
+
 // PartyFromRead records a party from a chip read.
 func PartyFromRead(role string, r *cccd.ReadResult) (Party, error) {
 	if r == nil || r.Verification == nil {

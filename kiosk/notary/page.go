@@ -2,19 +2,26 @@ package notary
 
 import (
 	"bytes"
+	_ "embed"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
-	_ "image/jpeg" // chip photos are JPEG
 	"image/png"
 
-	"fyne.io/fyne/v2/theme"
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"motcua/kiosk/photo"
 )
+
+// notoSans is Noto Sans Regular (SIL OFL 1.1, font/OFL.txt): every
+// Vietnamese letter, without linking a GUI toolkit for a font.
+//
+//go:embed font/NotoSans-Regular.ttf
+var notoSans []byte
 
 // Page size: A4 at 100 dpi.
 const (
@@ -25,7 +32,7 @@ const (
 // faces loads the bundled Noto Sans (it covers every Vietnamese letter) at
 // the sizes the page uses.
 func faces() (title, body font.Face, err error) {
-	f, err := opentype.Parse(theme.DefaultTextFont().Content())
+	f, err := opentype.Parse(notoSans)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -72,8 +79,11 @@ func (r *Record) PNG() ([]byte, error) {
 		box := image.Rect(60, top, 210, top+200)
 		draw.Draw(img, box, image.NewUniform(color.Gray{0xEE}), image.Point{}, draw.Src)
 		if len(p.photo) > 0 {
-			if ph, _, err := image.Decode(bytes.NewReader(p.photo)); err == nil {
+			// A photo refused by the budget leaves the grey box and a note.
+			if ph, err := photo.Decode(p.photo); err == nil {
 				xdraw.CatmullRom.Scale(img, box, ph, ph.Bounds(), draw.Over, nil)
+			} else {
+				text(bodyFace, 66, top+100, black, "Không hiển thị được ảnh")
 			}
 		}
 		vi, en, ok := verdictText(p)

@@ -227,6 +227,15 @@ func (s *Session) Form() *prefill.Form {
 	return s.form
 }
 
+// Current returns the form being filled like Form, without counting as
+// the visitor's activity (for rendering and bookkeeping, so a screen that
+// redraws does not hold off the idle timer).
+func (s *Session) Current() *prefill.Form {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.form
+}
+
 // Review moves to the review step when the form is valid.
 func (s *Session) Review() ([]prefill.Problem, error) {
 	s.mu.Lock()

@@ -1,0 +1,285 @@
+// Package engine is the one conductor of a reader slot and a visit: it
+// runs the card loop and the key box, turns QR codes and typed digits into
+// chip keys, keeps the visit (kiosk/session), runs the clinic and notary
+// workflows, writes their records, submits dossiers into the outbox, tells
+// the sync worker, and reports all of it as one ordered stream of typed
+// events. Front ends are adapters: they render View and send intents (the
+// exported methods); they never decide what comes next.
+//
+// Card data lives in the visit and is wiped with it: on cancel, on idle,
+// when the card leaves after the visit's end, when the operator screen
+// opens, and on Stop.
+package engine
+
+import (
+	"context"
+	"errors"
+	"image"
+	"log/slog"
+	"sync"
+	"time"
+
+	"motcua/kiosk/address"
+	"motcua/kiosk/cardloop"
+	"motcua/kiosk/catalog"
+	"motcua/kiosk/clinic"
+	"motcua/kiosk/notary"
+	"motcua/kiosk/prefill"
+	"motcua/kiosk/session"
+	"motcua/reader"
+	"motcua/reader/cccd"
+	"motcua/reader/qr"
+	"motcua/reader/qr/scanner"
+	"motcua/sync/outbox"
+)
+
+// Notifier is told when a dossier is waiting (the sync worker).
+type Notifier interface{ Notify() }
+
+// ClinicConfig is what clinic mode needs for health-insurance check-in.
+type ClinicConfig struct {
+	Gateway  clinic.Gateway
+	Staff    clinic.Staff
+	Facility string
+	// Dir is where check-in records are written for the clinic's system
+	// ("" keeps them on screen only).
+	Dir string
+}
+
+// NotaryConfig is what notary mode needs for verification records.
+type NotaryConfig struct {
+	NotaryID, Office string
+	// Dir is where records are saved (JSON and a printable PNG).
+	Dir string
+}
+
+// Config is what the engine runs on.
+type Config struct {
+	Mode        Mode
+	Terminal    reader.Terminal
+	ReadOptions reader.Options
+	// Keys is the key box of the slot (nil: a new one).
+	Keys    *cardloop.KeyBox
+	Catalog *catalog.Catalog
+	Table   *address.Table // may be nil
+	Outbox  *outbox.Store
+	// Worker is notified after each submit; nil means queue only.
+	Worker Notifier
+	Device string
+	// Idle and Grace: "still there?" after Idle, wipe Grace later.
+	Idle, Grace time.Duration
+	Clinic      ClinicConfig
+	Notary      NotaryConfig
+	// AdminPIN opens the operator screen; "" keeps it shut.
+	AdminPIN string
+	// PIN is the back-off after wrong PINs (zero: DefaultPINPolicy).
+	PIN PINPolicy
+	// Demo says the engine runs the simulated reader's demo (a banner on
+	// every screen).
+	Demo bool
+	// TrustInfo and Provider describe the trust store and where dossiers
+	// go, for the operator screen.
+	TrustInfo, Provider string
+	// Beat, when set, is called at least once a second while the card
+	// loop lives (a watchdog).
+	Beat func()
+	Log  *slog.Logger
+	Now  func() time.Time
+}
+
+// Engine conducts one reader slot and its visits. Its methods are safe for
+// concurrent use.
+type Engine struct {
+	cfg  Config
+	sess *session.Session
+	keys *cardloop.KeyBox
+	hub  hub
+	log  *slog.Logger
+
+	mu         sync.Mutex
+	step       Step
+	before     Step // the step a read interrupted
+	notice     Notice
+	detail     string
+	present    bool
+	reading    bool
+	readerGone bool
+	progress   Progress
+	qrOnly     *qr.Payload
+	read       *cccd.ReadResult // the visitor's chip read (the session owns and wipes it)
+	photo      image.Image
+	photoState PhotoState
+	problems   []prefill.Problem
+	gen        uint64 // visit generation: work finished after a wipe is dropped
+	busy       bool
+	stillThere bool
+	checkIn    *clinic.CheckIn
+	recordFile string
+	parties    []notary.Party // notary: parties kept for the act
+	partiesAt  time.Time
+	wedge      scanner.Wedge
+	pin        pinGuard
+	sync       SyncView
+
+	runMu  sync.Mutex
+	cancel context.CancelFunc
+	ctx    context.Context
+	wg     sync.WaitGroup
+	kick   chan struct{}
+}
+
+// New makes an engine waiting for a card. Start runs it.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Terminal == nil || cfg.Catalog == nil || cfg.Outbox == nil {
+		return nil, errors.New("engine: a reader terminal, a catalogue and an outbox are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Device == "" {
+		cfg.Device = "motcua"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PIN == (PINPolicy{}) {
+		cfg.PIN = DefaultPINPolicy
+	}
+	e := &Engine{cfg: cfg, keys: cfg.Keys, log: cfg.Log, kick: make(chan struct{}, 1), ctx: context.Background()}
+	if e.keys == nil {
+		e.keys = cardloop.NewKeyBox()
+	}
+	e.sess = session.New(session.Config{Catalog: cfg.Catalog, Table: cfg.Table, Device: cfg.Device,
+		Idle: cfg.Idle, Grace: cfg.Grace, Now: cfg.Now})
+	e.sync.Worker = cfg.Worker != nil
+	return e, nil
+}
+
+// Keys is the slot's key box (a host may share it with other key sources).
+func (e *Engine) Keys() *cardloop.KeyBox { return e.keys }
+
+// Mode is the engine's mode.
+func (e *Engine) Mode() Mode { return e.cfg.Mode }
+
+// Subscribe calls f with every event from now on, in order, on a goroutine
+// of its own (f may block; events queue). Call the returned function to
+// stop; not from inside f.
+func (e *Engine) Subscribe(f func(Event)) (unsubscribe func()) { return e.hub.subscribe(f) }
+
+// Start runs the card loop, the idle timer and the outbox count until ctx
+// ends or Stop.
+func (e *Engine) Start(ctx context.Context) {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if e.cancel != nil {
+		return
+	}
+	ctx, e.cancel = context.WithCancel(ctx)
+	e.mu.Lock()
+	e.ctx = ctx
+	e.mu.Unlock()
+	loop := &cardloop.Loop{Terminal: e.cfg.Terminal, Keys: e.keys, Options: e.cfg.ReadOptions,
+		OnEvent: e.onCard, Beat: e.cfg.Beat}
+	e.wg.Add(3)
+	go func() { defer e.wg.Done(); loop.Run(ctx) }()
+	go func() {
+		defer e.wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				e.Tick()
+			}
+		}
+	}()
+	go func() {
+		defer e.wg.Done()
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			e.countOutbox()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			case <-e.kick:
+			}
+		}
+	}()
+}
+
+// Stop ends the card loop and timers, waits for saving and writing to
+// finish, and wipes the visit.
+func (e *Engine) Stop() {
+	e.runMu.Lock()
+	if e.cancel != nil {
+		e.cancel()
+		e.cancel = nil
+	}
+	e.runMu.Unlock()
+	e.wg.Wait()
+	e.mu.Lock()
+	ev := e.wipeLocked(WipeStopped, StepAttract, NoticeNone)
+	e.mu.Unlock()
+	e.emit(ev...)
+}
+
+// goIO runs work off the caller's goroutine; Stop waits for it.
+func (e *Engine) goIO(f func(ctx context.Context)) {
+	e.wg.Add(1)
+	ctx := e.ctx
+	go func() {
+		defer e.wg.Done()
+		f(context.WithoutCancel(ctx))
+	}()
+}
+
+// emit publishes events (called without e.mu held, in order).
+func (e *Engine) emit(evs ...Event) {
+	for _, ev := range evs {
+		e.hub.publish(ev)
+	}
+}
+
+// setStep moves to step with a notice; called with e.mu held. It returns
+// the event to emit.
+func (e *Engine) setStep(step Step, n Notice, detail string) Event {
+	e.step, e.notice, e.detail = step, n, detail
+	e.problems = nil
+	return Event{Kind: StepChanged, Step: step}
+}
+
+// changed is the event for a change that keeps the step.
+func (e *Engine) changed() Event { return Event{Kind: Changed, Step: e.step} }
+
+// wipeLocked erases the visit: the session (reads, form, identities),
+// waiting keys, a QR waiting alone, the parties kept for an act, the
+// photo. Called with e.mu held.
+func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
+	e.sess.Cancel()
+	e.keys.Clear()
+	e.dropPartiesLocked()
+	e.qrOnly, e.read, e.photo, e.photoState = nil, nil, nil, PhotoNone
+	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
+	e.gen++
+	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
+}
+
+// endVisitLocked ends the card's visit but keeps the act's parties (the
+// next party's card comes next) and the keys box as it is.
+func (e *Engine) endVisitLocked() {
+	e.sess.Cancel()
+	e.read, e.photo, e.photoState = nil, nil, PhotoNone
+	e.checkIn, e.recordFile, e.stillThere = nil, "", false
+	e.gen++
+}
+
+func (e *Engine) dropPartiesLocked() {
+	if len(e.parties) > 0 {
+		(&notary.Record{Parties: e.parties}).Wipe()
+	}
+	e.parties = nil
+}

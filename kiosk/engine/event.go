@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"motcua/reader/cccd"
+	"motcua/reader/lds"
+	"motcua/reader/qr"
+)
+
+// Kind says what an Event reports.
+type Kind int
+
+// Event kinds: the card's life, the visit's steps, the workflows' outcomes.
+const (
+	// CardInserted: a card arrived (NeedsKey: no key waits for it).
+	CardInserted Kind = iota
+	// CardReading: keys are at hand and the chip read has begun.
+	CardReading
+	// CardProgress: one file of the chip arrived (Progress).
+	CardProgress
+	// CardRead: the chip was read and filed in the visit (Read is a
+	// shallow snapshot; the visit owns and wipes the original).
+	CardRead
+	// CardFailed: the read failed (Reason, Err; NeedsKey: the same card
+	// waits for another key).
+	CardFailed
+	// CardRemoved: the card left (MidRead: during a read, which was dropped).
+	CardRemoved
+	// ReaderGone: the reader disappeared; the engine watches for it again.
+	ReaderGone
+	// QRAccepted: a card's QR gave keys (QR); they wait for the card.
+	QRAccepted
+	// QRRefused: a scan was not a card's QR, or unusable (Err).
+	QRRefused
+	// KeyRefused: typed digits were neither a CAN nor an ID (Err).
+	KeyRefused
+	// StepChanged: the visit moved to Step.
+	StepChanged
+	// PartyAdded: another person's card joined the form (Role).
+	PartyAdded
+	// StillThere: the visit has been quiet for the idle time; it is wiped
+	// after the grace period unless someone answers (StillHere).
+	StillThere
+	// VisitWiped: every identity, photo and value of the visit was erased (Why).
+	VisitWiped
+	// Submitted: the dossier is durable in the outbox (UUID, Service); the
+	// sync worker has been told.
+	Submitted
+	// SubmitFailed: the dossier could not be stored (Err); the visit stays
+	// on review.
+	SubmitFailed
+	// CheckedIn: the clinic check-in completed (File: the record, if written).
+	CheckedIn
+	// CheckInFailed: the look-up or the record failed (Err).
+	CheckInFailed
+	// NotaryPartyKept: the card's party was kept for the act (N parties so far).
+	NotaryPartyKept
+	// NotarySaved: the act's record was written (File, N parties).
+	NotarySaved
+	// NotaryFailed: the record could not be made or written (Err).
+	NotaryFailed
+	// SyncChanged: the outbox depth or the last sync pass changed.
+	SyncChanged
+	// AdminRefused: a wrong PIN, or attempts locked until Until (Err).
+	AdminRefused
+	// Changed: something else the view shows changed (a notice, a problem list).
+	Changed
+)
+
+var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
+	"card_removed", "reader_gone", "qr_accepted", "qr_refused", "key_refused", "step_changed", "party_added",
+	"still_there", "visit_wiped", "submitted", "submit_failed", "checked_in", "checkin_failed",
+	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed"}
+
+// String names the kind (for logs and the local API's event types).
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// WipeReason says why a visit was wiped.
+type WipeReason string
+
+// Why visits end.
+const (
+	WipeCancelled WipeReason = "cancelled" // the person (or officer) cancelled
+	WipeIdle      WipeReason = "idle"      // nobody answered "still there?"
+	WipeRemoved   WipeReason = "removed"   // the card left after the visit's end (receipt, check-in, notary check)
+	WipeDone      WipeReason = "done"      // the visit was finished ("Done" on the receipt)
+	WipeAdmin     WipeReason = "admin"     // the operator screen opened
+	WipeStopped   WipeReason = "stopped"   // the engine stopped
+)
+
+// Progress is how far a chip read is.
+type Progress struct {
+	File        lds.FileID
+	Bytes       int
+	Done, Total int
+}
+
+// Event is one thing that happened, in the order it happened. Events carry
+// no personal data except CardRead's snapshot and QRAccepted's payload
+// (subscribers that log must mask; see cccd.MaskID).
+type Event struct {
+	Kind     Kind
+	Step     Step // the step after the event
+	NeedsKey bool
+	MidRead  bool
+	Progress Progress
+	Reason   string // cardloop.Reason* for CardFailed
+	Err      error
+	QR       *qr.Payload
+	Read     *cccd.ReadResult
+	Role     string
+	UUID     string
+	Service  string
+	File     string
+	N        int
+	Why      WipeReason
+	Until    time.Time
+}

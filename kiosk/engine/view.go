@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"image"
+	"time"
+
+	"motcua/kiosk/catalog"
+	"motcua/kiosk/clinic"
+	"motcua/kiosk/notary"
+	"motcua/kiosk/prefill"
+)
+
+// Step is what the visit is waiting for: the screen a front end shows.
+type Step int
+
+// Steps.
+const (
+	StepAttract    Step = iota // waiting for a card (or its QR)
+	StepKey                    // a card is on the reader and needs its key
+	StepReading                // the chip is being read
+	StepProblem                // a read or a workflow failed (Notice, Detail)
+	StepIdentity               // who the card says, the badge (kiosk, desk, clinic)
+	StepServices               // choose a service (kiosk, desk)
+	StepForm                   // what the card filled, locked; the rest asked
+	StepReview                 // every value, the consent, submit
+	StepReceipt                // the dossier is durable: the receipt
+	StepCheckingIn             // clinic: the insurance look-up is under way
+	StepCheckIn                // clinic: the look-up's answer
+	StepNotary                 // notary: the party on the reader, the parties kept
+	StepAdmin                  // the operator screen (the visit was wiped first)
+)
+
+var stepNames = [...]string{"attract", "key", "reading", "problem", "identity", "services", "form",
+	"review", "receipt", "checking", "checkin", "notary", "admin"}
+
+// String names the step (the ui names its screens the same).
+func (s Step) String() string {
+	if s >= 0 && int(s) < len(stepNames) {
+		return stepNames[s]
+	}
+	return "step?"
+}
+
+// Notice is a one-line message for the step on show, as a code the front
+// end puts into words (Detail completes it).
+type Notice string
+
+// Notices.
+const (
+	NoticeNone       Notice = ""
+	NoticeCancelled  Notice = "cancelled"   // the visit was cancelled and wiped
+	NoticePulled     Notice = "pulled"      // the card left during the read
+	NoticeWrongKey   Notice = "wrong_key"   // the key does not open this card
+	NoticeKeyInvalid Notice = "key_invalid" // typed digits were not 6 or 12
+	NoticeQRFirst    Notice = "qr_first"    // a QR was scanned; the card should follow
+	NoticeNotCardQR  Notice = "not_card_qr" // Detail: what the code is instead
+	NoticeBadQR      Notice = "bad_qr"      // a card-like QR that could not be used
+	NoticeReadFailed Notice = "read_failed" // Detail: the reason
+	NoticeNextParty  Notice = "next_party"  // notary: place the next party's card
+	NoticeActRef     Notice = "act_ref"     // notary: the act number is missing or odd
+	NoticeSaved      Notice = "saved"       // notary: Detail is the record's file name
+	NoticeSaveFailed Notice = "save_failed" // Detail: why
+	NoticeNeedAgree  Notice = "need_agree"  // submit without the consent ticked
+	NoticeCheckIn    Notice = "checkin"     // clinic: the check-in failed (Detail)
+	NoticeError      Notice = "error"       // Detail: an error in plain words
+)
+
+// PhotoState says what can be shown of the chip's face image.
+type PhotoState int
+
+// Photo states.
+const (
+	PhotoNone    PhotoState = iota // the card gave no photo (or a QR visit)
+	PhotoShown                     // Photo holds the decoded image
+	PhotoRefused                   // the photo was refused (over budget, undecodable, JPEG 2000)
+)
+
+// ReadDetails is what an officer or notary sees beyond the badge.
+type ReadDetails struct {
+	Access   string
+	Groups   []string
+	Warnings []string
+}
+
+// Party is a party of a notarial act already checked, as listed on screen.
+type Party struct {
+	Role, FullName string
+	Verified       bool
+	Summary        string
+}
+
+// SyncView is the machine's delivery status.
+type SyncView struct {
+	Worker  bool // a sync worker runs (false: queue only)
+	Known   bool // a sync pass has reported
+	Offline bool
+	Last    time.Time // last successful pass
+	Depth   int       // dossiers not yet delivered
+}
+
+// View is the engine's state as a front end renders it: a copy, safe to
+// read on any goroutine while the engine moves on.
+type View struct {
+	Mode   Mode
+	Demo   bool
+	Step   Step
+	Notice Notice
+	Detail string
+
+	Reader      string
+	CardPresent bool
+	ReaderGone  bool
+	Progress    Progress
+	// QRWaiting: a card's QR was scanned and no card is on the reader yet;
+	// QROnly: the visit may go on from the QR alone (desk, not kiosk).
+	QRWaiting, QROnly bool
+
+	Person     *prefill.Person // the visitor (nil while waiting)
+	Photo      image.Image
+	PhotoState PhotoState
+	Details    *ReadDetails // nil for a QR visit
+
+	Service    *catalog.Service
+	Values     []prefill.Value   // the form's values (copies) in order
+	Problems   []prefill.Problem // why the form cannot go to review yet
+	WaitingFor string            // the card party whose card is still needed
+
+	Receipt string // client reference of the submitted dossier
+	Busy    bool   // saving, looking up or writing: do not submit twice
+
+	CheckIn    *clinic.CheckIn
+	RecordFile string // the clinic or notary record written
+
+	Parties []Party // notary: parties kept for the act
+
+	StillThere bool
+	Idle       time.Duration
+	Sync       SyncView
+}
+
+// View is the engine's state now, copied for rendering.
+func (e *Engine) View() View {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v := View{Mode: e.cfg.Mode, Demo: e.cfg.Demo, Step: e.step, Notice: e.notice, Detail: e.detail,
+		Reader: e.cfg.Terminal.Name(), CardPresent: e.present, ReaderGone: e.readerGone, Progress: e.progress,
+		QRWaiting: e.qrOnly != nil, QROnly: e.qrOnly != nil && e.cfg.Mode != Kiosk,
+		Photo: e.photo, PhotoState: e.photoState, Busy: e.busy, CheckIn: e.checkIn, RecordFile: e.recordFile,
+		StillThere: e.stillThere, Idle: e.sess.IdleTimeout(), Sync: e.sync}
+	if p := e.sess.Primary(); p != nil {
+		cp := *p
+		v.Person = &cp
+	}
+	if r := e.read; r != nil {
+		v.Details = &ReadDetails{Access: r.Access, Groups: append([]string(nil), r.DataGroups...),
+			Warnings: append([]string(nil), r.Warnings...)}
+	}
+	if f := e.sess.Current(); f != nil {
+		v.Service = f.Service
+		v.Values = make([]prefill.Value, len(f.Values))
+		for i, val := range f.Values {
+			v.Values[i] = *val
+		}
+		v.WaitingFor = e.missingCardParty()
+	}
+	v.Problems = append(v.Problems, e.problems...)
+	v.Receipt = e.sess.Receipt()
+	for _, p := range e.parties {
+		v.Parties = append(v.Parties, Party{Role: p.Role, FullName: p.FullName, Verified: p.Verified, Summary: notary.Summary(p)})
+	}
+	return v
+}

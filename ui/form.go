@@ -1,0 +1,294 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"motcua/kiosk/catalog"
+	"motcua/kiosk/engine"
+	"motcua/kiosk/prefill"
+)
+
+// showServices shows large tiles, a few per page (kiosk) or all (desk).
+func (a *App) showServices(v engine.View) {
+	services := a.eng.Services()
+	per := 4
+	if a.mode != Kiosk {
+		per = len(services)
+	}
+	page := a.page
+	from := min(page*per, len(services))
+	to := min(from+per, len(services))
+	tiles := container.NewGridWithColumns(2)
+	if a.mode == Kiosk { // four large tiles filling the screen
+		tiles = container.NewGridWithRows(2)
+	}
+	for _, s := range services[from:to] {
+		name, sub := s.NameVI, s.NameEN
+		if a.lang == English {
+			name, sub = s.NameEN, s.NameVI
+		}
+		code := s.Code
+		b := widget.NewButton(name+"\n"+sub, func() { a.eng.ChooseService(code) })
+		b.Alignment = widget.ButtonAlignCenter
+		if a.mode == Kiosk {
+			tiles.Add(b)
+		} else {
+			tiles.Add(container.NewGridWrap(fyne.NewSize(520, 110), b))
+		}
+	}
+	turn := func(p int) func() { return func() { a.page = p; a.showServices(a.eng.View()) } }
+	nav := container.NewHBox()
+	if page > 0 {
+		nav.Add(action(T(a.lang, "services.prev"), false, turn(page-1)))
+	}
+	if to < len(services) {
+		nav.Add(action(T(a.lang, "services.more"), false, turn(page+1)))
+	}
+	nav.Add(a.cancelButton())
+	a.show("services", container.NewBorder(container.NewVBox(big(T(a.lang, "services.title")), a.notice(v)),
+		container.NewCenter(nav), nil, nil, container.NewVScroll(tiles)))
+}
+
+// label picks the field label in the current language.
+func (a *App) label(v *prefill.Value) string {
+	l := v.Field.LabelVI
+	if a.lang == English {
+		l = v.Field.LabelEN
+	}
+	if v.Index > 0 {
+		l = fmt.Sprintf("%s (%d)", l, v.Index+1)
+	}
+	return l
+}
+
+func (a *App) partyLabel(s *catalog.Service, role string) string {
+	if p, ok := s.Party(role); ok {
+		if a.lang == English {
+			return p.LabelEN
+		}
+		return p.LabelVI
+	}
+	return role
+}
+
+// shown is a value as people read it (dates day first).
+func shown(v *prefill.Value) string {
+	if v.Field.Type == "date" {
+		return dmy(v.Text)
+	}
+	return v.Text
+}
+
+// showForm shows what the card filled (locked) and asks only the rest.
+func (a *App) showForm(v engine.View) {
+	if v.Service == nil {
+		a.showAttract(v)
+		return
+	}
+	card := container.New(layout.NewFormLayout())
+	ask := container.NewVBox()
+	for i := range v.Values {
+		val := &v.Values[i]
+		if val.Provenance == prefill.Derived {
+			continue
+		}
+		if val.Locked {
+			text := shown(val)
+			if val.Old != "" && val.Old != val.Text {
+				text = T(a.lang, "form.new") + ": " + val.Text + "\n" + T(a.lang, "form.old") + ": " + val.Old
+			}
+			l := widget.NewLabel(text)
+			l.Wrapping = fyne.TextWrapWord
+			row := fyne.CanvasObject(l)
+			if a.mode == Desk {
+				row = container.NewBorder(nil, nil, nil, a.unlockButton(val), l)
+			}
+			card.Add(widget.NewLabelWithStyle(a.label(val), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+			card.Add(row)
+			continue
+		}
+		ask.Add(a.askRow(val))
+	}
+	parts := []fyne.CanvasObject{big(T(a.lang, "form.title"))}
+	for _, p := range v.Problems {
+		text := p.VI
+		if a.lang == English {
+			text = p.EN
+		}
+		l := widget.NewLabel(text)
+		l.Importance = widget.DangerImportance
+		l.Wrapping = fyne.TextWrapWord
+		parts = append(parts, l)
+	}
+	parts = append(parts, a.notice(v))
+	if v.WaitingFor != "" {
+		parts = append(parts, para(fmt.Sprintf(T(a.lang, "form.waitcard"), a.partyLabel(v.Service, v.WaitingFor))))
+	}
+	// What the citizen must do comes first; what the card gave follows.
+	if len(ask.Objects) > 0 {
+		parts = append(parts, widget.NewCard(T(a.lang, "form.ask"), "", ask))
+	} else {
+		parts = append(parts, para(T(a.lang, "form.nothing")))
+	}
+	if len(card.Objects) > 0 {
+		parts = append(parts, widget.NewCard(T(a.lang, "form.fromcard"), "", card))
+	}
+	next := action(T(a.lang, "form.next"), true, a.eng.Review)
+	a.show("form", container.NewBorder(nil, container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
+		container.NewVScroll(container.NewVBox(parts...))))
+}
+
+// askRow is one question: a text field with the keyboard, a pick list, or
+// an address to confirm. Each change goes to the engine.
+func (a *App) askRow(v *prefill.Value) fyne.CanvasObject {
+	label := widget.NewLabelWithStyle(a.label(v), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	party, id, idx := v.Party, v.Field.ID, v.Index
+	set := func(s string) { a.eng.SetField(party, id, idx, s) }
+	var input fyne.CanvasObject
+	switch {
+	case len(v.Field.Options) > 0:
+		sel := widget.NewSelect(v.Field.Options, set)
+		sel.Selected = v.Text
+		input = sel
+	default:
+		digits := v.Field.Type == "phone" || v.Field.Type == "number" || v.Field.Type == "id12" || v.Field.Type == "cmnd"
+		e := newField(digits)
+		e.label = a.label(v)
+		e.SetText(v.Text)
+		e.OnChanged = set
+		e.onFocus = a.kb.attach
+		if v.Field.Type == "textarea" || v.Field.Type == "address" {
+			e.MultiLine = true
+			e.Wrapping = fyne.TextWrapWord
+		}
+		input = e
+	}
+	row := container.NewVBox(label, input)
+	hint := v.Field.HintVI
+	if a.lang == English {
+		hint = v.Field.HintEN
+	}
+	if hint != "" {
+		h := widget.NewLabel(hint)
+		h.Importance = widget.LowImportance
+		h.Wrapping = fyne.TextWrapWord
+		row.Add(h)
+	}
+	if v.NeedsConfirmation {
+		old := widget.NewLabel(T(a.lang, "form.old") + ": " + v.Old)
+		old.Wrapping = fyne.TextWrapWord
+		row.Add(old)
+		row.Add(container.NewHBox(widget.NewButton(T(a.lang, "form.confirm"), func() { a.eng.ConfirmField(party, id, idx) })))
+	}
+	return row
+}
+
+// unlockButton lets an officer edit a card value, with a reason.
+func (a *App) unlockButton(v *prefill.Value) fyne.CanvasObject {
+	party, id, idx := v.Party, v.Field.ID, v.Index
+	return widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() {
+		why := newField(false)
+		why.onFocus = a.kb.attach
+		why.SetPlaceHolder(T(a.lang, "form.unlockwhy"))
+		d := dialog.NewForm(T(a.lang, "form.unlock"), T(a.lang, "form.unlock"), T(a.lang, "cancel"),
+			[]*widget.FormItem{widget.NewFormItem("", why)}, func(ok bool) {
+				if ok && strings.TrimSpace(why.Text) != "" {
+					a.eng.UnlockField(party, id, idx, why.Text)
+				}
+			}, a.win)
+		d.Show()
+	})
+}
+
+// showReview lists every value, the consent text and the submit button.
+func (a *App) showReview(v engine.View) {
+	if v.Service == nil {
+		a.showAttract(v)
+		return
+	}
+	rows := container.New(layout.NewFormLayout())
+	for i := range v.Values {
+		val := &v.Values[i]
+		if val.Text == "" {
+			continue
+		}
+		rows.Add(widget.NewLabelWithStyle(a.label(val), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		l := widget.NewLabel(shown(val))
+		l.Wrapping = fyne.TextWrapWord
+		rows.Add(l)
+	}
+	consentText := v.Service.ConsentVI
+	if a.lang == English && v.Service.ConsentEN != "" {
+		consentText = v.Service.ConsentEN
+	}
+	consent := widget.NewLabel(consentText)
+	consent.Wrapping = fyne.TextWrapWord
+	agree := widget.NewCheck(T(a.lang, "review.consent"), nil)
+	msg := para(a.noticeText(v))
+	msg.Importance = widget.DangerImportance
+	submit := widget.NewButton(T(a.lang, "review.submit"), func() { a.eng.Submit(agree.Checked) })
+	submit.Importance = widget.HighImportance
+	if v.Busy {
+		submit.Disable()
+	}
+	back := action(T(a.lang, "review.back"), false, a.eng.Back)
+	buttons := container.NewCenter(container.NewHBox(container.NewGridWrap(fyne.NewSize(320, 72), submit), back, a.cancelButton()))
+	// The consent and its tick box stay in view under the values, next to
+	// the button they unlock.
+	a.show("review", container.NewBorder(big(T(a.lang, "review.title")),
+		container.NewVBox(widget.NewSeparator(), consent, agree, msg, buttons), nil, nil, container.NewVScroll(rows)))
+}
+
+// showReceipt is the end of a visit: the receipt number and a QR code to
+// follow the dossier, then "take your card".
+func (a *App) showReceipt(v engine.View) {
+	uuid := v.Receipt
+	if uuid == "" {
+		a.showAttract(v)
+		return
+	}
+	code := ""
+	if v.Service != nil {
+		code = v.Service.Code
+	}
+	img, png := receiptQR(receiptPayload(uuid, code, a.eng.Device()))
+	ref := widget.NewLabelWithStyle(shortRef(uuid), fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
+	ref.SizeName = theme.SizeNameHeadingText
+	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title")), para(T(a.lang, "receipt.takecard")),
+		para(T(a.lang, "receipt.code")), ref}
+	if img != nil {
+		parts = append(parts, container.NewCenter(img), para(T(a.lang, "receipt.scan")))
+	}
+	if !v.Sync.Worker || v.Sync.Offline {
+		parts = append(parts, para(T(a.lang, "receipt.offline")))
+	}
+	buttons := container.NewHBox(action(T(a.lang, "receipt.done"), true, a.eng.Done))
+	if a.cfg.Print != nil && png != nil {
+		buttons.Add(action(T(a.lang, "receipt.print"), false, func() {
+			a.goIO(func() {
+				err := a.cfg.Print(png)
+				a.do(func() {
+					a.printMsg = T(a.lang, "receipt.printed")
+					if err != nil {
+						a.printMsg = err.Error()
+					}
+					a.render()
+				})
+			})
+		}))
+	}
+	if a.printMsg != "" {
+		parts = append(parts, para(a.printMsg))
+		a.printMsg = ""
+	}
+	a.show("receipt", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
+		container.NewVScroll(container.NewVBox(parts...))))
+}
