@@ -23,18 +23,45 @@ func (a *App) showCheckIn(v engine.View) {
 		a.showAttract(v)
 		return
 	}
-	msg := rec.BHYT.MessageVI
-	if a.lang == English {
-		msg = rec.BHYT.MessageEN
+	parts := []fyne.CanvasObject{a.identityCard(v)}
+	if rec.BHYT == nil {
+		// No answer from the gateway: the check-in goes on, marked.
+		warn := big(T(a.lang, "clinic.unverified"))
+		warn.Importance = widget.WarningImportance
+		parts = append(parts, warn, para(T(a.lang, "clinic.unverified.why")+" ("+rec.BHXHError+")"))
+	} else {
+		res := rec.BHYT
+		msg, act := res.MessageVI, res.ActionVI
+		if a.lang == English {
+			msg, act = res.MessageEN, res.ActionEN
+		}
+		result := big(msg)
+		result.Importance = widget.DangerImportance
+		if res.Valid {
+			result.Importance = widget.SuccessImportance
+		}
+		parts = append(parts, result, para(act))
+		if res.CardCode != "" {
+			parts = append(parts, para(fmt.Sprintf("BHYT %s · %s → %s · %s", res.CardCode, dmy(res.ValidFrom), dmy(res.ValidTo), res.RegisteredFacility)))
+		}
+		if nc := res.NewCard; nc != nil {
+			parts = append(parts, para(fmt.Sprintf("%s: %s · %s → %s · %s", T(a.lang, "clinic.newcard"), nc.CardCode, dmy(nc.ValidFrom), dmy(nc.ValidTo), nc.RegisteredFacility)))
+		}
+		if res.GatewayNote != "" {
+			parts = append(parts, para(res.GatewayNote))
+		}
+		for _, d := range rec.Discrepancies {
+			gw := d.Gateway
+			if gw == "" {
+				gw = "?"
+			}
+			parts = append(parts, para(fmt.Sprintf("%s: %s %s · BHXH %s", T(a.lang, "clinic.field."+d.Field), T(a.lang, "clinic.chip"), d.Chip, gw)))
+		}
 	}
-	result := big(msg)
-	result.Importance = widget.DangerImportance
-	if rec.BHYT.Valid {
-		result.Importance = widget.SuccessImportance
-	}
-	parts := []fyne.CanvasObject{a.identityCard(v), result}
-	if rec.BHYT.CardCode != "" {
-		parts = append(parts, para(fmt.Sprintf("BHYT %s · %s → %s · %s", rec.BHYT.CardCode, dmy(rec.BHYT.ValidFrom), dmy(rec.BHYT.ValidTo), rec.BHYT.RegisteredFacility)))
+	if rec.RepeatToday {
+		rep := para(T(a.lang, "clinic.repeat"))
+		rep.Importance = widget.WarningImportance
+		parts = append(parts, rep)
 	}
 	if v.RecordFile != "" {
 		parts = append(parts, para(filepath.Base(v.RecordFile)))

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"motcua/kiosk/clinic"
@@ -34,7 +33,11 @@ func (e *Engine) CheckIn() {
 	e.goIO(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		rec, err := clinic.Check(ctx, c.Gateway, person, c.Staff, c.Facility, e.cfg.Device, e.cfg.Now())
+		desk := &clinic.Desk{Gateway: c.Gateway, Staff: c.Staff, Facility: c.Facility, Device: e.cfg.Device,
+			Visits: c.Visits, Stats: c.Stats, Now: e.cfg.Now}
+		// A gateway that cannot be reached does not stop the check-in: the
+		// record comes back marked not verified with BHXH.
+		rec, err := desk.CheckIn(ctx, person)
 		var saved string
 		if err == nil && c.Dir != "" {
 			saved, err = writeRecord(c.Dir, "checkin", rec, e.cfg.Now())
@@ -47,11 +50,12 @@ func (e *Engine) CheckIn() {
 		e.busy = false
 		var evs []Event
 		if err != nil {
-			if errors.Is(err, clinic.ErrGateway) {
-				e.log.Warn("insurance look-up failed", "err", maskErr(err))
-			}
+			e.log.Warn("check-in failed", "err", maskErr(err))
 			evs = []Event{{Kind: CheckInFailed, Err: err, Step: StepProblem}, e.setStep(StepProblem, NoticeCheckIn, err.Error())}
 		} else {
+			if rec.BHXH != clinic.BHXHVerified {
+				e.log.Warn("insurance look-up failed; check-in marked not verified with BHXH", "code", rec.BHXHError)
+			}
 			e.checkIn, e.recordFile = rec, saved
 			evs = []Event{{Kind: CheckedIn, File: saved, Step: StepCheckIn}, e.setStep(StepCheckIn, NoticeNone, "")}
 		}

@@ -44,6 +44,10 @@ type ClinicConfig struct {
 	// Dir is where check-in records are written for the clinic's system
 	// ("" keeps them on screen only).
 	Dir string
+	// Visits flags a second check-in the same day (nil: not flagged);
+	// Stats counts look-ups without personal data (nil: not counted).
+	Visits *clinic.VisitLog
+	Stats  *clinic.Stats
 }
 
 // NotaryConfig is what notary mode needs for verification records.

@@ -276,8 +276,8 @@ func TestForgedCards(t *testing.T) {
 // is written, and the visit ends with the card.
 func TestClinicCheckIn(t *testing.T) {
 	gw := gatewaytest.New()
-	gw.Users["clinic"] = "secret"
-	gw.Staff["001190000001"] = true
+	gw.Accounts["clinic"] = "secret"
+	gw.Staff["001190000001"] = "Lễ Tân Thử"
 	now := time.Now()
 	id := simcard.ReferenceProfile().Identity
 	gw.People = []gatewaytest.Insured{{IDNumber: id.IDNumber, CardCode: "DN4010193047064", FullName: id.FullName,
