@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"golang.org/x/net/netutil"
 )
 
 // Config configures a running intake.
@@ -31,6 +33,71 @@ type Config struct {
 	Faults Faults
 	// Logger receives one line per request (never payload data).
 	Logger *slog.Logger
+	// Limits bound what one connection or request may cost (zero fields
+	// take the defaults of DefaultLimits).
+	Limits Limits
+}
+
+// Limits bound the network-facing side: how long a client may take to send
+// its request, how long an answer may take, how long an idle keep-alive
+// connection stays open, and how large headers and bodies may be.
+type Limits struct {
+	// ReadHeaderTimeout bounds reading the request headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading the whole request, body included.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of the headers to the end
+	// of the answer (it must exceed any injected delay).
+	WriteTimeout time.Duration
+	// IdleTimeout closes keep-alive connections idle for this long.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds the request line and headers.
+	MaxHeaderBytes int
+	// MaxBody bounds a submission body.
+	MaxBody int64
+	// MaxConns bounds the open connections; more wait in the kernel's
+	// accept queue.
+	MaxConns int
+}
+
+// DefaultLimits are the limits of a production intake: generous for a
+// kiosk on a slow rural link (a 32 MiB dossier at 1 Mbit/s takes ~4.5 min),
+// tight for a client that opens a connection and sends nothing.
+var DefaultLimits = Limits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       5 * time.Minute,
+	WriteTimeout:      6 * time.Minute,
+	IdleTimeout:       90 * time.Second,
+	MaxHeaderBytes:    16 << 10,
+	MaxBody:           MaxBody,
+	MaxConns:          4096,
+}
+
+// withDefaults fills zero fields from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.ReadHeaderTimeout > 0 {
+		d.ReadHeaderTimeout = l.ReadHeaderTimeout
+	}
+	if l.ReadTimeout > 0 {
+		d.ReadTimeout = l.ReadTimeout
+	}
+	if l.WriteTimeout > 0 {
+		d.WriteTimeout = l.WriteTimeout
+	}
+	if l.IdleTimeout > 0 {
+		d.IdleTimeout = l.IdleTimeout
+	}
+	if l.MaxHeaderBytes > 0 {
+		d.MaxHeaderBytes = l.MaxHeaderBytes
+	}
+	if l.MaxBody > 0 {
+		d.MaxBody = l.MaxBody
+	}
+	if l.MaxConns > 0 {
+		d.MaxConns = l.MaxConns
+	}
+	return d
 }
 
 // ListenAndServe runs the intake until ctx is cancelled. ready, if not nil,
@@ -87,9 +154,16 @@ func ListenAndServe(ctx context.Context, cfg Config, ready func(url string)) err
 	if err != nil {
 		return fmt.Errorf("intake: listen: %w", err)
 	}
+	lim := cfg.Limits.withDefaults()
+	srv.maxBody = lim.MaxBody
+	ln = netutil.LimitListener(ln, lim.MaxConns)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		// HTTP/1.1 only, so the drop and reset faults can hijack.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelDebug),

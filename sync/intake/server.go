@@ -25,6 +25,8 @@ type Server struct {
 	dice   *dice
 	log    *slog.Logger
 	now    func() time.Time
+	// maxBody bounds a submission body (MaxBody unless the limits say less).
+	maxBody int64
 
 	mu       sync.Mutex
 	inFlight map[string]bool
@@ -43,7 +45,7 @@ func NewServer(store *Store, token string, faults Faults, log *slog.Logger) (*Se
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Server{store: store, token: token, faults: faults, dice: newDice(faults.Seed), log: log,
-		now: time.Now, inFlight: map[string]bool{}}, nil
+		now: time.Now, maxBody: MaxBody, inFlight: map[string]bool{}}, nil
 }
 
 // SetFaults replaces the injected faults (e.g. to heal the receiver).
@@ -155,7 +157,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Idempotency-Key header must be a UUID")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
