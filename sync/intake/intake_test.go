@@ -3,10 +3,10 @@ package intake
 import (
 	"context"
 	"errors"
-	"net"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -172,7 +172,7 @@ func TestFaultsHappenAtTheirRate(t *testing.T) {
 				t.Errorf("case %d try %d: %d %v", i, j, code, err)
 			}
 		}
-		n, _ := srv.store.List()
+		n, _ := srv.store.Dossiers(context.Background(), time.Time{}, time.Time{}, false)
 		if want := map[bool]int{true: 5, false: 0}[c.f.SilentAccept == 1]; len(n) != want {
 			t.Errorf("case %d: %d dossiers stored, want %d", i, len(n), want)
 		}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -19,15 +20,32 @@ import (
 type Config struct {
 	// Addr is HOST:PORT to listen on (port 0 picks a free port).
 	Addr string
-	// DataDir holds the persistent store.
+	// DataDir holds the embedded (bbolt) store, used when DB is empty. The
+	// running server also answers the operator routes on the unix socket
+	// AdminSocket in it, so list and report work while it runs.
 	DataDir string
-	// Token is the bearer token clients must send.
+	// DB is a PostgreSQL URL (postgres://...); several replicas may share it.
+	DB string
+	// DBMaxConns bounds this replica's database connections (0: default).
+	DBMaxConns int32
+	// Token is the shared bearer token of the single pilot device (empty:
+	// only enrolled devices).
 	Token string
+	// AdminToken authorises the operator routes over TCP (/v1/admin/*,
+	// /fleet, /metrics); empty: only over the data directory's socket.
+	AdminToken string
+	// HeartbeatEvery and OfflineAfter: see Server.SetHeartbeat.
+	HeartbeatEvery, OfflineAfter time.Duration
+	// Rate (requests/s, < 0: unlimited) and Burst per device (0: defaults).
+	Rate  float64
+	Burst int
 	// TLSCert and TLSKey are PEM files; without them the intake speaks
 	// plain HTTP, which is allowed only on a loopback address.
 	TLSCert, TLSKey string
 	// TLSClientCA, when set, makes the intake require client certificates
-	// signed by a CA in this PEM file.
+	// signed by a CA in this PEM file. Without it a client may still
+	// present a (self-signed) certificate: it identifies a device only if
+	// its fingerprint is enrolled.
 	TLSClientCA string
 	// Faults to inject.
 	Faults Faults
@@ -136,12 +154,24 @@ func ListenAndServe(ctx context.Context, cfg Config, ready func(url string)) err
 			}
 			tcfg.ClientCAs = pool
 			tcfg.ClientAuth = tls.RequireAndVerifyClientCert
+		} else {
+			// The handshake still proves the key (CertificateVerify);
+			// the fingerprint must be enrolled to count.
+			tcfg.ClientAuth = tls.RequestClientCert
 		}
 	} else if cfg.TLSClientCA != "" {
 		return errors.New("intake: --tls-client-ca needs --tls-cert and --tls-key")
 	}
 
-	store, err := OpenStore(cfg.DataDir)
+	var store Backend
+	switch {
+	case cfg.DB != "":
+		store, err = OpenPG(ctx, cfg.DB, cfg.DBMaxConns)
+	case cfg.DataDir != "":
+		store, err = OpenStore(cfg.DataDir)
+	default:
+		err = errors.New("intake: give a data directory or a database URL")
+	}
 	if err != nil {
 		return err
 	}
@@ -149,6 +179,28 @@ func ListenAndServe(ctx context.Context, cfg Config, ready func(url string)) err
 	srv, err := NewServer(store, cfg.Token, cfg.Faults, log)
 	if err != nil {
 		return err
+	}
+	srv.SetAdminToken(cfg.AdminToken)
+	srv.SetHeartbeat(cfg.HeartbeatEvery, cfg.OfflineAfter)
+	switch {
+	case cfg.Rate < 0:
+		srv.SetRateLimit(0, 0)
+	case cfg.Rate > 0 || cfg.Burst > 0:
+		rate, burst := cfg.Rate, cfg.Burst
+		if rate == 0 {
+			rate = DefaultRate
+		}
+		if burst == 0 {
+			burst = DefaultBurst
+		}
+		srv.SetRateLimit(rate, burst)
+	}
+	if cfg.DB == "" {
+		stopAdmin, err := serveAdminSocket(filepath.Join(cfg.DataDir, AdminSocket), srv, log)
+		if err != nil {
+			return err
+		}
+		defer stopAdmin()
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

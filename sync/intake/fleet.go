@@ -1,0 +1,219 @@
+package intake
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"motcua/sync/heartbeat"
+)
+
+// FleetDevice is one device as the fleet view shows it.
+type FleetDevice struct {
+	Device
+	// Online is true when the last heartbeat is younger than the offline
+	// threshold.
+	Online bool
+	// Silence is the time since the last heartbeat (0: never).
+	Silence time.Duration
+}
+
+// Fleet orders devices for the fleet view: active devices offline first
+// (never heard of, then the longest silent), then the online ones by name,
+// revoked devices last.
+func Fleet(devs []Device, now time.Time, offlineAfter time.Duration) []FleetDevice {
+	out := make([]FleetDevice, 0, len(devs))
+	for _, d := range devs {
+		f := FleetDevice{Device: d}
+		if !d.LastHeartbeatAt.IsZero() {
+			f.Silence = now.Sub(d.LastHeartbeatAt)
+			f.Online = f.Silence <= offlineAfter
+		}
+		out = append(out, f)
+	}
+	rank := func(f FleetDevice) int {
+		switch {
+		case f.Revoked():
+			return 3
+		case f.LastHeartbeatAt.IsZero():
+			return 0
+		case !f.Online:
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra < rb
+		}
+		if rank(a) == 1 && a.Silence != b.Silence {
+			return a.Silence > b.Silence
+		}
+		return a.Name < b.Name
+	})
+	return out
+}
+
+var fleetTmpl = template.Must(template.New("fleet").Funcs(template.FuncMap{
+	"ago": func(d time.Duration) string {
+		switch {
+		case d <= 0:
+			return "—"
+		case d < time.Minute:
+			return fmt.Sprintf("%ds", int(d.Seconds()))
+		case d < time.Hour:
+			return fmt.Sprintf("%dm", int(d.Minutes()))
+		case d < 48*time.Hour:
+			return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+		}
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	},
+	"secs": func(n int64) time.Duration { return time.Duration(n) * time.Second },
+	"ts": func(t *time.Time) string {
+		if t == nil || t.IsZero() {
+			return "—"
+		}
+		return t.In(Vietnam).Format("02/01 15:04")
+	},
+}).Parse(`<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta http-equiv="refresh" content="60">
+<title>motcua — thiết bị ({{len .Devices}})</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:1em;color:#222}
+table{border-collapse:collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}
+th{background:#f4f4f4;position:sticky;top:0}td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.offline td{background:#fdecea}tr.never td{background:#fff4e5}tr.revoked td{color:#999;text-decoration:line-through}
+.sum span{margin-right:1.5em}
+</style></head><body>
+<h1>Thiết bị (fleet)</h1>
+<p class="sum"><span>Tổng: <b id="total">{{len .Devices}}</b></span><span>Mất kết nối (offline &gt; {{ago .OfflineAfter}}): <b id="offline">{{.Offline}}</b></span><span>Trực tuyến: <b id="online">{{.Online}}</b></span><span>Cập nhật: {{.Now}}</span></p>
+<table id="fleet"><thead><tr><th>Trạng thái</th><th>Tên</th><th>Mã thiết bị</th><th>Lần cuối</th><th>Phiên bản</th><th>Đầu đọc</th>
+<th>Chờ gửi</th><th>Lâu nhất</th><th>Cần xử lý</th><th>Đồng bộ cuối</th></tr></thead><tbody>
+{{range .Devices}}{{$hb := .LastHeartbeat}}<tr class="{{if .Revoked}}revoked{{else if .LastHeartbeatAt.IsZero}}never{{else if not .Online}}offline{{else}}online{{end}}" data-device="{{.ID}}">
+<td>{{if .Revoked}}thu hồi{{else if .LastHeartbeatAt.IsZero}}chưa báo{{else if not .Online}}offline{{else}}online{{end}}</td>
+<td>{{.Name}}</td><td>{{.ID}}</td><td>{{ago .Silence}}</td>
+{{if $hb}}<td>{{$hb.Version}}</td><td>{{$hb.Reader}}</td><td class="n">{{$hb.Outbox.Pending}}</td><td>{{ago (secs $hb.Outbox.OldestPendingSeconds)}}</td><td class="n">{{$hb.Outbox.NeedsAttention}}</td><td>{{ts $hb.LastSyncAt}}</td>
+{{else}}<td colspan="6">—</td>{{end}}</tr>
+{{end}}</tbody></table></body></html>
+`))
+
+// RenderFleet writes the fleet page (self-contained HTML: inline style, no
+// script, no external asset).
+func RenderFleet(w io.Writer, devs []Device, now time.Time, offlineAfter time.Duration) error {
+	fl := Fleet(devs, now, offlineAfter)
+	var online, offline int
+	for _, f := range fl {
+		switch {
+		case f.Revoked():
+		case f.Online:
+			online++
+		default:
+			offline++
+		}
+	}
+	return fleetTmpl.Execute(w, map[string]any{"Devices": fl, "Online": online, "Offline": offline,
+		"OfflineAfter": offlineAfter, "Now": now.In(Vietnam).Format("02/01/2006 15:04")})
+}
+
+func (s *Server) fleet(w http.ResponseWriter, r *http.Request) {
+	devs, err := s.store.Devices(r.Context())
+	if err != nil {
+		s.log.Error("fleet", "err", err)
+		writeError(w, http.StatusInternalServerError, "store failure")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	RenderFleet(w, devs, s.now(), s.offlineAfter)
+}
+
+// metrics serves Prometheus text exposition, one series per device.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	devs, err := s.store.Devices(r.Context())
+	if err != nil {
+		s.log.Error("metrics", "err", err)
+		writeError(w, http.StatusInternalServerError, "store failure")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	WriteMetrics(w, devs, s.now(), s.offlineAfter)
+}
+
+// WriteMetrics writes the per-device gauges in Prometheus text format.
+func WriteMetrics(w io.Writer, devs []Device, now time.Time, offlineAfter time.Duration) {
+	fl := Fleet(devs, now, offlineAfter)
+	type metric struct {
+		name, help string
+		val        func(f FleetDevice, hb *heartbeat.Report) (float64, bool)
+	}
+	b2f := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	ms := []metric{
+		{"motcua_device_online", "1 when the device sent a heartbeat within the offline threshold.",
+			func(f FleetDevice, _ *heartbeat.Report) (float64, bool) { return b2f(f.Online), true }},
+		{"motcua_device_revoked", "1 when the device's enrolment is revoked.",
+			func(f FleetDevice, _ *heartbeat.Report) (float64, bool) { return b2f(f.Revoked()), true }},
+		{"motcua_device_last_heartbeat_timestamp_seconds", "Unix time of the device's last heartbeat.",
+			func(f FleetDevice, _ *heartbeat.Report) (float64, bool) {
+				return float64(f.LastHeartbeatAt.Unix()), !f.LastHeartbeatAt.IsZero()
+			}},
+		{"motcua_device_reader_ok", "1 when the device reported a working card reader.",
+			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
+				return b2f(hb != nil && hb.Reader == heartbeat.ReaderOK), hb != nil
+			}},
+		{"motcua_device_outbox_pending", "Dossiers waiting in the device's outbox.",
+			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
+				return num(hb, func(o heartbeat.Outbox) int64 { return int64(o.Pending) })
+			}},
+		{"motcua_device_outbox_needs_attention", "Dossiers in the device's outbox that need an operator.",
+			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
+				return num(hb, func(o heartbeat.Outbox) int64 { return int64(o.NeedsAttention) })
+			}},
+		{"motcua_device_outbox_oldest_pending_seconds", "Age of the oldest pending dossier in the device's outbox.",
+			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
+				return num(hb, func(o heartbeat.Outbox) int64 { return o.OldestPendingSeconds })
+			}},
+		{"motcua_device_last_sync_timestamp_seconds", "Unix time of the device's last definite answer from the hub.",
+			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
+				if hb == nil || hb.LastSyncAt == nil {
+					return 0, false
+				}
+				return float64(hb.LastSyncAt.Unix()), true
+			}},
+	}
+	for _, m := range ms {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n", m.name, m.help, m.name)
+		for _, f := range fl {
+			if v, ok := m.val(f, f.LastHeartbeat); ok {
+				fmt.Fprintf(w, "%s{device=\"%s\",name=\"%s\"} %g\n", m.name, esc(f.ID), esc(f.Name), v)
+			}
+		}
+	}
+	fmt.Fprintf(w, "# HELP motcua_device_info Version and reader state of each device.\n# TYPE motcua_device_info gauge\n")
+	for _, f := range fl {
+		if hb := f.LastHeartbeat; hb != nil {
+			fmt.Fprintf(w, "motcua_device_info{device=\"%s\",version=\"%s\",reader=\"%s\"} 1\n", esc(f.ID), esc(hb.Version), esc(hb.Reader))
+		}
+	}
+}
+
+func num(hb *heartbeat.Report, f func(heartbeat.Outbox) int64) (float64, bool) {
+	if hb == nil {
+		return 0, false
+	}
+	return float64(f(hb.Outbox)), true
+}
+
+// esc escapes a Prometheus label value.
+func esc(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
