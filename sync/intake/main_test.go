@@ -64,3 +64,7 @@ func backends(t *testing.T, f func(t *testing.T, b Backend)) {
 }
 
 func keyN(n int) string { return fmt.Sprintf("11111111-2222-4333-8444-%012d", n) }
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
