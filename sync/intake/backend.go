@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"motcua/sync/heartbeat"
+	"motcua/sync/heartbeat/wire"
 )
 
 // Backend is what the intake keeps: dossiers deduplicated by idempotency key
@@ -41,9 +41,9 @@ type Backend interface {
 	DeviceByCredential(ctx context.Context, cred string) (Device, error)
 	// PutHeartbeat records a device's heartbeat: it becomes the device's
 	// latest state and its counts are added to the month it arrived in.
-	PutHeartbeat(ctx context.Context, device string, hb heartbeat.Report, at time.Time) error
+	PutHeartbeat(ctx context.Context, device string, hb wire.Report, at time.Time) error
 	// Counts returns the heartbeat counts of a month ("2026-11"), by device.
-	Counts(ctx context.Context, month string) (map[string]heartbeat.Counts, error)
+	Counts(ctx context.Context, month string) (map[string]wire.Counts, error)
 	// Tally counts the dossiers first submitted in [from, to) by device,
 	// procedure and channel.
 	Tally(ctx context.Context, from, to time.Time) ([]Tally, error)
@@ -89,8 +89,8 @@ type Device struct {
 	RevokedAt  time.Time `json:"revoked_at,omitzero"`
 	// LastHeartbeat is the latest heartbeat (nil: none yet) and
 	// LastHeartbeatAt when it arrived.
-	LastHeartbeat   *heartbeat.Report `json:"last_heartbeat,omitempty"`
-	LastHeartbeatAt time.Time         `json:"last_heartbeat_at,omitzero"`
+	LastHeartbeat   *wire.Report `json:"last_heartbeat,omitempty"`
+	LastHeartbeatAt time.Time    `json:"last_heartbeat_at,omitzero"`
 }
 
 // Revoked reports whether the device was revoked.

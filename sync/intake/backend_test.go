@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"motcua/sync/heartbeat"
+	"motcua/sync/heartbeat/wire"
 )
 
 var ctx = context.Background()
@@ -89,8 +89,8 @@ func TestBackendDevicesAndHeartbeats(t *testing.T) {
 		if _, err := b.DeviceByCredential(ctx, CredentialHash(CredToken, []byte("nope"))); !errors.Is(err, ErrNoDevice) {
 			t.Errorf("unknown credential: %v", err)
 		}
-		hb := heartbeat.Report{Version: "1.2.3", Reader: heartbeat.ReaderOK, Outbox: heartbeat.Outbox{Pending: 3, OldestPendingSeconds: 600},
-			Counts: heartbeat.Counts{heartbeat.BHYT: {"found": 4, "not_found": 1}, heartbeat.Procedures: {"1.004222": 2}}}
+		hb := wire.Report{Version: "1.2.3", Reader: wire.ReaderOK, Outbox: wire.Outbox{Pending: 3, OldestPendingSeconds: 600},
+			Counts: wire.Counts{wire.BHYT: {"found": 4, "not_found": 1}, wire.Procedures: {"1.004222": 2}}}
 		for range 2 {
 			if err := b.PutHeartbeat(ctx, "dev-a", hb, now); err != nil {
 				t.Fatal(err)
@@ -103,7 +103,7 @@ func TestBackendDevicesAndHeartbeats(t *testing.T) {
 			t.Errorf("pilot heartbeat: %v", err)
 		}
 		c, err := b.Counts(ctx, "2026-12")
-		if err != nil || c["dev-a"][heartbeat.BHYT]["found"] != 8 || c["dev-a"][heartbeat.Procedures]["1.004222"] != 4 || c[PilotDevice][heartbeat.BHYT]["not_found"] != 1 {
+		if err != nil || c["dev-a"][wire.BHYT]["found"] != 8 || c["dev-a"][wire.Procedures]["1.004222"] != 4 || c[PilotDevice][wire.BHYT]["not_found"] != 1 {
 			t.Errorf("counts: %v %v", c, err)
 		}
 		if c, _ := b.Counts(ctx, "2026-11"); len(c) != 0 {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"motcua/sync/heartbeat"
+	"motcua/sync/heartbeat/wire"
 	"motcua/sync/internal/testpki"
 )
 
@@ -207,7 +207,7 @@ func TestHeartbeatEndpoint(t *testing.T) {
 			t.Errorf("stored heartbeat: %+v", a)
 		}
 		c, _ := b.Counts(ctx, "2026-11")
-		if c[h.idA][heartbeat.BHYT]["found"] != 3 || c[PilotDevice][heartbeat.Verdicts]["chip_verified"] != 2 {
+		if c[h.idA][wire.BHYT]["found"] != 3 || c[PilotDevice][wire.Verdicts]["chip_verified"] != 2 {
 			t.Errorf("counts: %v", c)
 		}
 		// Fleet and metrics: B (never heard from) first, then the rest.

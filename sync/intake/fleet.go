@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"motcua/sync/heartbeat"
+	"motcua/sync/heartbeat/wire"
 )
 
 // FleetDevice is one device as the fleet view shows it.
@@ -149,7 +149,7 @@ func WriteMetrics(w io.Writer, devs []Device, now time.Time, offlineAfter time.D
 	fl := Fleet(devs, now, offlineAfter)
 	type metric struct {
 		name, help string
-		val        func(f FleetDevice, hb *heartbeat.Report) (float64, bool)
+		val        func(f FleetDevice, hb *wire.Report) (float64, bool)
 	}
 	b2f := func(b bool) float64 {
 		if b {
@@ -159,31 +159,31 @@ func WriteMetrics(w io.Writer, devs []Device, now time.Time, offlineAfter time.D
 	}
 	ms := []metric{
 		{"motcua_device_online", "1 when the device sent a heartbeat within the offline threshold.",
-			func(f FleetDevice, _ *heartbeat.Report) (float64, bool) { return b2f(f.Online), true }},
+			func(f FleetDevice, _ *wire.Report) (float64, bool) { return b2f(f.Online), true }},
 		{"motcua_device_revoked", "1 when the device's enrolment is revoked.",
-			func(f FleetDevice, _ *heartbeat.Report) (float64, bool) { return b2f(f.Revoked()), true }},
+			func(f FleetDevice, _ *wire.Report) (float64, bool) { return b2f(f.Revoked()), true }},
 		{"motcua_device_last_heartbeat_timestamp_seconds", "Unix time of the device's last heartbeat.",
-			func(f FleetDevice, _ *heartbeat.Report) (float64, bool) {
+			func(f FleetDevice, _ *wire.Report) (float64, bool) {
 				return float64(f.LastHeartbeatAt.Unix()), !f.LastHeartbeatAt.IsZero()
 			}},
 		{"motcua_device_reader_ok", "1 when the device reported a working card reader.",
-			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
-				return b2f(hb != nil && hb.Reader == heartbeat.ReaderOK), hb != nil
+			func(_ FleetDevice, hb *wire.Report) (float64, bool) {
+				return b2f(hb != nil && hb.Reader == wire.ReaderOK), hb != nil
 			}},
 		{"motcua_device_outbox_pending", "Dossiers waiting in the device's outbox.",
-			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
-				return num(hb, func(o heartbeat.Outbox) int64 { return int64(o.Pending) })
+			func(_ FleetDevice, hb *wire.Report) (float64, bool) {
+				return num(hb, func(o wire.Outbox) int64 { return int64(o.Pending) })
 			}},
 		{"motcua_device_outbox_needs_attention", "Dossiers in the device's outbox that need an operator.",
-			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
-				return num(hb, func(o heartbeat.Outbox) int64 { return int64(o.NeedsAttention) })
+			func(_ FleetDevice, hb *wire.Report) (float64, bool) {
+				return num(hb, func(o wire.Outbox) int64 { return int64(o.NeedsAttention) })
 			}},
 		{"motcua_device_outbox_oldest_pending_seconds", "Age of the oldest pending dossier in the device's outbox.",
-			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
-				return num(hb, func(o heartbeat.Outbox) int64 { return o.OldestPendingSeconds })
+			func(_ FleetDevice, hb *wire.Report) (float64, bool) {
+				return num(hb, func(o wire.Outbox) int64 { return o.OldestPendingSeconds })
 			}},
 		{"motcua_device_last_sync_timestamp_seconds", "Unix time of the device's last definite answer from the hub.",
-			func(_ FleetDevice, hb *heartbeat.Report) (float64, bool) {
+			func(_ FleetDevice, hb *wire.Report) (float64, bool) {
 				if hb == nil || hb.LastSyncAt == nil {
 					return 0, false
 				}
@@ -206,7 +206,7 @@ func WriteMetrics(w io.Writer, devs []Device, now time.Time, offlineAfter time.D
 	}
 }
 
-func num(hb *heartbeat.Report, f func(heartbeat.Outbox) int64) (float64, bool) {
+func num(hb *wire.Report, f func(wire.Outbox) int64) (float64, bool) {
 	if hb == nil {
 		return 0, false
 	}

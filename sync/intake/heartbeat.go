@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"motcua/sync/heartbeat"
+	"motcua/sync/heartbeat/wire"
 )
 
 // heartbeatAnswer is the answer to an accepted heartbeat.
@@ -39,7 +39,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusTooManyRequests, "heartbeat sent too soon")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, heartbeat.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wire.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -47,7 +47,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	var hb heartbeat.Report
+	var hb wire.Report
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&hb); err != nil {

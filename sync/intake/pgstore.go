@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"motcua/sync/heartbeat"
+	"motcua/sync/heartbeat/wire"
 )
 
 // PGStore is the PostgreSQL backend: any number of intake replicas share one
@@ -221,7 +221,7 @@ func scanDevice(row pgx.Row) (Device, error) {
 		d.LastHeartbeatAt = hbAt.UTC()
 	}
 	if hb != nil {
-		d.LastHeartbeat = new(heartbeat.Report)
+		d.LastHeartbeat = new(wire.Report)
 		if err := json.Unmarshal(hb, d.LastHeartbeat); err != nil {
 			return d, err
 		}
@@ -269,7 +269,7 @@ func (s *PGStore) DeviceByCredential(ctx context.Context, cred string) (Device, 
 }
 
 // PutHeartbeat implements Backend.
-func (s *PGStore) PutHeartbeat(ctx context.Context, device string, hb heartbeat.Report, at time.Time) error {
+func (s *PGStore) PutHeartbeat(ctx context.Context, device string, hb wire.Report, at time.Time) error {
 	counts := hb.Counts
 	hb.Counts = nil
 	js, err := json.Marshal(hb)
@@ -307,13 +307,13 @@ func (s *PGStore) PutHeartbeat(ctx context.Context, device string, hb heartbeat.
 }
 
 // Counts implements Backend.
-func (s *PGStore) Counts(ctx context.Context, month string) (map[string]heartbeat.Counts, error) {
+func (s *PGStore) Counts(ctx context.Context, month string) (map[string]wire.Counts, error) {
 	rows, err := s.pool.Query(ctx, `SELECT device_id, family, label, n FROM heartbeat_counts WHERE month = $1`, month)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]heartbeat.Counts{}
+	out := map[string]wire.Counts{}
 	for rows.Next() {
 		var dev, fam, label string
 		var n int64
@@ -321,9 +321,9 @@ func (s *PGStore) Counts(ctx context.Context, month string) (map[string]heartbea
 			return nil, err
 		}
 		if out[dev] == nil {
-			out[dev] = heartbeat.Counts{}
+			out[dev] = wire.Counts{}
 		}
-		out[dev].Add(heartbeat.Counts{fam: {label: int(n)}})
+		out[dev].Add(wire.Counts{fam: {label: int(n)}})
 	}
 	return out, rows.Err()
 }

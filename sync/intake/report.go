@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"motcua/sync/heartbeat"
+	"motcua/sync/heartbeat/wire"
 )
 
 // Report is the monthly report to the Đề án 06 working group: dossiers per
@@ -122,8 +122,8 @@ func newRow(key, name string) ReportRow {
 	return r
 }
 
-func bhyt(c heartbeat.Counts) (lookups, found int) {
-	for label, n := range c[heartbeat.BHYT] {
+func bhyt(c wire.Counts) (lookups, found int) {
+	for label, n := range c[wire.BHYT] {
 		lookups += n
 		if label == BHYTFoundLabel {
 			found += n

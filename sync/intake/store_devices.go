@@ -8,7 +8,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"motcua/sync/heartbeat"
+	"motcua/sync/heartbeat/wire"
 )
 
 // AddDevice implements Backend.
@@ -79,7 +79,7 @@ func (s *Store) DeviceByCredential(_ context.Context, cred string) (Device, erro
 }
 
 // PutHeartbeat implements Backend.
-func (s *Store) PutHeartbeat(_ context.Context, device string, hb heartbeat.Report, at time.Time) error {
+func (s *Store) PutHeartbeat(_ context.Context, device string, hb wire.Report, at time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bDevices)
 		v := b.Get([]byte(device))
@@ -105,7 +105,7 @@ func (s *Store) PutHeartbeat(_ context.Context, device string, hb heartbeat.Repo
 		}
 		cb := tx.Bucket(bCounts)
 		k := at.In(Vietnam).Format("2006-01") + "/" + device
-		sum := heartbeat.Counts{}
+		sum := wire.Counts{}
 		if v := cb.Get([]byte(k)); v != nil {
 			if err := json.Unmarshal(v, &sum); err != nil {
 				return err
@@ -117,13 +117,13 @@ func (s *Store) PutHeartbeat(_ context.Context, device string, hb heartbeat.Repo
 }
 
 // Counts implements Backend.
-func (s *Store) Counts(_ context.Context, month string) (map[string]heartbeat.Counts, error) {
-	out := map[string]heartbeat.Counts{}
+func (s *Store) Counts(_ context.Context, month string) (map[string]wire.Counts, error) {
+	out := map[string]wire.Counts{}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bCounts).Cursor()
 		prefix := []byte(month + "/")
 		for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-			var cs heartbeat.Counts
+			var cs wire.Counts
 			if err := json.Unmarshal(v, &cs); err != nil {
 				return err
 			}

@@ -1,10 +1,8 @@
-// Package heartbeat is the agent's periodic report to the hub: its version,
-// reader status, outbox depth, oldest pending age, last sync and counts since
-// the last report, with no personal data (POST /v1/heartbeat in
-// sync/intake/openapi.yaml). Report is the wire type and its validation
-// (shared by the hub); Sender is the agent-side sender; Counter accumulates
-// the counts between reports.
-package heartbeat
+// Package wire is the heartbeat's wire format (POST /v1/heartbeat in
+// sync/intake/openapi.yaml) and its validation, shared by the agent's sender
+// (sync/heartbeat) and the hub (sync/intake). It imports nothing of the
+// project, so both sides can use it without cycles.
+package wire
 
 import (
 	"fmt"
