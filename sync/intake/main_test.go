@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"sync"
 	"testing"
@@ -68,3 +70,9 @@ func keyN(n int) string { return fmt.Sprintf("11111111-2222-4333-8444-%012d", n)
 func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
+
+func httptestRequest(method, path string) *http.Request {
+	return httptest.NewRequest(method, path, nil)
+}
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -29,7 +29,7 @@ func TestCrashTwoReplicasExactlyOnce(t *testing.T) {
 	type dev struct{ id, token string }
 	devs := make([]dev, agents)
 	for i := range devs {
-		devs[i].id, devs[i].token = enrol(t, bin, db, fmt.Sprintf("Xã %d", i))
+		devs[i].id, devs[i].token = enrol(t, bin, "--db", db, fmt.Sprintf("Xã %d", i))
 	}
 	faults := []string{"--db", db, "--quiet", "--rate", "-1", "--fault-drop", "0.05", "--fault-5xx", "0.05",
 		"--fault-reset", "0.05", "--fault-silent-accept", "0.1"}

@@ -154,9 +154,10 @@ func (r *replica) stop() {
 }
 
 // enrol runs `motcua-intake device add` and returns the device's ID and token.
-func enrol(t testing.TB, bin, db, name string) (id, token string) {
+// storeFlag is "--db" or "--data".
+func enrol(t testing.TB, bin, storeFlag, store, name string) (id, token string) {
 	t.Helper()
-	out, err := exec.Command(bin, "device", "add", "--db", db, "--name", name).CombinedOutput()
+	out, err := exec.Command(bin, "device", "add", storeFlag, store, "--name", name).CombinedOutput()
 	if err != nil {
 		t.Fatalf("device add: %v\n%s", err, out)
 	}
