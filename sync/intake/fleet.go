@@ -82,6 +82,7 @@ var fleetTmpl = template.Must(template.New("fleet").Funcs(template.FuncMap{
 	},
 }).Parse(`<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta http-equiv="refresh" content="60">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>motcua — thiết bị ({{len .Devices}})</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:1em;color:#222}
@@ -213,7 +214,8 @@ func num(hb *wire.Report, f func(wire.Outbox) int64) (float64, bool) {
 	return float64(f(hb.Outbox)), true
 }
 
-// esc escapes a Prometheus label value.
-func esc(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
+// labelEscaper escapes a Prometheus label value (built once: a Replacer
+// is costly to build).
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+func esc(s string) string { return labelEscaper.Replace(s) }
