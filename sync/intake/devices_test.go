@@ -336,3 +336,16 @@ func TestDeviceCertificates(t *testing.T) {
 		t.Error("credential hashes leak through the admin API")
 	}
 }
+
+// A device name is operator input: it is escaped in the page, never markup.
+func TestFleetEscapesNames(t *testing.T) {
+	var b strings.Builder
+	devs := []Device{{ID: `dev-"x"`, Name: `<script>alert(1)</script> & "quầy"`}}
+	if err := RenderFleet(&b, devs, time.Now(), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, "<script>") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;quầy&#34;") || !strings.Contains(page, `data-device="dev-&#34;x&#34;"`) {
+		t.Errorf("page:\n%s", page)
+	}
+}

@@ -1,8 +1,11 @@
-// Package intake is the reference receiver of the motcua intake API
-// (openapi.yaml in this directory): a persistent store that deduplicates
-// submissions by idempotency key forever, an HTTP server with bearer-token
-// auth and TLS (optionally requiring client certificates), and fault
-// injection for tests and pilots. cmd/motcua-intake runs it.
+// Package intake is the province hub behind the motcua intake API
+// (openapi.yaml in this directory): a store that deduplicates submissions by
+// idempotency key forever (bbolt for one process, PostgreSQL for any number
+// of replicas), per-device identity (token or client certificate, stored
+// hashed) with every dossier bound to the device that first submitted it,
+// heartbeats, the fleet page, Prometheus metrics, the monthly report, an
+// HTTP server with TLS, timeouts and limits, and fault injection for tests
+// and pilots. cmd/motcua-intake runs it; sync/hub/README.md describes it.
 package intake
 
 import (
