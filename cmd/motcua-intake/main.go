@@ -8,6 +8,8 @@
 //	motcua-intake serve (--data DIR | --db postgres://...) [--token PILOT] [--admin-token T]
 //	    [--addr HOST:PORT] [--tls-cert F --tls-key F [--tls-client-ca F]]
 //	    [--heartbeat-every D] [--offline-after D] [--rate R] [--burst N]
+//	    [--forward-igate URL --forward-igate-client-id ID --forward-igate-unit U
+//	     [--forward-igate-secret-file F] [--forward-igate-ca F]]
 //	    [--fault-drop P] [--fault-5xx P] [--fault-reset P]
 //	    [--fault-silent-accept P] [--fault-delay DUR] [--fault-seed N]
 //	motcua-intake list (--data DIR | --db URL) [--json] [--payloads]

@@ -7,8 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"motcua/sync/connector"
+	"motcua/sync/hub/forward"
 	"motcua/sync/intake"
 )
 
@@ -35,6 +38,12 @@ func serve(args []string) int {
 	fs.DurationVar(&cfg.Faults.Delay, "fault-delay", 0, "delay before processing each request")
 	fs.Uint64Var(&cfg.Faults.Seed, "fault-seed", 0, "seed for fault draws (0: random)")
 	quiet := fs.Bool("quiet", false, "log only errors")
+	var ig connector.IGateConfig
+	fs.StringVar(&ig.BaseURL, "forward-igate", "", "forward accepted dossiers to this iGate-style provincial gateway (needs --db)")
+	fs.StringVar(&ig.ClientID, "forward-igate-client-id", "", "provincial OAuth client ID")
+	fs.StringVar(&ig.Unit, "forward-igate-unit", "", "receiving unit code (MaDonViTiepNhan)")
+	fs.StringVar(&ig.TLS.CAFile, "forward-igate-ca", "", "CA bundle for the provincial gateway")
+	secretFile := fs.String("forward-igate-secret-file", "", "file holding the provincial client secret (or $MOTCUA_INTAKE_IGATE_SECRET)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -48,6 +57,20 @@ func serve(args []string) int {
 	if cfg.AdminToken == "" {
 		cfg.AdminToken = os.Getenv("MOTCUA_INTAKE_ADMIN_TOKEN")
 	}
+	if ig.BaseURL != "" {
+		if cfg.DB == "" {
+			return fail("serve: --forward-igate needs --db (replicas share the forwarding queue in PostgreSQL)")
+		}
+		ig.ClientSecret = os.Getenv("MOTCUA_INTAKE_IGATE_SECRET")
+		if *secretFile != "" {
+			b, err := os.ReadFile(*secretFile)
+			if err != nil {
+				return fail("serve: %v", err)
+			}
+			ig.ClientSecret = strings.TrimSpace(string(b))
+		}
+		cfg.Forwarding = true
+	}
 	level := slog.LevelInfo
 	if *quiet {
 		level = slog.LevelError
@@ -55,6 +78,22 @@ func serve(args []string) int {
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.Forwarding {
+		conn, err := connector.NewIGate(ig)
+		if err != nil {
+			return fail("serve: %v", err)
+		}
+		st, err := intake.OpenPG(ctx, cfg.DB, 2)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer st.Close()
+		f, err := forward.New(forward.Config{Store: st, Conn: conn, Logger: cfg.Logger.With("component", "forward")})
+		if err != nil {
+			return fail("%v", err)
+		}
+		go f.Run(ctx)
+	}
 	err := intake.ListenAndServe(ctx, cfg, func(url string) {
 		fmt.Printf("motcua-intake: listening on %s\n", url)
 		if cfg.Token != "" {

@@ -113,6 +113,9 @@ func TestDeviceIsolationAndRevocation(t *testing.T) {
 		if code, _ := h.do(t, "PUT", "/v1/dossiers/"+key1+"/status", h.adminToken, "", `{"status":9}`); code != 200 {
 			t.Errorf("operator update: %d", code)
 		}
+		if code, _ := h.do(t, "POST", "/v1/dossiers", h.adminToken, keyN(7), body); code != 403 {
+			t.Errorf("operator submits: %d", code)
+		}
 		if code, _ := h.do(t, "GET", "/v1/admin/dossiers", h.tokA, "", ""); code != 401 {
 			t.Errorf("device on admin route: %d", code)
 		}

@@ -19,6 +19,8 @@ import (
 // idempotency key keeps each key to one dossier forever.
 type PGStore struct {
 	pool *pgxpool.Pool
+	// forward marks new dossiers for forwarding (SetForwarding).
+	forward bool
 }
 
 // OpenPG connects to the database at url (postgres://... or a keyword/value
@@ -49,13 +51,14 @@ func (s *PGStore) Close() error { s.pool.Close(); return nil }
 // Pool exposes the connection pool (tests and benchmarks).
 func (s *PGStore) Pool() *pgxpool.Pool { return s.pool }
 
-const dossierCols = `idempotency_key::text, dossier_code, service, status, submissions, first_at, last_at, body_sha256, device_id, channel`
+const dossierCols = `idempotency_key::text, dossier_code, service, status, submissions, first_at, last_at, body_sha256, device_id, channel,
+	coalesce(provincial_code, ''), coalesce(forward_state, '')`
 
 func scanDossier(row pgx.Row, withPayload bool) (Dossier, error) {
 	var d Dossier
 	var status int16
 	dest := []any{&d.IdempotencyKey, &d.DossierCode, &d.Service, &status, &d.Submissions, &d.FirstAt, &d.LastAt,
-		&d.BodySHA256, &d.Device, &d.Channel}
+		&d.BodySHA256, &d.Device, &d.Channel, &d.ProvincialCode, &d.ForwardState}
 	var payload []byte
 	if withPayload {
 		dest = append(dest, &payload)
@@ -101,11 +104,16 @@ func (s *PGStore) SubmitFrom(ctx context.Context, device, key, service string, p
 			prefix = prefix[:len(prefix)-6]
 			channel := ChannelOf(payload)
 			var code string
+			var fwd *string
+			if s.forward {
+				p := ForwardPending
+				fwd = &p
+			}
 			err = tx.QueryRow(ctx, `INSERT INTO dossiers (idempotency_key, dossier_code, service, status, submissions,
-					first_at, last_at, body_sha256, device_id, channel, payload)
-				VALUES ($1, $2 || lpad(nextval('dossier_seq')::text, 6, '0'), $3, 1, 1, $4, $4, $5, $6, $7, $8)
+					first_at, last_at, body_sha256, device_id, channel, payload, forward_state, forward_next_at)
+				VALUES ($1, $2 || lpad(nextval('dossier_seq')::text, 6, '0'), $3, 1, 1, $4, $4, $5, $6, $7, $8, $9, $4)
 				ON CONFLICT (idempotency_key) DO NOTHING RETURNING dossier_code`,
-				key, prefix, service, now, sum, device, channel, payload).Scan(&code)
+				key, prefix, service, now, sum, device, channel, payload, fwd).Scan(&code)
 			if errors.Is(err, pgx.ErrNoRows) {
 				continue // another replica inserted it meanwhile: look again
 			}
@@ -115,6 +123,9 @@ func (s *PGStore) SubmitFrom(ctx context.Context, device, key, service string, p
 			d = Dossier{IdempotencyKey: key, DossierCode: code, Service: service, Status: 1, Submissions: 1,
 				FirstAt: now, LastAt: now, BodySHA256: sum, Device: device, Channel: channel,
 				Payload: append(json.RawMessage(nil), payload...)}
+			if fwd != nil {
+				d.ForwardState = *fwd
+			}
 			created = true
 			return nil
 		}

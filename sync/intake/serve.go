@@ -28,6 +28,9 @@ type Config struct {
 	DB string
 	// DBMaxConns bounds this replica's database connections (0: default).
 	DBMaxConns int32
+	// Forwarding marks new dossiers for forwarding to the provincial
+	// system (PostgreSQL only; sync/hub/forward does the forwarding).
+	Forwarding bool
 	// Token is the shared bearer token of the single pilot device (empty:
 	// only enrolled devices).
 	Token string
@@ -166,7 +169,13 @@ func ListenAndServe(ctx context.Context, cfg Config, ready func(url string)) err
 	var store Backend
 	switch {
 	case cfg.DB != "":
-		store, err = OpenPG(ctx, cfg.DB, cfg.DBMaxConns)
+		var pg *PGStore
+		if pg, err = OpenPG(ctx, cfg.DB, cfg.DBMaxConns); err == nil {
+			pg.SetForwarding(cfg.Forwarding)
+			store = pg
+		}
+	case cfg.Forwarding:
+		err = errors.New("intake: forwarding needs the PostgreSQL store (--db)")
 	case cfg.DataDir != "":
 		store, err = OpenStore(cfg.DataDir)
 	default:

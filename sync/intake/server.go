@@ -129,11 +129,14 @@ type dossierJSON struct {
 	Service        string `json:"service"`
 	Submissions    int    `json:"submissions"`
 	Replayed       bool   `json:"replayed,omitempty"`
+	// ProvincialCode is the provincial system's mã hồ sơ once the hub
+	// forwarded the dossier (1.1).
+	ProvincialCode string `json:"provincial_dossier_code,omitempty"`
 }
 
 func toJSON(d Dossier, replayed bool) dossierJSON {
 	return dossierJSON{IdempotencyKey: d.IdempotencyKey, DossierCode: d.DossierCode, Status: d.Status,
-		Service: d.Service, Submissions: d.Submissions, Replayed: replayed}
+		Service: d.Service, Submissions: d.Submissions, Replayed: replayed, ProvincialCode: d.ProvincialCode}
 }
 
 // faulty injects the configured faults that strike before processing.
@@ -184,6 +187,12 @@ func hangUp(w http.ResponseWriter, reset bool) {
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	if r.Context().Value(adminKey) == true {
+		// Dossiers come from devices: one the operator submitted would be
+		// bound to no device and counted for no commune.
+		writeError(w, http.StatusForbidden, "dossiers are submitted by devices, not with the operator token")
+		return
+	}
 	device := deviceOf(r)
 	key := r.Header.Get("Idempotency-Key")
 	if !validKey(key) {

@@ -59,8 +59,13 @@ type Dossier struct {
 	Device string `json:"device,omitempty"`
 	// Channel is how the applicant was identified, from the payload
 	// (chip_verified, chip_unverified, qr, typed, unknown).
-	Channel string          `json:"channel,omitempty"`
-	Payload json.RawMessage `json:"payload,omitempty"`
+	Channel string `json:"channel,omitempty"`
+	// ProvincialCode is the provincial system's dossier code (mã hồ sơ)
+	// once forwarded; ForwardState is "", ForwardPending, ForwardDone or
+	// ForwardFailed (PostgreSQL only).
+	ProvincialCode string          `json:"provincial_code,omitempty"`
+	ForwardState   string          `json:"forward_state,omitempty"`
+	Payload        json.RawMessage `json:"payload,omitempty"`
 }
 
 // Store is the intake's persistent store. Keys are never expired: a key
