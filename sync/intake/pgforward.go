@@ -76,3 +76,20 @@ func (s *PGStore) ForwardError(ctx context.Context, key string) (string, error) 
 	}
 	return *e, err
 }
+
+// ClaimStatusPoll takes the forwarded dossier whose provincial status was
+// checked longest ago (and not within every), whose status is not in final,
+// and stamps it checked now; replicas skip each other's rows. ok is false
+// when none is due.
+func (s *PGStore) ClaimStatusPoll(ctx context.Context, now time.Time, every time.Duration, final []int) (d Dossier, ok bool, err error) {
+	d, err = scanDossier(s.pool.QueryRow(ctx, `UPDATE dossiers SET status_checked_at = $1
+		WHERE idempotency_key = (SELECT idempotency_key FROM dossiers
+			WHERE forward_state = 'forwarded' AND NOT (status = ANY($3))
+				AND (status_checked_at IS NULL OR status_checked_at <= $2)
+			ORDER BY status_checked_at NULLS FIRST LIMIT 1 FOR UPDATE SKIP LOCKED)
+		RETURNING `+dossierCols, now.UTC(), now.UTC().Add(-every), final), false)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, false, nil
+	}
+	return d, err == nil, err
+}

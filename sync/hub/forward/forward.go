@@ -22,6 +22,7 @@ import (
 
 	"motcua/sync/connector"
 	"motcua/sync/intake"
+	"motcua/sync/outbox"
 )
 
 // Config configures a Forwarder. Store and Conn are required.
@@ -36,6 +37,9 @@ type Config struct {
 	BaseDelay, MaxDelay time.Duration
 	// Idle is the pause when nothing is due (default 2 s).
 	Idle time.Duration
+	// PollInterval is how often a forwarded dossier's provincial status is
+	// asked for until it is final (default 10 min).
+	PollInterval time.Duration
 	// Logger gets one line per outcome: key, codes; never payload or
 	// remote text.
 	Logger *slog.Logger
@@ -64,6 +68,9 @@ func New(cfg Config) (*Forwarder, error) {
 	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = 2 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 10 * time.Minute
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -145,11 +152,60 @@ func (f *Forwarder) forward(ctx context.Context, d intake.Dossier, st *Stats) er
 	}
 }
 
+// finalStatuses are the national statuses after which nothing changes
+// (the agent's rule, outbox.StatusFinal).
+func finalStatuses() []int {
+	var out []int
+	for c := 1; c <= 10; c++ {
+		if outbox.StatusFinal(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// PollStatuses asks the provincial system for the status of every forwarded
+// dossier due a check (not final, not checked within PollInterval) and
+// records changes, so the kiosk sees them on its next status poll. It
+// returns how many statuses changed.
+func (f *Forwarder) PollStatuses(ctx context.Context) (int, error) {
+	final := finalStatuses()
+	changed := 0
+	for ctx.Err() == nil {
+		d, ok, err := f.cfg.Store.ClaimStatusPoll(ctx, f.cfg.Now(), f.cfg.PollInterval, final)
+		if err != nil {
+			return changed, fmt.Errorf("forward: status claim: %w", err)
+		}
+		if !ok {
+			return changed, nil
+		}
+		code, err := f.cfg.Conn.Status(ctx, d.IdempotencyKey, d.ProvincialCode)
+		if errors.Is(err, connector.ErrUnauthorized) {
+			return changed, ErrUnauthorized
+		}
+		if err != nil || code < 1 || code > 10 {
+			f.cfg.Logger.Warn("provincial status poll failed", "key", d.IdempotencyKey, "code", "status_poll")
+			continue // checked-at is stamped: tried again after PollInterval
+		}
+		if code != d.Status {
+			if _, err := f.cfg.Store.UpdateStatus(ctx, d.IdempotencyKey, code); err != nil {
+				return changed, err
+			}
+			changed++
+			f.cfg.Logger.Info("provincial status", "key", d.IdempotencyKey, "status", code)
+		}
+	}
+	return changed, ctx.Err()
+}
+
 // Run forwards until ctx ends, pausing Idle when nothing is due (and after
 // a credentials refusal, a tenth of MaxDelay).
 func (f *Forwarder) Run(ctx context.Context) error {
 	for {
 		_, err := f.Once(ctx)
+		if err == nil {
+			_, err = f.PollStatuses(ctx)
+		}
 		wait := f.cfg.Idle
 		if errors.Is(err, ErrUnauthorized) {
 			wait = max(wait, f.cfg.MaxDelay/10)

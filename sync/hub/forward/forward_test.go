@@ -168,6 +168,29 @@ func TestTwoReplicasForwardExactlyOnce(t *testing.T) {
 	if !strings.Contains(string(body), `"provincial_dossier_code":"`+ds[0].ProvincialCode+`"`) || ds[0].ProvincialCode == "" {
 		t.Errorf("kiosk reads: %s", body)
 	}
+	// The province moves the dossiers on (status 4): one poll brings every
+	// non-refused one to 4, a second poll within the interval asks nothing.
+	prov.mu.Unlock()
+	f, _ := New(Config{Store: stores[1], Conn: igate(t, hs.URL, "s3cret"), PollInterval: time.Hour})
+	changed, err := f.PollStatuses(ctx)
+	if err != nil || changed != n-1 {
+		t.Errorf("poll: %d changed, %v", changed, err)
+	}
+	prov.mu.Lock()
+	gets := prov.statusGets
+	prov.mu.Unlock()
+	if changed, _ := f.PollStatuses(ctx); changed != 0 || gets != n-1 {
+		t.Errorf("second poll changed %d; %d status requests, want %d", changed, gets, n-1)
+	}
+	prov.mu.Lock()
+	if prov.statusGets != gets {
+		t.Errorf("second poll within the interval asked the province %d times", prov.statusGets-gets)
+	}
+	prov.mu.Unlock()
+	if st, err := c.Status(ctx, ds[0].IdempotencyKey, ds[0].DossierCode); err != nil || st != 4 {
+		t.Errorf("kiosk status after the province moved on: %d %v", st, err)
+	}
+	prov.mu.Lock()
 }
 
 // Wrong provincial credentials: nothing is lost, every dossier stays

@@ -25,6 +25,7 @@ type fakeIGate struct {
 	lostAnswer float64
 	rnd        *rand.Rand
 	known      map[string]bool // procedures the province handles
+	statusGets int
 }
 
 func newFakeIGate(lost float64) *fakeIGate {
@@ -93,6 +94,7 @@ func (g *fakeIGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		js(201, map[string]any{"MaHoSo": code, "TrangThai": 2})
 	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/api/dossiers/"):
+		g.statusGets++
 		js(200, map[string]any{"MaHoSo": strings.TrimPrefix(r.URL.Path, "/api/dossiers/"), "TrangThai": 4})
 	default:
 		js(404, map[string]string{"error": "no route"})

@@ -9,6 +9,7 @@ ALTER TABLE dossiers
     ADD COLUMN forward_attempts integer NOT NULL DEFAULT 0,
     ADD COLUMN forward_error    text,
     ADD COLUMN provincial_code  text,
-    ADD COLUMN forwarded_at     timestamptz;
+    ADD COLUMN forwarded_at     timestamptz,
+    ADD COLUMN status_checked_at timestamptz;
 
 CREATE INDEX dossiers_forward_due ON dossiers (forward_next_at) WHERE forward_state = 'pending';
