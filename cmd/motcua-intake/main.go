@@ -16,6 +16,7 @@
 //	motcua-intake device add (--data DIR | --db URL) --name NAME [--cert F | --cert-sha256 HEX] [--token]
 //	motcua-intake device list|revoke (--data DIR | --db URL) [ID]
 //	motcua-intake report (--data DIR | --db URL) --month YYYY-MM --format xlsx|csv|json --out FILE
+//	motcua-intake forward failed|requeue --db URL [KEY]
 //
 // With --data, list/device/report go through the running server's admin
 // socket (DIR/admin.sock) when one runs, else open the file themselves.
@@ -45,6 +46,8 @@ func main() {
 		os.Exit(device(args, os.Stdout))
 	case "report":
 		os.Exit(report(args, os.Stdout))
+	case "forward":
+		os.Exit(forwardCmd(args, os.Stdout))
 	case "help", "-h", "--help":
 		usage(os.Stdout)
 	default:
@@ -60,7 +63,8 @@ func usage(w io.Writer) {
        motcua-intake device add (--data DIR | --db URL) --name NAME [--cert F | --cert-sha256 HEX] [--token]
        motcua-intake device list (--data DIR | --db URL) [--json]
        motcua-intake device revoke (--data DIR | --db URL) ID
-       motcua-intake report (--data DIR | --db URL) --month YYYY-MM [--format xlsx|csv|json] --out FILE`)
+       motcua-intake report (--data DIR | --db URL) --month YYYY-MM [--format xlsx|csv|json] --out FILE
+       motcua-intake forward failed|requeue --db URL [KEY]`)
 }
 
 func fail(format string, a ...any) int {

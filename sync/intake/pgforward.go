@@ -93,3 +93,20 @@ func (s *PGStore) ClaimStatusPoll(ctx context.Context, now time.Time, every time
 	}
 	return d, err == nil, err
 }
+
+// RequeueForward puts a failed forward back to pending, due now (the
+// operator fixed the cause). ErrNotFound when the key has no failed forward.
+func (s *PGStore) RequeueForward(ctx context.Context, key string, now time.Time) error {
+	if !validKey(key) {
+		return ErrNotFound
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE dossiers SET forward_state = 'pending', forward_next_at = $2, forward_error = NULL
+		WHERE idempotency_key = $1 AND forward_state = 'failed'`, key, now.UTC())
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -140,6 +140,18 @@ func TestTwoReplicasForwardExactlyOnce(t *testing.T) {
 	if len(prov.byRef) != n-1 {
 		t.Errorf("%d dossiers at the province, want %d", len(prov.byRef), n-1)
 	}
+	// The operator puts the refused one back: pending again, due now.
+	refused := fmt.Sprintf("11111111-2222-4333-8444-%012d", 7)
+	if err := stores[0].RequeueForward(ctx, refused, time.Now()); err != nil {
+		t.Errorf("requeue: %v", err)
+	}
+	if d, _ := stores[0].Lookup(ctx, refused); d.ForwardState != intake.ForwardPending {
+		t.Errorf("requeued: %+v", d)
+	}
+	if err := stores[0].RequeueForward(ctx, ds[0].IdempotencyKey, time.Now()); !errors.Is(err, intake.ErrNotFound) {
+		t.Errorf("requeue of a forwarded dossier: %v", err)
+	}
+	stores[0].FailForward(ctx, refused, "rejected:422")
 	// The kiosk reads the provincial code through its own channel.
 	tok := intake.NewDeviceToken()
 	dev := intake.Device{ID: "dev-a", Name: "Xã A", Credentials: []string{intake.CredentialHash(intake.CredToken, []byte(tok))}, EnrolledAt: now}
