@@ -98,6 +98,8 @@ func serve(args []string) int {
 		fmt.Printf("motcua-intake: listening on %s\n", url)
 		if cfg.Token != "" {
 			fmt.Fprintln(os.Stderr, "motcua-intake: shared-token pilot mode on: the token is one device (\"pilot\"); enrol every other device with `device add`")
+		} else {
+			fmt.Fprintln(os.Stderr, "motcua-intake: no shared token: only enrolled devices are accepted (`motcua-intake device add`)")
 		}
 		if cfg.Faults.Any() {
 			fmt.Fprintf(os.Stderr, "motcua-intake: FAULT INJECTION ON: %+v\n", cfg.Faults)

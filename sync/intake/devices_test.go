@@ -352,3 +352,40 @@ func TestFleetEscapesNames(t *testing.T) {
 		t.Errorf("page:\n%s", page)
 	}
 }
+
+func TestCredentialHashes(t *testing.T) {
+	dir := t.TempDir()
+	pki, err := testpki.Generate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemData, _ := os.ReadFile(pki.ClientCert)
+	fp, err := CertFingerprint(pemData)
+	if err != nil || !strings.HasPrefix(fp, "cert:") || len(fp) != 5+64 {
+		t.Fatalf("fingerprint %q %v", fp, err)
+	}
+	// The same fingerprint typed as openssl prints it (upper case, colons).
+	hexfp := strings.ToUpper(strings.TrimPrefix(fp, "cert:"))
+	var colons []string
+	for i := 0; i < len(hexfp); i += 2 {
+		colons = append(colons, hexfp[i:i+2])
+	}
+	if got, err := ParseFingerprint(strings.Join(colons, ":")); err != nil || got != fp {
+		t.Errorf("ParseFingerprint: %q %v, want %q", got, err, fp)
+	}
+	for _, bad := range []string{"abc", strings.Repeat("g", 64), strings.Repeat("a", 62)} {
+		if _, err := ParseFingerprint(bad); err == nil {
+			t.Errorf("fingerprint %q accepted", bad)
+		}
+	}
+	if _, err := CertFingerprint([]byte("not pem")); err == nil {
+		t.Error("non-PEM accepted")
+	}
+	keyPEM, _ := os.ReadFile(pki.ClientKey)
+	if _, err := CertFingerprint(keyPEM); err == nil {
+		t.Error("a key file accepted as a certificate")
+	}
+	if a, b := NewDeviceToken(), NewDeviceToken(); a == b || len(a) < 40 || CredentialHash(CredToken, []byte(a)) == CredentialHash(CredToken, []byte(b)) {
+		t.Error("tokens not random")
+	}
+}

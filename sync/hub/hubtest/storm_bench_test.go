@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"motcua/sync/connector"
 	"motcua/sync/intake"
@@ -57,8 +58,9 @@ func (l *latencies) p99() time.Duration {
 
 // BenchmarkReconnectStorm: STORM_DEVICES devices with backlogs reconnect at
 // once to 1 and to 2 motcua-intake replicas (real processes) on one
-// PostgreSQL; the baseline is a bare INSERT loop (one autocommit INSERT per
-// row, the same payload) on the same cluster in the same run. Reported:
+// PostgreSQL; the baselines are a bare INSERT loop (one autocommit INSERT per
+// row, the same payload) and the same INSERTs from 16 connections, on the
+// same cluster in the same run. Reported:
 // dossiers/s and p99 per request (ms). Every run checks that all dossiers
 // arrived exactly once.
 //
@@ -93,6 +95,47 @@ func BenchmarkReconnectStorm(b *testing.B) {
 		}
 		el := time.Since(start)
 		b.ReportMetric(float64(n)/el.Seconds(), "dossiers/s")
+		b.ReportMetric(float64(lat.p99().Microseconds())/1000, "p99_ms")
+	})
+	// The same rows from 16 concurrent connections (as many as a replica's
+	// pool): what the database itself takes with commits grouped.
+	b.Run("bare-insert-16-conns", func(b *testing.B) {
+		db := database(b)
+		pool, err := pgxpool.New(context.Background(), db+"&pool_max_conns=16")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		if _, err := pool.Exec(context.Background(), `CREATE TABLE bare (k uuid PRIMARY KEY, device text, service text, payload bytea, at timestamptz)`); err != nil {
+			b.Fatal(err)
+		}
+		var lat latencies
+		b.ResetTimer()
+		start := time.Now()
+		total := b.N * devices * backlog
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range jobs {
+					t0 := time.Now()
+					if _, err := pool.Exec(context.Background(), `INSERT INTO bare VALUES ($1, $2, $3, $4, now())`,
+						fmt.Sprintf("00000000-0000-4000-8000-%012d", i), "dev", "1.004222", []byte(stormPayload)); err != nil {
+						b.Error(err)
+					}
+					lat.add(time.Since(t0))
+				}
+			}()
+		}
+		for i := range total {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		el := time.Since(start)
+		b.ReportMetric(float64(total)/el.Seconds(), "dossiers/s")
 		b.ReportMetric(float64(lat.p99().Microseconds())/1000, "p99_ms")
 	})
 	for _, replicas := range []int{1, 2} {
