@@ -74,64 +74,60 @@ func scanDossier(row pgx.Row, withPayload bool) (Dossier, error) {
 	return d, nil
 }
 
-// SubmitFrom implements Backend. A replay does not consume a dossier
-// number: the key is looked up (row-locked) first and inserted only when
-// absent; a concurrent insert of the same key by another replica makes this
-// one's insert do nothing, and the look-up is repeated.
+// SubmitFrom implements Backend. A new key costs one autocommit INSERT ...
+// ON CONFLICT DO NOTHING (the common case, one round trip). When the key
+// exists (a replay, or another replica's concurrent insert, which the
+// unique index makes this one wait for), the row is locked and compared in
+// a transaction. A replay therefore consumes a number of dossier_seq:
+// dossier codes are unique, not consecutive.
 func (s *PGStore) SubmitFrom(ctx context.Context, device, key, service string, payload []byte, now time.Time) (d Dossier, created bool, err error) {
 	sum := BodyHash(service, payload)
 	now = now.UTC().Truncate(time.Microsecond)
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for range 2 {
-			d, err = scanDossier(tx.QueryRow(ctx, `SELECT `+dossierCols+` FROM dossiers WHERE idempotency_key = $1 FOR UPDATE`, key), false)
-			if err == nil {
-				if d.Device != device {
-					d = Dossier{}
-					return ErrOtherDevice
-				}
-				if d.BodySHA256 != sum {
-					return ErrKeyReuse
-				}
-				d.Submissions++
-				d.LastAt = now
-				_, err = tx.Exec(ctx, `UPDATE dossiers SET submissions = $2, last_at = $3 WHERE idempotency_key = $1`, key, d.Submissions, now)
-				return err
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			prefix := dossierCode(now, 0)
-			prefix = prefix[:len(prefix)-6]
-			channel := ChannelOf(payload)
-			var code string
-			var fwd *string
-			if s.forward {
-				p := ForwardPending
-				fwd = &p
-			}
-			err = tx.QueryRow(ctx, `INSERT INTO dossiers (idempotency_key, dossier_code, service, status, submissions,
-					first_at, last_at, body_sha256, device_id, channel, payload, forward_state, forward_next_at)
-				VALUES ($1, $2 || lpad(nextval('dossier_seq')::text, 6, '0'), $3, 1, 1, $4, $4, $5, $6, $7, $8, $9, $4)
-				ON CONFLICT (idempotency_key) DO NOTHING RETURNING dossier_code`,
-				key, prefix, service, now, sum, device, channel, payload, fwd).Scan(&code)
-			if errors.Is(err, pgx.ErrNoRows) {
-				continue // another replica inserted it meanwhile: look again
-			}
-			if err != nil {
-				return err
-			}
-			d = Dossier{IdempotencyKey: key, DossierCode: code, Service: service, Status: 1, Submissions: 1,
-				FirstAt: now, LastAt: now, BodySHA256: sum, Device: device, Channel: channel,
-				Payload: append(json.RawMessage(nil), payload...)}
-			if fwd != nil {
-				d.ForwardState = *fwd
-			}
-			created = true
-			return nil
+	prefix := dossierCode(now, 0)
+	prefix = prefix[:len(prefix)-6]
+	channel := ChannelOf(payload)
+	var fwd *string
+	if s.forward {
+		p := ForwardPending
+		fwd = &p
+	}
+	var code string
+	err = s.pool.QueryRow(ctx, `INSERT INTO dossiers (idempotency_key, dossier_code, service, status, submissions,
+			first_at, last_at, body_sha256, device_id, channel, payload, forward_state, forward_next_at)
+		VALUES ($1, $2 || lpad(nextval('dossier_seq')::text, 6, '0'), $3, 1, 1, $4, $4, $5, $6, $7, $8, $9, $4)
+		ON CONFLICT (idempotency_key) DO NOTHING RETURNING dossier_code`,
+		key, prefix, service, now, sum, device, channel, payload, fwd).Scan(&code)
+	if err == nil {
+		d = Dossier{IdempotencyKey: key, DossierCode: code, Service: service, Status: 1, Submissions: 1,
+			FirstAt: now, LastAt: now, BodySHA256: sum, Device: device, Channel: channel,
+			Payload: append(json.RawMessage(nil), payload...)}
+		if fwd != nil {
+			d.ForwardState = *fwd
 		}
-		return errors.New("intake: idempotency key neither found nor inserted")
+		return d, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return d, false, err
+	}
+	// The key exists (rows are never deleted): lock, compare, count.
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		d, err = scanDossier(tx.QueryRow(ctx, `SELECT `+dossierCols+` FROM dossiers WHERE idempotency_key = $1 FOR UPDATE`, key), false)
+		if err != nil {
+			return err
+		}
+		if d.Device != device {
+			d = Dossier{}
+			return ErrOtherDevice
+		}
+		if d.BodySHA256 != sum {
+			return ErrKeyReuse
+		}
+		d.Submissions++
+		d.LastAt = now
+		_, err = tx.Exec(ctx, `UPDATE dossiers SET submissions = $2, last_at = $3 WHERE idempotency_key = $1`, key, d.Submissions, now)
+		return err
 	})
-	return d, created, err
+	return d, false, err
 }
 
 // Lookup implements Backend.
