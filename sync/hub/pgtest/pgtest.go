@@ -54,10 +54,12 @@ func version(dir string) int {
 	return v
 }
 
-// asUser runs cmd as nobody when we are root.
+// asUser runs cmd as nobody when we are root, and has the kernel stop it
+// (SIGQUIT: immediate shutdown) if the test process dies without Stop.
 func asUser(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGQUIT}
 	if os.Geteuid() == 0 {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 65534, Gid: 65534}
 	}
 }
 
