@@ -229,3 +229,48 @@ func TestForwardBadCredentialsKeepsPending(t *testing.T) {
 		t.Errorf("after refusal: %+v %q", d, e)
 	}
 }
+
+// A replica that claimed a dossier, created it at the province and died
+// before recording it: its lease runs out, another replica claims the
+// dossier, finds it at the province by MaThamChieu and records it; the
+// province holds it once. Before the lease runs out nobody else takes it.
+func TestKilledForwarderLeaseExpires(t *testing.T) {
+	ctx := context.Background()
+	st, err := intake.OpenPG(ctx, database(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SetForwarding(true)
+	key := "11111111-2222-4333-8444-000000000009"
+	t0 := time.Now()
+	if _, _, err := st.SubmitFrom(ctx, "dev-a", key, "1.004222", []byte(`{"schema":"motcua.dossier/v1"}`), t0); err != nil {
+		t.Fatal(err)
+	}
+	prov := newFakeIGate(0)
+	hs := httptest.NewServer(prov)
+	defer hs.Close()
+	// The replica that dies: claim (lease 1 min), create at the province, stop.
+	d, ok, err := st.ClaimForward(ctx, t0, time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if _, err := igate(t, hs.URL, "s3cret").Submit(ctx, connector.Submission{UUID: d.IdempotencyKey, Service: d.Service, Payload: d.Payload}); err != nil {
+		t.Fatal(err)
+	}
+	clock := t0.Add(30 * time.Second)
+	f, _ := New(Config{Store: st, Conn: igate(t, hs.URL, "s3cret"), Now: func() time.Time { return clock }})
+	if s, err := f.Once(ctx); err != nil || s.Forwarded != 0 {
+		t.Fatalf("within the lease: %+v %v", s, err)
+	}
+	clock = t0.Add(61 * time.Second)
+	if s, err := f.Once(ctx); err != nil || s.Forwarded != 1 {
+		t.Fatalf("after the lease: %+v %v", s, err)
+	}
+	got, _ := st.Lookup(ctx, key)
+	prov.mu.Lock()
+	defer prov.mu.Unlock()
+	if got.ForwardState != intake.ForwardDone || got.ProvincialCode != prov.byRef[key] || prov.creates[key] != 1 || len(prov.byRef) != 1 {
+		t.Errorf("dossier %+v; province created %d, holds %d", got, prov.creates[key], len(prov.byRef))
+	}
+}
