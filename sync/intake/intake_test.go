@@ -2,9 +2,11 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -170,7 +172,7 @@ func TestFaultsHappenAtTheirRate(t *testing.T) {
 				t.Errorf("case %d try %d: %d %v", i, j, code, err)
 			}
 		}
-		n, _ := srv.store.List()
+		n, _ := srv.store.Dossiers(context.Background(), time.Time{}, time.Time{}, false)
 		if want := map[bool]int{true: 5, false: 0}[c.f.SilentAccept == 1]; len(n) != want {
 			t.Errorf("case %d: %d dossiers stored, want %d", i, len(n), want)
 		}
@@ -196,4 +198,66 @@ func TestPlainHTTPOnlyOnLoopback(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("plain HTTP on all interfaces: %v", err)
 	}
+}
+
+// An idle or slow client is cut off: a connection that sends nothing is
+// closed after the header timeout, an idle keep-alive after IdleTimeout, and
+// a body over the limit is refused with 413.
+func TestServerLimits(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	urlc := make(chan string, 1)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- ListenAndServe(ctx, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Token: "tok",
+			Limits: Limits{ReadHeaderTimeout: 200 * time.Millisecond, IdleTimeout: 300 * time.Millisecond, MaxBody: 1024}},
+			func(u string) { urlc <- u })
+	}()
+	var base string
+	select {
+	case base = <-urlc:
+	case err := <-errc:
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(base, "http://")
+	// Silent client: the server hangs up by itself.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil || isTimeout(err) {
+		t.Errorf("silent connection not closed by the server: %v", err)
+	}
+	c.Close()
+	// Idle keep-alive: one request, then nothing; closed after IdleTimeout.
+	c, err = net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf, err := io.ReadAll(c) // returns at EOF, i.e. when the server closes
+	if err != nil || !strings.Contains(string(buf), "200 OK") {
+		t.Errorf("idle keep-alive not closed: %q %v", buf, err)
+	}
+	c.Close()
+	code, body, err := post(t, base, "tok", key1, `{"service":"1.004222","payload":{"x":"`+strings.Repeat("a", 2000)+`"}}`)
+	if err != nil || code != 413 {
+		t.Errorf("body over limit: %d %s %v", code, body, err)
+	}
+	// Oversized headers are refused before any handler runs.
+	req, _ := http.NewRequest("GET", base+"/v1/health", nil)
+	req.Header.Set("X-Big", strings.Repeat("b", 64<<10))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		if resp.StatusCode != 431 {
+			t.Errorf("64 KiB header: %d", resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

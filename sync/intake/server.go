@@ -2,7 +2,6 @@ package intake
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,23 +18,33 @@ const MaxBody = 32 << 20
 
 // Server is the intake HTTP handler.
 type Server struct {
-	store  *Store
-	token  string
-	faults Faults
-	dice   *dice
-	log    *slog.Logger
-	now    func() time.Time
+	store Backend
+	token string
+	// adminToken authorises the operator routes (empty: none).
+	adminToken string
+	// heartbeatEvery is the shortest interval between two heartbeats of a
+	// device; faster ones get 429.
+	heartbeatEvery time.Duration
+	// offlineAfter is how long without a heartbeat makes a device offline.
+	offlineAfter time.Duration
+	limiter      *rateLimiter
+	faults       Faults
+	dice         *dice
+	log          *slog.Logger
+	now          func() time.Time
+	// maxBody bounds a submission body (MaxBody unless the limits say less).
+	maxBody int64
 
-	mu       sync.Mutex
-	inFlight map[string]bool
+	mu        sync.Mutex
+	inFlight  map[string]bool
+	pilotLast time.Time
 }
 
-// NewServer returns a handler over store that accepts requests bearing
-// token and injects faults.
-func NewServer(store *Store, token string, faults Faults, log *slog.Logger) (*Server, error) {
-	if token == "" {
-		return nil, errors.New("intake: token is empty")
-	}
+// NewServer returns a handler over store that accepts enrolled devices and,
+// when token is not empty, the shared-token pilot device, and injects
+// faults. Options (SetAdminToken, SetRateLimit, SetHeartbeat) are set before
+// serving.
+func NewServer(store Backend, token string, faults Faults, log *slog.Logger) (*Server, error) {
 	if err := faults.Validate(); err != nil {
 		return nil, err
 	}
@@ -43,7 +52,36 @@ func NewServer(store *Store, token string, faults Faults, log *slog.Logger) (*Se
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Server{store: store, token: token, faults: faults, dice: newDice(faults.Seed), log: log,
-		now: time.Now, inFlight: map[string]bool{}}, nil
+		now: time.Now, maxBody: MaxBody, inFlight: map[string]bool{},
+		heartbeatEvery: DefaultHeartbeatEvery, offlineAfter: DefaultOfflineAfter,
+		limiter: newRateLimiter(DefaultRate, DefaultBurst)}, nil
+}
+
+// Defaults of the server options.
+const (
+	DefaultHeartbeatEvery = time.Minute      // at most one heartbeat a minute per device
+	DefaultOfflineAfter   = 15 * time.Minute // no heartbeat for this long: offline
+	DefaultRate           = 20.0             // requests per second per device
+	DefaultBurst          = 100
+)
+
+// SetAdminToken sets the bearer token of the operator routes (/v1/admin/*,
+// /fleet, /metrics, status updates of any dossier).
+func (s *Server) SetAdminToken(tok string) { s.adminToken = tok }
+
+// SetRateLimit bounds each device's requests per second (rate <= 0: no
+// limit) with a burst.
+func (s *Server) SetRateLimit(rate float64, burst int) { s.limiter = newRateLimiter(rate, burst) }
+
+// SetHeartbeat sets the shortest interval between a device's heartbeats and
+// the silence after which the fleet view shows it offline.
+func (s *Server) SetHeartbeat(every, offlineAfter time.Duration) {
+	if every > 0 {
+		s.heartbeatEvery = every
+	}
+	if offlineAfter > 0 {
+		s.offlineAfter = offlineAfter
+	}
 }
 
 // SetFaults replaces the injected faults (e.g. to heal the receiver).
@@ -72,6 +110,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/dossiers", s.auth(s.faulty(s.submit)))
 	mux.HandleFunc("GET /v1/dossiers/{key}", s.auth(s.faulty(s.status)))
 	mux.HandleFunc("PUT /v1/dossiers/{key}/status", s.auth(s.setStatus))
+	mux.HandleFunc("POST /v1/heartbeat", s.auth(s.heartbeat))
+	mux.HandleFunc("GET /v1/admin/dossiers", s.admin(s.adminDossiers))
+	mux.HandleFunc("GET /v1/admin/devices", s.admin(s.adminDevices))
+	mux.HandleFunc("POST /v1/admin/devices", s.admin(s.adminAddDevice))
+	mux.HandleFunc("POST /v1/admin/devices/{id}/revoke", s.admin(s.adminRevokeDevice))
+	mux.HandleFunc("GET /v1/admin/report", s.admin(s.adminReport))
+	mux.HandleFunc("GET /fleet", s.admin(s.fleet))
+	mux.HandleFunc("GET /metrics", s.admin(s.metrics))
 	return mux
 }
 
@@ -83,23 +129,14 @@ type dossierJSON struct {
 	Service        string `json:"service"`
 	Submissions    int    `json:"submissions"`
 	Replayed       bool   `json:"replayed,omitempty"`
+	// ProvincialCode is the provincial system's mã hồ sơ once the hub
+	// forwarded the dossier (1.1).
+	ProvincialCode string `json:"provincial_dossier_code,omitempty"`
 }
 
 func toJSON(d Dossier, replayed bool) dossierJSON {
 	return dossierJSON{IdempotencyKey: d.IdempotencyKey, DossierCode: d.DossierCode, Status: d.Status,
-		Service: d.Service, Submissions: d.Submissions, Replayed: replayed}
-}
-
-func (s *Server) auth(next http.HandlerFunc) http.HandlerFunc {
-	want := []byte("Bearer " + s.token)
-	return func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="motcua-intake"`)
-			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
-			return
-		}
-		next(w, r)
-	}
+		Service: d.Service, Submissions: d.Submissions, Replayed: replayed, ProvincialCode: d.ProvincialCode}
 }
 
 // faulty injects the configured faults that strike before processing.
@@ -150,12 +187,19 @@ func hangUp(w http.ResponseWriter, reset bool) {
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	if r.Context().Value(adminKey) == true {
+		// Dossiers come from devices: one the operator submitted would be
+		// bound to no device and counted for no commune.
+		writeError(w, http.StatusForbidden, "dossiers are submitted by devices, not with the operator token")
+		return
+	}
+	device := deviceOf(r)
 	key := r.Header.Get("Idempotency-Key")
 	if !validKey(key) {
 		writeError(w, http.StatusBadRequest, "Idempotency-Key header must be a UUID")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -203,7 +247,16 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		// A slow receiver keeps processing even when the client gives up.
 		time.Sleep(f.Delay)
 	}
-	d, created, err := s.store.Submit(key, req.Service, req.Payload, s.now())
+	d, created, err := s.store.SubmitFrom(r.Context(), device, key, req.Service, req.Payload, s.now())
+	if errors.Is(err, ErrOtherDevice) {
+		// Not 422: that would make the genuine kiosk's dossier final
+		// "rejected" when another device took its key first. 409 keeps it
+		// pending at the agent (never lost) while the operator looks.
+		s.log.Error("idempotency key of another device", "device", device, "key", key)
+		w.Header().Set("Retry-After", "3600")
+		writeError(w, http.StatusConflict, "Idempotency-Key is bound to another device; the operator has been alerted")
+		return
+	}
 	if errors.Is(err, ErrKeyReuse) {
 		writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different body")
 		return
@@ -213,7 +266,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "store failure")
 		return
 	}
-	s.log.Info("submit", "key", key, "dossier_code", d.DossierCode, "created", created, "submissions", d.Submissions)
+	s.log.Info("submit", "device", device, "key", key, "dossier_code", d.DossierCode, "created", created, "submissions", d.Submissions)
 	if s.dice.hit(f.SilentAccept) {
 		s.log.Info("fault: silent accept", "key", key)
 		hangUp(w, false)
@@ -227,8 +280,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	d, err := s.store.Get(r.PathValue("key"))
-	if errors.Is(err, ErrNotFound) {
+	d, err := s.store.Lookup(r.Context(), r.PathValue("key"))
+	if errors.Is(err, ErrNotFound) || err == nil && !mayAccess(r, d) {
+		// Another device's dossier is answered as unknown: a device learns
+		// nothing about keys it does not own.
 		writeError(w, http.StatusNotFound, "no dossier with this Idempotency-Key")
 		return
 	}
@@ -247,7 +302,14 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "body must be {\"status\": N}")
 		return
 	}
-	d, err := s.store.SetStatus(r.PathValue("key"), req.Status)
+	key := r.PathValue("key")
+	d, err := s.store.Lookup(r.Context(), key)
+	if err == nil && !mayAccess(r, d) {
+		err = ErrNotFound
+	}
+	if err == nil {
+		d, err = s.store.UpdateStatus(r.Context(), key, req.Status)
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, "no dossier with this Idempotency-Key")

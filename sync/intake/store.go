@@ -1,11 +1,15 @@
-// Package intake is the reference receiver of the motcua intake API
-// (openapi.yaml in this directory): a persistent store that deduplicates
-// submissions by idempotency key forever, an HTTP server with bearer-token
-// auth and TLS (optionally requiring client certificates), and fault
-// injection for tests and pilots. cmd/motcua-intake runs it.
+// Package intake is the province hub behind the motcua intake API
+// (openapi.yaml in this directory): a store that deduplicates submissions by
+// idempotency key forever (bbolt for one process, PostgreSQL for any number
+// of replicas), per-device identity (token or client certificate, stored
+// hashed) with every dossier bound to the device that first submitted it,
+// heartbeats, the fleet page, Prometheus metrics, the monthly report, an
+// HTTP server with TLS, timeouts and limits, and fault injection for tests
+// and pilots. cmd/motcua-intake runs it; sync/hub/README.md describes it.
 package intake
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -26,6 +30,10 @@ const DBFile = "intake.db"
 var (
 	bDossiers = []byte("dossiers") // idempotency key -> Dossier JSON
 	bCodes    = []byte("codes")    // dossier code -> idempotency key
+	bDevices  = []byte("devices")  // device ID -> Device JSON
+	bCreds    = []byte("creds")    // credential hash -> device ID
+	bNames    = []byte("names")    // device name -> device ID
+	bCounts   = []byte("counts")   // "YYYY-MM/device" -> heartbeat.Counts JSON
 )
 
 var (
@@ -38,14 +46,25 @@ var (
 
 // Dossier is one accepted submission as the intake keeps it.
 type Dossier struct {
-	IdempotencyKey string          `json:"idempotency_key"`
-	DossierCode    string          `json:"dossier_code"`
-	Service        string          `json:"service"`
-	Status         int             `json:"status"`
-	Submissions    int             `json:"submissions"`
-	FirstAt        time.Time       `json:"first_submitted_at"`
-	LastAt         time.Time       `json:"last_submitted_at"`
-	BodySHA256     string          `json:"body_sha256"`
+	IdempotencyKey string    `json:"idempotency_key"`
+	DossierCode    string    `json:"dossier_code"`
+	Service        string    `json:"service"`
+	Status         int       `json:"status"`
+	Submissions    int       `json:"submissions"`
+	FirstAt        time.Time `json:"first_submitted_at"`
+	LastAt         time.Time `json:"last_submitted_at"`
+	BodySHA256     string    `json:"body_sha256"`
+	// Device is the device that first submitted the key (empty in stores
+	// from before devices: the pilot device).
+	Device string `json:"device,omitempty"`
+	// Channel is how the applicant was identified, from the payload
+	// (chip_verified, chip_unverified, qr, typed, unknown).
+	Channel string `json:"channel,omitempty"`
+	// ProvincialCode is the provincial system's dossier code (mã hồ sơ)
+	// once forwarded; ForwardState is "", ForwardPending, ForwardDone or
+	// ForwardFailed (PostgreSQL only).
+	ProvincialCode string          `json:"provincial_code,omitempty"`
+	ForwardState   string          `json:"forward_state,omitempty"`
 	Payload        json.RawMessage `json:"payload,omitempty"`
 }
 
@@ -68,7 +87,7 @@ func OpenStore(dir string) (*Store, error) {
 		return nil, fmt.Errorf("intake: open store: %w", err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bDossiers, bCodes} {
+		for _, b := range [][]byte{bDossiers, bCodes, bDevices, bCreds, bNames, bCounts} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -96,17 +115,23 @@ func BodyHash(service string, payload []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Submit records a submission. A new key gets a new dossier (created is
-// true); a known key with the same body returns its dossier with the
-// submission count raised; a known key with another body is ErrKeyReuse.
-// The commit is fsynced before Submit returns.
+// Submit records a submission of the pilot device (see SubmitFrom).
 func (s *Store) Submit(key, service string, payload []byte, now time.Time) (d Dossier, created bool, err error) {
+	return s.SubmitFrom(context.Background(), PilotDevice, key, service, payload, now)
+}
+
+// SubmitFrom implements Backend. The commit is fsynced before it returns.
+func (s *Store) SubmitFrom(_ context.Context, device, key, service string, payload []byte, now time.Time) (d Dossier, created bool, err error) {
 	sum := BodyHash(service, payload)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bDossiers)
 		if v := b.Get([]byte(key)); v != nil {
 			if err := json.Unmarshal(v, &d); err != nil {
 				return err
+			}
+			if ownerOf(d.Device) != device {
+				d = Dossier{}
+				return ErrOtherDevice
 			}
 			if d.BodySHA256 != sum {
 				return ErrKeyReuse
@@ -122,9 +147,10 @@ func (s *Store) Submit(key, service string, payload []byte, now time.Time) (d Do
 		}
 		d = Dossier{
 			IdempotencyKey: key,
-			DossierCode:    fmt.Sprintf("MC-%s-%06d", now.UTC().Format("060102"), seq),
+			DossierCode:    dossierCode(now, int64(seq)),
 			Service:        service, Status: 1, Submissions: 1,
 			FirstAt: now.UTC(), LastAt: now.UTC(), BodySHA256: sum,
+			Device: device, Channel: ChannelOf(payload),
 			Payload: append(json.RawMessage(nil), payload...),
 		}
 		created = true
@@ -136,8 +162,16 @@ func (s *Store) Submit(key, service string, payload []byte, now time.Time) (d Do
 	return d, created, err
 }
 
+// dossierCode is the mã hồ sơ of the seq-th dossier, dated in Vietnam time.
+func dossierCode(now time.Time, seq int64) string {
+	return fmt.Sprintf("MC-%s-%06d", now.In(Vietnam).Format("060102"), seq)
+}
+
 // Get returns the dossier of an idempotency key.
-func (s *Store) Get(key string) (Dossier, error) {
+func (s *Store) Get(key string) (Dossier, error) { return s.Lookup(context.Background(), key) }
+
+// Lookup implements Backend.
+func (s *Store) Lookup(_ context.Context, key string) (Dossier, error) {
 	var d Dossier
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bDossiers).Get([]byte(key))
@@ -151,6 +185,11 @@ func (s *Store) Get(key string) (Dossier, error) {
 
 // SetStatus changes the national status code (1..10) of a dossier.
 func (s *Store) SetStatus(key string, status int) (Dossier, error) {
+	return s.UpdateStatus(context.Background(), key, status)
+}
+
+// UpdateStatus implements Backend.
+func (s *Store) UpdateStatus(_ context.Context, key string, status int) (Dossier, error) {
 	if status < 1 || status > 10 {
 		return Dossier{}, fmt.Errorf("intake: status %d is not a national dossier status (1..10)", status)
 	}
@@ -170,14 +209,25 @@ func (s *Store) SetStatus(key string, status int) (Dossier, error) {
 	return d, err
 }
 
-// List returns every dossier, ordered by idempotency key.
+// List returns every dossier with its payload, ordered by idempotency key.
 func (s *Store) List() ([]Dossier, error) {
+	return s.Dossiers(context.Background(), time.Time{}, time.Time{}, true)
+}
+
+// Dossiers implements Backend.
+func (s *Store) Dossiers(_ context.Context, from, to time.Time, payloads bool) ([]Dossier, error) {
 	var out []Dossier
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bDossiers).ForEach(func(k, v []byte) error {
 			var d Dossier
 			if err := json.Unmarshal(v, &d); err != nil {
 				return err
+			}
+			if !from.IsZero() && d.FirstAt.Before(from) || !to.IsZero() && !d.FirstAt.Before(to) {
+				return nil
+			}
+			if !payloads {
+				d.Payload = nil
 			}
 			out = append(out, d)
 			return nil
