@@ -101,10 +101,11 @@ func newPrinter(t *testing.T, cfg printer.Config) *printer.Printer {
 func printOne(t *testing.T, fp *printertest.Printer, cfg printer.Config, s printer.Slip) (printertest.Job, error) {
 	t.Helper()
 	cfg.Address = fp.Addr()
+	before := len(fp.Jobs())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := newPrinter(t, cfg).Print(ctx, s)
-	jobs, werr := fp.Wait(1, 5*time.Second)
+	jobs, werr := fp.Wait(before+1, 5*time.Second)
 	if werr != nil {
 		t.Fatal(werr)
 	}

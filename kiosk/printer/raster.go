@@ -103,14 +103,15 @@ func (b Bitmap) Ink() int {
 	return n
 }
 
-// toBitmap thresholds a grey image (dark < 128 is black).
-func toBitmap(img *image.Gray) Bitmap {
+// toBitmap thresholds an image drawn black on white (dark < 128 is black).
+func toBitmap(img *image.RGBA) Bitmap {
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
 	bm := Bitmap{WidthBytes: (w + 7) / 8, Rows: h}
 	bm.Bits = make([]byte, bm.WidthBytes*h)
 	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride:]
 		for x := 0; x < w; x++ {
-			if img.GrayAt(x, y).Y < 128 {
+			if row[4*x] < 128 {
 				bm.Bits[y*bm.WidthBytes+x/8] |= 0x80 >> (x % 8)
 			}
 		}
@@ -138,7 +139,9 @@ func RenderLine(text string, px float64, width int, al Align) (Bitmap, error) {
 	defer facesMu.Unlock()
 	m := f.Metrics()
 	h := (m.Ascent + m.Descent).Ceil() + 4
-	img := image.NewGray(image.Rect(0, 0, width, h))
+	// RGBA, not Gray: image/draw has fast paths for a uniform colour
+	// through a glyph mask onto RGBA only.
+	img := image.NewRGBA(image.Rect(0, 0, width, h))
 	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	d := font.Drawer{Dst: img, Src: image.NewUniform(color.Black), Face: f}
 	adv := d.MeasureString(text).Ceil()
