@@ -314,19 +314,21 @@ func TestPrintStalledPeerBoundedByContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	held := make(chan net.Conn, 4)
+	accepted := make(chan []net.Conn)
 	go func() {
+		var held []net.Conn
 		for {
 			c, err := ln.Accept()
 			if err != nil {
+				accepted <- held
 				return
 			}
-			held <- c
+			held = append(held, c)
 		}
 	}()
 	defer func() {
-		close(held)
-		for c := range held {
+		ln.Close()
+		for _, c := range <-accepted {
 			c.Close()
 		}
 	}()
