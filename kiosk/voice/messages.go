@@ -44,7 +44,7 @@ var table = map[Message]entry{
 	CheckAgree:    {"check_agree", "Xin kiểm tra thông tin, rồi bấm Đồng ý.", 5},
 	Receipt:       {"receipt", "Đây là giấy biên nhận của bạn. Xin nhận phiếu in.", 5},
 	QueueTicket:   {"queue_ticket", "Xin nhận phiếu số thứ tự, và chờ gọi số.", 5},
-	WrongKey:      {"wrong_key", "Chưa mở được thẻ. Xin kiểm tra lại mã, rồi thử lại.", 5},
+	WrongKey:      {"wrong_key", "Chưa mở được thẻ. Xin kiểm tra lại mã, rồi thử lại.", 6},
 	CardRemoved:   {"card_removed", "Thẻ đã bị rút ra. Xin đặt lại thẻ lên đầu đọc.", 5},
 	ForgedCard:    {"forged_card", "Không xác thực được thẻ. Xin mời bạn gặp cán bộ để được hỗ trợ.", 6},
 	PrinterFailed: {"printer_failed", "Máy in đang gặp sự cố. Xin mời bạn gặp cán bộ.", 5},
