@@ -172,9 +172,9 @@ func TestVoiceSayRepeatAndCache(t *testing.T) {
 	defer g.Close(5 * time.Second)
 	g.Repeat() // nothing said yet: nothing to repeat
 	g.Say(PlaceCard)
-	clips := rec.wait(t, 1)
+	rec.wait(t, 1)
 	g.Repeat()
-	clips = rec.wait(t, 1)
+	clips := rec.wait(t, 1)
 	if len(clips) != 2 || !bytes.Equal(clips[0], clips[1]) {
 		t.Fatalf("repeat played %d clips, equal=%v", len(clips), len(clips) == 2 && bytes.Equal(clips[0], clips[1]))
 	}
