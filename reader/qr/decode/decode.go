@@ -69,11 +69,36 @@ func WithSteps(img image.Image, steps []Step) (Result, error) {
 		if !p.Likely() {
 			return Result{Probe: p}, ErrNotFound
 		}
+		// The box the finder patterns imply is usually a fraction of the
+		// frame: one binarisation of it costs a fraction of one of the
+		// frame, and reads most codes. The pipeline follows on the whole
+		// frame when it does not.
+		box, ok := decodeBox(g, p.Box)
+		if ok {
+			box.Probe = p
+			return box, nil
+		}
 		r, err := decodeGray(g, steps)
+		r.Attempts += box.Attempts
 		r.Probe = p
 		return r, err
 	}
 	return decodeGray(g, steps)
+}
+
+// decodeBox tries the hybrid step on the part of g inside box, when the box
+// is at most half the frame (otherwise the first pipeline step does the
+// same work). Its Attempts says whether it tried.
+func decodeBox(g *image.Gray, box image.Rectangle) (Result, bool) {
+	if box.Empty() || 2*box.Dx()*box.Dy() > g.Rect.Dx()*g.Rect.Dy() {
+		return Result{}, false
+	}
+	crop := ToGray(g.SubImage(box))
+	text, err := decodeOnce(qrcode.NewQRCodeReader(), crop, Step{Name: "box"})
+	if err != nil {
+		return Result{Attempts: 1}, false
+	}
+	return Result{Text: text, Step: "box", Attempts: 1}, true
 }
 
 // Exhaustive decodes with a chosen pipeline and no pre-check: every step

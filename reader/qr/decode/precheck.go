@@ -194,11 +194,13 @@ type mark struct {
 	hits   int
 }
 
-// findMarks scans every row of g (origin (0,0)) for 1:1:3:1:1 runs of
+// findMarks scans every other row of g (origin (0,0)) for 1:1:3:1:1 runs of
 // either polarity, confirms each by the vertical cut through its centre and
 // merges the confirmations into marks. A pixel changes colour only when it
 // crosses its block's threshold by more than band: sensor noise then cannot
 // chop a flat area into the short runs a small finder pattern is made of.
+// Every other row is enough: a finder's centre is three modules, at least
+// five pixels, high.
 func findMarks(g *image.Gray) []mark {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	if w < 7 || h < 7 {
@@ -206,21 +208,28 @@ func findMarks(g *image.Gray) []mark {
 	}
 	flat, band := noiseLevels(g)
 	c := cutter{g: g, thr: blockThresholds(g, flat), bw: (w + precheckBlock - 1) / precheckBlock, band: band}
-	var marks []mark
+	var set markSet
 	var runs [5]int
-	for y := 0; y < h; y++ {
+	for y := 0; y < h; y += 2 {
 		row := g.Pix[y*g.Stride : y*g.Stride+w]
 		trow := c.thr[(y/precheckBlock)*c.bw : (y/precheckBlock+1)*c.bw]
 		runs = [5]int{}
 		n := 0 // runs closed so far in this row, capped at 5
 		dark := int(row[0]) <= int(trow[0])
-		start := 0
-		for x := 1; x <= w; x++ {
-			if x < w {
-				v, t := int(row[x]), int(trow[x/precheckBlock])
-				if dark && v <= t+band || !dark && v > t-band {
-					continue // the run goes on
+		start, x := 0, 0
+		for x < w {
+			// Extend the run to the end of its colour, a block at a time.
+			end := min(w, (x/precheckBlock+1)*precheckBlock)
+			t := int(trow[x/precheckBlock])
+			if dark {
+				for lim := t + band; x < end && int(row[x]) <= lim; x++ {
 				}
+			} else {
+				for lim := t - band; x < end && int(row[x]) > lim; x++ {
+				}
+			}
+			if x == end && x < w {
+				continue // the run goes on into the next block
 			}
 			// The run [start, x) of colour dark has ended.
 			copy(runs[:], runs[1:])
@@ -235,13 +244,13 @@ func findMarks(g *image.Gray) []mark {
 				cx := x - runs[4] - runs[3] - (runs[2]+1)/2
 				total := runs[0] + runs[1] + runs[2] + runs[3] + runs[4]
 				if cy, vtotal, ok := c.down(cx, y, dark, total); ok {
-					marks = addMark(marks, float64(cx), cy, float64(total+vtotal)/14)
+					set.add(float64(cx), cy, float64(total+vtotal)/14)
 				}
 			}
 			dark = !dark
 		}
 	}
-	return marks
+	return set.marks
 }
 
 // cutter reads g through its block thresholds with hysteresis.
@@ -328,22 +337,41 @@ func ratioOK(r [5]int) bool {
 	return c >= precheckCentreLo*m && c <= precheckCentreHi*m
 }
 
-// addMark merges a confirmed cut into the mark it belongs to (centres
-// closer than two modules), or starts a new one.
-func addMark(marks []mark, x, y, module float64) []mark {
-	for i := range marks {
-		m := &marks[i]
-		d := 2 * max(m.module, module)
-		if dx, dy := m.x-x, m.y-y; dx*dx+dy*dy <= d*d {
-			k := float64(m.hits)
-			m.x = (m.x*k + x) / (k + 1)
-			m.y = (m.y*k + y) / (k + 1)
-			m.module = (m.module*k + module) / (k + 1)
-			m.hits++
-			return marks
+// markSet merges confirmed cuts into marks. A grid of 64-pixel cells
+// finds the marks near a cut, so that a frame full of texture, with
+// thousands of marks, costs no more than linear time.
+type markSet struct {
+	marks []mark
+	grid  map[[2]int][]int
+}
+
+const markCell = 64
+
+// add merges a confirmed cut into the mark it belongs to (centres closer
+// than two modules), or starts a new one.
+func (s *markSet) add(x, y, module float64) {
+	cx, cy := int(x)/markCell, int(y)/markCell
+	for gy := cy - 1; gy <= cy+1; gy++ {
+		for gx := cx - 1; gx <= cx+1; gx++ {
+			for _, i := range s.grid[[2]int{gx, gy}] {
+				m := &s.marks[i]
+				d := 2 * max(m.module, module)
+				if dx, dy := m.x-x, m.y-y; dx*dx+dy*dy <= d*d {
+					k := float64(m.hits)
+					m.x = (m.x*k + x) / (k + 1)
+					m.y = (m.y*k + y) / (k + 1)
+					m.module = (m.module*k + module) / (k + 1)
+					m.hits++
+					return
+				}
+			}
 		}
 	}
-	return append(marks, mark{x: x, y: y, module: module, hits: 1})
+	if s.grid == nil {
+		s.grid = map[[2]int][]int{}
+	}
+	s.grid[[2]int{cx, cy}] = append(s.grid[[2]int{cx, cy}], len(s.marks))
+	s.marks = append(s.marks, mark{x: x, y: y, module: module, hits: 1})
 }
 
 // blockThresholds computes one threshold per 8x8 block the way gozxing's
@@ -356,26 +384,45 @@ func blockThresholds(g *image.Gray, flat int) []uint8 {
 	bw := (w + precheckBlock - 1) / precheckBlock
 	bh := (h + precheckBlock - 1) / precheckBlock
 	black := make([]int, bw*bh)
+	sum := make([]int, bw)
+	lo := make([]uint8, bw)
+	hi := make([]uint8, bw)
 	for by := 0; by < bh; by++ {
 		y0, y1 := by*precheckBlock, min(h, (by+1)*precheckBlock)
-		for bx := 0; bx < bw; bx++ {
-			x0, x1 := bx*precheckBlock, min(w, (bx+1)*precheckBlock)
-			lo, hi, sum := 255, 0, 0
-			for y := y0; y < y1; y++ {
-				for _, v := range g.Pix[y*g.Stride+x0 : y*g.Stride+x1] {
-					iv := int(v)
-					sum += iv
-					lo = min(lo, iv)
-					hi = max(hi, iv)
+		for i := range sum {
+			sum[i], lo[i], hi[i] = 0, 255, 0
+		}
+		// Every other row, the rows findMarks scans: half the reading,
+		// and the same statistics for a block of noise or of code.
+		for y := y0; y < y1; y += 2 {
+			row := g.Pix[y*g.Stride : y*g.Stride+w]
+			for bx := 0; bx < bw; bx++ {
+				x0 := bx * precheckBlock
+				if x0+precheckBlock <= w {
+					// A whole block row, unrolled: no bounds checks, no loop.
+					p := (*[precheckBlock]uint8)(row[x0 : x0+precheckBlock])
+					l := min(lo[bx], p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+					u := max(hi[bx], p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7])
+					sum[bx] += int(p[0]) + int(p[1]) + int(p[2]) + int(p[3]) + int(p[4]) + int(p[5]) + int(p[6]) + int(p[7])
+					lo[bx], hi[bx] = l, u
+					continue
+				}
+				for _, v := range row[x0:w] {
+					sum[bx] += int(v)
+					lo[bx] = min(lo[bx], v)
+					hi[bx] = max(hi[bx], v)
 				}
 			}
-			n := (y1 - y0) * (x1 - x0)
-			avg := sum / n
-			if hi-lo <= flat {
-				avg = lo / 2
+		}
+		for bx := 0; bx < bw; bx++ {
+			n := (y1 - y0 + 1) / 2 * (min(w, (bx+1)*precheckBlock) - bx*precheckBlock)
+			avg := sum[bx] / n
+			l := int(lo[bx])
+			if int(hi[bx])-l <= flat {
+				avg = l / 2
 				if by > 0 && bx > 0 {
 					nb := (black[(by-1)*bw+bx] + 2*black[by*bw+bx-1] + black[(by-1)*bw+bx-1]) / 4
-					if lo < nb {
+					if l < nb {
 						avg = nb
 					}
 				}
@@ -405,7 +452,7 @@ func blockThresholds(g *image.Gray, flat int) []uint8 {
 // as flat (precheckMinRange, or more in a noisy image, where the range of a
 // block of pure sensor noise is about 4.7 sigma) and the hysteresis band of
 // the binarisation. The noise is estimated from the differences between
-// horizontal neighbours on every eighth row: for Gaussian noise their
+// horizontal neighbours on every sixteenth row: for Gaussian noise their
 // absolute value has its third quartile at 1.63 sigma. Edges are too few to
 // move it in a camera frame; the quartile rather than the median so that
 // pixel-sized salt-and-pepper texture, whose differences are half zero and
@@ -414,7 +461,7 @@ func noiseLevels(g *image.Gray) (flat, band int) {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	var hist [256]int
 	n := 0
-	for y := 0; y < h; y += 8 {
+	for y := 0; y < h; y += 16 {
 		row := g.Pix[y*g.Stride : y*g.Stride+w]
 		for x := 1; x < w; x++ {
 			d := int(row[x]) - int(row[x-1])
