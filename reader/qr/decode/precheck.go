@@ -60,7 +60,7 @@ const (
 	precheckMinRange = 12
 	// precheckFlatSigma: blocks whose range is below this many sigmas of
 	// the estimated sensor noise are flat.
-	precheckFlatSigma = 6
+	precheckFlatSigma = 5
 	// precheckBandSigma is the hysteresis band of the binarisation, in
 	// noise sigmas: two keep flat areas from breaking into runs.
 	precheckBandSigma = 2
