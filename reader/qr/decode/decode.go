@@ -37,8 +37,8 @@ type Result struct {
 	// Attempts is how many steps ran, the successful one included; 0
 	// when the pre-check turned the frame away.
 	Attempts int
-	// Probe is what the pre-check saw; zero when it did not run (small
-	// images, Exhaustive).
+	// Probe is what the pre-check saw, its box in the image's own
+	// coordinates; zero when it did not run (small images, Exhaustive).
 	Probe Probe
 }
 
@@ -60,30 +60,55 @@ func Detailed(img image.Image) (Result, error) { return WithSteps(img, Pipeline)
 // shorter side is PrecheckMinSide or more go through the pre-check first
 // and, when it sees no code, come back as ErrNotFound without any step.
 func WithSteps(img image.Image, steps []Step) (Result, error) {
-	g := ToGray(img)
-	if g.Rect.Empty() {
+	b := img.Bounds()
+	if b.Empty() {
 		return Result{}, ErrEmptyImage
 	}
-	if min(g.Rect.Dx(), g.Rect.Dy()) >= PrecheckMinSide {
-		p := ProbeGray(g)
-		if !p.Likely() {
-			return Result{Probe: p}, ErrNotFound
-		}
-		// The box the finder patterns imply is usually a fraction of the
-		// frame: one binarisation of it costs a fraction of one of the
-		// frame, and reads most codes. The pipeline follows on the whole
-		// frame when it does not.
-		box, ok := decodeBox(g, p)
-		if ok {
-			box.Probe = p
-			return box, nil
-		}
-		r, err := decodeGray(g, steps)
-		r.Attempts += box.Attempts
-		r.Probe = p
-		return r, err
+	if min(b.Dx(), b.Dy()) < PrecheckMinSide {
+		return decodeGray(ToGray(img), steps)
 	}
-	return decodeGray(g, steps)
+	// A camera frame's luma is checked where it lies; the copy for the
+	// pipeline is made only for a frame that may hold a code.
+	var g *image.Gray
+	view, ok := lumaView(img)
+	if !ok {
+		g = ToGray(img)
+		view = &image.Gray{Pix: g.Pix, Stride: g.Stride, Rect: b}
+	}
+	p := ProbeGray(view)
+	if !p.Likely() {
+		return Result{Probe: p}, ErrNotFound
+	}
+	if g == nil {
+		g = ToGray(img)
+	}
+	// The box the finder patterns imply is usually a fraction of the
+	// frame: one binarisation of it costs a fraction of one of the frame,
+	// and reads most codes. The pipeline follows on the whole frame when
+	// it does not.
+	inG := p
+	inG.Box = p.Box.Sub(b.Min)
+	box, ok := decodeBox(g, inG)
+	if ok {
+		box.Probe = p
+		return box, nil
+	}
+	r, err := decodeGray(g, steps)
+	r.Attempts += box.Attempts
+	r.Probe = p
+	return r, err
+}
+
+// lumaView returns the luma of a grayscale or Y'CbCr image as a gray image
+// sharing its pixels, with the image's bounds.
+func lumaView(img image.Image) (*image.Gray, bool) {
+	switch m := img.(type) {
+	case *image.Gray:
+		return m, true
+	case *image.YCbCr:
+		return &image.Gray{Pix: m.Y, Stride: m.YStride, Rect: m.Rect}, true
+	}
+	return nil, false
 }
 
 // boxHalveModule is the module size (pixels) from which the box is read

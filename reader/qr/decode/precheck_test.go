@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -174,6 +175,17 @@ func TestPrecheckInvertedAndROI(t *testing.T) {
 		if p := ProbeGray(img.SubImage(image.Rect(0, 0, 640, 720)).(*image.Gray)); p.Likely() {
 			t.Errorf("%s: ROI without the code passed", name)
 		}
+	}
+	// A camera's Y'CbCr frame, cut to a region: checked in place, the box
+	// reported in the frame's coordinates, the code read from it.
+	y := image.NewYCbCr(g.Rect, image.YCbCrSubsampleRatio420)
+	copy(y.Y, g.Pix)
+	for i := range y.Cb {
+		y.Cb[i], y.Cr[i] = 128, 128
+	}
+	r, err := WithSteps(y.SubImage(image.Rect(600, 200, 1280, 720)), Pipeline)
+	if err != nil || r.Text != payload || !at.Inset(20).In(r.Probe.Box) || !strings.HasPrefix(r.Step, "box") {
+		t.Errorf("YCbCr region: %+v, %v", r, err)
 	}
 }
 
