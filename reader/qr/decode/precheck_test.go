@@ -206,3 +206,44 @@ func TestExhaustiveSkipsPrecheck(t *testing.T) {
 		t.Errorf("small image: %d attempts, want the whole pipeline", r.Attempts)
 	}
 }
+
+// TestPrecheckOddSizes: degenerate and odd-sized images neither panic nor
+// pass.
+func TestPrecheckOddSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, r := range []image.Rectangle{
+		image.Rect(0, 0, 0, 0), image.Rect(0, 0, 1, 1), image.Rect(0, 0, 7, 7), image.Rect(0, 0, 9, 1000),
+		image.Rect(0, 0, 1000, 9), image.Rect(-5, -7, 1283, 721), image.Rect(0, 0, 2883, 1441),
+	} {
+		g := image.NewGray(r)
+		for i := range g.Pix {
+			g.Pix[i] = uint8(rng.IntN(256))
+		}
+		if p := ProbeGray(g); p.Likely() {
+			t.Errorf("%v: passed", r)
+		}
+	}
+}
+
+// TestPrecheck4K: above 1080p the check runs on the halved frame and
+// reports its box at full size.
+func TestPrecheck4K(t *testing.T) {
+	rng := rand.New(rand.NewPCG(testSeed, 4))
+	payload := synthPayload(rng)
+	img, err := renderFrame(rng, resolutions[1], payload, "perspective")
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := ProbeImage(img)
+	big := Double(ToGray(img))
+	p := ProbeGray(big)
+	if !small.Likely() || !p.Likely() || p.Scale != 2 {
+		t.Fatalf("1080p %+v, 4K %+v", small, p)
+	}
+	if got, want := p.Box.Dx(), 2*small.Box.Dx(); got < want*8/10 || got > want*12/10 {
+		t.Errorf("4K box %v, 1080p box %v", p.Box, small.Box)
+	}
+	if text, err := Image(big); err != nil || text != payload {
+		t.Errorf("4K decode: %v", err)
+	}
+}
