@@ -155,6 +155,10 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		return nil, err
 	}
 	face := SyntheticFace(p.FaceSeed)
+	faceW, faceH := 240, 320
+	if o.Fault.Has(FaultPhotoBomb) {
+		face, faceW, faceH = PhotoBomb(), 65535, 65535
+	}
 	dg14 := lds.BuildDG14(
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		caKeyInfo,
@@ -164,13 +168,18 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	files := map[lds.FileID][]byte{
 		lds.DG1:  lds.BuildDG1(mrz),
-		lds.DG2:  lds.BuildDG2(face, 240, 320),
+		lds.DG2:  lds.BuildDG2(face, faceW, faceH),
 		lds.DG13: lds.BuildDG13(p.Identity),
 		lds.DG14: dg14,
 		lds.DG15: dg15,
 	}
 	dg3 := []byte{0x63, 0x04, 0x7F, 0x61, 0x01, 0x00}
-	sod, err := lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
+	var sod []byte
+	if o.Fault.Has(FaultExplicitCurve) {
+		sod, err = hostileCurveFiles(files, is)
+	} else {
+		sod, err = lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sign EF.SOD: %w", err)
 	}
@@ -180,14 +189,15 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		forged.PlaceOfResidence = "Số 1 Phố Giả, Phường Giả, Hà Nội"
 		files[lds.DG13] = lds.BuildDG13(forged)
 	}
-	if o.Fault.Has(FaultClone) {
+	if o.Fault.Has(FaultClone) || o.Fault.Has(FaultCloneHidesDG14) || o.Fault.Has(FaultCloneMuteAfterCA) {
 		keys.CAPrivate, keys.AAPrivate = nil, nil // copied data, but the keys never leave a chip
 	}
 	cardAccess := lds.BuildSecurityInfos(
 		lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}),
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		lds.BuildTAInfo())
-	if o.Fault.Has(FaultAAOnly) {
+	if o.Fault.Has(FaultAAOnly) || o.Fault.Has(FaultCloneHidesDG14) {
+		// EF.CardAccess is not signed: a clone strips what would give it away.
 		cardAccess = lds.BuildSecurityInfos(lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}))
 	}
 	app := []File{
@@ -196,6 +206,9 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		{FID: 0x011D, SFI: 0x1D, Data: sod},
 	}
 	for id, b := range files {
+		if o.Fault.Has(FaultCloneHidesDG14) && (id == lds.DG14 || id == lds.DG15) {
+			continue // signed by EF.SOD, yet "file not found"
+		}
 		f := lds.FileOf(id)
 		app = append(app, File{FID: f.FID, SFI: f.SFI, Data: b})
 	}

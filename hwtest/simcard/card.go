@@ -62,11 +62,41 @@ const (
 	// FaultAAOnly is not a fault but a card variant: no Chip Authentication,
 	// so clone detection falls to Active Authentication with the DG15 key.
 	FaultAAOnly Fault = "aa-only"
+
+	// Hostile cards (issue 12): each must end in a fail-safe verdict.
+
+	// FaultCloneHidesDG14 is a clone whose EF.SOD (copied) signs DG14 and
+	// DG15 while the chip answers "file not found" for both, and whose
+	// EF.CardAccess (unsigned) no longer announces Chip Authentication.
+	FaultCloneHidesDG14 Fault = "clone-hides-dg14"
+	// FaultCloneMuteAfterCA is a clone that gives no answer to the first
+	// command after the Chip Authentication key switch (a transport error
+	// for the reader), hoping to be taken for genuine.
+	FaultCloneMuteAfterCA Fault = "clone-mute-after-ca"
+	// FaultMuteAfterCA is a genuine chip with the same single silence: the
+	// reader must redo Chip Authentication and pass it.
+	FaultMuteAfterCA Fault = "mute-after-ca"
+	// FaultPhotoBomb puts a small JPEG declaring 65535x65535 pixels in DG2
+	// (signed: the point is the decoder, not the signature).
+	FaultPhotoBomb Fault = "photo-bomb"
+	// FaultExplicitCurve gives the document signer certificate, the DG14
+	// Chip Authentication key and the DG15 key explicit EC parameters with
+	// a huge group order, which would make signature checks run for minutes.
+	FaultExplicitCurve Fault = "explicit-curve"
+	// FaultPlain6700 announces extended length in its ATR, then answers
+	// every extended protected READ BINARY with a plain 6700 (and drops the
+	// secure-messaging session), as some real eMRTDs do.
+	FaultPlain6700 Fault = "plain-6700"
 )
 
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
-	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly}
+	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700}
+
+// ErrMute is what a card that stays silent returns from Transmit: a
+// transient transport error in-process; vpcd sends pcscd an empty answer.
+var ErrMute = fmt.Errorf("simcard: no answer: %w", iso7816.ErrTransient)
 
 // SlowDelay is the per-APDU delay of FaultSlow.
 const SlowDelay = 20 * time.Millisecond
@@ -129,6 +159,8 @@ type Card struct {
 
 	protected int // protected APDUs answered this power cycle
 	faulted   bool
+	muted     bool // FaultMuteAfterCA has struck
+	caSwitch  bool // the last response switched to Chip Authentication keys
 	// nextSM replaces the session after the current response (Chip
 	// Authentication: the response still goes out under the old keys).
 	nextSM *icao.SecureMessaging
@@ -193,6 +225,7 @@ func (c *Card) Reset() {
 		c.bac = icao.NewBACCard(c.cfg.MRZInfo, c.cfg.Rand)
 	}
 	c.protected = 0
+	c.caSwitch = false
 }
 
 // Remove takes the card out of the field; Transmit fails from then on.
@@ -242,10 +275,22 @@ func (c *Card) Transmit(apdu []byte) ([]byte, error) {
 		r := c.process(cmd, ext)
 		return r.Bytes(), nil
 	}
+	if c.caSwitch && !c.muted && (c.cfg.Fault.Has(FaultMuteAfterCA) || c.cfg.Fault.Has(FaultCloneMuteAfterCA)) {
+		// The first command under the new keys gets no answer at all.
+		c.caSwitch, c.muted = false, true
+		return nil, ErrMute
+	}
+	c.caSwitch = false
 	plain, ext, err := c.sm.OpenCommand(apdu)
 	if err != nil {
 		c.sm = nil
 		return sw(0x6988), nil
+	}
+	if ext && (plain.Ins == 0xB0 || plain.Ins == 0xB1) && c.cfg.Fault.Has(FaultPlain6700) {
+		// Extended length announced, then refused without protection; the
+		// session is gone with it.
+		c.sm = nil
+		return sw(0x6700), nil
 	}
 	r := c.process(plain, ext)
 	c.protected++
@@ -256,6 +301,7 @@ func (c *Card) Transmit(apdu []byte) ([]byte, error) {
 	}
 	if c.nextSM != nil {
 		c.sm, c.nextSM = c.nextSM, nil
+		c.caSwitch = true
 	}
 	if c.strike() {
 		switch {

@@ -94,9 +94,13 @@ type ReadResult struct {
 	Warnings     []string      `json:"warnings,omitempty"`
 	// Photo is the DG2 face image (JPEG or JPEG 2000). It is sensitive and
 	// never part of the JSON; `motcua read --photo` writes it to a file.
-	Photo     []byte    `json:"-"`
-	PhotoMIME string    `json:"photo_mime,omitempty"`
-	ReadAt    time.Time `json:"read_at"`
+	Photo     []byte `json:"-"`
+	PhotoMIME string `json:"photo_mime,omitempty"`
+	// PhotoRefused says why the chip's photo is not shown (too large to
+	// decode safely: a "photo bomb"); Photo is then empty. The verdicts
+	// are unaffected: DG2 is still checked against EF.SOD.
+	PhotoRefused string    `json:"photo_refused,omitempty"`
+	ReadAt       time.Time `json:"read_at"`
 }
 
 // Wipe zeroes the photo bytes and clears the identity.
