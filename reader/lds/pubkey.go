@@ -125,6 +125,21 @@ func ParsePublicKey(der []byte) (*PublicKey, error) {
 	return nil, fmt.Errorf("public key algorithm %s not supported", s.Algorithm.Algorithm)
 }
 
+// ErrExplicitCurve reports explicit EC parameters that are not exactly one
+// of the named curves. They are refused before any curve arithmetic: a
+// forged key with a huge group order or a weak curve would otherwise make
+// signature checks run without bound or leak a key (invalid curves).
+var ErrExplicitCurve = errors.New("explicit EC parameters that are not a named curve are refused")
+
+// maxExplicitParams bounds the DER of explicit EC parameters. P-521's,
+// with a seed, take about 450 bytes; anything much larger is hostile and is
+// refused before it is even decoded.
+const maxExplicitParams = 1024
+
+// parseECParams resolves the parameters of an EC key: a named-curve OID, or
+// explicit parameters that must equal a named curve field for field (p, a,
+// b, G, n and the cofactor). The cost is bounded by maxExplicitParams:
+// decoding and comparing, no arithmetic.
 func parseECParams(der []byte) (*ecc.Curve, bool, error) {
 	var oid asn1.ObjectIdentifier
 	if _, err := asn1.Unmarshal(der, &oid); err == nil {
@@ -134,12 +149,15 @@ func parseECParams(der []byte) (*ecc.Curve, bool, error) {
 		}
 		return c, false, nil
 	}
+	if len(der) > maxExplicitParams {
+		return nil, false, fmt.Errorf("%w (%d bytes of parameters, no named curve needs more than %d)", ErrExplicitCurve, len(der), maxExplicitParams)
+	}
 	var p ecParameters
 	if _, err := asn1.Unmarshal(der, &p); err != nil {
 		return nil, false, fmt.Errorf("EC parameters: %w", err)
 	}
 	if !p.FieldID.FieldType.Equal(oidPrimeField) || p.FieldID.Prime == nil || p.Order == nil {
-		return nil, false, errors.New("EC parameters: only prime fields are supported")
+		return nil, false, fmt.Errorf("%w: only prime fields are supported", ErrExplicitCurve)
 	}
 	c := &ecc.Curve{
 		Name: "explicit", P: p.FieldID.Prime,
@@ -147,20 +165,21 @@ func parseECParams(der []byte) (*ecc.Curve, bool, error) {
 		N: p.Order, H: p.Cofactor,
 	}
 	if len(p.Base) < 1 || p.Base[0] != 4 || (len(p.Base)-1)%2 != 0 {
-		return nil, false, errors.New("EC parameters: base point must be uncompressed")
+		return nil, false, fmt.Errorf("%w: base point must be uncompressed", ErrExplicitCurve)
 	}
 	n := (len(p.Base) - 1) / 2
 	c.Gx, c.Gy = new(big.Int).SetBytes(p.Base[1:1+n]), new(big.Int).SetBytes(p.Base[1+n:])
-	if named := ecc.Match(c); named != nil {
-		if named.N.Cmp(c.N) != 0 {
-			return nil, false, errors.New("EC parameters: order does not match the curve")
-		}
-		return named, true, nil
+	named := ecc.Match(c)
+	if named == nil {
+		return nil, false, fmt.Errorf("%w: field, equation or base point of no named curve", ErrExplicitCurve)
 	}
-	if !c.IsOnCurve(c.G()) {
-		return nil, false, errors.New("EC parameters: base point not on the curve")
+	if named.N.Cmp(c.N) != 0 {
+		return nil, false, fmt.Errorf("%w: the group order is not %s's", ErrExplicitCurve, named.Name)
 	}
-	return c, true, nil
+	if c.H != 0 && c.H != named.H { // the cofactor is optional
+		return nil, false, fmt.Errorf("%w: cofactor %d is not %s's", ErrExplicitCurve, c.H, named.Name)
+	}
+	return named, true, nil
 }
 
 // MarshalSPKI encodes the key as a SubjectPublicKeyInfo. EC keys use

@@ -68,9 +68,13 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 	}
 	si := sd.SignerInfos[0]
 	var signer *Cert
+	var refused error // why a certificate carried could not be used
 	for _, der := range sd.Certificates {
 		c, err := ParseCert(der)
 		if err != nil {
+			if refused == nil {
+				refused = err
+			}
 			continue
 		}
 		if (si.Serial != nil && c.Serial.Cmp(si.Serial) == 0 && bytes.Equal(c.RawIssuer, si.IssuerDER)) ||
@@ -80,6 +84,9 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 		}
 	}
 	if signer == nil {
+		if refused != nil {
+			return failed("EF.SOD's document signer certificate is refused: %v", refused)
+		}
 		return failed("EF.SOD does not carry its document signer certificate")
 	}
 	digestHash, err := cms.HashFromOID(si.DigestAlgorithm.Algorithm)
