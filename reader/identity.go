@@ -62,8 +62,15 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 		if err != nil {
 			return nil, fmt.Errorf("%w: DG2: %v", ErrMalformed, err)
 		}
-		res.Photo = append([]byte(nil), face.Image...)
 		res.PhotoMIME = face.MIME
+		if _, err := lds.CheckPhoto(face.Image); err != nil {
+			// Not kept: nothing downstream (screen, notary record, local
+			// API, a browser) may decode it. DG2 itself is still verified.
+			res.PhotoRefused = err.Error()
+			res.Warnings = append(res.Warnings, err.Error())
+		} else {
+			res.Photo = append([]byte(nil), face.Image...)
+		}
 	}
 	res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
 	res.Verification = verify(raw, trust, now)

@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
 	_ "image/jpeg" // chip photos
 	"strings"
 
@@ -195,7 +193,7 @@ func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 func (a *App) photo(p *prefill.Person) fyne.CanvasObject {
 	size := fyne.NewSize(180, 240)
 	if r := a.lastRead; r != nil && r.IDNumber == p.Identity.IDNumber && len(r.Photo) > 0 {
-		if img, _, err := image.Decode(bytes.NewReader(r.Photo)); err == nil {
+		if img, err := lds.DecodePhoto(r.Photo); err == nil {
 			c := canvas.NewImageFromImage(img)
 			c.FillMode = canvas.ImageFillContain
 			c.SetMinSize(size)

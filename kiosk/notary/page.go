@@ -14,6 +14,8 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"motcua/reader/lds"
 )
 
 // Page size: A4 at 100 dpi.
@@ -72,7 +74,7 @@ func (r *Record) PNG() ([]byte, error) {
 		box := image.Rect(60, top, 210, top+200)
 		draw.Draw(img, box, image.NewUniform(color.Gray{0xEE}), image.Point{}, draw.Src)
 		if len(p.photo) > 0 {
-			if ph, _, err := image.Decode(bytes.NewReader(p.photo)); err == nil {
+			if ph, err := lds.DecodePhoto(p.photo); err == nil {
 				xdraw.CatmullRom.Scale(img, box, ph, ph.Bounds(), draw.Over, nil)
 			}
 		}
