@@ -63,9 +63,11 @@ type Verification struct {
 }
 
 // Verified reports whether the card may be shown as verified: Passive
-// Authentication chained to a trusted CSCA and no failed clone check.
+// Authentication chained to a trusted CSCA, and the chip proved itself
+// (passed) or, by what EF.SOD signs, has nothing to prove (not_supported).
+// A clone check not run (not_checked) is not a verified card.
 func (v *Verification) Verified() bool {
-	return v != nil && v.Passive == PassiveVerified && v.ChipAuth != ChipAuthFailed
+	return v != nil && v.Passive == PassiveVerified && (v.ChipAuth == ChipAuthPassed || v.ChipAuth == ChipAuthNotSupported)
 }
 
 // Access methods.
