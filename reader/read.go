@@ -132,8 +132,8 @@ type readMachine struct {
 	// caInterrupts counts proofs cut short by the transport; a second one
 	// fails Chip Authentication.
 	caInterrupts int
-	start     time.Time
-	step      time.Time
+	start        time.Time
+	step         time.Time
 }
 
 // ReadFiles runs the read state machine over t.
