@@ -576,6 +576,11 @@ func (m *readMachine) restart() error {
 	defer func() { m.opts.Keys = keys }()
 	m.caPending = false
 	if err := m.accessControl(); err != nil {
+		if isTransient(err) {
+			// Interrupted, then unable to open a new session: the card
+			// is as good as gone (PC/SC may not have noticed yet).
+			return fmt.Errorf("%w: the card stopped answering (%v)", iso7816.ErrCardRemoved, err)
+		}
 		return err
 	}
 	if m.out.Access == cccd.AccessPACE {

@@ -143,7 +143,7 @@ func serveConn(ctx context.Context, conn net.Conn, card Card, opts Options) erro
 			reply, err = card.Transmit(msg)
 			switch {
 			case errors.Is(err, iso7816.ErrTransient) && !errors.Is(err, iso7816.ErrCardRemoved):
-				reply = nil // silent once: an empty answer, the card stays
+				reply = []byte{0x00} // silent once: no status word (an empty frame stalls vpcd), the card stays
 			case err != nil:
 				return nil // the card is gone: close, as a pulled card would
 			}
