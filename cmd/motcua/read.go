@@ -120,6 +120,9 @@ func runRead(args []string) int {
 		}
 	}
 	if *photo != "" {
+		if res.PhotoRefused != "" {
+			return fail("%s (nothing written to %s)", res.PhotoRefused, *photo)
+		}
 		if len(res.Photo) == 0 {
 			return fail("the card has no face image (DG2)")
 		}
@@ -223,6 +226,9 @@ func printIdentity(w io.Writer, r *cccd.ReadResult) {
 			fmt.Fprintf(w, " (%s)", v.ChipAuthReason)
 		}
 		fmt.Fprintln(w)
+	}
+	if r.PhotoRefused != "" {
+		fmt.Fprintf(w, "Ảnh chân dung (photo): không hiển thị được — %s\n", r.PhotoRefused)
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "Cảnh báo (warning): %s\n", warn)
