@@ -117,7 +117,7 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 			if _, signed := sod.Hashes[id]; !signed || raw.Files[id] != nil {
 				continue
 			}
-			why := fmt.Sprintf("EF.SOD signs %s but the chip did not give it (%v)", id, raw.Unread[id])
+			why := fmt.Sprintf("EF.SOD signs %s but the chip did not give it (%v)", id, unreadWhy(raw, id))
 			switch {
 			case id == lds.DG14 || id == lds.DG15:
 				failChip(why)
@@ -144,7 +144,7 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 	case caRequired:
 		switch {
 		case raw.Files[lds.DG14] == nil:
-			failChip(fmt.Sprintf("EF.CardAccess announces Chip Authentication but the chip did not give DG14 (%v)", raw.Unread[lds.DG14]))
+			failChip(fmt.Sprintf("EF.CardAccess announces Chip Authentication but the chip did not give DG14 (%v)", unreadWhy(raw, lds.DG14)))
 		case !dg14CA:
 			failChip("EF.CardAccess announces Chip Authentication but DG14 offers none")
 		default:
@@ -153,13 +153,21 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 	case aaRequired && raw.ChipAuth == cccd.ChipAuthPassed && raw.ChipAuthMethod == "AA":
 		v.ChipAuth = cccd.ChipAuthPassed
 	case aaRequired && raw.Files[lds.DG15] == nil:
-		failChip(fmt.Sprintf("EF.SOD signs DG15 (Active Authentication) but the chip did not give it (%v)", raw.Unread[lds.DG15]))
+		failChip(fmt.Sprintf("EF.SOD signs DG15 (Active Authentication) but the chip did not give it (%v)", unreadWhy(raw, lds.DG15)))
 	case aaRequired:
 		failChip("Active Authentication was not completed")
 	default:
 		v.ChipAuth = cccd.ChipAuthNotSupported
 	}
 	return v
+}
+
+// unreadWhy is the chip's answer for a file it did not give.
+func unreadWhy(raw *RawRead, id lds.FileID) string {
+	if err := raw.Unread[id]; err != nil {
+		return err.Error()
+	}
+	return "not read"
 }
 
 // crossCheckMRZ compares the MRZ with DG13. Both are signed by the same

@@ -1,9 +1,3 @@
-// Package reader reads a CCCD chip end to end: EF.CardAccess, PACE with the
-// CAN (BAC as the fallback), secure messaging, then the data groups with the
-// identity first, so a form can appear before the photo has arrived.
-//
-// Lower layers: iso7816 (APDUs), tlv, icao (access control and secure
-// messaging), lds (file formats), pcsc (the PC/SC transport).
 package reader
 
 import (
@@ -41,6 +35,11 @@ const (
 	ExtendedOff
 	ExtendedOn
 )
+
+// Reconnecter is implemented by transports that can re-establish their
+// connection after the card was reset under them (pcsc.Card): a reset
+// answers every exchange with an error until then.
+type Reconnecter interface{ Reconnect(reset bool) error }
 
 // ATRer is implemented by transports that know the card's ATR.
 type ATRer interface{ ATR() []byte }
@@ -116,12 +115,13 @@ const (
 )
 
 type readMachine struct {
-	opts    Options
-	counter *icao.Counter
-	sess    *icao.Session
-	pace    *icao.PACEParams
-	key     Key // the key that worked
-	out     *RawRead
+	opts      Options
+	transport iso7816.Transport // the caller's, for Reconnecter
+	counter   *icao.Counter
+	sess      *icao.Session
+	pace      *icao.PACEParams
+	key       Key // the key that worked
+	out       *RawRead
 	// ca is the Chip Authentication run on this chip (from DG14), kept to
 	// redo it on every re-established session.
 	ca *icao.CAParams
@@ -149,9 +149,10 @@ func ReadFiles(t iso7816.Transport, opts Options) (*RawRead, error) {
 	}
 	counter := &icao.Counter{T: t}
 	m := &readMachine{
-		opts:    opts,
-		counter: counter,
-		sess:    &icao.Session{T: counter},
+		transport: t,
+		opts:      opts,
+		counter:   counter,
+		sess:      &icao.Session{T: counter},
 		out: &RawRead{Files: map[lds.FileID][]byte{}, Unread: map[lds.FileID]error{},
 			Stats: cccd.Stats{StepMS: map[string]int64{}}, ChipAuth: cccd.ChipAuthNotChecked},
 		start: time.Now(),
@@ -575,7 +576,14 @@ func (m *readMachine) restart() error {
 	m.opts.Keys = []Key{m.key}
 	defer func() { m.opts.Keys = keys }()
 	m.caPending = false
-	if err := m.accessControl(); err != nil {
+	err := m.accessControl()
+	if rc, ok := m.transport.(Reconnecter); ok && isTransient(err) {
+		// The card may have been reset: reconnect once and try again.
+		if rerr := rc.Reconnect(false); rerr == nil {
+			err = m.accessControl()
+		}
+	}
+	if err != nil {
 		if isTransient(err) {
 			// Interrupted, then unable to open a new session: the card
 			// is as good as gone (PC/SC may not have noticed yet).
