@@ -35,7 +35,8 @@ func TestForgeryVerdicts(t *testing.T) {
 		{"", cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultDG13Altered, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "DG13 does not match"},
 		{simcard.FaultUntrustedSigner, cccd.PassiveChainUnknown, cccd.ChipAuthPassed, false, ""},
-		{simcard.FaultExpiredSigner, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "expired"},
+		{simcard.FaultExpiredSigner, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "expired on 2023-06-01, before EF.SOD was signed"},
+		{simcard.FaultOldSigner, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		// EF.SOD cannot be read whole, so what it signs is unknown: the
 		// chip's own Chip Authentication still stands.
@@ -79,6 +80,9 @@ func TestForgeryVerdicts(t *testing.T) {
 					}
 					if tt.fault == simcard.FaultExplicitCurve && !strings.Contains(v.ChipAuthReason, "explicit EC parameters") {
 						t.Fatalf("chip_auth reason %q does not name the explicit parameters", v.ChipAuthReason)
+					}
+					if (tt.fault == simcard.FaultOldSigner) != strings.Contains(v.PassiveInfo, "document signer expired since 2023-06-01") {
+						t.Fatalf("passive_info %q", v.PassiveInfo)
 					}
 					if tt.fault == simcard.FaultPhotoBomb {
 						if len(res.Photo) != 0 || res.PhotoRefused == "" {

@@ -100,7 +100,7 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 		r = pa.Verify(raw.Files[lds.SOD], dgs, trust, now)
 		sod, _ = lds.ParseSOD(raw.Files[lds.SOD])
 	}
-	v := &cccd.Verification{Passive: r.Verdict, PassiveReason: r.Reason, Signer: r.Signer, CSCA: r.CSCA}
+	v := &cccd.Verification{Passive: r.Verdict, PassiveReason: r.Reason, PassiveInfo: r.Info, Signer: r.Signer, CSCA: r.CSCA}
 	failChip := func(reason string) {
 		if v.ChipAuth != cccd.ChipAuthFailed {
 			v.ChipAuth, v.ChipAuthReason = cccd.ChipAuthFailed, reason

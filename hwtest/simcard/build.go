@@ -126,7 +126,7 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		switch {
 		case o.Fault.Has(FaultUntrustedSigner):
 			is, err = UntrustedIssuer()
-		case o.Fault.Has(FaultExpiredSigner):
+		case o.Fault.Has(FaultExpiredSigner), o.Fault.Has(FaultOldSigner):
 			is, err = ExpiredIssuer()
 		default:
 			is, err = DefaultIssuer()
@@ -178,7 +178,11 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	if o.Fault.Has(FaultExplicitCurve) {
 		sod, err = hostileCurveFiles(files, is)
 	} else {
-		sod, err = lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
+		signedAt := is.DS.NotBefore.Add(24 * time.Hour)
+		if o.Fault.Has(FaultExpiredSigner) {
+			signedAt = is.DS.NotAfter.AddDate(0, 1, 0) // a leaked key used after its certificate ended
+		}
+		sod, err = lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, signedAt)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sign EF.SOD: %w", err)

@@ -55,9 +55,12 @@ const (
 	// Forgeries: each must produce the right verification verdict.
 	FaultDG13Altered     Fault = "dg13-altered"     // DG13 changed after EF.SOD was signed
 	FaultUntrustedSigner Fault = "untrusted-signer" // EF.SOD signed under a CSCA no one trusts
-	FaultExpiredSigner   Fault = "expired-signer"   // document signer certificate expired
-	FaultClone           Fault = "clone"            // data copied from a genuine card, no chip keys
-	FaultTruncatedSOD    Fault = "truncated-sod"    // EF.SOD cut short
+	FaultExpiredSigner   Fault = "expired-signer"   // EF.SOD signed after its document signer certificate expired
+	// FaultOldSigner is genuine: a document signer that has expired since
+	// it signed (signer certificates are short-lived, cards last a decade).
+	FaultOldSigner    Fault = "old-signer"
+	FaultClone        Fault = "clone"         // data copied from a genuine card, no chip keys
+	FaultTruncatedSOD Fault = "truncated-sod" // EF.SOD cut short
 
 	// FaultAAOnly is not a fault but a card variant: no Chip Authentication,
 	// so clone detection falls to Active Authentication with the DG15 key.
@@ -92,7 +95,7 @@ const (
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
 	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
-	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700}
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner}
 
 // ErrMute is what a card that stays silent returns from Transmit: a
 // transient transport error in-process; vpcd sends pcscd an empty answer.

@@ -55,7 +55,11 @@ const (
 type Verification struct {
 	Passive       string `json:"passive"`
 	PassiveReason string `json:"passive_reason,omitempty"`
-	ChipAuth      string `json:"chip_auth"`
+	// PassiveInfo is information that does not change the verdict, such
+	// as "document signer expired since …" for a signer that was valid
+	// when it signed.
+	PassiveInfo string `json:"passive_info,omitempty"`
+	ChipAuth    string `json:"chip_auth"`
 	// ChipAuthReason says why clone detection failed.
 	ChipAuthReason string `json:"chip_auth_reason,omitempty"`
 	Signer         string `json:"signer,omitempty"` // document signer subject

@@ -286,6 +286,19 @@ func (si *SignerInfo) MessageDigest() ([]byte, error) {
 	return d, nil
 }
 
+// SigningTime returns the signingTime attribute (UTCTime or
+// GeneralizedTime); ok is false when the signer did not include one.
+func (si *SignerInfo) SigningTime() (t time.Time, ok bool, err error) {
+	rv, ok := si.Attr(OIDSigningTime)
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	if _, err := asn1.Unmarshal(rv.FullBytes, &t); err != nil {
+		return time.Time{}, true, malformed("signingTime: %v", err)
+	}
+	return t, true, nil
+}
+
 // SignerCertificate returns the certificate among certs that the signer
 // info names.
 func (si *SignerInfo) SignerCertificate(certs []*x509.Certificate) (*x509.Certificate, error) {
@@ -329,7 +342,8 @@ func Build(contentType asn1.ObjectIdentifier, content []byte, cert *x509.Certifi
 }
 
 // BuildWith is Build for any signature scheme: certDER is the signer's
-// certificate, named in the SignerInfo by issuerDER and serial.
+// certificate, named in the SignerInfo by issuerDER and serial. A zero now
+// leaves the signingTime attribute out.
 func BuildWith(contentType asn1.ObjectIdentifier, content, certDER, issuerDER []byte, serial *big.Int, hash crypto.Hash, sign SignFunc, now time.Time) ([]byte, error) {
 	hOID, err := OIDFromHash(hash)
 	if err != nil {
@@ -349,9 +363,13 @@ func BuildWith(contentType asn1.ObjectIdentifier, content, certDER, issuerDER []
 	if err != nil {
 		return nil, err
 	}
-	a2, err := attr(OIDSigningTime, now.UTC())
-	if err != nil {
-		return nil, err
+	attrs := []Attribute{a1}
+	if !now.IsZero() { // a zero time leaves signingTime out, as some issuers do
+		a2, err := attr(OIDSigningTime, now.UTC())
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, a2)
 	}
 	a3, err := attr(OIDMessageDigest, digest)
 	if err != nil {
@@ -359,7 +377,7 @@ func BuildWith(contentType asn1.ObjectIdentifier, content, certDER, issuerDER []
 	}
 	attrsDER, err := asn1.Marshal(struct {
 		A []Attribute `asn1:"set"`
-	}{[]Attribute{a1, a2, a3}})
+	}{append(attrs, a3)})
 	if err != nil {
 		return nil, err
 	}
