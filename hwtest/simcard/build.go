@@ -17,6 +17,7 @@ import (
 	"motcua/reader/ecc"
 	"motcua/reader/icao"
 	"motcua/reader/lds"
+	"motcua/reader/tlv"
 )
 
 // CardOptions shape how a profile becomes a card.
@@ -186,6 +187,16 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sign EF.SOD: %w", err)
+	}
+	if o.Fault.Has(FaultBERSOD) {
+		ci, err := tlv.Unwrap(sod, 0x77)
+		if err == nil {
+			ci, err = cms.IndefiniteBER(ci)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("EF.SOD as BER: %w", err)
+		}
+		sod = tlv.Encode(0x77, ci)
 	}
 	if o.Fault.Has(FaultDG13Altered) {
 		// A forger rewrites the residence after issuance; the signed hash stays.

@@ -58,7 +58,10 @@ const (
 	FaultExpiredSigner   Fault = "expired-signer"   // EF.SOD signed after its document signer certificate expired
 	// FaultOldSigner is genuine: a document signer that has expired since
 	// it signed (signer certificates are short-lived, cards last a decade).
-	FaultOldSigner    Fault = "old-signer"
+	FaultOldSigner Fault = "old-signer"
+	// FaultBERSOD is genuine too: EF.SOD in BER with indefinite lengths and
+	// chunked OCTET STRINGs, as some issuers write it.
+	FaultBERSOD       Fault = "ber-sod"
 	FaultClone        Fault = "clone"         // data copied from a genuine card, no chip keys
 	FaultTruncatedSOD Fault = "truncated-sod" // EF.SOD cut short
 
@@ -95,7 +98,7 @@ const (
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
 	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
-	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner}
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD}
 
 // ErrMute is what a card that stays silent returns from Transmit: a
 // transient transport error in-process; vpcd sends pcscd an empty answer.

@@ -5,6 +5,7 @@
 package cms
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -130,8 +131,24 @@ func Elements(b []byte) ([]asn1.RawValue, error) {
 	return out, nil
 }
 
-// Parse parses a ContentInfo holding SignedData.
+// Parse parses a ContentInfo holding SignedData. DER is parsed as it is;
+// BER that real issuers emit (indefinite lengths, constructed OCTET
+// STRINGs) is re-encoded as DER first (ToDER): the content digest covers
+// the content octets and the signature the DER of the signed attributes,
+// both unchanged by the re-encoding.
 func Parse(der []byte) (*SignedData, error) {
+	sd, err := parse(der)
+	if err == nil {
+		return sd, nil
+	}
+	norm, nerr := ToDER(der)
+	if nerr != nil || bytes.Equal(norm, der) {
+		return nil, err
+	}
+	return parse(norm)
+}
+
+func parse(der []byte) (*SignedData, error) {
 	var ci struct {
 		ContentType asn1.ObjectIdentifier
 		Content     asn1.RawValue `asn1:"explicit,tag:0"`

@@ -91,27 +91,9 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 		return failed("EF.SOD has %d signatures, want 1", len(sd.SignerInfos))
 	}
 	si := sd.SignerInfos[0]
-	var signer *Cert
-	var refused error // why a certificate carried could not be used
-	for _, der := range sd.Certificates {
-		c, err := ParseCert(der)
-		if err != nil {
-			if refused == nil {
-				refused = err
-			}
-			continue
-		}
-		if (si.Serial != nil && c.Serial.Cmp(si.Serial) == 0 && bytes.Equal(c.RawIssuer, si.IssuerDER)) ||
-			(si.SubjectKeyID != nil && bytes.Equal(c.SubjectKeyID, si.SubjectKeyID)) {
-			signer = c
-			break
-		}
-	}
-	if signer == nil {
-		if refused != nil {
-			return failed("EF.SOD's document signer certificate is refused: %v", refused)
-		}
-		return failed("EF.SOD does not carry its document signer certificate")
+	signer, err := findSigner(si, sd.Certificates)
+	if err != nil {
+		return failed("%v", err)
 	}
 	digestHash, err := cms.HashFromOID(si.DigestAlgorithm.Algorithm)
 	if err != nil {
@@ -128,8 +110,15 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 		if !bytes.Equal(h.Sum(nil), md) {
 			return failed("EF.SOD message digest does not match its content")
 		}
-		if ct, ok := si.Attr(cms.OIDContentType); ok && !bytes.Contains(ct.FullBytes, oidBytes(lds.OIDLDSSecurityObject)) {
-			return failed("EF.SOD signed content type is not an LDS security object")
+		// The signed content-type attribute must name the content actually
+		// carried (RFC 5652 §11.1): an LDS security object, or id-data.
+		ct, ok := si.Attr(cms.OIDContentType)
+		var ctOID asn1.ObjectIdentifier
+		if !ok {
+			return failed("EF.SOD has no signed content-type attribute")
+		}
+		if _, err := asn1.Unmarshal(ct.FullBytes, &ctOID); err != nil || !ctOID.Equal(sd.ContentType) {
+			return failed("EF.SOD signed content type does not match its content (%s)", sd.ContentType)
 		}
 		signed = si.SignedAttrsDER
 	}
@@ -182,9 +171,3 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 	return res
 }
 
-func oidBytes(oid []int) []byte {
-	b, _ := asn1Marshal(oid)
-	return b
-}
-
-func asn1Marshal(oid []int) ([]byte, error) { return asn1.Marshal(asn1.ObjectIdentifier(oid)) }
