@@ -38,6 +38,7 @@ func TestForgeryVerdicts(t *testing.T) {
 		{simcard.FaultExpiredSigner, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "expired on 2023-06-01, before EF.SOD was signed"},
 		{simcard.FaultOldSigner, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultBERSOD, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultAAOnly + "," + simcard.FaultAADER, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		// EF.SOD cannot be read whole, so what it signs is unknown: the
 		// chip's own Chip Authentication still stands.

@@ -12,9 +12,11 @@ package simcard
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -56,18 +58,25 @@ const (
 	FaultDG13Altered     Fault = "dg13-altered"     // DG13 changed after EF.SOD was signed
 	FaultUntrustedSigner Fault = "untrusted-signer" // EF.SOD signed under a CSCA no one trusts
 	FaultExpiredSigner   Fault = "expired-signer"   // EF.SOD signed after its document signer certificate expired
-	// FaultOldSigner is genuine: a document signer that has expired since
-	// it signed (signer certificates are short-lived, cards last a decade).
-	FaultOldSigner Fault = "old-signer"
-	// FaultBERSOD is genuine too: EF.SOD in BER with indefinite lengths and
-	// chunked OCTET STRINGs, as some issuers write it.
-	FaultBERSOD       Fault = "ber-sod"
-	FaultClone        Fault = "clone"         // data copied from a genuine card, no chip keys
-	FaultTruncatedSOD Fault = "truncated-sod" // EF.SOD cut short
+	FaultClone           Fault = "clone"            // data copied from a genuine card, no chip keys
+	FaultTruncatedSOD    Fault = "truncated-sod"    // EF.SOD cut short
 
 	// FaultAAOnly is not a fault but a card variant: no Chip Authentication,
 	// so clone detection falls to Active Authentication with the DG15 key.
 	FaultAAOnly Fault = "aa-only"
+
+	// Genuine variants that real issuers and chips produce (issue 20):
+	// each must verify.
+
+	// FaultOldSigner: a document signer that has expired since it signed
+	// (signer certificates are short-lived, cards last a decade).
+	FaultOldSigner Fault = "old-signer"
+	// FaultBERSOD: EF.SOD in BER with indefinite lengths and chunked OCTET
+	// STRINGs.
+	FaultBERSOD Fault = "ber-sod"
+	// FaultAADER: Active Authentication answered with an ECDSA signature
+	// in DER instead of plain r||s.
+	FaultAADER Fault = "aa-der"
 
 	// Hostile cards (issue 12): each must end in a fail-safe verdict.
 
@@ -98,7 +107,7 @@ const (
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
 	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
-	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD}
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER}
 
 // ErrMute is what a card that stays silent returns from Transmit: a
 // transient transport error in-process; vpcd sends pcscd an empty answer.
@@ -396,6 +405,10 @@ func (c *Card) process(cmd iso7816.Command, ext bool) iso7816.Response {
 		sig, err := icao.SignAA(nil, c.cfg.AACurve, c.cfg.AAPrivate, cmd.Data, c.cfg.Rand)
 		if err != nil {
 			return iso7816.Response{SW: 0x6F00}
+		}
+		if c.cfg.Fault.Has(FaultAADER) && c.cfg.AAPrivate != nil {
+			n := len(sig) / 2
+			sig, _ = asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])})
 		}
 		return iso7816.Response{Data: sig, SW: 0x9000}
 	case 0x22:
