@@ -39,6 +39,8 @@ func TestForgeryVerdicts(t *testing.T) {
 		{simcard.FaultOldSigner, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultBERSOD, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultAAOnly + "," + simcard.FaultAADER, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultDG14KeyOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultDG14KeyOnly + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		// EF.SOD cannot be read whole, so what it signs is unknown: the
 		// chip's own Chip Authentication still stands.

@@ -28,7 +28,9 @@
 //     for (DG3/DG4, protected by Extended Access Control; DG2 when the photo
 //     is skipped on purpose) are not judged.
 //  2. What the chip announces it must prove: Chip Authentication. When
-//     EF.CardAccess announces Chip Authentication, or DG14 does, or EF.SOD
+//     EF.CardAccess announces Chip Authentication, or DG14 does (a
+//     ChipAuthenticationInfo, or a Chip Authentication key alone, which on
+//     older chips means CA version 1 with 3DES), or EF.SOD
 //     signs a DG14 the chip did not give, chip_auth is passed only if Chip
 //     Authentication ran and passed (rule 4); anything else — DG14 missing,
 //     unreadable, refused or malformed, a key this reader cannot use (not

@@ -133,7 +133,7 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 	dg14CA := false
 	if b := raw.Files[lds.DG14]; b != nil {
 		si, err := lds.ParseDG14(b)
-		dg14CA = err != nil || len(si.ChipAuth) > 0 // a malformed DG14 has already failed
+		dg14CA = err != nil || len(si.ChipAuth) > 0 || len(si.ChipKeys) > 0 // a malformed DG14 has already failed
 	}
 	caRequired := raw.CardAccessCA || dg14CA || (dg14Signed && raw.Files[lds.DG14] == nil)
 	aaRequired := !caRequired && (dg15Signed || raw.Files[lds.DG15] != nil)

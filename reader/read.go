@@ -523,15 +523,15 @@ func (m *readMachine) cloneCheck(id lds.FileID, raw []byte) error {
 			m.failChip("DG14 is malformed: " + err.Error())
 			return nil
 		}
-		if len(si.ChipAuth) == 0 {
+		ca, announced, err := chipAuthParams(si)
+		if !announced {
 			return nil // no Chip Authentication: Active Authentication may follow
 		}
-		if len(si.ChipKeys) == 0 || si.ChipKeys[0].Key == nil || si.ChipKeys[0].Key.Curve == nil {
-			m.failChip("DG14 announces Chip Authentication without an EC key this reader can use")
+		if err != nil {
+			m.failChip(err.Error())
 			return nil
 		}
-		m.ca = &icao.CAParams{Protocol: si.ChipAuth[0].Protocol, Curve: si.ChipKeys[0].Key.Curve,
-			ChipKey: si.ChipKeys[0].Key.Point, KeyID: si.ChipAuth[0].KeyID}
+		m.ca = ca
 		return m.startCA()
 	case lds.DG15:
 		if m.ca != nil || m.out.ChipAuth != cccd.ChipAuthNotChecked {
@@ -559,6 +559,30 @@ func (m *readMachine) cloneCheck(id lds.FileID, raw []byte) error {
 		}
 	}
 	return nil
+}
+
+// chipAuthParams picks the Chip Authentication DG14 offers: its first
+// ChipAuthenticationInfo with the key of the same key identifier. A DG14
+// that holds a Chip Authentication key without any ChipAuthenticationInfo
+// (older chips) means CA version 1 with 3DES (ICAO 9303-11 §9.2.5, BSI
+// TR-03110). announced is false when DG14 offers no Chip Authentication.
+func chipAuthParams(si *lds.SecurityInfos) (ca *icao.CAParams, announced bool, err error) {
+	if len(si.ChipAuth) == 0 && len(si.ChipKeys) == 0 {
+		return nil, false, nil
+	}
+	info := lds.ChipAuthInfo{Protocol: lds.OIDCAECDH3DES, Version: 1}
+	if len(si.ChipAuth) > 0 {
+		info = si.ChipAuth[0]
+	}
+	for _, k := range si.ChipKeys {
+		if k.Key == nil || k.Key.Curve == nil {
+			continue
+		}
+		if info.KeyID == 0 || k.KeyID == info.KeyID || len(si.ChipKeys) == 1 {
+			return &icao.CAParams{Protocol: info.Protocol, Curve: k.Key.Curve, ChipKey: k.Key.Point, KeyID: info.KeyID}, true, nil
+		}
+	}
+	return nil, true, errors.New("DG14 announces Chip Authentication without an EC key this reader can use")
 }
 
 // restart re-runs access control after a transient error. The first plain

@@ -167,12 +167,18 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	if o.Fault.Has(FaultAAOnly) {
 		dg14 = lds.BuildDG14(lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256))
 	}
+	if o.Fault.Has(FaultDG14KeyOnly) {
+		dg14 = lds.BuildDG14(caKeyInfo)
+	}
 	files := map[lds.FileID][]byte{
 		lds.DG1:  lds.BuildDG1(mrz),
 		lds.DG2:  lds.BuildDG2(face, faceW, faceH),
 		lds.DG13: lds.BuildDG13(p.Identity),
 		lds.DG14: dg14,
 		lds.DG15: dg15,
+	}
+	if o.Fault.Has(FaultDG14KeyOnly) {
+		delete(files, lds.DG15) // Chip Authentication is its only proof
 	}
 	dg3 := []byte{0x63, 0x04, 0x7F, 0x61, 0x01, 0x00}
 	var sod []byte
@@ -211,7 +217,7 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}),
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		lds.BuildTAInfo())
-	if o.Fault.Has(FaultAAOnly) || o.Fault.Has(FaultCloneHidesDG14) {
+	if o.Fault.Has(FaultAAOnly) || o.Fault.Has(FaultCloneHidesDG14) || o.Fault.Has(FaultDG14KeyOnly) {
 		// EF.CardAccess is not signed: a clone strips what would give it away.
 		cardAccess = lds.BuildSecurityInfos(lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}))
 	}
@@ -243,6 +249,9 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	if o.Fault.Has(FaultAAOnly) {
 		cfg.ChipAuth = nil
+	}
+	if o.Fault.Has(FaultDG14KeyOnly) {
+		cfg.ChipAuth.Protocol = lds.OIDCAECDH3DES // CA version 1
 	}
 	pp := paceParams
 	cfg.PACE = &pp

@@ -77,6 +77,11 @@ const (
 	// FaultAADER: Active Authentication answered with an ECDSA signature
 	// in DER instead of plain r||s.
 	FaultAADER Fault = "aa-der"
+	// FaultDG14KeyOnly: an older chip whose DG14 holds the Chip
+	// Authentication key without a ChipAuthenticationInfo (the protocol is
+	// then CA version 1 with 3DES), whose EF.CardAccess does not announce
+	// it, and which has no DG15: Chip Authentication is its only proof.
+	FaultDG14KeyOnly Fault = "dg14-key-only"
 
 	// Hostile cards (issue 12): each must end in a fail-safe verdict.
 
@@ -107,7 +112,7 @@ const (
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
 	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
-	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER}
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly}
 
 // ErrMute is what a card that stays silent returns from Transmit: a
 // transient transport error in-process; vpcd sends pcscd an empty answer.
