@@ -170,4 +170,3 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 	res.Verdict, res.CSCA = cccd.PassiveVerified, ca.Subject
 	return res
 }
-
