@@ -52,7 +52,7 @@ func TestExplicitCurveRefused(t *testing.T) {
 		})
 	}
 	// The named curves themselves, given explicitly, are still accepted.
-	for _, c := range []*ecc.Curve{ecc.P256, ecc.BrainpoolP256r1, ecc.BrainpoolP384r1, ecc.P521} {
+	for _, c := range ecc.Named {
 		der, err := (&PublicKey{Curve: c, Point: c.G()}).MarshalSPKI()
 		if err != nil {
 			t.Fatal(err)

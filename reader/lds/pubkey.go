@@ -17,6 +17,9 @@ import (
 var (
 	OIDECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
 	OIDRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	// OIDRSAPSS (id-RSASSA-PSS) as a key algorithm: an RSA key restricted
+	// to PSS signatures, as some CSCAs carry.
+	OIDRSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
 	oidPrimeField    = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
 	namedCurves      = map[string]*ecc.Curve{
 		"1.2.840.10045.3.1.7":   ecc.P256,
@@ -25,6 +28,10 @@ var (
 		"1.3.36.3.3.2.8.1.1.7":  ecc.BrainpoolP256r1,
 		"1.3.36.3.3.2.8.1.1.11": ecc.BrainpoolP384r1,
 		"1.3.36.3.3.2.8.1.1.13": ecc.BrainpoolP512r1,
+		"1.2.840.10045.3.1.1":   ecc.Secp192r1,
+		"1.3.132.0.33":          ecc.P224,
+		"1.3.36.3.3.2.8.1.1.5":  ecc.BrainpoolP224r1,
+		"1.3.36.3.3.2.8.1.1.9":  ecc.BrainpoolP320r1,
 	}
 )
 
@@ -110,7 +117,26 @@ func ParsePublicKey(der []byte) (*PublicKey, error) {
 		if !ok {
 			return nil, errors.New("RSA public key: unexpected type")
 		}
+		if rk.N.BitLen() > maxRSABits {
+			return nil, fmt.Errorf("RSA public key of %d bits refused (more than %d)", rk.N.BitLen(), maxRSABits)
+		}
 		return &PublicKey{RSA: rk}, nil
+	case s.Algorithm.Algorithm.Equal(OIDRSAPSS):
+		// crypto/x509 refuses this key algorithm; the key is a plain
+		// PKCS #1 RSAPublicKey. The PSS parameters, if any, travel with
+		// each signature too, which is where they are checked.
+		var k struct {
+			N *big.Int
+			E int
+		}
+		rest, err := asn1.Unmarshal(s.Key.RightAlign(), &k)
+		if err != nil || len(rest) != 0 {
+			return nil, fmt.Errorf("RSA-PSS public key: malformed (%v)", err)
+		}
+		if k.N == nil || k.N.Sign() <= 0 || k.N.BitLen() < 1024 || k.N.BitLen() > maxRSABits || k.E < 3 || k.E&1 == 0 {
+			return nil, errors.New("RSA-PSS public key: modulus or exponent out of range")
+		}
+		return &PublicKey{RSA: &rsa.PublicKey{N: k.N, E: k.E}}, nil
 	case s.Algorithm.Algorithm.Equal(OIDECPublicKey):
 		curve, explicit, err := parseECParams(s.Algorithm.Parameters.FullBytes)
 		if err != nil {
@@ -124,6 +150,10 @@ func ParsePublicKey(der []byte) (*PublicKey, error) {
 	}
 	return nil, fmt.Errorf("public key algorithm %s not supported", s.Algorithm.Algorithm)
 }
+
+// maxRSABits bounds RSA moduli: no document PKI uses more, and a hostile
+// 100 kbit modulus would make every check slow.
+const maxRSABits = 8192
 
 // ErrExplicitCurve reports explicit EC parameters that are not exactly one
 // of the named curves. They are refused before any curve arithmetic: a

@@ -2,6 +2,9 @@ package pa
 
 import (
 	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"math/big"
@@ -10,6 +13,7 @@ import (
 
 	"motcua/reader/cccd"
 	"motcua/reader/cms"
+	"motcua/reader/ecc"
 	"motcua/reader/lds"
 	"motcua/reader/tlv"
 )
@@ -112,5 +116,108 @@ func TestSameName(t *testing.T) {
 	}
 	if sameName([]byte{0x30, 0x03, 0x01}, []byte{0x30, 0x03, 0x02}) {
 		t.Error("garbage names match")
+	}
+}
+
+// Signatures on the curves real documents use beyond the common ones
+// (secp192r1, secp224r1, brainpoolP224r1, brainpoolP320r1), their keys
+// named by OID or given as explicit parameters that equal the curve.
+func TestMoreCurves(t *testing.T) {
+	oids := map[*ecc.Curve]asn1.ObjectIdentifier{
+		ecc.Secp192r1:       {1, 2, 840, 10045, 3, 1, 1},
+		ecc.P224:            {1, 3, 132, 0, 33},
+		ecc.BrainpoolP224r1: {1, 3, 36, 3, 3, 2, 8, 1, 1, 5},
+		ecc.BrainpoolP320r1: {1, 3, 36, 3, 3, 2, 8, 1, 1, 9},
+	}
+	msg := []byte("LDS security object")
+	for c, oid := range oids {
+		priv, pub, err := c.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := crypto.SHA256.New()
+		h.Write(msg)
+		r, s, err := c.SignECDSA(nil, priv, h.Sum(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, _ := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+		explicit, err := (&lds.PublicKey{Curve: c, Point: pub}).MarshalSPKI()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pt := c.Marshal(pub)
+		named, _ := asn1.Marshal(struct {
+			Alg pkix.AlgorithmIdentifier
+			Key asn1.BitString
+		}{pkix.AlgorithmIdentifier{Algorithm: lds.OIDECPublicKey, Parameters: mustRaw(t, oid)}, asn1.BitString{Bytes: pt, BitLength: 8 * len(pt)}})
+		for form, der := range map[string][]byte{"named": named, "explicit": explicit} {
+			k, err := lds.ParsePublicKey(der)
+			if err != nil || k.Curve != c {
+				t.Fatalf("%s %s key: %v", c.Name, form, err)
+			}
+			alg := pkix.AlgorithmIdentifier{Algorithm: cms.OIDECDSAWithSHA256}
+			if err := verifySignature(k, alg, msg, sig); err != nil {
+				t.Errorf("%s %s: %v", c.Name, form, err)
+			}
+			if err := verifySignature(k, alg, []byte("another object"), sig); err == nil {
+				t.Errorf("%s %s: a signature over other data verified", c.Name, form)
+			}
+		}
+	}
+}
+
+func mustRaw(t *testing.T, v any) asn1.RawValue {
+	b, err := asn1.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return asn1.RawValue{FullBytes: b}
+}
+
+// A CSCA key whose algorithm is id-RSASSA-PSS (not rsaEncryption) parses and
+// checks PSS signatures; a hostile modulus size is refused.
+func TestRSAPSSKey(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs1, _ := asn1.Marshal(struct {
+		N *big.Int
+		E int
+	}{key.N, key.E})
+	spki := func(n []byte) []byte {
+		b, _ := asn1.Marshal(struct {
+			Alg pkix.AlgorithmIdentifier
+			Key asn1.BitString
+		}{pkix.AlgorithmIdentifier{Algorithm: lds.OIDRSAPSS}, asn1.BitString{Bytes: n, BitLength: 8 * len(n)}})
+		return b
+	}
+	k, err := lds.ParsePublicKey(spki(pkcs1))
+	if err != nil || k.RSA == nil || k.RSA.N.Cmp(key.N) != 0 {
+		t.Fatalf("RSA-PSS key: %v", err)
+	}
+	params, _ := asn1.Marshal(pssParams{Hash: pkix.AlgorithmIdentifier{Algorithm: cms.OIDSHA256, Parameters: asn1.NullRawValue},
+		MGF: pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}}, SaltLength: 32})
+	alg := pkix.AlgorithmIdentifier{Algorithm: cms.OIDRSAPSS, Parameters: asn1.RawValue{FullBytes: params}}
+	msg := []byte("certificate body")
+	d := sha256.Sum256(msg)
+	sig, err := rsa.SignPSS(rand.Reader, key, crypto.SHA256, d[:], &rsa.PSSOptions{SaltLength: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifySignature(k, alg, msg, sig); err != nil {
+		t.Fatalf("PSS signature with a PSS key: %v", err)
+	}
+	if err := verifySignature(k, alg, []byte("other"), sig); err == nil {
+		t.Fatal("PSS signature over other data verified")
+	}
+	huge := new(big.Int).Lsh(big.NewInt(1), 20000)
+	hostile, _ := asn1.Marshal(struct {
+		N *big.Int
+		E int
+	}{huge.Add(huge, big.NewInt(1)), 65537})
+	if _, err := lds.ParsePublicKey(spki(hostile)); err == nil {
+		t.Fatal("a 20 kbit RSA-PSS modulus was accepted")
 	}
 }
