@@ -19,9 +19,9 @@ var (
 	OIDRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	// OIDRSAPSS (id-RSASSA-PSS) as a key algorithm: an RSA key restricted
 	// to PSS signatures, as some CSCAs carry.
-	OIDRSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidPrimeField    = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
-	namedCurves      = map[string]*ecc.Curve{
+	OIDRSAPSS     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidPrimeField = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
+	namedCurves   = map[string]*ecc.Curve{
 		"1.2.840.10045.3.1.7":   ecc.P256,
 		"1.3.132.0.34":          ecc.P384,
 		"1.3.132.0.35":          ecc.P521,
