@@ -54,6 +54,7 @@ func TestForgeryVerdicts(t *testing.T) {
 		{simcard.FaultPhotoBomb, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultExplicitCurve, cccd.PassiveFailed, cccd.ChipAuthFailed, false, "explicit EC parameters"},
 		{simcard.FaultPlain6700, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultCardAccessAltered, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "EF.CardAccess was altered"},
 	}
 	for name, h := range harnesses(t) {
 		t.Run(name, func(t *testing.T) {

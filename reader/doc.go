@@ -27,6 +27,10 @@
 //     any other makes passive failed. Data groups the reader does not ask
 //     for (DG3/DG4, protected by Extended Access Control; DG2 when the photo
 //     is skipped on purpose) are not judged.
+//     EF.CardAccess is not signed: the PACE variant it announced and the
+//     reader used must be listed in the signed DG14 whenever DG14 lists
+//     PACE at all; otherwise passive is failed ("EF.CardAccess was
+//     altered", a downgrade).
 //  2. What the chip announces it must prove: Chip Authentication. When
 //     EF.CardAccess announces Chip Authentication, or DG14 does (a
 //     ChipAuthenticationInfo, or a Chip Authentication key alone, which on

@@ -127,6 +127,22 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 		}
 	}
 
+	// Rule 1b: EF.CardAccess is not signed; the PACE it announced, and that
+	// was used, must be one the signed DG14 lists (when DG14 lists any).
+	if raw.PACE != nil && raw.Files[lds.DG14] != nil && v.Passive != cccd.PassiveFailed {
+		if si, err := lds.ParseDG14(raw.Files[lds.DG14]); err == nil && len(si.PACE) > 0 {
+			listed := false
+			for _, p := range si.PACE {
+				listed = listed || (p.Protocol.Equal(raw.PACE.Protocol) && p.ParameterID == raw.PACE.ParameterID)
+			}
+			if !listed {
+				v.Passive, v.PassiveReason = cccd.PassiveFailed, fmt.Sprintf(
+					"EF.CardAccess announces PACE %s with parameters %d, which the signed DG14 does not list: EF.CardAccess was altered",
+					raw.PACE.Protocol, raw.PACE.ParameterID)
+			}
+		}
+	}
+
 	// Rules 2 and 3: what the chip announces, it must prove.
 	dg14Signed := sod != nil && sod.Hashes[lds.DG14] != nil
 	dg15Signed := sod != nil && sod.Hashes[lds.DG15] != nil

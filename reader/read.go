@@ -89,6 +89,9 @@ type RawRead struct {
 	// CardAccessCA records that EF.CardAccess announces Chip
 	// Authentication (a ChipAuthenticationInfo).
 	CardAccessCA bool
+	// PACE is the PACEInfo of EF.CardAccess that access control used (nil
+	// after BAC), to be confirmed by the signed DG14.
+	PACE *lds.PACEInfo
 	// ChipAuth is the clone-detection verdict of the read itself
 	// (cccd.ChipAuth*), with Reason when it failed; ChipAuthAPDUs is what
 	// it cost. ChipAuthMethod is "CA" or "AA" once one was run.
@@ -284,6 +287,7 @@ func (m *readMachine) accessControl() error {
 			if err == nil {
 				m.sess.SM, m.key = sm, k
 				m.out.Access, m.out.Cipher = cccd.AccessPACE, sm.Cipher
+				m.out.PACE = &lds.PACEInfo{Protocol: m.pace.Protocol.OID, Version: 2, ParameterID: m.pace.ParamID}
 				return nil
 			}
 			if errors.Is(err, icao.ErrAccessDenied) {

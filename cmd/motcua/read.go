@@ -29,7 +29,7 @@ func runRead(args []string) int {
 	can := fs.String("can", "", "card access number (6 digits)")
 	id := fs.String("id", "", "12-digit ID number (its last 6 digits are the CAN)")
 	qrPayload := fs.String("qr", "", "the card's QR payload (gives the CAN and BAC key candidates)")
-	mrz := fs.String("mrz", "", "BAC key DOCNUMBER/YYMMDD/YYMMDD (document number, birth, expiry)")
+	mrz := fs.String("mrz", "", "BAC key DOCNUMBER/YYMMDD/YYMMDD (document number, birth, expiry), or the whole MRZ")
 	asJSON := fs.Bool("json", false, "print the identity as JSON")
 	photo := fs.String("photo", "", "write the face image (DG2) to this file")
 	sim := fs.Bool("sim", false, "use the simulated reader even when a PC/SC reader exists")

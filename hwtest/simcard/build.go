@@ -160,9 +160,17 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	if o.Fault.Has(FaultPhotoBomb) {
 		face, faceW, faceH = PhotoBomb(), 65535, 65535
 	}
+	// DG14 repeats, signed, what EF.CardAccess announces (PACE, Chip and
+	// Terminal Authentication), as ICAO 9303-11 requires.
+	dg14PACE := lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}
+	if o.Fault.Has(FaultCardAccessAltered) {
+		dg14PACE.ParameterID = 16
+	}
 	dg14 := lds.BuildDG14(
+		lds.BuildPACEInfo(dg14PACE),
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		caKeyInfo,
+		lds.BuildTAInfo(),
 		lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256))
 	if o.Fault.Has(FaultAAOnly) {
 		dg14 = lds.BuildDG14(lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256))

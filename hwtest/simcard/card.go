@@ -107,12 +107,16 @@ const (
 	// every extended protected READ BINARY with a plain 6700 (and drops the
 	// secure-messaging session), as some real eMRTDs do.
 	FaultPlain6700 Fault = "plain-6700"
+	// FaultCardAccessAltered: the signed DG14 lists PACE on brainpoolP384r1
+	// (parameters 16), while EF.CardAccess, which is not signed, was
+	// altered to announce brainpoolP256r1 (13), the variant the chip runs.
+	FaultCardAccessAltered Fault = "cardaccess-altered"
 )
 
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
 	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
-	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly}
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly, FaultCardAccessAltered}
 
 // ErrMute is what a card that stays silent returns from Transmit: a
 // transient transport error in-process; vpcd sends pcscd an empty answer.
