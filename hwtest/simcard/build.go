@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -197,7 +198,9 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		if o.Fault.Has(FaultExpiredSigner) {
 			signedAt = is.DS.NotAfter.AddDate(0, 1, 0) // a leaked key used after its certificate ended
 		}
-		sod, err = lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, signedAt)
+		signed := maps.Clone(files)
+		signed[lds.DG3] = dg3 // every data group EF.COM lists is hashed, DG3 (EAC) too
+		sod, err = lds.BuildSOD(crypto.SHA256, signed, is.DS, is.DSKey, signedAt)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sign EF.SOD: %w", err)

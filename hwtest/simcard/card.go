@@ -581,11 +581,9 @@ func (c *Card) readBinary(cmd iso7816.Command, ext bool) iso7816.Response {
 		ne = iso7816.MaxShortNe
 	}
 	if ext && ne > c.cfg.MaxResponse {
-		if ne == iso7816.MaxExtendedNe {
-			ne = c.cfg.MaxResponse // "as much as you have" is capped by the buffer
-		} else {
-			return iso7816.Response{SW: 0x6700}
-		}
+		// "As much as you have" and an exact request beyond the buffer are
+		// treated alike: the answer is what the buffer holds.
+		ne = c.cfg.MaxResponse
 	}
 	if !ext && c.sm != nil {
 		// The protected response must fit a short APDU.
