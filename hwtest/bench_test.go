@@ -223,3 +223,33 @@ func BenchmarkPhotoBomb(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPassiveAuthenticationChains times Passive Authentication with the
+// Vietnamese-like chain (ecdsa-with-SHA512 over brainpoolP512r1, explicit
+// parameters, checked with this package's math/big arithmetic) against the
+// P-256/SHA-256 chain of the default test PKI (the standard library's
+// constant-time code), in the same run.
+//
+//	go test -run '^$' -bench PassiveAuthenticationChains ./hwtest/
+func BenchmarkPassiveAuthenticationChains(b *testing.B) {
+	trust := testTrust(b)
+	for _, tc := range []struct {
+		name  string
+		fault simcard.Fault
+	}{{"P-256-SHA256", ""}, {"VN-like-brainpoolP512r1-SHA512-explicit", simcard.FaultVNPKI}} {
+		files := cardFiles(b, tc.fault)
+		dgs := map[lds.FileID][]byte{}
+		for id, f := range files {
+			if id <= 16 {
+				dgs[id] = f
+			}
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if r := pa.Verify(files[lds.SOD], dgs, trust, time.Now()); r.Verdict != cccd.PassiveVerified {
+					b.Fatalf("%s: %s", r.Verdict, r.Reason)
+				}
+			}
+		})
+	}
+}

@@ -10,12 +10,22 @@ import (
 	"motcua/reader/pa"
 )
 
-// testTrust is a trust store holding the test CSCA of every synthetic card.
+// testTrust is a trust store holding the test CSCA of every synthetic card
+// and the Vietnamese-like test CSCA (vn-pki).
 func testTrust(t testing.TB) *pa.TrustStore {
 	ts, err := simcard.DefaultTrust()
 	if err != nil {
 		t.Fatal(err)
 	}
+	vn, err := simcard.VNLike()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pa.ParseCert(vn.CSCA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Add(c)
 	return ts
 }
 
@@ -40,6 +50,7 @@ func TestForgeryVerdicts(t *testing.T) {
 		{simcard.FaultBERSOD, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultAAOnly + "," + simcard.FaultAADER, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultDG14KeyOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultVNPKI, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultDG14KeyOnly + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		// EF.SOD cannot be read whole, so what it signs is unknown: the

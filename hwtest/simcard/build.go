@@ -191,9 +191,17 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	dg3 := []byte{0x63, 0x04, 0x7F, 0x61, 0x01, 0x00}
 	var sod []byte
-	if o.Fault.Has(FaultExplicitCurve) {
+	switch {
+	case o.Fault.Has(FaultExplicitCurve):
 		sod, err = hostileCurveFiles(files, is)
-	} else {
+	case o.Fault.Has(FaultVNPKI):
+		var vn *VNLikePKI
+		if vn, err = VNLike(); err == nil {
+			signed := maps.Clone(files)
+			signed[lds.DG3] = dg3
+			sod, err = vn.SignSOD(signed, time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC))
+		}
+	default:
 		signedAt := is.DS.NotBefore.Add(24 * time.Hour)
 		if o.Fault.Has(FaultExpiredSigner) {
 			signedAt = is.DS.NotAfter.AddDate(0, 1, 0) // a leaked key used after its certificate ended

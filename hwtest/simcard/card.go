@@ -77,6 +77,9 @@ const (
 	// FaultAADER: Active Authentication answered with an ECDSA signature
 	// in DER instead of plain r||s.
 	FaultAADER Fault = "aa-der"
+	// FaultVNPKI: EF.SOD signed by the Vietnamese-like test PKI (VNLike:
+	// ecdsa-with-SHA512, brainpoolP512r1, explicit parameters).
+	FaultVNPKI Fault = "vn-pki"
 	// FaultDG14KeyOnly: an older chip whose DG14 holds the Chip
 	// Authentication key without a ChipAuthenticationInfo (the protocol is
 	// then CA version 1 with 3DES), whose EF.CardAccess does not announce
@@ -116,7 +119,7 @@ const (
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
 	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
-	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly, FaultCardAccessAltered}
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly, FaultCardAccessAltered, FaultVNPKI}
 
 // ErrMute is what a card that stays silent returns from Transmit: a
 // transient transport error in-process; vpcd sends pcscd an empty answer.
