@@ -180,7 +180,7 @@ func TestVerifyVerdicts(t *testing.T) {
 		{"brainpool chain verified", sodFor(t, bp, files), files, storeWith(t, bp.cscaDER), cccd.PassiveVerified, ""},
 		{"RSA-PSS chain verified", sodFor(t, pss, files), files, storeWith(t, pss.cscaDER), cccd.PassiveVerified, ""},
 		{"no trust store", sodFor(t, bp, files), files, nil, cccd.PassiveChainUnknown, "no trust store"},
-		{"CSCA not trusted", sodFor(t, bp, files), files, storeWith(t, other.cscaDER), cccd.PassiveChainUnknown, "not in the trust store"},
+		{"CSCA not trusted", sodFor(t, bp, files), files, storeWith(t, other.cscaDER), cccd.PassiveChainUnknown, "no certificate of the issuing authority (CSCA) installed"},
 		{"altered DG13", sodFor(t, bp, files), altered, storeWith(t, bp.cscaDER), cccd.PassiveFailed, "DG13 does not match"},
 		{"DG not covered", sodFor(t, bp, files), extra, storeWith(t, bp.cscaDER), cccd.PassiveFailed, "not covered"},
 		{"bad signature", badSig, files, storeWith(t, bp.cscaDER), cccd.PassiveFailed, ""},

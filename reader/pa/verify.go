@@ -156,7 +156,7 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 	}
 	ca, err := store.Issuer(signer)
 	if errors.Is(err, errNoCSCA) {
-		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "the document signer's CSCA is not in the trust store"
+		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "no certificate of the issuing authority (CSCA) installed for this document signer: the card's signature is intact, but who issued it cannot be confirmed"
 		return res
 	}
 	if err != nil {
