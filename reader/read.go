@@ -67,7 +67,9 @@ type Options struct {
 	Trust *pa.TrustStore
 	// Now is the time certificates are judged at (time.Now when zero).
 	Now time.Time
-	// NoChipAuth skips Chip and Active Authentication (clone detection).
+	// NoChipAuth skips Chip and Active Authentication (clone detection),
+	// for measurements: a chip that announces either is then judged
+	// chip_auth failed ("not completed"), never verified (doc.go, rule 2).
 	NoChipAuth bool
 }
 
