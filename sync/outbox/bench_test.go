@@ -89,32 +89,21 @@ func BenchmarkEnqueue(b *testing.B) {
 // fillBulk writes n pending records exactly as Add does, but many per
 // commit, so a large store can be built quickly for the start-up benchmark.
 func fillBulk(tb testing.TB, s *Store, n int) {
-	kr := s.keyring()
 	now := time.Now().UTC()
 	for done := 0; done < n; {
 		batch := min(5000, n-done)
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			for range batch {
-				id, _ := NewUUID()
-				sealed, err := kr.seal(id, benchPayload)
-				if err != nil {
-					return err
-				}
-				seq, _ := tx.Bucket(bMeta).NextSequence()
-				rec := Record{UUID: id, Service: "1.004222", State: Pending, CreatedAt: now, UpdatedAt: now,
-					NextAttemptAt: now, KeyID: kr.current, PayloadSize: len(benchPayload), seq: seq}
-				if err := putMeta(tx, &rec); err != nil {
-					return err
-				}
-				tx.Bucket(bUUID).Put([]byte(id), u64(seq))
-				tx.Bucket(bPayload).Put([]byte(id), sealed)
-				if err := tx.Bucket(bDue).Put(timeKey(now, seq), []byte(id)); err != nil {
-					return err
-				}
+		reqs := make([]*addReq, batch)
+		for i := range reqs {
+			id, _ := NewUUID()
+			dk, _ := newDataKey()
+			data, err := sealData(dk, id, purposePayload, benchPayload)
+			if err != nil {
+				tb.Fatal(err)
 			}
-			return nil
-		})
-		if err != nil {
+			reqs[i] = &addReq{rec: Record{UUID: id, Service: "1.004222", State: Pending, CreatedAt: now, UpdatedAt: now,
+				NextAttemptAt: now, PayloadSize: len(benchPayload)}, dk: dk, data: data, pt: benchPayload}
+		}
+		if err := s.commitAdds(reqs); err != nil {
 			tb.Fatal(err)
 		}
 		done += batch
