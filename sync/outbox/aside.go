@@ -192,7 +192,7 @@ func (s *Store) expireAside(now, purgedFrom time.Time) error {
 		return err
 	}
 	for _, a := range gone {
-		s.log.Warn("outbox: deleted a copy of the database at the end of its retention", "file", a.Name, "kind", a.Kind)
+		s.log.Warn("outbox: deleted a copy of the database (its retention ended, or it held a purged record)", "file", a.Name, "kind", a.Kind)
 	}
 	return s.retireKeys()
 }
