@@ -242,11 +242,8 @@ func migrateV1toV2(tx *bolt.Tx, _ *Keyring) (int, error) {
 func migrateV2toV3(tx *bolt.Tx, kr *Keyring) (int, error) {
 	old := tx.Bucket(bPayload)
 	var err error
-	var data, dek, detail *bolt.Bucket
+	var data, detail *bolt.Bucket
 	if data, err = tx.CreateBucketIfNotExists(bData); err != nil {
-		return 0, err
-	}
-	if dek, err = tx.CreateBucketIfNotExists(bDEK); err != nil {
 		return 0, err
 	}
 	if detail, err = tx.CreateBucketIfNotExists(bDetail); err != nil {
@@ -323,7 +320,7 @@ func migrateV2toV3(tx *bolt.Tx, kr *Keyring) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			if err := dek.Put(it.k, w); err != nil {
+			if err := putDEK(tx, r.UUID, r.seq, w); err != nil {
 				return 0, err
 			}
 		}
@@ -336,6 +333,11 @@ func migrateV2toV3(tx *bolt.Tx, kr *Keyring) (int, error) {
 		if err := tx.DeleteBucket(bPayload); err != nil {
 			return 0, err
 		}
+	}
+	// Every pending record of the old layout is in the due index: new
+	// records start after them.
+	if err := setClaimCursor(tx, meta.Sequence()); err != nil {
+		return 0, err
 	}
 	return len(items), nil
 }

@@ -155,16 +155,10 @@ func (s *Store) commitAdds(batch []*addReq) error {
 				return err
 			}
 			k := u64(seq)
-			if err := tx.Bucket(bUUID).Put([]byte(r.rec.UUID), k); err != nil {
+			if err := putDEK(tx, r.rec.UUID, seq, wrapped); err != nil {
 				return err
 			}
 			if err := tx.Bucket(bData).Put(k, r.data); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bDEK).Put(k, wrapped); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bDue).Put(timeKey(r.rec.NextAttemptAt, seq), []byte(r.rec.UUID)); err != nil {
 				return err
 			}
 		}
@@ -212,7 +206,7 @@ func (s *Store) readSealed(id string) (sealedRecord, error) {
 		}
 		k := u64(rec.seq)
 		sr.data = bytes.Clone(tx.Bucket(bData).Get(k))
-		sr.wrapped = bytes.Clone(tx.Bucket(bDEK).Get(k))
+		sr.wrapped = bytes.Clone(getDEK(tx, id))
 		sr.detail = bytes.Clone(tx.Bucket(bDetail).Get(k))
 		return nil
 	})
@@ -419,29 +413,31 @@ func (s *Store) ClaimBatch(now time.Time, max int) (claimed []*Claimed, parked i
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		claimed, parked = nil, 0
 		kr := s.keyring()
-		type due struct{ k, id []byte }
-		var picks []due
-		c := tx.Bucket(bDue).Cursor()
-		for k, v := c.First(); k != nil && len(picks) < max; k, v = c.Next() {
-			if int64(binary.BigEndian.Uint64(k[:8])) > now.UnixNano() {
-				break
+		picks, cursor, err := choose(tx, now, max)
+		if err != nil {
+			return err
+		}
+		if cursor != claimCursor(tx) {
+			if err := setClaimCursor(tx, cursor); err != nil {
+				return err
 			}
-			picks = append(picks, due{bytes.Clone(k), bytes.Clone(v)})
 		}
 		for _, p := range picks {
-			id := string(p.id)
+			id := p.id
 			r, err := getByUUID(tx, id)
 			if err != nil {
 				return err
 			}
-			if err := tx.Bucket(bDue).Delete(p.k); err != nil {
-				return err
+			if p.dueKey != nil {
+				if err := tx.Bucket(bDue).Delete(p.dueKey); err != nil {
+					return err
+				}
 			}
 			if r.State != Pending {
 				return fmt.Errorf("%w: due index names %s record %s", ErrInvalidState, r.State, id)
 			}
 			k := u64(r.seq)
-			sr := sealedRecord{rec: r, data: tx.Bucket(bData).Get(k), wrapped: tx.Bucket(bDEK).Get(k)}
+			sr := sealedRecord{rec: r, data: tx.Bucket(bData).Get(k), wrapped: getDEK(tx, id)}
 			pt, derr := openPayload(kr, sr)
 			if derr != nil {
 				// A payload that cannot be opened can never be delivered.
@@ -480,11 +476,9 @@ func (s *Store) ClaimBatch(now time.Time, max int) (claimed []*Claimed, parked i
 // nothing is pending.
 func (s *Store) NextDue() (t time.Time, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bDue).Cursor().First()
-		if k != nil {
-			t, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))), true
-		}
-		return nil
+		var err error
+		t, ok, err = firstDue(tx)
+		return err
 	})
 	return t, ok, classifyIOError(err)
 }
@@ -645,7 +639,10 @@ func getByUUID(tx *bolt.Tx, id string) (Record, error) {
 	if seq == nil {
 		return Record{}, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
-	v := tx.Bucket(bMeta).Get(seq)
+	if len(seq) < 8 {
+		return Record{}, fmt.Errorf("%w: index entry of %s", ErrNotFound, id)
+	}
+	v := tx.Bucket(bMeta).Get(seq[:8])
 	if v == nil {
 		return Record{}, fmt.Errorf("%w: metadata of %s", ErrNotFound, id)
 	}
@@ -653,7 +650,7 @@ func getByUUID(tx *bolt.Tx, id string) (Record, error) {
 	if err := json.Unmarshal(v, &r); err != nil {
 		return Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
-	r.seq = binary.BigEndian.Uint64(seq)
+	r.seq = binary.BigEndian.Uint64(seq[:8])
 	return r, nil
 }
 

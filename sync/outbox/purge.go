@@ -69,10 +69,13 @@ func (s *Store) Purge() (int, error) {
 				return err
 			}
 			k := u64(r.seq)
-			for _, b := range [][]byte{bData, bDEK, bDetail} {
+			for _, b := range [][]byte{bData, bDetail} {
 				if err := tx.Bucket(b).Delete(k); err != nil {
 					return err
 				}
+			}
+			if err := delDEK(tx, id, r.seq); err != nil {
+				return err
 			}
 			r.PurgedAt = now
 			r.UpdatedAt = now
@@ -145,44 +148,23 @@ func (s *Store) addMasterKey() error {
 // rewrapTx re-wraps every data key not wrapped under the current master
 // key.
 func rewrapTx(tx *bolt.Tx, kr *Keyring) error {
-	b := tx.Bucket(bDEK)
-	type kv struct{ k, v []byte }
-	var redo []kv
-	err := b.ForEach(func(k, v []byte) error {
-		if id, ok := wrappedKeyID(v); ok && id == kr.current {
+	return forEachDEK(tx, func(id string, seq uint64, w []byte) error {
+		if kid, ok := wrappedKeyID(w); ok && kid == kr.current {
 			return nil
 		}
-		redo = append(redo, kv{slices.Clone(k), slices.Clone(v)})
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, e := range redo {
-		v := tx.Bucket(bMeta).Get(e.k)
-		if v == nil {
-			continue
-		}
-		var r Record
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("record %x: %w", e.k, err)
-		}
-		dk, err := kr.unwrap(r.UUID, e.v)
+		dk, err := kr.unwrap(id, w)
 		if err != nil {
 			// A data key no key opens protects nothing readable; leave it
 			// (its record is parked when claimed).
-			continue
+			return nil
 		}
-		w, err := kr.wrap(r.UUID, dk)
+		nw, err := kr.wrap(id, dk)
 		clear(dk)
 		if err != nil {
 			return err
 		}
-		if err := b.Put(e.k, w); err != nil {
-			return err
-		}
-	}
-	return nil
+		return putDEK(tx, id, seq, nw)
+	})
 }
 
 // retireKeys removes from the key file every master key that is not
@@ -194,8 +176,8 @@ func (s *Store) retireKeys() error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		kr := s.keyring()
 		need := map[uint32]bool{kr.current: true}
-		if err := tx.Bucket(bDEK).ForEach(func(_, v []byte) error {
-			if id, ok := wrappedKeyID(v); ok {
+		if err := forEachDEK(tx, func(_ string, _ uint64, w []byte) error {
+			if id, ok := wrappedKeyID(w); ok {
 				need[id] = true
 			}
 			return nil

@@ -184,7 +184,7 @@ var errDetailCrypto = errors.New("detail cannot be opened")
 func updateDetail(tx *bolt.Tx, kr *Keyring, r *Record, fn func(*Detail)) error {
 	k := u64(r.seq)
 	var dk []byte
-	if w := tx.Bucket(bDEK).Get(k); w != nil {
+	if w := getDEK(tx, r.UUID); w != nil {
 		var err error
 		if dk, err = kr.unwrap(r.UUID, w); err != nil {
 			return fmt.Errorf("%w: %s: %v", errDetailCrypto, r.UUID, err)
@@ -198,7 +198,7 @@ func updateDetail(tx *bolt.Tx, kr *Keyring, r *Record, fn func(*Detail)) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bDEK).Put(k, w); err != nil {
+		if err := putDEK(tx, r.UUID, r.seq, w); err != nil {
 			return err
 		}
 	}

@@ -287,3 +287,49 @@ func TestBackupExpiresWithoutPurge(t *testing.T) {
 		t.Errorf("payload %q %v", p, err)
 	}
 }
+
+// TestNewRecordsAndTheDueIndex: new records are claimed without a due
+// index entry, in order with retried ones; a new record parked before its
+// first claim and requeued is claimed once, and NextDue sees both kinds.
+func TestNewRecordsAndTheDueIndex(t *testing.T) {
+	clk := newClock()
+	s := openT(t, t.TempDir(), Options{Now: clk.Now})
+	ctx := context.Background()
+	a, _ := s.Add(ctx, "1.004222", []byte(`{"a":1}`))
+	clk.Add(time.Second)
+	b, _ := s.Add(ctx, "1.004222", []byte(`{"b":1}`))
+	clk.Add(time.Second)
+	c, _ := s.Add(ctx, "1.004222", []byte(`{"c":1}`))
+	if next, ok, _ := s.NextDue(); !ok || !next.Equal(clk.Now().Add(-2*time.Second)) {
+		t.Fatalf("NextDue %v %v", next, ok)
+	}
+	if err := s.MarkNeedsAttention(a, "operator_hold", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.ClaimBatch(clk.Now(), 1)
+	if err != nil || len(got) != 1 || got[0].UUID != b {
+		t.Fatalf("first claim %v %v", got, err)
+	}
+	// b fails and is due again before c's turn comes; a is requeued.
+	if _, err := s.MarkRetry(b, Retry{Next: clk.Now().Add(-time.Second), Code: "no_answer"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Second)
+	if err := s.Requeue(a); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err = s.ClaimBatch(clk.Now(), 10)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("second claim %d %v", len(got), err)
+	}
+	order := []string{got[0].UUID, got[1].UUID, got[2].UUID}
+	if order[0] != b || order[1] != c || order[2] != a {
+		t.Errorf("claim order %v, want b (due first), c, a", order)
+	}
+	if more, _, err := s.ClaimBatch(clk.Now().Add(time.Hour), 10); err != nil || len(more) != 0 {
+		t.Fatalf("claimed again: %d %v", len(more), err)
+	}
+	if _, ok, _ := s.NextDue(); ok {
+		t.Error("NextDue with nothing pending")
+	}
+}
