@@ -203,7 +203,7 @@ func TestBatchedDrainExactlyOnceUnderFaults(t *testing.T) {
 	r := newRig(t, 1000)
 	ids := map[string]bool{}
 	for i := range 90 {
-		ids[r.add([]byte(`{"n":` + strings.Repeat("1", 1+i%5) + `}`))] = true
+		ids[r.add([]byte(`{"n":`+strings.Repeat("1", 1+i%5)+`}`))] = true
 	}
 	r.faults(intakeFaults(0.1, 0.1, 0.1, 0.15))
 	conn, _ := connector.NewIntake(connector.IntakeConfig{Endpoint: r.hs.URL, Token: token, Timeout: 2 * time.Second})
