@@ -127,6 +127,18 @@ func (s *Store) registerFound() error {
 	}
 	now := s.opts.Now().UTC()
 	keys := s.keyring().KeyIDs()
+	unknown := false
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bAside)
+		for _, e := range ents {
+			if asideKind(e.Name()) != "" && !e.IsDir() && (b == nil || b.Get([]byte(e.Name())) == nil) {
+				unknown = true
+			}
+		}
+		return nil
+	}); err != nil || !unknown {
+		return classifyIOError(err) // nothing to register: no commit
+	}
 	var found []string
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		found = found[:0]
@@ -158,6 +170,20 @@ func (s *Store) registerFound() error {
 // a payload that was just purged). It then retires master keys nothing
 // needs.
 func (s *Store) expireAside(now, purgedFrom time.Time) error {
+	due := func(a asideFile) bool {
+		return now.Sub(a.Created) >= s.asideRetention(a.Kind) ||
+			(a.Kind == AsideBackup && !purgedFrom.IsZero() && !purgedFrom.After(a.Created))
+	}
+	any := false
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		as, err := listAside(tx)
+		for _, a := range as {
+			any = any || due(a)
+		}
+		return err
+	}); err != nil || !any {
+		return classifyIOError(err) // nothing expires: no commit
+	}
 	var gone []asideFile
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		gone = gone[:0]
@@ -166,9 +192,7 @@ func (s *Store) expireAside(now, purgedFrom time.Time) error {
 			return err
 		}
 		for _, a := range as {
-			expired := now.Sub(a.Created) >= s.asideRetention(a.Kind)
-			holdsPurged := a.Kind == AsideBackup && !purgedFrom.IsZero() && !purgedFrom.After(a.Created)
-			if !expired && !holdsPurged {
+			if !due(a) {
 				continue
 			}
 			if err := os.Remove(filepath.Join(s.dir, a.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {

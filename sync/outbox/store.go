@@ -340,6 +340,15 @@ func checkDB(db *bolt.DB) (err error) {
 }
 
 func ensureBuckets(db *bolt.DB) error {
+	missing := false
+	if err := db.View(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			missing = missing || tx.Bucket(b) == nil
+		}
+		return nil
+	}); err != nil || !missing {
+		return err // all there: no commit
+	}
 	err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
