@@ -212,6 +212,7 @@ type delivery struct {
 	code string
 	recv connector.Receipt
 	http int
+	wait time.Duration // until the next try, for the log line
 }
 
 // deliverBatch sends the claimed records and records their outcomes in one
@@ -315,7 +316,8 @@ func (w *Worker) classify(d *delivery, rc connector.Receipt, err error, offline 
 		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Reject, Code: code, Detail: rej.Reason}
 		d.kind, d.http = "rejected", rej.HTTPStatus
 	case errors.Is(err, connector.ErrInFlight):
-		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(w.jitter(w.cfg.InFlightDelay)),
+		d.wait = w.jitter(w.cfg.InFlightDelay)
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(d.wait),
 			NoCount: true, Code: code, Detail: "receiver still processing (409)"}
 		d.kind = "in_flight"
 	case errors.Is(err, connector.ErrUnauthorized):
@@ -324,8 +326,8 @@ func (w *Worker) classify(d *delivery, rc connector.Receipt, err error, offline 
 		d.kind = "unauthorized"
 		unauth(err)
 	case errors.As(err, &tmp) && tmp.NotSent:
-		delay := offline()
-		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(delay), NoCount: true,
+		d.wait = offline()
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(d.wait), NoCount: true,
 			Code: code, Detail: tmp.Error()}
 		d.kind = "offline"
 	case errors.As(err, &unx):
@@ -333,7 +335,8 @@ func (w *Worker) classify(d *delivery, rc connector.Receipt, err error, offline 
 		d.kind = "unexpected"
 	default:
 		// No definite answer (or a connector error outside the contract).
-		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(w.Backoff(c.Attempts)),
+		d.wait = w.Backoff(c.Attempts)
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(d.wait),
 			Code: code, Detail: err.Error()}
 		d.kind = "retry"
 	}
@@ -355,11 +358,11 @@ func (w *Worker) report(d delivery, end outbox.State, st *Stats) {
 		lg.Error("demo dossier not sent: this worker is not a demo sink; needs attention", "code", d.code)
 	case "in_flight":
 		st.InFlight++
-		lg.Info("still in flight at receiver; retry later", "next", d.out.Next, "code", d.code)
+		lg.Info("still in flight at receiver; retry later", "in", d.wait.Round(time.Millisecond), "code", d.code)
 	case "unauthorized", "not_sent":
 	case "offline":
 		st.Offline = true
-		lg.Warn("receiver unreachable; will retry", "in", d.out.Next.Sub(w.cfg.Now()).Round(time.Millisecond), "code", d.code)
+		lg.Warn("receiver unreachable; will retry", "in", d.wait.Round(time.Millisecond), "code", d.code)
 	case "unexpected":
 		st.NeedsAttention++
 		lg.Error("unexpected answer; needs attention", "code", d.code)
@@ -370,7 +373,7 @@ func (w *Worker) report(d delivery, end outbox.State, st *Stats) {
 			return
 		}
 		st.Retried++
-		lg.Warn("no definite answer; will retry", "in", d.out.Next.Sub(w.cfg.Now()).Round(time.Millisecond), "code", d.code)
+		lg.Warn("no definite answer; will retry", "in", d.wait.Round(time.Millisecond), "code", d.code)
 	}
 }
 
