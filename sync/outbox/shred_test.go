@@ -333,3 +333,34 @@ func TestNewRecordsAndTheDueIndex(t *testing.T) {
 		t.Error("NextDue with nothing pending")
 	}
 }
+
+// FuzzOpenDataKeyed feeds arbitrary bytes to the data-key layer (a wrapped
+// data key, then a sealed payload): errors only, no panic, no forgery
+// accepted.
+func FuzzOpenDataKeyed(f *testing.F) {
+	kr, _, err := loadKeyring(filepath.Join(f.TempDir(), "k"), true)
+	if err != nil {
+		f.Fatal(err)
+	}
+	dk, _ := newDataKey()
+	w, _ := kr.wrap("u", dk)
+	good, _ := sealData(dk, "u", purposePayload, []byte(`{"a":1}`))
+	f.Add(w, good)
+	f.Add([]byte{wrapVersion, 0, 0, 0, 1}, []byte{dataSealVersion})
+	f.Add([]byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, wrapped, sealed []byte) {
+		k, err := kr.unwrap("u", wrapped)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(wrapped, w) {
+			t.Fatalf("forged wrapped key accepted")
+		}
+		if pt, err := openData(k, "u", purposePayload, sealed); err == nil && !bytes.Equal(sealed, good) {
+			t.Fatalf("forged payload accepted: %q", pt)
+		}
+		if _, err := openData(k, "u", purposeDetail, good); err == nil {
+			t.Fatal("a payload opened as a detail")
+		}
+	})
+}
