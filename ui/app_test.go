@@ -373,7 +373,7 @@ func TestDeskOutboxRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.box.MarkNeedsAttention(id, "receiver answered 500 thirty times"); err != nil {
+	if err := r.box.MarkNeedsAttention(id, "retries_exhausted", "receiver answered 500 thirty times"); err != nil {
 		t.Fatal(err)
 	}
 	r.ui(r.app.showOutbox)

@@ -27,6 +27,10 @@ var sensitiveTokens = map[string]bool{
 	// card access and sensitive DG13 fields
 	"can": true, "mrz": true, "ethnicity": true, "religion": true, "dantoc": true, "tongiao": true,
 	"marks": true, "dg13": true, "dg1": true, "fingerprint": true, "dg3": true,
+	// text from remote systems that may quote a citizen (a receiver's
+	// rejection reason, sealed in the outbox as a record's detail; "lý do"
+	// in iGate payloads). Callers log codes; this is the second line.
+	"detail": true, "details": true, "lydo": true,
 	// credentials
 	"password": true, "passwd": true, "pin": true, "secret": true, "token": true, "authorization": true,
 	"cookie": true,

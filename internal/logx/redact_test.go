@@ -205,3 +205,30 @@ func FuzzRedactor(f *testing.F) {
 		}
 	})
 }
+
+// TestRemoteReasonIsNotLoggedByKey: a receiver's text logged by mistake
+// under a detail key (or as a struct with such a field) is
+// redacted even when no scrubber holds the name: the redactor is the second
+// line behind callers that log codes only (sync/worker's
+// TestRemoteReasonNeverLoggedNorInClear is the first).
+func TestRemoteReasonIsNotLoggedByKey(t *testing.T) {
+	const reason = "Họ tên " + testName + ", thường trú " + testAddress + " không khớp"
+	log, buf := newTest(nil)
+	log.Warn("rejected", "code", "rejected_http_422", "detail", reason)
+	log.Warn("rejected", "receiver_detail", reason)
+	log.Warn("rejected", "record", struct {
+		Code   string
+		Detail struct{ Reason string }
+	}{"rejected_http_422", struct{ Reason string }{reason}})
+	log.Warn("rejected", slog.Group("details", slog.String("text", reason)))
+	log.Warn("rejected", "LyDo", reason)
+	out := buf.String()
+	for _, w := range []string{testName, "Kim Ngưu", "Hà Nội", "không khớp"} {
+		if strings.Contains(out, w) {
+			t.Errorf("log holds %q:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(out, "rejected_http_422") {
+		t.Errorf("the code itself was redacted:\n%s", out)
+	}
+}

@@ -524,3 +524,34 @@ func TestPINPolicyCapped(t *testing.T) {
 		t.Fatal("no PIN configured must keep the screen shut")
 	}
 }
+
+// TestDemoDossierMarked: a dossier filed in the demo is marked in the
+// outbox (the worker never sends it to a real provider); outside the demo
+// it is not.
+func TestDemoDossierMarked(t *testing.T) {
+	for _, demo := range []bool{true, false} {
+		r := newRig(t, Kiosk, func(c *Config) { c.Demo = demo })
+		r.insert(cardGenuine)
+		r.step(StepKey)
+		if err := r.e.TypedKey(simcard.ReferenceProfile().CAN()); err != nil {
+			t.Fatal(err)
+		}
+		r.step(StepIdentity)
+		r.e.Continue()
+		r.step(StepServices)
+		if err := r.e.ChooseService("1.000466"); err != nil {
+			t.Fatal(err)
+		}
+		r.step(StepForm)
+		r.e.SetField("applicant", "dien_thoai", 0, "0912345678")
+		r.e.SetField("", "ly_do", 0, "Làm thủ tục")
+		r.e.Review()
+		r.step(StepReview)
+		r.e.Submit(true)
+		r.step(StepReceipt)
+		recs, err := r.box.List(outbox.Filter{})
+		if err != nil || len(recs) != 1 || recs[0].Demo != demo {
+			t.Fatalf("demo=%v: %+v %v", demo, recs, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"motcua/sync/outbox"
 	"strings"
 	"time"
 
@@ -235,6 +236,11 @@ func (e *Engine) Submit(consent bool) {
 	e.mu.Unlock()
 	e.emit(ev)
 	e.goIO(func(ctx context.Context) {
+		if e.cfg.Demo {
+			// A demo dossier is marked in the outbox: the worker never
+			// sends it to a real provider.
+			ctx = outbox.WithDemo(ctx)
+		}
 		uuid, err := e.sess.Submit(ctx, e.cfg.Outbox, true)
 		e.mu.Lock()
 		if gen != e.gen { // wiped meanwhile (idle, cancel): the dossier, if saved, is in the outbox

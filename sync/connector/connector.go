@@ -63,12 +63,16 @@ var (
 type RejectedError struct {
 	// HTTPStatus is the status code of the answer.
 	HTTPStatus int
-	// Reason is the receiver's reason, redacted.
+	// Reason is the receiver's reason, as it sent it: untrusted text that
+	// may name the citizen. It is kept only sealed with the record; logs
+	// and clear metadata carry Code(err).
 	Reason string
 }
 
+// Error does not include Reason, so an error printed or logged by mistake
+// carries no text from the receiver.
 func (e *RejectedError) Error() string {
-	return fmt.Sprintf("rejected (HTTP %d): %s", e.HTTPStatus, e.Reason)
+	return fmt.Sprintf("rejected (HTTP %d)", e.HTTPStatus)
 }
 
 // TemporaryError is a delivery without a definite answer: a timeout, a
@@ -96,8 +100,12 @@ func (e *TemporaryError) Unwrap() error { return e.Err }
 // UnexpectedError is an answer that is neither an acceptance nor a refusal
 // nor a known transient condition.
 type UnexpectedError struct {
-	// Reason describes the answer, redacted.
+	// Reason describes the answer in the connector's own words (never the
+	// receiver's text).
 	Reason string
+	// HTTPStatus is the status of the answer, 0 when it was not an HTTP
+	// status problem.
+	HTTPStatus int
 }
 
 func (e *UnexpectedError) Error() string { return "unexpected answer: " + e.Reason }

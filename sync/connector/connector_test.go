@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,17 +118,23 @@ func TestClassifyHTTP(t *testing.T) {
 	}{
 		{200, `{"dossier_code":"X"}`, func(e error) bool { return e == nil }},
 		{409, ``, func(e error) bool { return errors.Is(e, ErrInFlight) }},
-		{400, `{"error":"bad 001099012345"}`, func(e error) bool {
+		{400, `{"error":"Họ tên Nguyễn Văn Thử, thường trú Xóm Đông không khớp"}`, func(e error) bool {
 			var r *RejectedError
-			return errors.As(e, &r) && r.Reason == "bad 001******345"
+			// The text is kept for the sealed detail, but neither the
+			// error string nor the code carries it.
+			return errors.As(e, &r) && r.Reason == "Họ tên Nguyễn Văn Thử, thường trú Xóm Đông không khớp" &&
+				!strings.Contains(e.Error(), "Nguyễn") && Code(e) == "rejected_http_400"
 		}},
 		{422, `not json`, func(e error) bool { var r *RejectedError; return errors.As(e, &r) && r.Reason == "no reason given" }},
 		{401, ``, func(e error) bool { return errors.Is(e, ErrUnauthorized) }},
 		{403, ``, func(e error) bool { return errors.Is(e, ErrUnauthorized) }},
 		{500, ``, func(e error) bool { var r *TemporaryError; return errors.As(e, &r) && !r.NotSent }},
-		{503, ``, func(e error) bool { var r *TemporaryError; return errors.As(e, &r) }},
+		{503, ``, func(e error) bool { var r *TemporaryError; return errors.As(e, &r) && Code(e) == "no_answer_http_503" }},
 		{429, ``, func(e error) bool { var r *TemporaryError; return errors.As(e, &r) }},
-		{404, ``, func(e error) bool { var r *UnexpectedError; return errors.As(e, &r) }},
+		{404, ``, func(e error) bool {
+			var r *UnexpectedError
+			return errors.As(e, &r) && Code(e) == "unexpected_http_404"
+		}},
 		{200, `<html>`, func(e error) bool { var r *UnexpectedError; return errors.As(e, &r) }},
 		{301, ``, func(e error) bool { var r *UnexpectedError; return errors.As(e, &r) }},
 	}

@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"motcua/sync/outbox"
 )
 
 // IntakeConfig configures the motcua intake API client.
@@ -144,16 +142,22 @@ func classifyHTTP(op string, code int, body []byte, out any) error {
 	case code == http.StatusBadRequest, code == http.StatusUnprocessableEntity, code == http.StatusRequestEntityTooLarge:
 		return &RejectedError{HTTPStatus: code, Reason: errorReason(body)}
 	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
-		return &TemporaryError{Op: op, Err: fmt.Errorf("HTTP %d", code)}
+		return &TemporaryError{Op: op, Err: &httpStatusError{code}}
 	}
-	return &UnexpectedError{Reason: fmt.Sprintf("%s: HTTP %d", op, code)}
+	return &UnexpectedError{Reason: fmt.Sprintf("%s: HTTP %d", op, code), HTTPStatus: code}
 }
 
-// errorReason extracts and redacts the "error" field of an error body.
+// errorReason extracts the "error" field of an error body, bounded. It is
+// the receiver's text: the worker seals it with the record and never logs
+// it (see Code).
 func errorReason(body []byte) string {
 	var er ErrorResponse
 	if json.Unmarshal(body, &er) == nil && strings.TrimSpace(er.Error) != "" {
-		return outbox.Redact(er.Error)
+		r := er.Error
+		if len(r) > 2000 {
+			r = r[:2000]
+		}
+		return strings.ToValidUTF8(r, "?")
 	}
 	return "no reason given"
 }

@@ -99,6 +99,9 @@ func agent(final bool) int {
 		return 4
 	}
 	go w.Run(ctx)
+	// The parent's kill clock starts here, so a slow start (a loaded
+	// machine, the race detector) does not use up the round.
+	os.Stdout.WriteString("READY\n")
 	rnd := rand.New(rand.NewPCG(seed, 99))
 	for i := 0; i < 5000; i++ {
 		n := start + i
@@ -175,17 +178,47 @@ func TestCrashExactlyOnce(t *testing.T) {
 		cmd.Env = append(os.Environ(), "CRASHTEST_CHILD="+mode, "CRASHTEST_DIR="+agentDir, "CRASHTEST_ENDPOINT="+endpoint,
 			"CRASHTEST_START="+strconv.Itoa(round*10000), "CRASHTEST_SEED="+strconv.FormatUint(seed*1000+uint64(round), 10))
 		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Stderr = &stderr
+		pipe, err := cmd.StdoutPipe()
+		if err != nil {
+			return "", err
+		}
+		ready := make(chan struct{})
+		copied := make(chan struct{})
 		if err := cmd.Start(); err != nil {
 			return "", err
 		}
+		go func() {
+			defer close(copied)
+			br := bufio.NewReader(pipe)
+			signalled := false
+			for {
+				line, err := br.ReadString('\n')
+				stdout.WriteString(line)
+				if !signalled && line == "READY\n" {
+					signalled = true
+					close(ready)
+				}
+				if err != nil {
+					if !signalled {
+						close(ready)
+					}
+					return
+				}
+			}
+		}()
 		var werr error
 		if killAfter > 0 {
+			select {
+			case <-ready:
+			case <-time.After(60 * time.Second):
+			}
 			time.Sleep(killAfter)
 			cmd.Process.Signal(syscall.SIGKILL)
+			<-copied
 			cmd.Wait()
 		} else {
-			werr = waitOrKill(cmd, 60*time.Second)
+			werr = waitOrKill(cmd, 60*time.Second, copied)
 		}
 		childLogs.Write(stderr.Bytes())
 		return stdout.String(), werr
@@ -280,9 +313,16 @@ func TestCrashExactlyOnce(t *testing.T) {
 		rounds, len(acked), len(recs), resubmitted)
 }
 
-func waitOrKill(cmd *exec.Cmd, d time.Duration) error {
+// waitOrKill waits for cmd (and for its output to be copied, when copied
+// is given) at most d, then kills it.
+func waitOrKill(cmd *exec.Cmd, d time.Duration, copied ...chan struct{}) error {
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		for _, c := range copied {
+			<-c
+		}
+		done <- cmd.Wait()
+	}()
 	select {
 	case err := <-done:
 		return err

@@ -3,10 +3,14 @@
 //
 // A submission is any JSON document with a national procedure code (mã TTHC).
 // Add returns a fresh client UUID only after the record is committed and
-// fsynced by bbolt, so a receipt shown to a citizen is never lost. Payloads
-// are sealed with AES-256-GCM under a key file kept next to the database;
-// the metadata the sync worker needs (UUID, service, state, attempts, times,
-// dossier code) stays readable without the key.
+// fsynced by bbolt, so a receipt shown to a citizen is never lost. Each
+// payload is sealed with AES-256-GCM under its own data key, wrapped under a
+// master key from a key file kept next to the database; purging a record
+// destroys its data key and rotates the master key away, so nothing left in
+// the file can open it (crypto-shredding). The metadata the sync worker
+// needs (UUID, service, state, attempts, times, dossier code, demo flag,
+// codes) stays readable without the key; texts from remote systems are
+// sealed with the record, never kept in clear.
 //
 // States:
 //

@@ -15,30 +15,19 @@ import (
 )
 
 // TestInterruptedMigrationLeavesV1 fails a migration after its writes:
-// the transaction rolls back, the format-1 store is untouched and usable
-// by the old layout, and the next start migrates it.
+// the transaction rolls back, the format-1 store is untouched, and the
+// next start migrates it.
 func TestInterruptedMigrationLeavesV1(t *testing.T) {
 	dir := t.TempDir()
-	s := openT(t, dir, Options{})
-	id, err := s.Add(context.Background(), "1.004222", []byte(testPayload))
+	id, _ := NewUUID()
+	now := time.Now().UTC()
+	err := writeLegacyStore(dir, FormatV1, []LegacyRecord{{Record: Record{UUID: id, Service: "1.004222", State: Pending,
+		CreatedAt: now, UpdatedAt: now, NextAttemptAt: now}, Payload: []byte(testPayload)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
 	path := filepath.Join(dir, DBFile)
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bFormat); err != nil {
-			return err
-		}
-		return tx.DeleteBucket(bCounts)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	before, _ := os.ReadFile(path)
 
 	boom := errors.New("power cut")
 	migrateFault = func(int) error { return boom }
@@ -47,12 +36,13 @@ func TestInterruptedMigrationLeavesV1(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("interrupted migration: %v", err)
 	}
-	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.View(func(tx *bolt.Tx) error {
-		if v := storeFormat(tx); v != FormatV1 || tx.Bucket(bCounts) != nil {
+		if v := storeFormat(tx); v != FormatV1 || tx.Bucket(bCounts) != nil || tx.Bucket(bData) != nil ||
+			tx.Bucket(bPayload).Get([]byte(id)) == nil {
 			t.Errorf("after a failed migration: format %d, counts bucket %v", v, tx.Bucket(bCounts) != nil)
 		}
 		return nil
@@ -61,8 +51,9 @@ func TestInterruptedMigrationLeavesV1(t *testing.T) {
 	if _, err := os.Stat(path + ".v1.bak"); err != nil {
 		t.Errorf("no backup: %v", err)
 	}
+	_ = before
 
-	s = openT(t, dir, Options{})
+	s := openT(t, dir, Options{})
 	if v, _ := s.Format(); v != CurrentFormat {
 		t.Fatalf("format %d after the retry", v)
 	}
@@ -102,11 +93,11 @@ func TestCountsFollowEveryWrite(t *testing.T) {
 			case 0:
 				err = s.MarkAccepted(c.UUID, "H-1", 2)
 			case 1:
-				err = s.MarkRejected(c.UUID, "no")
+				err = s.MarkRejected(c.UUID, "rejected_http_422", "no")
 			case 2:
-				_, err = s.MarkRetry(c.UUID, Retry{Next: clk.Now().Add(time.Second), Err: "reset"})
+				_, err = s.MarkRetry(c.UUID, Retry{Next: clk.Now().Add(time.Second), Code: "no_answer", Detail: "reset"})
 			case 3:
-				if err = s.MarkNeedsAttention(c.UUID, "odd"); err == nil && rng.IntN(2) == 0 {
+				if err = s.MarkNeedsAttention(c.UUID, "unexpected_answer", "odd"); err == nil && rng.IntN(2) == 0 {
 					err = s.Requeue(c.UUID)
 				}
 			}
@@ -151,7 +142,7 @@ func BenchmarkCounts(b *testing.B) {
 				return err
 			}
 			r.seq = seq
-			if err := putMeta(tx, &r); err != nil {
+			if err := putMeta(tx, &r, ""); err != nil {
 				return err
 			}
 		}

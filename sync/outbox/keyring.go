@@ -22,12 +22,16 @@ const sealVersion = 1
 // keyFileVersion is the format version of the key file.
 const keyFileVersion = 1
 
-// keyFile is the on-disk form of a Keyring: every key ever used, so that a
-// rotation keeps old records readable, and which one seals new records.
+// keyFile is the on-disk form of a Keyring: the master keys that still
+// wrap a live record's data key (or that a retained backup needs), and
+// which one wraps new data keys. Keys nothing needs any more are removed.
 type keyFile struct {
 	Version int          `json:"version"`
 	Current uint32       `json:"current"`
 	Keys    []keyFileKey `json:"keys"`
+	// NextID is the ID the next key gets, so the ID of a retired key is
+	// never used again.
+	NextID uint32 `json:"next_id,omitempty"`
 }
 
 type keyFileKey struct {
@@ -36,8 +40,9 @@ type keyFileKey struct {
 	Created time.Time `json:"created"`
 }
 
-// Keyring holds the AES-256-GCM keys of an outbox by key ID. The current key
-// seals new payloads; every key opens the payloads it sealed.
+// Keyring holds the AES-256-GCM master keys of an outbox by key ID. The
+// current key wraps the data keys of new records; every key unwraps the data
+// keys it wrapped. Payloads are sealed with per-record data keys.
 type Keyring struct {
 	path    string
 	current uint32
@@ -112,12 +117,13 @@ func (kr *Keyring) addKey() error {
 	if err != nil {
 		return err
 	}
-	var id uint32 = 1
+	id := max(kr.file.NextID, 1)
 	for _, k := range kr.file.Keys {
 		if k.ID >= id {
 			id = k.ID + 1
 		}
 	}
+	kr.file.NextID = id + 1
 	kr.file.Keys = append(kr.file.Keys, keyFileKey{ID: id, Key: base64.StdEncoding.EncodeToString(raw), Created: time.Now().UTC()})
 	kr.file.Current = id
 	kr.current = id
@@ -183,11 +189,21 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// CurrentKeyID returns the ID of the key that seals new payloads.
+// CurrentKeyID returns the ID of the key that wraps new data keys.
 func (kr *Keyring) CurrentKeyID() uint32 { return kr.current }
 
-// seal encrypts plaintext for the record uuid under the current key. The
-// UUID is authenticated data, so a payload cannot be moved to another record.
+// KeyIDs returns the IDs of the master keys the key file holds.
+func (kr *Keyring) KeyIDs() []uint32 {
+	ids := make([]uint32, 0, len(kr.file.Keys))
+	for _, k := range kr.file.Keys {
+		ids = append(ids, k.ID)
+	}
+	return ids
+}
+
+// seal encrypts plaintext for the record uuid under the current master key
+// (format 1 and 2 payloads; kept for migration and tests). The UUID is
+// authenticated data, so a payload cannot be moved to another record.
 func (kr *Keyring) seal(uuid string, plaintext []byte) ([]byte, error) {
 	a := kr.aeads[kr.current]
 	out := make([]byte, 5+a.NonceSize(), 5+a.NonceSize()+len(plaintext)+a.Overhead())
@@ -199,7 +215,8 @@ func (kr *Keyring) seal(uuid string, plaintext []byte) ([]byte, error) {
 	return a.Seal(out, out[5:], plaintext, aad(uuid)), nil
 }
 
-// open decrypts a sealed payload of record uuid.
+// open decrypts a payload sealed directly under a master key (formats 1
+// and 2).
 func (kr *Keyring) open(uuid string, sealed []byte) ([]byte, error) {
 	if len(sealed) < 5 || sealed[0] != sealVersion {
 		return nil, errors.New("sealed payload: unknown format")
@@ -222,12 +239,66 @@ func (kr *Keyring) open(uuid string, sealed []byte) ([]byte, error) {
 
 func aad(uuid string) []byte { return []byte("motcua-outbox-v1:" + uuid) }
 
-// sealedKeyID returns the key ID a sealed payload names.
-func sealedKeyID(sealed []byte) (uint32, bool) {
-	if len(sealed) < 5 || sealed[0] != sealVersion {
+// wrapVersion is the first byte of a wrapped data key.
+const wrapVersion = 2
+
+// wrapLen is the length of a wrapped data key: version, master key ID,
+// nonce, the 32-byte key and the GCM tag.
+const wrapLen = 1 + 4 + 12 + dataKeyLen + 16
+
+// wrap encrypts a record's data key under the current master key, bound to
+// the record's UUID.
+func (kr *Keyring) wrap(uuid string, dk []byte) ([]byte, error) {
+	a := kr.aeads[kr.current]
+	out := make([]byte, 5+a.NonceSize(), wrapLen)
+	out[0] = wrapVersion
+	binary.BigEndian.PutUint32(out[1:5], kr.current)
+	if _, err := rand.Read(out[5:]); err != nil {
+		return nil, fmt.Errorf("nonce: %w", err)
+	}
+	return a.Seal(out, out[5:], dk, wrapAAD(uuid)), nil
+}
+
+// unwrap recovers a record's data key.
+func (kr *Keyring) unwrap(uuid string, wrapped []byte) ([]byte, error) {
+	id, ok := wrappedKeyID(wrapped)
+	if !ok {
+		return nil, errors.New("wrapped data key: unknown format")
+	}
+	a, ok := kr.aeads[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: data key wrapped with master key %d", ErrKeyMissing, id)
+	}
+	dk, err := a.Open(nil, wrapped[5:17], wrapped[17:], wrapAAD(uuid))
+	if err != nil {
+		return nil, errors.New("wrapped data key: authentication failed")
+	}
+	return dk, nil
+}
+
+// wrappedKeyID returns the master key ID a wrapped data key names.
+func wrappedKeyID(w []byte) (uint32, bool) {
+	if len(w) != wrapLen || w[0] != wrapVersion {
 		return 0, false
 	}
-	return binary.BigEndian.Uint32(sealed[1:5]), true
+	return binary.BigEndian.Uint32(w[1:5]), true
+}
+
+func wrapAAD(uuid string) []byte { return []byte("motcua-outbox-dek-v3:" + uuid) }
+
+// without returns a copy of the keyring without the given (non-current)
+// master keys.
+func (kr *Keyring) without(drop map[uint32]bool) *Keyring {
+	c := kr.clone()
+	c.file.Keys = c.file.Keys[:0]
+	for _, k := range kr.file.Keys {
+		if drop[k.ID] && k.ID != kr.current {
+			delete(c.aeads, k.ID)
+			continue
+		}
+		c.file.Keys = append(c.file.Keys, k)
+	}
+	return c
 }
 
 // clone returns an independent copy, so a failed rotation changes nothing.

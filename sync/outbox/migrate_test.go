@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,96 +20,55 @@ import (
 	"motcua/sync/worker"
 )
 
-// downgradeToV1 rewrites a store into the first format: format 2 only
-// added the format marker and the per-state counts, so removing them
-// leaves exactly what a format-1 agent wrote.
-func downgradeToV1(t *testing.T, dir string) {
-	t.Helper()
-	db, err := bolt.Open(filepath.Join(dir, outbox.DBFile), 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range []string{"format", "counts"} {
-			if err := tx.DeleteBucket([]byte(b)); err != nil {
-				return fmt.Errorf("%s: %w", b, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 type fixture struct {
 	ids      map[outbox.State][]string
 	payloads map[string][]byte
 	records  map[string]outbox.Record
+	reasons  map[string]string // uuid -> the text an old agent kept in clear
 }
 
-// v1Store writes a format-1 store holding records in every state (and an
-// accepted one whose payload retention already purged).
-func v1Store(t *testing.T, dir string, now *time.Time) fixture {
+// legacyStore writes a format-1 or format-2 store as an old agent left it:
+// records in every state (a pending one after a failed try, one a crash
+// left sending, an accepted one, one accepted and purged, a rejected one
+// with the province's reason in clear, one that needs attention).
+func legacyStore(t *testing.T, dir string, format int, now time.Time) fixture {
 	t.Helper()
-	clk := func() time.Time { return *now }
-	s, err := outbox.Open(dir, outbox.Options{Now: clk, Retention: time.Hour, MaxAttempts: 5, Device: "kiosk-v1", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := fixture{ids: map[outbox.State][]string{}, payloads: map[string][]byte{}, records: map[string]outbox.Record{}}
-	add := func(i int) string {
+	f := fixture{ids: map[outbox.State][]string{}, payloads: map[string][]byte{}, records: map[string]outbox.Record{},
+		reasons: map[string]string{}}
+	var recs []outbox.LegacyRecord
+	add := func(i int, r outbox.Record, reason string) {
+		r.UUID, _ = outbox.NewUUID()
+		r.Service, r.Device, r.CreatedAt, r.UpdatedAt = "1.004222", "kiosk-v1", now.Add(time.Duration(i)*time.Second), now
 		p := []byte(fmt.Sprintf(`{"synthetic":true,"n":%d,"SoDinhDanh":"0010990%05d"}`, i, i))
-		id, err := s.Add(context.Background(), "1.004222", p)
-		if err != nil {
-			t.Fatal(err)
+		lr := outbox.LegacyRecord{Record: r, Payload: p}
+		if !r.PurgedAt.IsZero() {
+			lr.Payload = nil
+		} else {
+			f.payloads[r.UUID] = p
 		}
-		f.payloads[id] = p
-		return id
-	}
-	claim := func() string {
-		c, err := s.Claim(clk())
-		if err != nil {
-			t.Fatal(err)
+		if reason != "" {
+			f.reasons[r.UUID] = reason
 		}
-		return c.UUID
+		recs = append(recs, lr)
+		want := r
+		if want.State == outbox.Sending {
+			want.State = outbox.Pending // the next Open puts it back
+		}
+		f.records[r.UUID] = want
+		f.ids[want.State] = append(f.ids[want.State], r.UUID)
 	}
-	for i := range 12 {
-		add(i)
+	for i := range 6 {
+		add(i, outbox.Record{State: outbox.Pending, NextAttemptAt: now}, "")
 	}
-	// accepted (payload kept), accepted then purged, rejected, needs
-	// attention, pending after a failed try, and untouched pending ones.
-	must(t, s.MarkAccepted(claim(), "H01.01-261123-0001", 2))
-	purged := claim()
-	must(t, s.MarkAccepted(purged, "H01.01-261123-0002", 10))
-	rej := claim()
-	must(t, s.MarkRejected(rej, "thiếu giấy tờ"))
-	na := claim()
-	must(t, s.MarkNeedsAttention(na, "unexpected answer 418"))
-	retried := claim()
-	if _, err := s.MarkRetry(retried, outbox.Retry{Next: now.Add(time.Minute), Err: "connection reset"}); err != nil {
-		t.Fatal(err)
-	}
-	claim() // a crash mid-delivery: sending, back to pending when reopened
-	s.Close()
-
-	// Retention passes for the second acceptance only.
-	*now = now.Add(2 * time.Hour)
-	s, err = outbox.Open(dir, outbox.Options{Now: clk, Retention: time.Hour, MaxAttempts: 5, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := s.List(outbox.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		f.ids[r.State] = append(f.ids[r.State], r.UUID)
-		f.records[r.UUID] = r
-	}
-	s.Close()
-	downgradeToV1(t, dir)
+	add(6, outbox.Record{State: outbox.Pending, Attempts: 1, NextAttemptAt: now.Add(time.Minute), LastError: "connection reset"}, "")
+	add(7, outbox.Record{State: outbox.Sending, Attempts: 1}, "")
+	add(8, outbox.Record{State: outbox.Accepted, Attempts: 1, AcceptedAt: now, DossierCode: "H01.01-261123-0001", ProvincialStatus: 2}, "")
+	add(9, outbox.Record{State: outbox.Accepted, Attempts: 1, AcceptedAt: now.Add(-3 * time.Hour), PurgedAt: now.Add(-time.Hour),
+		DossierCode: "H01.01-261123-0002", ProvincialStatus: 10}, "")
+	add(10, outbox.Record{State: outbox.Rejected, Attempts: 1, Reason: "Họ tên Nguyễn Văn Thử, thường trú Xóm Đông không khớp"},
+		"Họ tên Nguyễn Văn Thử, thường trú Xóm Đông không khớp")
+	add(11, outbox.Record{State: outbox.NeedsAttention, Attempts: 1, Reason: "unexpected answer 418"}, "unexpected answer 418")
+	must(t, outbox.WriteLegacyStore(dir, format, recs))
 	return f
 }
 
@@ -119,10 +79,18 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func TestMigrateV1KeepsEveryDossier(t *testing.T) {
+func TestMigrateV1KeepsEveryDossier(t *testing.T) { testMigrate(t, outbox.FormatV1) }
+func TestMigrateV2KeepsEveryDossier(t *testing.T) { testMigrate(t, outbox.FormatV2) }
+
+// testMigrate opens a legacy store with the current agent: every record
+// keeps its state, attempts and byte-identical payload; reasons leave the
+// clear metadata for the sealed detail; no text that was in clear is left
+// anywhere in the file; the worker then delivers the queued ones exactly
+// once.
+func testMigrate(t *testing.T, format int) {
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	f := v1Store(t, dir, &now)
+	f := legacyStore(t, dir, format, now)
 	for _, st := range []outbox.State{outbox.Pending, outbox.Accepted, outbox.Rejected, outbox.NeedsAttention} {
 		if len(f.ids[st]) == 0 {
 			t.Fatalf("fixture has no %s record", st)
@@ -137,8 +105,21 @@ func TestMigrateV1KeepsEveryDossier(t *testing.T) {
 	if v, err := s.Format(); err != nil || v != outbox.CurrentFormat {
 		t.Fatalf("format after migration %d, %v", v, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, outbox.DBFile+".v1.bak")); err != nil {
-		t.Fatalf("no backup of the format-1 store: %v", err)
+	backup := filepath.Join(dir, fmt.Sprintf("%s.v%d.bak", outbox.DBFile, format))
+	if _, err := os.Stat(backup); err != nil {
+		t.Fatalf("no backup of the format-%d store: %v", format, err)
+	}
+	if as, err := s.Asides(); err != nil || len(as) != 1 || as[0].Path != backup || as[0].Kind != outbox.AsideBackup {
+		t.Fatalf("backup not registered for its retention: %+v %v", as, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, outbox.DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"Nguyễn Văn Thử", "Xóm Đông", "connection reset", "unexpected answer 418"} {
+		if strings.Contains(string(raw), text) {
+			t.Errorf("migrated file still holds %q in clear (free pages not compacted?)", text)
+		}
 	}
 
 	// Every record is there, in the same state, with the same attempts,
@@ -152,6 +133,15 @@ func TestMigrateV1KeepsEveryDossier(t *testing.T) {
 		was := f.records[r.UUID]
 		if r.State != was.State || r.Attempts != was.Attempts || r.DossierCode != was.DossierCode || !r.CreatedAt.Equal(was.CreatedAt) {
 			t.Errorf("%s changed: %+v -> %+v", r.UUID, was, r)
+		}
+		if (r.Reason != "" && !outbox.ValidCode(r.Reason)) || (r.LastError != "" && !outbox.ValidCode(r.LastError)) {
+			t.Errorf("%s: clear metadata holds text: %q %q", r.UUID, r.Reason, r.LastError)
+		}
+		if want := f.reasons[r.UUID]; want != "" {
+			d, err := s.Detail(r.UUID)
+			if err != nil || d.Reason != want || r.Reason != outbox.CodeMigrated {
+				t.Errorf("%s: reason %q / detail %+v, %v; want code %q and detail %q", r.UUID, r.Reason, d, err, outbox.CodeMigrated, want)
+			}
 		}
 		scan[r.State]++
 		p, err := s.Payload(r.UUID)

@@ -27,9 +27,35 @@ func ValidService(code string) bool {
 	return true
 }
 
+type demoKey struct{}
+
+// WithDemo returns a context that makes Add mark the record as a demo
+// dossier (Record.Demo). A demo record is never sent to a provider by a
+// worker that is not configured as a demo sink. The mark rides on the
+// context so every caller of Add (behind its own small interface) can set
+// it without a new method.
+func WithDemo(ctx context.Context) context.Context { return context.WithValue(ctx, demoKey{}, true) }
+
+// IsDemo reports whether ctx carries the WithDemo mark.
+func IsDemo(ctx context.Context) bool { v, _ := ctx.Value(demoKey{}).(bool); return v }
+
+// addReq is one Add waiting for its group commit.
+type addReq struct {
+	rec  Record
+	dk   []byte
+	data []byte // payload sealed under dk for rec.UUID
+	pt   []byte // the plaintext, to reseal if the UUID must be redrawn
+	err  error
+	done chan struct{}
+}
+
 // Add stores a new submission for service with the JSON document payload
 // and returns its new client UUID. It returns only after the record is
-// committed and fsynced, so the UUID can be shown on a receipt.
+// committed and fsynced, so the UUID can be shown on a receipt. A context
+// made by WithDemo marks it as a demo dossier.
+//
+// Concurrent Adds share commits (group commit): each caller waits for at
+// most its own commit, and a lone caller commits alone, at once.
 func (s *Store) Add(ctx context.Context, service string, payload []byte) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -49,52 +75,95 @@ func (s *Store) Add(ctx context.Context, service string, payload []byte) (string
 	if !json.Valid(payload) {
 		return "", fmt.Errorf("%w: payload is not a valid JSON document", ErrInvalidInput)
 	}
-	kr := s.keyring()
-	for range 3 {
-		id, err := NewUUID()
-		if err != nil {
-			return "", err
+	id, err := NewUUID()
+	if err != nil {
+		return "", err
+	}
+	dk, err := newDataKey()
+	if err != nil {
+		return "", err
+	}
+	data, err := sealData(dk, id, purposePayload, payload)
+	if err != nil {
+		return "", err
+	}
+	now := s.opts.Now().UTC()
+	req := &addReq{
+		rec: Record{UUID: id, Service: service, State: Pending, Device: s.opts.Device, Demo: IsDemo(ctx),
+			CreatedAt: now, UpdatedAt: now, NextAttemptAt: now, PayloadSize: len(payload)},
+		dk: dk, data: data, pt: payload, done: make(chan struct{}),
+	}
+	s.addMu.Lock()
+	s.addQ = append(s.addQ, req)
+	s.addMu.Unlock()
+
+	// Whoever holds commitMu commits everything queued so far, its own
+	// request included unless an earlier holder already did.
+	s.commitMu.Lock()
+	s.addMu.Lock()
+	batch := s.addQ
+	s.addQ = nil
+	s.addMu.Unlock()
+	if len(batch) > 0 {
+		err := s.commitAdds(batch)
+		for _, r := range batch {
+			r.err = err
+			clear(r.dk)
+			r.pt = nil
+			close(r.done)
 		}
-		sealed, err := kr.seal(id, payload)
-		if err != nil {
-			return "", err
-		}
-		now := s.opts.Now().UTC()
-		rec := Record{
-			UUID: id, Service: service, State: Pending, Device: s.opts.Device,
-			CreatedAt: now, UpdatedAt: now, NextAttemptAt: now,
-			KeyID: kr.current, PayloadSize: len(payload),
-		}
-		var dup bool
-		err = s.db.Update(func(tx *bolt.Tx) error {
-			if tx.Bucket(bUUID).Get([]byte(id)) != nil {
-				dup = true
-				return nil
+	}
+	s.commitMu.Unlock()
+	<-req.done
+	if req.err != nil {
+		return "", fmt.Errorf("add: %w", classifyIOError(req.err))
+	}
+	return req.rec.UUID, nil
+}
+
+// commitAdds writes a batch of new records in one fsynced commit. Data keys
+// are wrapped inside the transaction, so a concurrent key rotation either
+// re-wraps them or sees them wrapped under its new key.
+func (s *Store) commitAdds(batch []*addReq) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		kr := s.keyring()
+		for _, r := range batch {
+			for try := 0; tx.Bucket(bUUID).Get([]byte(r.rec.UUID)) != nil; try++ {
+				if try == 3 {
+					return errors.New("could not draw an unused UUID")
+				}
+				id, err := NewUUID()
+				if err != nil {
+					return err
+				}
+				data, err := sealData(r.dk, id, purposePayload, r.pt)
+				if err != nil {
+					return err
+				}
+				r.rec.UUID, r.data = id, data
 			}
 			seq, err := tx.Bucket(bMeta).NextSequence()
 			if err != nil {
 				return err
 			}
-			rec.seq = seq
-			if err := putMeta(tx, &rec); err != nil {
+			r.rec.seq = seq
+			wrapped, err := kr.wrap(r.rec.UUID, r.dk)
+			if err != nil {
 				return err
 			}
-			if err := tx.Bucket(bUUID).Put([]byte(id), u64(seq)); err != nil {
+			if err := putMeta(tx, &r.rec, ""); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bPayload).Put([]byte(id), sealed); err != nil {
+			k := u64(seq)
+			if err := putDEK(tx, r.rec.UUID, seq, wrapped); err != nil {
 				return err
 			}
-			return tx.Bucket(bDue).Put(timeKey(rec.NextAttemptAt, seq), []byte(id))
-		})
-		if err != nil {
-			return "", fmt.Errorf("add: %w", classifyIOError(err))
+			if err := tx.Bucket(bData).Put(k, r.data); err != nil {
+				return err
+			}
 		}
-		if !dup {
-			return id, nil
-		}
-	}
-	return "", errors.New("add: could not draw an unused UUID")
+		return nil
+	})
 }
 
 // Get returns the metadata of one submission.
@@ -111,37 +180,124 @@ func (s *Store) Get(id string) (Record, error) {
 	return rec, nil
 }
 
-// Payload decrypts and returns the payload of one submission.
-func (s *Store) Payload(id string) ([]byte, error) {
-	var sealed []byte
-	var purged bool
+// sealedRecord is what a read transaction copies out for decryption.
+type sealedRecord struct {
+	rec     Record
+	data    []byte // sealed payload (nil: purged or none)
+	wrapped []byte // wrapped data key (nil: none)
+	detail  []byte // sealed detail (nil: none)
+	legacy  bool   // format 1/2 layout (read-only, not migrated)
+}
+
+func (s *Store) readSealed(id string) (sealedRecord, error) {
+	var sr sealedRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		rec, err := getByUUID(tx, id)
 		if err != nil {
 			return err
 		}
-		v := tx.Bucket(bPayload).Get([]byte(id))
-		if v == nil {
-			purged = !rec.PurgedAt.IsZero()
-			if !purged {
-				return fmt.Errorf("payload of %s missing", id)
+		sr.rec = rec
+		if storeFormat(tx) < FormatV3 {
+			sr.legacy = true
+			if b := tx.Bucket(bPayload); b != nil {
+				sr.data = bytes.Clone(b.Get([]byte(id)))
 			}
 			return nil
 		}
-		sealed = bytes.Clone(v)
+		k := u64(rec.seq)
+		sr.data = bytes.Clone(tx.Bucket(bData).Get(k))
+		sr.wrapped = bytes.Clone(getDEK(tx, id))
+		sr.detail = bytes.Clone(tx.Bucket(bDetail).Get(k))
 		return nil
 	})
-	if err != nil {
-		return nil, classifyIOError(err)
-	}
-	if purged {
-		return nil, ErrPayloadPurged
-	}
-	pt, err := s.keyring().open(id, sealed)
-	if err != nil {
+	return sr, classifyIOError(err)
+}
+
+// Payload decrypts and returns the payload of one submission.
+func (s *Store) Payload(id string) ([]byte, error) {
+	var pt []byte
+	err := s.withSealed(id, func(sr sealedRecord, kr *Keyring) error {
+		if sr.data == nil {
+			if !sr.rec.PurgedAt.IsZero() {
+				return ErrPayloadPurged
+			}
+			return fmt.Errorf("payload of %s missing", id)
+		}
+		p, err := openPayload(kr, sr)
+		pt = p
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrPayloadPurged) {
 		return nil, fmt.Errorf("payload of %s: %w", id, err)
 	}
-	return pt, nil
+	return pt, err
+}
+
+// Detail decrypts and returns the texts behind a record's codes. A record
+// without any has an empty Detail; a purged record's detail is gone.
+func (s *Store) Detail(id string) (Detail, error) {
+	var d Detail
+	err := s.withSealed(id, func(sr sealedRecord, kr *Keyring) error {
+		if sr.legacy { // an unmigrated store still holds the texts in clear
+			d = Detail{Reason: sr.rec.Reason, LastError: sr.rec.LastError}
+			return nil
+		}
+		if sr.detail == nil {
+			return nil
+		}
+		if sr.wrapped == nil {
+			return errors.New("detail without a data key")
+		}
+		dk, err := kr.unwrap(id, sr.wrapped)
+		if err != nil {
+			return err
+		}
+		defer clear(dk)
+		pt, err := openData(dk, id, purposeDetail, sr.detail)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(pt, &d)
+	})
+	if err != nil {
+		return Detail{}, fmt.Errorf("detail of %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// withSealed reads a record's sealed parts and lets fn decrypt them. A key
+// retired between the read and the decryption (a rotation re-wrapped the
+// data key meanwhile) is answered by reading once more.
+func (s *Store) withSealed(id string, fn func(sealedRecord, *Keyring) error) error {
+	for try := 0; ; try++ {
+		sr, err := s.readSealed(id)
+		if err != nil {
+			return err
+		}
+		err = fn(sr, s.keyring())
+		if try == 0 && errors.Is(err, ErrKeyMissing) {
+			continue
+		}
+		return err
+	}
+}
+
+// openPayload decrypts a payload in any layout: under its data key
+// (format 3), or directly under a master key (formats 1-2, and a payload
+// the format-3 migration could not decrypt and kept as it was).
+func openPayload(kr *Keyring, sr sealedRecord) ([]byte, error) {
+	if len(sr.data) > 0 && sr.data[0] == sealVersion {
+		return kr.open(sr.rec.UUID, sr.data)
+	}
+	if sr.wrapped == nil {
+		return nil, errors.New("payload without a data key")
+	}
+	dk, err := kr.unwrap(sr.rec.UUID, sr.wrapped)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(dk)
+	return openData(dk, sr.rec.UUID, purposePayload, sr.data)
 }
 
 // Filter selects records for List. Zero fields select everything.
@@ -226,171 +382,138 @@ type Claimed struct {
 
 // Claim takes the pending record that is due first (at or before now),
 // marks it sending, counts the attempt, and returns it with its decrypted
-// payload. It returns ErrNoneDue when nothing is due.
+// payload. It returns ErrNoneDue when nothing is due, and ErrUndecryptable
+// (having parked the record as needs_attention) for a payload that cannot
+// be decrypted.
 func (s *Store) Claim(now time.Time) (*Claimed, error) {
-	if s.readOnly {
-		return nil, ErrReadOnly
+	cs, parked, err := s.ClaimBatch(now, 1)
+	switch {
+	case err != nil:
+		return nil, err
+	case parked > 0:
+		return nil, fmt.Errorf("claim: %w", ErrUndecryptable)
+	case len(cs) == 0:
+		return nil, ErrNoneDue
 	}
-	var rec Record
-	var sealed []byte
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bDue).Cursor()
-		k, v := c.First()
-		if k == nil || int64(binary.BigEndian.Uint64(k[:8])) > now.UnixNano() {
-			return ErrNoneDue
-		}
-		id := string(v)
-		r, err := getByUUID(tx, id)
+	return cs[0], nil
+}
+
+// ClaimBatch takes up to max due pending records, oldest due first, in one
+// commit: each is marked sending with its attempt counted, exactly as Claim
+// does. Payloads that cannot be decrypted are parked as needs_attention in
+// the same commit and counted in parked. No record due gives an empty
+// slice and no error.
+func (s *Store) ClaimBatch(now time.Time, max int) (claimed []*Claimed, parked int, err error) {
+	if s.readOnly {
+		return nil, 0, ErrReadOnly
+	}
+	if max <= 0 {
+		max = 1
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		claimed, parked = nil, 0
+		kr := s.keyring()
+		picks, cursor, err := choose(tx, now, max)
 		if err != nil {
 			return err
 		}
-		if err := c.Delete(); err != nil {
-			return err
+		if cursor != claimCursor(tx) {
+			if err := setClaimCursor(tx, cursor); err != nil {
+				return err
+			}
 		}
-		if r.State != Pending {
-			return fmt.Errorf("%w: due index names %s record %s", ErrInvalidState, r.State, id)
+		for _, p := range picks {
+			id := p.id
+			r, err := getByUUID(tx, id)
+			if err != nil {
+				return err
+			}
+			if p.dueKey != nil {
+				if err := tx.Bucket(bDue).Delete(p.dueKey); err != nil {
+					return err
+				}
+			}
+			if r.State != Pending {
+				return fmt.Errorf("%w: due index names %s record %s", ErrInvalidState, r.State, id)
+			}
+			k := u64(r.seq)
+			sr := sealedRecord{rec: r, data: tx.Bucket(bData).Get(k), wrapped: getDEK(tx, id)}
+			pt, derr := openPayload(kr, sr)
+			if derr != nil {
+				// A payload that cannot be opened can never be delivered.
+				old := r.State
+				r.State, r.Reason, r.NextAttemptAt = NeedsAttention, CodeUndecryptable, time.Time{}
+				r.UpdatedAt = s.opts.Now().UTC()
+				if err := putMeta(tx, &r, old); err != nil {
+					return err
+				}
+				parked++
+				continue
+			}
+			r.State = Sending
+			r.Attempts++
+			r.UpdatedAt = s.opts.Now().UTC()
+			if err := tx.Bucket(bSending).Put([]byte(id), k); err != nil {
+				return err
+			}
+			if err := putMeta(tx, &r, Pending); err != nil {
+				return err
+			}
+			claimed = append(claimed, &Claimed{Record: r, Payload: pt})
 		}
-		r.State = Sending
-		r.Attempts++
-		r.UpdatedAt = s.opts.Now().UTC()
-		if err := tx.Bucket(bSending).Put([]byte(id), u64(r.seq)); err != nil {
-			return err
-		}
-		if err := putMeta(tx, &r); err != nil {
-			return err
-		}
-		sealed = bytes.Clone(tx.Bucket(bPayload).Get([]byte(id)))
-		rec = r
 		return nil
 	})
 	if err != nil {
-		return nil, classifyIOError(err)
-	}
-	pt, err := s.keyring().open(rec.UUID, sealed)
-	if err != nil {
-		// A payload that cannot be opened can never be delivered.
-		if merr := s.MarkNeedsAttention(rec.UUID, "payload cannot be decrypted: "+err.Error()); merr != nil {
-			return nil, errors.Join(err, merr)
+		for _, c := range claimed {
+			clear(c.Payload)
 		}
-		return nil, fmt.Errorf("claim %s: %w: %w", rec.UUID, ErrUndecryptable, err)
+		return nil, 0, classifyIOError(err)
 	}
-	return &Claimed{Record: rec, Payload: pt}, nil
+	return claimed, parked, nil
 }
 
 // NextDue returns when the first pending record is due; ok is false when
 // nothing is pending.
 func (s *Store) NextDue() (t time.Time, ok bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bDue).Cursor().First()
-		if k != nil {
-			t, ok = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))), true
-		}
-		return nil
+		var err error
+		t, ok, err = firstDue(tx)
+		return err
 	})
 	return t, ok, classifyIOError(err)
-}
-
-// transition loads a record in one of the from states, lets fn change it,
-// and stores it with its index entries updated.
-func (s *Store) transition(id string, from []State, fn func(tx *bolt.Tx, r *Record) error) error {
-	if s.readOnly {
-		return ErrReadOnly
-	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		r, err := getByUUID(tx, id)
-		if err != nil {
-			return err
-		}
-		ok := false
-		for _, st := range from {
-			ok = ok || r.State == st
-		}
-		if !ok {
-			return fmt.Errorf("%w: %s is %s", ErrInvalidState, id, r.State)
-		}
-		old := r.State
-		if err := fn(tx, &r); err != nil {
-			return err
-		}
-		r.UpdatedAt = s.opts.Now().UTC()
-		if old == Sending && r.State != Sending {
-			if err := tx.Bucket(bSending).Delete([]byte(id)); err != nil {
-				return err
-			}
-		}
-		if r.State == Pending && old != Pending {
-			if err := tx.Bucket(bDue).Put(timeKey(r.NextAttemptAt, r.seq), []byte(id)); err != nil {
-				return err
-			}
-		}
-		return putMeta(tx, &r)
-	})
-	return classifyIOError(err)
 }
 
 // MarkAccepted records the provincial dossier code of a record being sent.
 // Accepting an already accepted record with the same code is a no-op.
 func (s *Store) MarkAccepted(id, dossierCode string, provincialStatus int) error {
-	if dossierCode == "" {
-		return fmt.Errorf("%w: empty dossier code", ErrInvalidInput)
-	}
-	if r, err := s.Get(id); err == nil && r.State == Accepted && r.DossierCode == dossierCode {
-		return nil
-	}
-	return s.transition(id, []State{Sending}, func(tx *bolt.Tx, r *Record) error {
-		now := s.opts.Now().UTC()
-		r.State = Accepted
-		r.DossierCode = dossierCode
-		r.AcceptedAt = now
-		r.ProvincialStatus = provincialStatus
-		r.StatusCheckedAt = now
-		r.NextAttemptAt = time.Time{}
-		r.LastError = ""
-		a := AuditRecord{UUID: r.UUID, Service: r.Service, Device: r.Device, CreatedAt: r.CreatedAt,
-			AcceptedAt: now, DossierCode: dossierCode, Attempts: r.Attempts}
-		if err := putJSON(tx.Bucket(bAudit), []byte(r.UUID), a); err != nil {
-			return err
-		}
-		return tx.Bucket(bPurge).Put(timeKey(now, r.seq), []byte(r.UUID))
-	})
+	return s.settleOne(Outcome{UUID: id, Kind: Accept, DossierCode: dossierCode, Status: provincialStatus})
 }
 
-// MarkRejected records a definite provincial refusal. The record is never
-// retried. reason is redacted before it is stored.
-func (s *Store) MarkRejected(id, reason string) error {
-	return s.transition(id, []State{Sending}, func(tx *bolt.Tx, r *Record) error {
-		r.State = Rejected
-		r.Reason = Redact(reason)
-		r.NextAttemptAt = time.Time{}
-		return nil
-	})
+// MarkRejected records a definite provincial refusal; the record is never
+// retried. code goes into the clear metadata (a code that is not a valid
+// code is replaced by CodeUnspecified); detail, the receiver's own words,
+// is sealed with the record's data key.
+func (s *Store) MarkRejected(id, code, detail string) error {
+	return s.settleOne(Outcome{UUID: id, Kind: Reject, Code: code, Detail: detail})
 }
 
 // MarkNeedsAttention parks a record being sent (or a pending one) until an
-// operator requeues it. reason is redacted before it is stored.
-func (s *Store) MarkNeedsAttention(id, reason string) error {
-	return s.transition(id, []State{Sending, Pending}, func(tx *bolt.Tx, r *Record) error {
-		if r.State == Pending {
-			if err := tx.Bucket(bDue).Delete(timeKey(r.NextAttemptAt, r.seq)); err != nil {
-				return err
-			}
-		}
-		r.State = NeedsAttention
-		r.Reason = Redact(reason)
-		r.NextAttemptAt = time.Time{}
-		return nil
-	})
+// operator requeues it. code and detail are kept as MarkRejected keeps them.
+func (s *Store) MarkNeedsAttention(id, code, detail string) error {
+	return s.settleOne(Outcome{UUID: id, Kind: Park, Code: code, Detail: detail})
 }
 
 // Retry describes a delivery without a definite answer.
 type Retry struct {
 	// Next is when the record is due again.
 	Next time.Time
-	// Err is the transient error (redacted before it is stored).
-	Err string
+	// Code is a short code for the error (clear metadata).
+	Code string
+	// Detail is the error text (sealed with the record's data key).
+	Detail string
 	// NoCount leaves the attempt uncounted: the request certainly never
 	// reached the receiver (e.g. connection refused), or the receiver said
-	// it is still processing this key (409).
+	// it is still processing this key (409), or it was never sent.
 	NoCount bool
 }
 
@@ -398,24 +521,19 @@ type Retry struct {
 // the counted attempts reach MaxAttempts it needs attention instead. It
 // returns the state the record ends in.
 func (s *Store) MarkRetry(id string, rt Retry) (State, error) {
-	var end State
-	err := s.transition(id, []State{Sending}, func(tx *bolt.Tx, r *Record) error {
-		if rt.NoCount && r.Attempts > 0 {
-			r.Attempts--
-		}
-		r.LastError = Redact(rt.Err)
-		if r.Attempts >= s.opts.MaxAttempts {
-			r.State = NeedsAttention
-			r.Reason = Redact(fmt.Sprintf("retries exhausted after %d attempts; last error: %s", r.Attempts, rt.Err))
-			r.NextAttemptAt = time.Time{}
-		} else {
-			r.State = Pending
-			r.NextAttemptAt = rt.Next.UTC()
-		}
-		end = r.State
-		return nil
-	})
-	return end, err
+	res, err := s.Settle([]Outcome{{UUID: id, Kind: RetryLater, Next: rt.Next, Code: rt.Code, Detail: rt.Detail, NoCount: rt.NoCount}})
+	if err != nil {
+		return "", err
+	}
+	return res[0].State, res[0].Err
+}
+
+func (s *Store) settleOne(o Outcome) error {
+	res, err := s.Settle([]Outcome{o})
+	if err != nil {
+		return err
+	}
+	return res[0].Err
 }
 
 // Requeue sends a record that needs attention again, due now, with its
@@ -444,96 +562,76 @@ func (s *Store) SetProvincialStatus(id string, status int) error {
 	})
 }
 
-// Purge removes the payloads of accepted records whose retention has
-// passed, keeping their metadata and audit records. It returns how many
-// payloads it removed.
-func (s *Store) Purge() (int, error) {
+// transition loads a record in one of the from states, lets fn change it,
+// and stores it with its index entries updated, in its own commit.
+func (s *Store) transition(id string, from []State, fn func(tx *bolt.Tx, r *Record) error) error {
 	if s.readOnly {
-		return 0, ErrReadOnly
+		return ErrReadOnly
 	}
-	now := s.opts.Now().UTC()
-	cutoff := now.Add(-s.opts.Retention)
-	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		n = 0
-		c := tx.Bucket(bPurge).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.First() {
-			if int64(binary.BigEndian.Uint64(k[:8])) > cutoff.UnixNano() {
-				break
-			}
-			id := string(v)
-			if err := c.Delete(); err != nil {
-				return err
-			}
-			r, err := getByUUID(tx, id)
-			if err != nil {
-				return err
-			}
-			if err := tx.Bucket(bPayload).Delete([]byte(id)); err != nil {
-				return err
-			}
-			r.PurgedAt = now
-			r.UpdatedAt = now
-			if err := putMeta(tx, &r); err != nil {
-				return err
-			}
-			var a AuditRecord
-			if v := tx.Bucket(bAudit).Get([]byte(id)); v != nil {
-				if err := json.Unmarshal(v, &a); err != nil {
-					return err
-				}
-			}
-			a.PurgedAt = now
-			if err := putJSON(tx.Bucket(bAudit), []byte(id), a); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+		return s.transitionTx(tx, id, from, fn)
 	})
-	if err != nil {
-		return 0, fmt.Errorf("purge: %w", classifyIOError(err))
-	}
-	if n > 0 {
-		s.log.Info("outbox: purged payloads of accepted submissions after retention", "count", n)
-	}
-	return n, nil
+	return classifyIOError(err)
 }
 
-// Audit returns the audit records of every accepted submission.
-func (s *Store) Audit() ([]AuditRecord, error) {
-	var out []AuditRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bAudit).ForEach(func(k, v []byte) error {
-			var a AuditRecord
-			if err := json.Unmarshal(v, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
-	})
-	return out, classifyIOError(err)
+// transitionTx is transition inside an open write transaction. It checks
+// everything before it writes anything, so an error leaves tx unchanged.
+func (s *Store) transitionTx(tx *bolt.Tx, id string, from []State, fn func(tx *bolt.Tx, r *Record) error) error {
+	r, err := getByUUID(tx, id)
+	if err != nil {
+		return err
+	}
+	ok := false
+	for _, st := range from {
+		ok = ok || r.State == st
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s is %s", ErrInvalidState, id, r.State)
+	}
+	old := r.State
+	if err := fn(tx, &r); err != nil {
+		return err
+	}
+	r.UpdatedAt = s.opts.Now().UTC()
+	if old == Sending && r.State != Sending {
+		if err := tx.Bucket(bSending).Delete([]byte(id)); err != nil {
+			return err
+		}
+	}
+	if r.State == Pending && old != Pending {
+		if err := tx.Bucket(bDue).Put(timeKey(r.NextAttemptAt, r.seq), []byte(id)); err != nil {
+			return err
+		}
+	}
+	return putMeta(tx, &r, old)
 }
 
 // resetSending returns records a crash left in sending to pending, due now.
 func (s *Store) resetSending() (int, error) {
-	var ids []string
+	var outs []Outcome
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bSending).ForEach(func(k, _ []byte) error {
-			ids = append(ids, string(k))
+			outs = append(outs, Outcome{UUID: string(k), Kind: RetryLater, Next: s.opts.Now(), Code: CodeInterrupted,
+				Detail: "interrupted (process stopped while sending)"})
 			return nil
 		})
 	})
 	if err != nil {
 		return 0, classifyIOError(err)
 	}
-	for _, id := range ids {
-		if _, err := s.MarkRetry(id, Retry{Next: s.opts.Now(), Err: "interrupted (process stopped while sending)"}); err != nil {
-			return 0, fmt.Errorf("reset interrupted delivery: %w", err)
+	if len(outs) == 0 {
+		return 0, nil
+	}
+	res, err := s.Settle(outs)
+	if err != nil {
+		return 0, fmt.Errorf("reset interrupted deliveries: %w", err)
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			return 0, fmt.Errorf("reset interrupted delivery: %w", r.Err)
 		}
 	}
-	return len(ids), nil
+	return len(outs), nil
 }
 
 func getByUUID(tx *bolt.Tx, id string) (Record, error) {
@@ -541,7 +639,10 @@ func getByUUID(tx *bolt.Tx, id string) (Record, error) {
 	if seq == nil {
 		return Record{}, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
-	v := tx.Bucket(bMeta).Get(seq)
+	if len(seq) < 8 {
+		return Record{}, fmt.Errorf("%w: index entry of %s", ErrNotFound, id)
+	}
+	v := tx.Bucket(bMeta).Get(seq[:8])
 	if v == nil {
 		return Record{}, fmt.Errorf("%w: metadata of %s", ErrNotFound, id)
 	}
@@ -549,24 +650,17 @@ func getByUUID(tx *bolt.Tx, id string) (Record, error) {
 	if err := json.Unmarshal(v, &r); err != nil {
 		return Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
-	r.seq = binary.BigEndian.Uint64(seq)
+	r.seq = binary.BigEndian.Uint64(seq[:8])
 	return r, nil
 }
 
-func putMeta(tx *bolt.Tx, r *Record) error {
-	b := tx.Bucket(bMeta)
-	var old State
-	if v := b.Get(u64(r.seq)); v != nil {
-		var prev Record
-		if err := json.Unmarshal(v, &prev); err != nil {
-			return fmt.Errorf("record %d: %w", r.seq, err)
-		}
-		old = prev.State
-	}
+// putMeta stores a record whose state was old ("" for a new record) and
+// moves it between the state counts.
+func putMeta(tx *bolt.Tx, r *Record, old State) error {
 	if err := countState(tx, old, r.State); err != nil {
 		return err
 	}
-	return putJSON(b, u64(r.seq), r)
+	return putJSON(tx.Bucket(bMeta), u64(r.seq), r)
 }
 
 func putJSON(b *bolt.Bucket, k []byte, v any) error {

@@ -4,8 +4,9 @@ import "strings"
 
 // Redact masks every run of 9 or more digits in s (CMND, CCCD and other
 // personal numbers) as its first 3 and last 3 digits around asterisks, and
-// truncates s to 200 bytes. Reasons and error texts that come from remote
-// systems pass through it before they are stored or logged.
+// truncates s to 200 bytes. It is for text that is known not to come from
+// a remote system (which is never logged nor kept in clear at all: see
+// Detail and connector.Code).
 func Redact(s string) string {
 	var b strings.Builder
 	i := 0

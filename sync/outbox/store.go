@@ -27,13 +27,15 @@ const (
 // Bucket names.
 var (
 	bMeta      = []byte("meta")    // seq (8 bytes BE) -> Record JSON
-	bUUID      = []byte("uuid")    // uuid -> seq
-	bPayload   = []byte("payload") // uuid -> sealed payload
+	bUUID      = []byte("uuid")    // uuid -> seq, then (format 3) the data key wrapped under a master key
+	bPayload   = []byte("payload") // formats 1-2: uuid -> payload sealed under a master key
+	bData      = []byte("data")    // seq -> payload sealed under the record's data key
+	bDetail    = []byte("detail")  // seq -> Detail JSON sealed under the data key
 	bDue       = []byte("due")     // due unix nanos (8) + seq (8) -> uuid, pending only
 	bSending   = []byte("sending") // uuid -> seq, sending only
 	bPurge     = []byte("purge")   // accepted unix nanos (8) + seq (8) -> uuid, unpurged accepted only
 	bAudit     = []byte("audit")   // uuid -> AuditRecord JSON
-	allBuckets = [][]byte{bMeta, bUUID, bPayload, bDue, bSending, bPurge, bAudit, bFormat, bCounts}
+	allBuckets = [][]byte{bMeta, bUUID, bData, bDetail, bDue, bSending, bPurge, bAudit, bFormat, bCounts, bAside}
 )
 
 // Defaults for Options.
@@ -57,6 +59,13 @@ type Options struct {
 	MaxAttempts int
 	// MaxPayload is the largest payload Add accepts. Default DefaultMaxPayload.
 	MaxPayload int
+	// BackupRetention is how long a migration backup is kept at most
+	// (default DefaultBackupRetention); it is deleted earlier once a record
+	// it holds is purged.
+	BackupRetention time.Duration
+	// CorruptRetention is how long a corrupt database moved aside is kept
+	// (default DefaultCorruptRetention).
+	CorruptRetention time.Duration
 	// Device identifies this agent in audit records.
 	Device string
 	// KeyFile overrides the key file path (default DIR/outbox.key).
@@ -90,8 +99,13 @@ type Store struct {
 	recovery *Recovery
 	log      *slog.Logger
 
-	mu     sync.Mutex
+	mu     sync.Mutex // guards kr and closed
 	closed bool
+
+	// Group commit of Add (see Add).
+	addMu    sync.Mutex
+	addQ     []*addReq
+	commitMu sync.Mutex
 }
 
 // Open opens (creating if needed) the outbox in dir. It checks the database
@@ -112,6 +126,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if opts.MaxPayload <= 0 {
 		opts.MaxPayload = DefaultMaxPayload
+	}
+	if opts.BackupRetention <= 0 {
+		opts.BackupRetention = DefaultBackupRetention
+	}
+	if opts.CorruptRetention <= 0 {
+		opts.CorruptRetention = DefaultCorruptRetention
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -166,19 +186,54 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s.kr = kr
 
+	if err := s.prepare(path); err != nil {
+		s.db.Close()
+		return nil, err
+	}
 	if !s.readOnly {
 		if n, err := s.resetSending(); err != nil {
-			db.Close()
+			s.db.Close()
 			return nil, err
 		} else if n > 0 {
 			log.Warn("outbox: deliveries interrupted by a crash will be retried with the same idempotency key", "count", n)
 		}
 		if _, err := s.Purge(); err != nil {
-			db.Close()
+			s.db.Close()
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// prepare migrates the store to the current format, makes sure every
+// bucket exists, and registers copies of the database: the corrupt file
+// Open just moved aside (after which a new master key is made current, so
+// the fresh store shares no key with the copy) and any copy found in the
+// directory.
+func (s *Store) prepare(path string) error {
+	if err := s.upgrade(path); err != nil {
+		return err
+	}
+	if s.readOnly {
+		return nil
+	}
+	if err := ensureBuckets(s.db); err != nil {
+		return err
+	}
+	if s.recovery != nil {
+		pinned := s.keyring().KeyIDs()
+		if err := s.addMasterKey(); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			return putAside(tx, asideFile{Name: filepath.Base(s.recovery.MovedTo), Kind: AsideCorrupt,
+				Created: s.opts.Now().UTC(), Keys: pinned})
+		})
+		if err != nil {
+			return fmt.Errorf("outbox: register the corrupt copy: %w", classifyIOError(err))
+		}
+	}
+	return s.registerFound()
 }
 
 // openChecked opens and checks the database file, moving a corrupt one
@@ -187,16 +242,6 @@ func (s *Store) openChecked(path string) (*bolt.DB, error) {
 	db, err := s.openBolt(path)
 	if err == nil {
 		if cerr := checkDB(db); cerr == nil {
-			if err := s.upgrade(db, path); err != nil {
-				db.Close()
-				return nil, err
-			}
-			if !s.readOnly {
-				if err := ensureBuckets(db); err != nil {
-					db.Close()
-					return nil, err
-				}
-			}
 			return db, nil
 		} else {
 			db.Close()
@@ -219,19 +264,7 @@ func (s *Store) openChecked(path string) (*bolt.DB, error) {
 	s.recovery = &Recovery{MovedTo: aside, Reason: err.Error()}
 	s.log.Error("OUTBOX DATABASE CORRUPT: moved aside and started a fresh store; the old file is kept for recovery",
 		"moved_to", aside, "reason", err.Error())
-	db, err = s.openBolt(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.upgrade(db, path); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if err := ensureBuckets(db); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return s.openBolt(path)
 }
 
 // openBolt opens the bbolt file, falling back to read-only when the file or
@@ -243,7 +276,11 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 			db, err = nil, fmt.Errorf("%w: bbolt panicked opening the file: %v", errCorrupt, r)
 		}
 	}()
-	bo := &bolt.Options{Timeout: s.opts.Timeout, ReadOnly: s.readOnly}
+	// The freelist is not written with every commit (one page less per
+	// fsynced commit); bbolt rebuilds it from the pages at Open, which walks
+	// the file anyway for the start-up check. Data durability is unchanged:
+	// every commit is still fsynced before it returns.
+	bo := &bolt.Options{Timeout: s.opts.Timeout, ReadOnly: s.readOnly, NoFreelistSync: true, FreelistType: bolt.FreelistMapType}
 	db, err = bolt.Open(path, 0o600, bo)
 	if err != nil && !s.readOnly && isReadOnlyErr(err) {
 		if _, serr := os.Stat(path); serr == nil {
@@ -303,6 +340,15 @@ func checkDB(db *bolt.DB) (err error) {
 }
 
 func ensureBuckets(db *bolt.DB) error {
+	missing := false
+	if err := db.View(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			missing = missing || tx.Bucket(b) == nil
+		}
+		return nil
+	}); err != nil || !missing {
+		return err // all there: no commit
+	}
 	err := db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -317,13 +363,16 @@ func ensureBuckets(db *bolt.DB) error {
 	return nil
 }
 
+// countPayloads counts the sealed payloads and data keys, in any format.
 func (s *Store) countPayloads() (int, error) {
 	n := 0
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bPayload); b != nil {
-			n = b.Stats().KeyN
+		for _, name := range [][]byte{bPayload, bData} {
+			if b := tx.Bucket(name); b != nil {
+				n += b.Stats().KeyN
+			}
 		}
-		return nil
+		return forEachDEK(tx, func(string, uint64, []byte) error { n++; return nil })
 	})
 	return n, err
 }
@@ -347,26 +396,6 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	return s.db.Close()
-}
-
-// RotateKey adds a new encryption key and makes it the one that seals new
-// payloads. Old keys stay in the key file, so old records stay readable.
-func (s *Store) RotateKey() (uint32, error) {
-	if s.readOnly {
-		return 0, ErrReadOnly
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	nk := s.kr.clone()
-	if err := nk.addKey(); err != nil {
-		return 0, err
-	}
-	if err := nk.write(false); err != nil {
-		return 0, err
-	}
-	s.kr = nk
-	s.log.Info("outbox: rotated encryption key", "key_id", nk.current)
-	return nk.current, nil
 }
 
 // keyring returns the current keyring (swapped by RotateKey).

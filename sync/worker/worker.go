@@ -1,8 +1,9 @@
-// Package worker delivers outbox submissions through a connector: one at a
-// time, oldest due first, with exponential backoff and jitter, the client
-// UUID as idempotency key, and only a definite answer taken as final. It
-// also polls the provincial status of accepted dossiers and purges payloads
-// after retention.
+// Package worker delivers outbox submissions through a connector: in
+// batches, oldest due first, with exponential backoff and jitter, the
+// client UUID as idempotency key, and only a definite answer taken as
+// final. It also polls the provincial status of accepted dossiers and
+// purges payloads after retention. Log lines carry codes, never text from
+// the receiver.
 package worker
 
 import (
@@ -45,6 +46,14 @@ type Config struct {
 	// OnDrain, when set, is told the outcome of each pass Run makes (a
 	// status bar shows the network state and the last sync from it).
 	OnDrain func(Stats, error)
+	// Batch is how many records one claim commit takes (default
+	// DefaultBatch); Concurrency bounds the deliveries in flight (default
+	// DefaultConcurrency).
+	Batch, Concurrency int
+	// DemoSink marks the receiver as the in-process demo intake: only then
+	// are records marked Demo sent. Anywhere else a demo record is never
+	// sent; it goes to needs_attention with CodeDemoRecord.
+	DemoSink bool
 }
 
 // Stats counts the outcomes of a Drain.
@@ -93,6 +102,12 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = DefaultBatch
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
 	seed := cfg.Seed
 	if seed == 0 {
 		seed = rand.Uint64()
@@ -133,43 +148,161 @@ func (w *Worker) Notify() {
 	}
 }
 
-// Drain delivers every record due now, one at a time. It stops early when
-// the receiver is unreachable (Stats.Offline), when the credentials are
-// refused (error wrapping connector.ErrUnauthorized), or when ctx ends.
+// Defaults for the batched drain.
+const (
+	// DefaultBatch is how many records one claim commit takes.
+	DefaultBatch = 32
+	// DefaultConcurrency bounds the deliveries in flight at once.
+	DefaultConcurrency = 4
+)
+
+// CodeDemoRecord is the needs_attention code of a demo dossier that a
+// worker not configured as a demo sink refused to send.
+const CodeDemoRecord = "demo_not_for_provider"
+
+// Drain delivers every record due now. It claims them in batches (one
+// commit per batch), delivers each batch concurrently (at most Concurrency
+// at once; the idempotency key makes that safe) and records the batch's
+// outcomes in one commit. It stops early when the receiver is unreachable
+// (Stats.Offline), when the credentials are refused (error wrapping
+// connector.ErrUnauthorized), or when ctx ends; records of the batch not
+// yet sent then go back to pending without counting an attempt.
+//
+// A crash between delivery and the outcome commit leaves records in
+// sending; the next Open puts them back to pending and they are sent again
+// with the same idempotency key, so the receiver still holds each once.
 func (w *Worker) Drain(ctx context.Context) (Stats, error) {
 	var st Stats
-	for n := 0; w.cfg.PassLimit <= 0 || n < w.cfg.PassLimit; n++ {
+	taken := 0
+	for {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		c, err := w.cfg.Store.Claim(w.cfg.Now())
-		if errors.Is(err, outbox.ErrNoneDue) {
+		n := w.cfg.Batch
+		if w.cfg.PassLimit > 0 {
+			if n = min(n, w.cfg.PassLimit-taken); n <= 0 {
+				return st, nil
+			}
+		}
+		cs, parked, err := w.cfg.Store.ClaimBatch(w.cfg.Now(), n)
+		if err != nil {
+			return st, fmt.Errorf("worker: claim: %w", err)
+		}
+		if parked > 0 {
+			w.log.Error("payload cannot be decrypted; needs attention", "count", parked, "code", outbox.CodeUndecryptable)
+			st.NeedsAttention += parked
+		}
+		if len(cs) == 0 && parked == 0 {
 			w.setOffline(false)
 			return st, nil
 		}
-		if err != nil {
-			if errors.Is(err, outbox.ErrUndecryptable) {
-				w.log.Error("payload cannot be decrypted; needs attention", "err", err)
-				st.NeedsAttention++
-				continue // the record was parked; go on with the others
-			}
-			return st, fmt.Errorf("worker: claim: %w", err)
-		}
-		stop, err := w.deliver(ctx, c, &st)
+		taken += len(cs) + parked
+		stop, err := w.deliverBatch(ctx, cs, &st)
 		if err != nil || stop {
 			return st, err
 		}
 	}
-	return st, nil
 }
 
-// deliver sends one claimed record and records the outcome. stop is true
-// when the pass should end (receiver unreachable).
-func (w *Worker) deliver(ctx context.Context, c *outbox.Claimed, st *Stats) (stop bool, err error) {
-	s := w.cfg.Store
-	lg := w.log.With("uuid", c.UUID, "service", c.Service, "attempt", c.Attempts)
-	rc, err := w.cfg.Conn.Submit(ctx, connector.Submission{UUID: c.UUID, Service: c.Service, Payload: c.Payload})
-	clear(c.Payload)
+// delivery is what became of one claimed record.
+type delivery struct {
+	c    *outbox.Claimed
+	out  outbox.Outcome
+	kind string // for Stats and the log line
+	code string
+	recv connector.Receipt
+	http int
+	wait time.Duration // until the next try, for the log line
+}
+
+// deliverBatch sends the claimed records and records their outcomes in one
+// commit. stop is true when the pass should end (receiver unreachable).
+func (w *Worker) deliverBatch(ctx context.Context, cs []*outbox.Claimed, st *Stats) (stop bool, err error) {
+	ds := make([]delivery, len(cs))
+	var (
+		mu       sync.Mutex
+		halt     bool
+		authErr  error
+		offDelay time.Duration = -1
+	)
+	sem := make(chan struct{}, w.cfg.Concurrency)
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		ds[i].c = c
+		if c.Demo && !w.cfg.DemoSink {
+			// Synthetic dossiers never leave for a real provider.
+			clear(c.Payload)
+			ds[i].out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Park, Code: CodeDemoRecord,
+				Detail: "a demo dossier is sent only to a worker configured as a demo sink"}
+			ds[i].kind, ds[i].code = "demo", CodeDemoRecord
+			continue
+		}
+		sem <- struct{}{}
+		mu.Lock()
+		stopped := halt
+		mu.Unlock()
+		if stopped || ctx.Err() != nil {
+			<-sem
+			clear(c.Payload)
+			ds[i].out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now(), NoCount: true,
+				Code: "not_sent", Detail: "the pass stopped before this record was sent"}
+			ds[i].kind = "not_sent"
+			continue
+		}
+		wg.Add(1)
+		go func(d *delivery) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			rc, err := w.cfg.Conn.Submit(ctx, connector.Submission{UUID: d.c.UUID, Service: d.c.Service, Payload: d.c.Payload})
+			clear(d.c.Payload)
+			w.classify(d, rc, err, func() time.Duration {
+				// Unreachable: end the pass; one backoff step per pass.
+				mu.Lock()
+				defer mu.Unlock()
+				halt = true
+				if offDelay < 0 {
+					offDelay = w.Backoff(w.setOffline(true))
+				}
+				return offDelay
+			}, func(e error) {
+				mu.Lock()
+				halt = true
+				authErr = e
+				mu.Unlock()
+			})
+		}(&ds[i])
+	}
+	wg.Wait()
+
+	outs := make([]outbox.Outcome, len(ds))
+	for i := range ds {
+		outs[i] = ds[i].out
+	}
+	res, err := w.cfg.Store.Settle(outs)
+	if err != nil {
+		return true, fmt.Errorf("worker: record %d outcomes: %w", len(outs), err)
+	}
+	for i, d := range ds {
+		if res[i].Err != nil {
+			return true, fmt.Errorf("worker: record the outcome of %s: %w", d.c.UUID, res[i].Err)
+		}
+		w.report(d, res[i].State, st)
+	}
+	if authErr != nil {
+		w.log.Error("receiver refused the credentials; check the token", "code", "unauthorized")
+		return true, fmt.Errorf("worker: %w", authErr)
+	}
+	return offDelay >= 0, nil
+}
+
+// classify turns a Submit answer into the record's outcome. offline is
+// called for an unreachable receiver and returns the retry delay; unauth
+// for refused credentials. The receiver's text goes only into the sealed
+// detail; the code is built from the error's class and HTTP status.
+func (w *Worker) classify(d *delivery, rc connector.Receipt, err error, offline func() time.Duration, unauth func(error)) {
+	c := d.c
+	code := connector.Code(err)
+	d.code = code
 	var (
 		rej *connector.RejectedError
 		tmp *connector.TemporaryError
@@ -177,71 +310,71 @@ func (w *Worker) deliver(ctx context.Context, c *outbox.Claimed, st *Stats) (sto
 	)
 	switch {
 	case err == nil:
-		if err := s.MarkAccepted(c.UUID, rc.DossierCode, rc.Status); err != nil {
-			return true, fmt.Errorf("worker: record acceptance of %s: %w", c.UUID, err)
-		}
-		st.Accepted++
-		lg.Info("accepted", "dossier_code", rc.DossierCode, "status", rc.Status)
-		return false, nil
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Accept, DossierCode: rc.DossierCode, Status: rc.Status}
+		d.kind, d.recv = "accepted", rc
 	case errors.As(err, &rej):
-		if err := s.MarkRejected(c.UUID, rej.Reason); err != nil {
-			return true, fmt.Errorf("worker: record rejection of %s: %w", c.UUID, err)
-		}
-		st.Rejected++
-		lg.Warn("rejected", "http_status", rej.HTTPStatus, "reason", outbox.Redact(rej.Reason))
-		return false, nil
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Reject, Code: code, Detail: rej.Reason}
+		d.kind, d.http = "rejected", rej.HTTPStatus
 	case errors.Is(err, connector.ErrInFlight):
-		next := w.cfg.Now().Add(w.jitter(w.cfg.InFlightDelay))
-		if _, err := s.MarkRetry(c.UUID, outbox.Retry{Next: next, Err: "receiver still processing (409)", NoCount: true}); err != nil {
-			return true, fmt.Errorf("worker: reschedule %s: %w", c.UUID, err)
-		}
-		st.InFlight++
-		lg.Info("still in flight at receiver; retry later", "next", next)
-		return false, nil
+		d.wait = w.jitter(w.cfg.InFlightDelay)
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(d.wait),
+			NoCount: true, Code: code, Detail: "receiver still processing (409)"}
+		d.kind = "in_flight"
 	case errors.Is(err, connector.ErrUnauthorized):
-		if _, merr := s.MarkRetry(c.UUID, outbox.Retry{Next: w.cfg.Now(), Err: "credentials refused", NoCount: true}); merr != nil {
-			return true, errors.Join(err, merr)
-		}
-		lg.Error("receiver refused the credentials; check the token")
-		return true, fmt.Errorf("worker: %w", err)
-	case errors.As(err, &tmp):
-		if tmp.NotSent {
-			delay := w.Backoff(w.setOffline(true))
-			if _, err := s.MarkRetry(c.UUID, outbox.Retry{Next: w.cfg.Now().Add(delay), Err: outbox.Redact(tmp.Error()), NoCount: true}); err != nil {
-				return true, fmt.Errorf("worker: reschedule %s: %w", c.UUID, err)
-			}
-			st.Offline = true
-			lg.Warn("receiver unreachable; will retry", "in", delay.Round(time.Millisecond), "err", outbox.Redact(tmp.Error()))
-			return true, nil
-		}
-		return false, w.retry(c, outbox.Redact(tmp.Error()), st, lg)
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now(), NoCount: true, Code: code,
+			Detail: "credentials refused"}
+		d.kind = "unauthorized"
+		unauth(err)
+	case errors.As(err, &tmp) && tmp.NotSent:
+		d.wait = offline()
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(d.wait), NoCount: true,
+			Code: code, Detail: tmp.Error()}
+		d.kind = "offline"
 	case errors.As(err, &unx):
-		if err := s.MarkNeedsAttention(c.UUID, unx.Reason); err != nil {
-			return true, fmt.Errorf("worker: park %s: %w", c.UUID, err)
-		}
-		st.NeedsAttention++
-		lg.Error("unexpected answer; needs attention", "reason", outbox.Redact(unx.Reason))
-		return false, nil
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Park, Code: code, Detail: unx.Reason}
+		d.kind = "unexpected"
 	default:
-		// A connector error outside the contract: no definite answer.
-		return false, w.retry(c, outbox.Redact(err.Error()), st, lg)
+		// No definite answer (or a connector error outside the contract).
+		d.wait = w.Backoff(c.Attempts)
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.RetryLater, Next: w.cfg.Now().Add(d.wait),
+			Code: code, Detail: err.Error()}
+		d.kind = "retry"
 	}
 }
 
-func (w *Worker) retry(c *outbox.Claimed, msg string, st *Stats, lg *slog.Logger) error {
-	delay := w.Backoff(c.Attempts)
-	end, err := w.cfg.Store.MarkRetry(c.UUID, outbox.Retry{Next: w.cfg.Now().Add(delay), Err: msg})
-	if err != nil {
-		return fmt.Errorf("worker: reschedule %s: %w", c.UUID, err)
-	}
-	if end == outbox.NeedsAttention {
+// report counts one settled delivery and logs it: codes, never text from
+// the receiver.
+func (w *Worker) report(d delivery, end outbox.State, st *Stats) {
+	lg := w.log.With("uuid", d.c.UUID, "service", d.c.Service, "attempt", d.c.Attempts)
+	switch d.kind {
+	case "accepted":
+		st.Accepted++
+		lg.Info("accepted", "dossier_code", d.recv.DossierCode, "status", d.recv.Status)
+	case "rejected":
+		st.Rejected++
+		lg.Warn("rejected", "http_status", d.http, "code", d.code)
+	case "demo":
 		st.NeedsAttention++
-		lg.Error("retries exhausted; needs attention", "err", msg)
-		return nil
+		lg.Error("demo dossier not sent: this worker is not a demo sink; needs attention", "code", d.code)
+	case "in_flight":
+		st.InFlight++
+		lg.Info("still in flight at receiver; retry later", "in", d.wait.Round(time.Millisecond), "code", d.code)
+	case "unauthorized", "not_sent":
+	case "offline":
+		st.Offline = true
+		lg.Warn("receiver unreachable; will retry", "in", d.wait.Round(time.Millisecond), "code", d.code)
+	case "unexpected":
+		st.NeedsAttention++
+		lg.Error("unexpected answer; needs attention", "code", d.code)
+	case "retry":
+		if end == outbox.NeedsAttention {
+			st.NeedsAttention++
+			lg.Error("retries exhausted; needs attention", "code", d.code)
+			return
+		}
+		st.Retried++
+		lg.Warn("no definite answer; will retry", "in", d.wait.Round(time.Millisecond), "code", d.code)
 	}
-	st.Retried++
-	lg.Warn("no definite answer; will retry", "in", delay.Round(time.Millisecond), "err", msg)
-	return nil
 }
 
 // setOffline records whether the receiver was unreachable and returns the
@@ -279,7 +412,8 @@ func (w *Worker) PollStatuses(ctx context.Context) (int, error) {
 			return changed, fmt.Errorf("worker: status: %w", err)
 		}
 		if err != nil {
-			w.log.Warn("status poll failed", "uuid", r.UUID, "err", outbox.Redact(err.Error()))
+			// A code only: a refusal's body is the receiver's text.
+			w.log.Warn("status poll failed", "uuid", r.UUID, "code", connector.Code(err))
 			var tmp *connector.TemporaryError
 			if errors.As(err, &tmp) && tmp.NotSent {
 				return changed, nil // offline: try the rest next time

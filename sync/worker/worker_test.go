@@ -264,8 +264,11 @@ func TestRejectedIsFinal(t *testing.T) {
 	id := r.add([]byte(`["not","an","object","` + fakeID + `"]`))
 	st := r.drain()
 	rec := r.get(id)
-	if st.Rejected != 1 || rec.State != outbox.Rejected || !strings.Contains(rec.Reason, "payload must be a JSON object") {
+	if st.Rejected != 1 || rec.State != outbox.Rejected || rec.Reason != "rejected_http_422" {
 		t.Fatalf("stats %+v record %+v", st, rec)
+	}
+	if d, err := r.store.Detail(id); err != nil || !strings.Contains(d.Reason, "payload must be a JSON object") {
+		t.Fatalf("detail %+v %v", d, err)
 	}
 	r.clk.Add(24 * time.Hour)
 	if st := r.drain(); st != (Stats{}) {
@@ -285,7 +288,7 @@ func TestRetriesExhaustedNeedsAttention(t *testing.T) {
 		r.clk.Add(time.Hour)
 	}
 	rec := r.get(id)
-	if rec.State != outbox.NeedsAttention || !strings.Contains(rec.Reason, "retries exhausted") {
+	if rec.State != outbox.NeedsAttention || rec.Reason != outbox.CodeRetriesExhausted || rec.LastError != "no_answer_http_503" {
 		t.Fatalf("record %+v", rec)
 	}
 	if st := r.drain(); st != (Stats{}) {

@@ -1,0 +1,4 @@
+package outbox
+
+// WriteLegacyStore is writeLegacyStore for the external tests.
+var WriteLegacyStore = writeLegacyStore
