@@ -26,6 +26,9 @@ type Options struct {
 	// configuration file a demo too (the app: the README's first command).
 	Demo              bool
 	DemoWithoutConfig bool
+	// SkipTrust leaves the trust store unloaded (a role that reads no card:
+	// motcua sync).
+	SkipTrust bool
 	// Log receives start-up reports.
 	Log *slog.Logger
 }
@@ -92,14 +95,18 @@ func Start(o Options) (*Agent, error) {
 	if a.Migration, err = MigrateOutbox(dir, a.OutboxOptions(), log); err != nil {
 		return nil, err
 	}
-	if a.Demo {
+	switch {
+	case o.SkipTrust:
+	case a.Demo:
 		if a.Trust, err = simcard.DefaultTrust(); err != nil {
 			return nil, err
 		}
 		a.TrustInfo = "DEMO: the test CSCA of the synthetic cards"
 		log.Warn("DEMO: synthetic cards, the test CSCA, dossiers kept apart", "data_dir", dir)
-	} else if a.Trust = LoadTrust(o.Config.Trust.CSCADir, log); a.Trust != nil {
-		a.TrustInfo = fmt.Sprintf("%s (%d CSCA)", o.Config.Trust.CSCADir, len(a.Trust.CSCAs))
+	default:
+		if a.Trust = LoadTrust(o.Config.Trust.CSCADir, log); a.Trust != nil {
+			a.TrustInfo = fmt.Sprintf("%s (%d CSCA)", o.Config.Trust.CSCADir, len(a.Trust.CSCAs))
+		}
 	}
 	ok = true
 	return a, nil

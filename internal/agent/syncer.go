@@ -8,9 +8,9 @@ import (
 	"motcua/sync/worker"
 )
 
-// passLimit caps one pass, so the outbox's file lock is free between passes
+// PassLimit caps one pass, so the outbox's file lock is free between passes
 // for `motcua outbox` commands run beside the agent.
-const passLimit = 50
+const PassLimit = 50
 
 // Syncer delivers the outbox in passes: the store is opened for a pass
 // only, then closed, so other processes (`motcua outbox list`, `outbox
@@ -53,7 +53,7 @@ func (s *Syncer) Pass(ctx context.Context) (st worker.Stats, next time.Time, due
 	}
 	defer store.Close()
 	wcfg := s.Worker
-	wcfg.Store, wcfg.PassLimit = store, passLimit
+	wcfg.Store, wcfg.PassLimit = store, PassLimit
 	w, err := worker.New(wcfg)
 	if err != nil {
 		return st, next, false, err
@@ -100,7 +100,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		full := st.Accepted+st.Rejected+st.Retried+st.InFlight+st.NeedsAttention >= passLimit
+		full := st.Accepted+st.Rejected+st.Retried+st.InFlight+st.NeedsAttention >= PassLimit
 		if st.Offline {
 			streak++
 		} else {
