@@ -7,10 +7,10 @@ import (
 	"os"
 	"time"
 
+	"motcua/internal/config"
 	"motcua/kiosk/address"
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/prefill"
-	"motcua/internal/config"
 	"motcua/reader/pa"
 )
 

@@ -269,4 +269,3 @@ func outboxExists(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, outbox.DBFile))
 	return err == nil
 }
-

@@ -98,8 +98,8 @@ func runSync(args []string) int {
 	opts := ag.OutboxOptions()
 	opts.Timeout = 30 * time.Second
 	s := &agent.Syncer{
-		Open: func() (*outbox.Store, error) { return openOutbox(ag.OutboxDir(), opts) },
-		Worker: worker.Config{Conn: conn, BaseDelay: *baseDelay, MaxDelay: *maxDelay, PollInterval: *poll, Logger: logger},
+		Open:     func() (*outbox.Store, error) { return openOutbox(ag.OutboxDir(), opts) },
+		Worker:   worker.Config{Conn: conn, BaseDelay: *baseDelay, MaxDelay: *maxDelay, PollInterval: *poll, Logger: logger},
 		Interval: *interval,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
