@@ -272,3 +272,21 @@ func TestMigrateCopyResumesFromItsJournal(t *testing.T) {
 		t.Fatalf("%d distinct payloads, want 3", len(seen))
 	}
 }
+
+// A configured reader that is not attached (or no PC/SC service at all)
+// is "no reader" with no card, never the simulated reader.
+func TestReaderSlotWithoutTheReaderSaysNoReader(t *testing.T) {
+	s := NewReaderSlot("Reader that is not attached 00", quiet)
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if present := <-s.Watch(ctx); present {
+		t.Fatal("a card is present in a reader that is not attached")
+	}
+	if s.Name() != NoReader || s.Attached() {
+		t.Fatalf("slot %q attached=%v", s.Name(), s.Attached())
+	}
+	if _, err := s.Connect(); err == nil {
+		t.Fatal("connected with no reader")
+	}
+}
