@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 )
 
 // command is one subcommand. run gets the arguments after the subcommand
@@ -22,10 +21,6 @@ type command struct {
 }
 
 var commands = map[string]command{}
-
-// processStart is when the process began (near enough: package init),
-// for start-up figures.
-var processStart = time.Now()
 
 // defaultCommand runs when motcua is started with no arguments.
 var defaultCommand = "app"

@@ -61,7 +61,8 @@ func AcquireLock(dir, binary string) (*Lock, error) {
 	// only while holding the lock, so a reader never sees a stale owner as
 	// current unless the lock is also held.
 	line := []byte(strconv.Itoa(os.Getpid()) + " " + binary + "\n")
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt(line, 0)
 	}
 	if err != nil {
