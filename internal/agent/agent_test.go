@@ -290,3 +290,31 @@ func TestReaderSlotWithoutTheReaderSaysNoReader(t *testing.T) {
 		t.Fatal("connected with no reader")
 	}
 }
+
+// The simulated reader (serve --sim) delivers to a loopback intake only:
+// its synthetic dossiers never reach a provider off the machine.
+func TestSimulatedReaderNeverDeliversOffTheMachine(t *testing.T) {
+	for _, c := range []struct {
+		endpoint string
+		ok       bool
+	}{
+		{"https://province.example.vn/intake", false},
+		{"http://127.0.0.1:8080", true},
+		{"http://localhost:8080", true},
+	} {
+		cfg := config.Defaults()
+		cfg.Agent.DataDir = t.TempDir()
+		cfg.Trust.CSCADir = ""
+		cfg.Reader.Simulated = true
+		cfg.Provider = config.Provider{Kind: "intake", Endpoint: c.endpoint, Token: "t", Timeout: cfg.Provider.Timeout}
+		a, err := Start(Options{Role: "motcua serve", Config: &cfg, ConfigFile: "x.toml", Log: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := a.Deliver(context.Background(), false)
+		a.Close()
+		if (err == nil) != c.ok || (c.ok && d.Conn == nil) {
+			t.Errorf("%s: delivery %+v, err %v", c.endpoint, d, err)
+		}
+	}
+}
