@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +13,10 @@ import (
 	"time"
 
 	"motcua/internal/config"
+	"motcua/sync/connector"
+	"motcua/sync/intake"
 	"motcua/sync/outbox"
+	"motcua/sync/worker"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -317,4 +322,57 @@ func TestSimulatedReaderNeverDeliversOffTheMachine(t *testing.T) {
 			t.Errorf("%s: delivery %+v, err %v", c.endpoint, d, err)
 		}
 	}
+}
+
+// The syncer delivers what is added while it runs, woken by Notify, and
+// leaves the outbox closed between passes.
+func TestSyncerDeliversWhatIsAdded(t *testing.T) {
+	dir := t.TempDir()
+	url, store := loopbackIntake(t)
+	conn, err := connector.NewIntake(connector.IntakeConfig{Endpoint: url, Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Syncer{
+		Open:     func() (*outbox.Store, error) { return outbox.Open(dir, outbox.Options{Logger: quiet}) },
+		Worker:   worker.Config{Conn: conn, Logger: quiet},
+		Interval: time.Minute, // only Notify can make the next pass come soon
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(50 * time.Millisecond)
+	ids := addRecords(t, dir, 1, "syncer") // opens the store: free between passes
+	s.Notify()
+	for i := 0; i < 200; i++ {
+		if ds, _ := store.List(); len(ds) == 1 {
+			if ds[0].IdempotencyKey != ids[0] {
+				t.Fatalf("intake holds %s, want %s", ds[0].IdempotencyKey, ids[0])
+			}
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal("the dossier did not reach the intake after Notify")
+}
+
+func loopbackIntake(t *testing.T) (string, *intake.Store) {
+	t.Helper()
+	store, err := intake.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := intake.NewServer(store, "tok", intake.Faults{}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(l)
+	t.Cleanup(func() { hs.Close(); store.Close() })
+	return "http://" + l.Addr().String(), store
 }
