@@ -38,7 +38,13 @@ func TestSecondLockNamesTheRunningAgent(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "motcua serve (pid ") || !strings.Contains(msg, dir) {
 		t.Fatalf("message %q", msg)
 	}
+	if h := Holder(dir); h == nil || h.PID != os.Getpid() || h.Binary != "motcua serve" {
+		t.Fatalf("holder %+v", h)
+	}
 	l.Release()
+	if h := Holder(dir); h != nil {
+		t.Fatalf("holder after release: %+v", h)
+	}
 	l2, err := AcquireLock(dir, "motcua-app")
 	if err != nil {
 		t.Fatalf("lock after release: %v", err)
