@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 
@@ -13,39 +12,37 @@ func init() {
 	register("config", "check or show the configuration file (check, show, default)", runConfig)
 }
 
-const configUsage = `usage: motcua config check [--config FILE] [--set section.key=value ...]
-       motcua config show  [--config FILE] [--set ...]   (secrets masked)
-       motcua config default                              (the documented defaults)`
-
 func runConfig(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, configUsage)
+	return subcommands("config", args, []sub{
+		{"check", "validate the configuration file (line-precise errors)", func(a []string) int { return configCheckShow("check", a) }},
+		{"show", "print the effective configuration, secrets masked", func(a []string) int { return configCheckShow("show", a) }},
+		{"default", "print the documented defaults", func(a []string) int {
+			if _, err := parseArgs(newFlags("config default", ""), a); err != nil {
+				return 2
+			}
+			os.Stdout.Write(config.DefaultTOML)
+			return 0
+		}},
+	}, nil)
+}
+
+func configCheckShow(sub string, args []string) int {
+	fs := newFlags("config "+sub, "[--config FILE] [--set section.key=value ...]")
+	af := addAgentFlags(fs, false)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return 2
 	}
-	sub := args[0]
-	if sub == "default" {
-		os.Stdout.Write(config.DefaultTOML)
-		return 0
+	if len(pos) > 0 {
+		return fail("config %s: unexpected argument %q", sub, pos[0])
 	}
-	if sub != "check" && sub != "show" {
-		fmt.Fprintln(os.Stderr, configUsage)
-		return 2
-	}
-	fs := flag.NewFlagSet("config "+sub, flag.ContinueOnError)
-	cf := config.AddFlags(fs)
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
-	cfg, err := cf.Load()
+	cfg, err := af.load()
 	if err != nil {
 		return configFailure(err)
 	}
-	src := cf.Path
+	src := af.source()
 	if src == "" {
-		src = config.DefaultPath()
-		if _, err := os.Stat(src); err != nil {
-			src = "built-in defaults (" + src + " does not exist)"
-		}
+		src = "built-in defaults (" + config.DefaultPath() + " does not exist)"
 	}
 	if sub == "check" {
 		fmt.Printf("ok: %s\n", src)

@@ -7,10 +7,11 @@ import (
 	"os"
 	"time"
 
+	"motcua/internal/config"
 	"motcua/kiosk/address"
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/prefill"
-	"motcua/reader/cccd"
+	"motcua/reader/pa"
 )
 
 func init() {
@@ -18,16 +19,32 @@ func init() {
 }
 
 func runForms(args []string) int {
-	if len(args) == 0 {
-		return fail("forms: use 'forms list' or 'forms prefill'")
+	return subcommands("forms", args, []sub{
+		{"list", "list the service catalogue [--json]", runFormsList},
+		{"prefill", "prefill a service's form: --service CODE --identity ID.json", runFormsPrefill},
+	}, nil)
+}
+
+// formsFlags registers the flags of the forms commands and returns a loader
+// of the configuration: --services is kiosk.catalog_dir and --trust is
+// trust.csca_dir, as in the file.
+func formsFlags(fs *flag.FlagSet) func(args []string) (*config.Config, []string, int) {
+	af := addAgentFlags(fs, false)
+	services := fs.String("services", "", "operator folder of service files, overriding or adding to the built-in ones (kiosk.catalog_dir)")
+	trust := fs.String("trust", "", "trust store folder for re-verifying an identity file (trust.csca_dir)")
+	return func(args []string) (*config.Config, []string, int) {
+		pos, err := parseArgs(fs, args)
+		if err != nil {
+			return nil, nil, 2
+		}
+		af.cfg.Set("kiosk.catalog_dir", *services)
+		af.cfg.Set("trust.csca_dir", *trust)
+		cfg, err := af.load()
+		if err != nil {
+			return nil, nil, configFailure(err)
+		}
+		return cfg, pos, -1
 	}
-	switch args[0] {
-	case "list":
-		return runFormsList(args[1:])
-	case "prefill":
-		return runFormsPrefill(args[1:])
-	}
-	return fail("forms: unknown subcommand %q", args[0])
 }
 
 func loadCatalog(dir string) (*catalog.Catalog, int) {
@@ -42,13 +59,14 @@ func loadCatalog(dir string) (*catalog.Catalog, int) {
 }
 
 func runFormsList(args []string) int {
-	fs := flag.NewFlagSet("forms list", flag.ContinueOnError)
-	dir := fs.String("services", "", "operator folder of service files (override or add to the built-in ones)")
+	fs := newFlags("forms list", "[--json] [--services DIR] [--config FILE]")
+	load := formsFlags(fs)
 	asJSON := fs.Bool("json", false, "JSON output")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	cfg, _, code := load(args)
+	if code >= 0 {
+		return code
 	}
-	c, code := loadCatalog(*dir)
+	c, code := loadCatalog(cfg.Kiosk.CatalogDir)
 	if c == nil {
 		return code
 	}
@@ -83,19 +101,20 @@ func runFormsList(args []string) int {
 }
 
 func runFormsPrefill(args []string) int {
-	fs := flag.NewFlagSet("forms prefill", flag.ContinueOnError)
-	dir := fs.String("services", "", "operator folder of service files")
+	fs := newFlags("forms prefill", "--service CODE --identity ID.json [--communes TABLE.csv] [--json] [--trust DIR] [--config FILE]")
+	load := formsFlags(fs)
 	service := fs.String("service", "", "procedure code (mã TTHC)")
-	identity := fs.String("identity", "", "identity JSON as printed by 'motcua read --json'")
+	identity := fs.String("identity", "", "identity JSON as printed by 'motcua read --json'; its values are chip_verified only when it carries "+chipFilesKey+" (EF.SOD, DG13) that pass Passive Authentication against the trust store")
 	communes := fs.String("communes", "", "official commune table (CSV) to map addresses to today's communes")
 	asJSON := fs.Bool("json", false, "JSON output")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	cfg, _, code := load(args)
+	if code >= 0 {
+		return code
 	}
 	if *service == "" || *identity == "" {
 		return fail("forms prefill: --service and --identity are required")
 	}
-	c, code := loadCatalog(*dir)
+	c, code := loadCatalog(cfg.Kiosk.CatalogDir)
 	if c == nil {
 		return code
 	}
@@ -107,11 +126,27 @@ func runFormsPrefill(args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	r, err := cccd.ParseReadResult(b)
+	var trust *pa.TrustStore
+	if dir := cfg.Trust.CSCADir; dir != "" {
+		if _, err := os.Stat(dir); err == nil {
+			if trust, err = pa.LoadDir(dir); err != nil {
+				return fail("trust store: %v", err)
+			}
+		}
+	}
+	r, err := loadIdentityFile(b, trust, time.Now())
+	clear(b)
 	if err != nil {
 		return fail("identity file: %v", err)
 	}
 	defer r.Wipe()
+	if v := r.Verification; !v.Verified() {
+		reason := v.PassiveReason
+		if reason == "" {
+			reason = "verdict " + v.Passive + ", chip " + v.ChipAuth
+		}
+		fmt.Fprintf(os.Stderr, "motcua: the identity is not chip-verified: %s\n", reason)
+	}
 	var table *address.Table
 	if *communes != "" {
 		if table, err = address.LoadTable(*communes); err != nil {

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"motcua/internal/agent"
 	"motcua/sync/outbox"
 )
 
@@ -21,57 +22,66 @@ func init() {
 	register("outbox", "offline outbox: add, list, retry, audit, rotate-key", runOutbox)
 }
 
-const outboxUsage = `usage: motcua outbox add --service CODE --file PAYLOAD.json [--data DIR]
-       motcua outbox list [--json] [--state STATE] [--data DIR]
-       motcua outbox retry UUID [--data DIR]      (send a needs_attention record again)
-       motcua outbox audit [--json] [--data DIR]
-       motcua outbox rotate-key [--data DIR]`
-
 func runOutbox(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, outboxUsage)
-		return 2
-	}
-	switch args[0] {
-	case "add":
-		return outboxAdd(args[1:])
-	case "list":
-		return outboxList(args[1:])
-	case "retry":
-		return outboxRetry(args[1:])
-	case "audit":
-		return outboxAudit(args[1:])
-	case "rotate-key":
-		return outboxRotate(args[1:])
-	}
-	fmt.Fprintln(os.Stderr, outboxUsage)
-	return 2
+	return subcommands("outbox", args, []sub{
+		{"add", "store a dossier: --service CODE --file PAYLOAD.json ('-' for stdin)", outboxAdd},
+		{"list", "list the dossiers [--json] [--state STATE]", outboxList},
+		{"retry", "send a needs_attention record again: retry UUID", outboxRetry},
+		{"audit", "the audit records of accepted dossiers [--json]", outboxAudit},
+		{"rotate-key", "seal new payloads with a new key", outboxRotate},
+	}, nil)
 }
 
-// dataFlags adds the flags every outbox/sync command shares.
-func dataFlags(fs *flag.FlagSet) (dir, device *string) {
-	def, _ := outbox.DefaultDataDir()
-	dir = fs.String("data", def, "data directory")
-	host, _ := os.Hostname()
-	if d := os.Getenv("MOTCUA_DEVICE"); d != "" {
-		host = d
+// outboxFlags parses an outbox command's flags and returns the agent's
+// outbox directory and options from the configuration (the one outbox
+// path the agent uses: see agent.OutboxDir).
+func outboxFlags(fs *flag.FlagSet, args []string) (dir string, opts outbox.Options, pos []string, code int) {
+	af := addAgentFlags(fs, false)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return "", opts, nil, 2
 	}
-	device = fs.String("device", host, "device identifier recorded in audit records")
-	return dir, device
+	cfg, err := af.load()
+	if err != nil {
+		return "", opts, nil, configFailure(err)
+	}
+	d, err := cfg.DataDir(outbox.DefaultDataDir)
+	if err != nil {
+		return "", opts, nil, fail("%v", err)
+	}
+	opts = outbox.Options{Device: cfg.Device(), Retention: cfg.Retention.AcceptedPayload.Duration, MaxAttempts: cfg.Retention.MaxAttempts}
+	if _, err := os.Stat(filepath.Join(agent.LegacyOutboxDir(d), outbox.DBFile)); err == nil {
+		// An outbox in the app's old place: bring it into the one path
+		// first (under the agent lock; a running agent does it at its start).
+		if l, err := agent.AcquireLock(d, "motcua outbox"); err == nil {
+			_, err = agent.MigrateOutbox(d, opts, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			l.Release()
+			if err != nil {
+				return "", opts, nil, fail("%v", err)
+			}
+		}
+	}
+	return agent.OutboxDir(d), opts, pos, -1
 }
 
 // openOutbox opens the store and reports a recovered (corrupt) file loudly.
-func openOutbox(dir, device string, opts outbox.Options) (*outbox.Store, error) {
+func openOutbox(dir string, opts outbox.Options) (*outbox.Store, error) {
 	if dir == "" {
 		return nil, errors.New("no data directory: set --data or MOTCUA_DATA")
 	}
-	opts.Device = device
 	if opts.Timeout == 0 {
 		// sync --watch holds the lock during each pass; wait it out.
 		opts.Timeout = 30 * time.Second
 	}
-	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	s, err := outbox.Open(dir, opts)
+	if errors.Is(err, outbox.ErrLocked) {
+		if h := agent.Holder(dir); h != nil && h.Binary != "" {
+			return nil, fmt.Errorf("%w: %s (pid %d) holds it open; stop it, or use its screens", err, h.Binary, h.PID)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -82,12 +92,12 @@ func openOutbox(dir, device string, opts outbox.Options) (*outbox.Store, error) 
 }
 
 func outboxAdd(args []string) int {
-	fs := flag.NewFlagSet("outbox add", flag.ContinueOnError)
-	dir, device := dataFlags(fs)
+	fs := newFlags("outbox add", "--service CODE --file PAYLOAD.json [--config FILE] [--data DIR]")
 	service := fs.String("service", "", "national procedure code (mã TTHC), e.g. 1.004222")
 	file := fs.String("file", "", "JSON payload file ('-' for stdin)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	dir, opts, _, code := outboxFlags(fs, args)
+	if code >= 0 {
+		return code
 	}
 	if *service == "" || *file == "" {
 		return fail("outbox add needs --service and --file")
@@ -102,7 +112,7 @@ func outboxAdd(args []string) int {
 	if err != nil {
 		return fail("read payload: %v", err)
 	}
-	s, err := openOutbox(*dir, *device, outbox.Options{})
+	s, err := openOutbox(dir, opts)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -116,12 +126,12 @@ func outboxAdd(args []string) int {
 }
 
 func outboxList(args []string) int {
-	fs := flag.NewFlagSet("outbox list", flag.ContinueOnError)
-	dir, device := dataFlags(fs)
+	fs := newFlags("outbox list", "[--json] [--state STATE] [--config FILE] [--data DIR]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	state := fs.String("state", "", "only records in this state (pending, sending, accepted, rejected, needs_attention)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	dir, opts, _, code := outboxFlags(fs, args)
+	if code >= 0 {
+		return code
 	}
 	var f outbox.Filter
 	if *state != "" {
@@ -131,8 +141,9 @@ func outboxList(args []string) int {
 		f.States = []outbox.State{outbox.State(*state)}
 	}
 	var recs []outbox.Record
-	if outboxExists(*dir) {
-		s, err := openOutbox(*dir, *device, outbox.Options{ReadOnly: true})
+	if outboxExists(dir) {
+		opts.ReadOnly = true
+		s, err := openOutbox(dir, opts)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -176,36 +187,37 @@ func outboxList(args []string) int {
 }
 
 func outboxRetry(args []string) int {
-	fs := flag.NewFlagSet("outbox retry", flag.ContinueOnError)
-	dir, device := dataFlags(fs)
-	if err := fs.Parse(reorder(args)); err != nil {
-		return 2
+	fs := newFlags("outbox retry", "UUID [--config FILE] [--data DIR]")
+	dir, opts, pos, code := outboxFlags(fs, args)
+	if code >= 0 {
+		return code
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return fail("outbox retry needs one UUID")
 	}
-	s, err := openOutbox(*dir, *device, outbox.Options{})
+	s, err := openOutbox(dir, opts)
 	if err != nil {
 		return fail("%v", err)
 	}
 	defer s.Close()
-	if err := s.Requeue(fs.Arg(0)); err != nil {
+	if err := s.Requeue(pos[0]); err != nil {
 		return fail("%v", err)
 	}
-	fmt.Printf("%s is pending again (same UUID, so the receiver will not create a second dossier)\n", fs.Arg(0))
+	fmt.Printf("%s is pending again (same UUID, so the receiver will not create a second dossier)\n", pos[0])
 	return 0
 }
 
 func outboxAudit(args []string) int {
-	fs := flag.NewFlagSet("outbox audit", flag.ContinueOnError)
-	dir, device := dataFlags(fs)
+	fs := newFlags("outbox audit", "[--json] [--config FILE] [--data DIR]")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	dir, opts, _, code := outboxFlags(fs, args)
+	if code >= 0 {
+		return code
 	}
 	var recs []outbox.AuditRecord
-	if outboxExists(*dir) {
-		s, err := openOutbox(*dir, *device, outbox.Options{ReadOnly: true})
+	if outboxExists(dir) {
+		opts.ReadOnly = true
+		s, err := openOutbox(dir, opts)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -238,12 +250,12 @@ func outboxAudit(args []string) int {
 }
 
 func outboxRotate(args []string) int {
-	fs := flag.NewFlagSet("outbox rotate-key", flag.ContinueOnError)
-	dir, device := dataFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs := newFlags("outbox rotate-key", "[--config FILE] [--data DIR]")
+	dir, opts, _, code := outboxFlags(fs, args)
+	if code >= 0 {
+		return code
 	}
-	s, err := openOutbox(*dir, *device, outbox.Options{})
+	s, err := openOutbox(dir, opts)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -261,23 +273,4 @@ func outboxRotate(args []string) int {
 func outboxExists(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, outbox.DBFile))
 	return err == nil
-}
-
-// reorder moves flags before positional arguments so "retry UUID --data D"
-// parses like "retry --data D UUID".
-func reorder(args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if strings.HasPrefix(a, "-") {
-			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-			continue
-		}
-		pos = append(pos, a)
-	}
-	return append(flags, pos...)
 }

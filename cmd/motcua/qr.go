@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"motcua/reader/qr/camera"
 	"motcua/reader/qr/decode"
-	"motcua/reader/qr/result"
 	"motcua/reader/qr/scanner"
 )
 
@@ -32,47 +29,38 @@ fields, or an error. Without it, a summary with the ID number masked.
 Exit status 1 when any payload or image failed.`
 
 func runQR(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, qrUsage)
+	run := func(name string) cmdFunc {
+		return func(args []string) int { return runQRSub(name, args) }
+	}
+	return subcommands("qr", args, []sub{
+		{"parse", "validate a scanned QR text (PAYLOAD, or - for one per line on stdin)", run("parse")},
+		{"decode", "find and parse the QR code in image files", run("decode")},
+		{"serial", "read a USB-serial scanner until interrupted", run("serial")},
+		{"camera", "read frames from a V4L2 camera until a code", run("camera")},
+	}, nil)
+}
+
+func runQRSub(sub string, args []string) int {
+	fs := newFlags("qr "+sub, "")
+	fs.Usage = func() { fmt.Fprintln(fs.Output(), qrUsage); fs.PrintDefaults() }
+	jsonFlag := fs.Bool("json", false, "one JSON object per payload or image")
+	frames := fs.Int("frames", 150, "qr camera: frames to try before giving up")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return 2
 	}
-	sub, rest := args[0], args[1:]
-	var jsonOut bool
-	frames := 150
-	var pos []string
-	for i := 0; i < len(rest); i++ {
-		a := rest[i]
-		switch {
-		case a == "--json" || a == "-json":
-			jsonOut = true
-		case a == "-h" || a == "--help" || a == "-help":
-			fmt.Println(qrUsage)
-			return 0
-		case (a == "--frames" || a == "-frames") && i+1 < len(rest):
-			n, err := strconv.Atoi(rest[i+1])
-			if err != nil || n < 1 {
-				fmt.Fprintf(os.Stderr, "motcua qr: --frames wants a positive number\n")
-				return 2
-			}
-			frames = n
-			i++
-		case a == "--":
-			pos = append(pos, rest[i+1:]...)
-			i = len(rest)
-		case strings.HasPrefix(a, "-") && a != "-":
-			fmt.Fprintf(os.Stderr, "motcua qr: unknown flag %s\n%s\n", a, qrUsage)
-			return 2
-		default:
-			pos = append(pos, a)
-		}
+	if *frames < 1 {
+		fmt.Fprintln(os.Stderr, "motcua qr: --frames wants a positive number")
+		return 2
 	}
+	jsonOut := *jsonFlag
 	code := 0
-	emit := func(r result.Result) {
+	emit := func(r qrResult) {
 		if !r.OK() {
 			code = 1
 		}
 		if jsonOut {
-			if err := result.WriteJSON(os.Stdout, r); err != nil {
+			if err := qrWriteJSON(os.Stdout, r); err != nil {
 				code = fail("qr: %v", err)
 			}
 			return
@@ -86,7 +74,7 @@ func runQR(args []string) int {
 			}
 			return
 		}
-		fmt.Println(result.Summary(r))
+		fmt.Println(qrSummary(r))
 	}
 	switch sub {
 	case "parse":
@@ -95,12 +83,12 @@ func runQR(args []string) int {
 			return 2
 		}
 		if pos[0] == "-" {
-			if err := result.ParseLines(os.Stdin, emit); err != nil {
+			if err := qrParseLines(os.Stdin, emit); err != nil {
 				return fail("qr parse: reading stdin: %v", err)
 			}
 			return code
 		}
-		emit(result.Parse(pos[0]))
+		emit(qrParseText(pos[0]))
 		return code
 	case "decode":
 		if len(pos) == 0 {
@@ -108,7 +96,7 @@ func runQR(args []string) int {
 			return 2
 		}
 		for _, f := range pos {
-			emit(result.DecodeFile(f))
+			emit(qrDecodeFile(f))
 		}
 		return code
 	case "serial":
@@ -139,7 +127,7 @@ func runQR(args []string) int {
 		for {
 			select {
 			case c := <-codes:
-				emit(result.Parse(c))
+				emit(qrParseText(c))
 			case err := <-done:
 				if errors.Is(err, context.Canceled) {
 					return code
@@ -169,14 +157,14 @@ func runQR(args []string) int {
 		defer stop()
 		// The Watcher decodes one frame at a time, drops the frames that
 		// come in meanwhile and turns empty ones away with the pre-check.
-		found, _, err := (&camera.Watcher{MaxFrames: frames}).Run(ctx, cam)
+		found, _, err := (&camera.Watcher{MaxFrames: *frames}).Run(ctx, cam)
 		if errors.Is(err, decode.ErrNotFound) {
-			return fail("qr camera: no QR code in %d frames", frames)
+			return fail("qr camera: no QR code in %d frames", *frames)
 		}
 		if err != nil {
 			return fail("qr camera: %v", err)
 		}
-		emit(result.Parse(found.Text))
+		emit(qrParseText(found.Text))
 		return code
 	}
 	fmt.Fprintf(os.Stderr, "motcua qr: unknown subcommand %q\n%s\n", sub, qrUsage)

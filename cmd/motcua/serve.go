@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,53 +24,48 @@ import (
 	"motcua/reader"
 	"motcua/reader/qr"
 	"motcua/sync/outbox"
+	"motcua/sync/worker"
 )
 
 func init() {
-	register("serve", "run the agent service: card loop + local integration API (also: pair, unpair, apps)", runServe)
+	register("serve", "run the agent service: card loop, local integration API and sync (also: pair, unpair, apps)", runServe)
 }
 
-const serveUsage = `usage: motcua serve [--config FILE] [--set section.key=value] [--listen ADDR] [--reader NAME] [--sim] [--data DIR]
+const serveSynopsis = `[--config FILE] [--set section.key=value] [--listen ADDR] [--reader NAME] [--sim] [--data DIR]
        motcua serve pair --name APP [--grant photo,ethnicity,religion]   (prints the app's token once)
        motcua serve unpair --name APP
        motcua serve apps`
 
 func runServe(args []string) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "pair", "unpair", "apps":
-			return servePairing(args[0], args[1:])
-		}
-	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprintln(os.Stderr, serveUsage); fs.PrintDefaults() }
-	cf := config.AddFlags(fs)
+	return subcommands("serve", args, []sub{
+		{"pair", "pair an application (prints its token once)", func(a []string) int { return servePairing("pair", a) }},
+		{"unpair", "unpair an application", func(a []string) int { return servePairing("unpair", a) }},
+		{"apps", "list the paired applications", func(a []string) int { return servePairing("apps", a) }},
+	}, runServeAgent)
+}
+
+func runServeAgent(args []string) int {
+	fs := newFlags("serve", serveSynopsis)
+	af := addAgentFlags(fs, true)
 	listen := fs.String("listen", "", "API address (api.listen), loopback only")
-	readerName := fs.String("reader", "", "PC/SC reader name (reader.name)")
-	sim := fs.Bool("sim", false, "use the simulated reader with a synthetic card (reader.simulated; demos and tests)")
-	data := fs.String("data", "", "data directory (agent.data_dir)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return 2
 	}
-	cf.Set("api.listen", *listen)
-	cf.Set("reader.name", *readerName)
-	cf.Set("agent.data_dir", *data)
-	if *sim {
-		cf.Set("reader.simulated", "true")
+	if len(pos) > 0 {
+		return fail("serve: unexpected argument %q", pos[0])
 	}
-	cfg, err := cf.Load()
+	af.cfg.Set("api.listen", *listen)
+	cfg, err := af.load()
 	if err != nil {
 		return configFailure(err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, cfg)
+	return serve(ctx, cfg, af.source())
 }
 
-// serveDataDir is the configured data directory, created if needed.
-func serveDataDir(cfg *config.Config) (string, error) { return agent.DataDir(cfg) }
-
-func serve(ctx context.Context, cfg *config.Config) int {
+func serve(ctx context.Context, cfg *config.Config, source string) int {
 	start := time.Now()
 	lg, err := logx.New(logx.Options{Level: cfg.Log.Level, Output: cfg.Log.Output})
 	if err != nil {
@@ -83,20 +77,22 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	if err != nil {
 		log.Warn("systemd notification disabled", "err", err)
 	}
-	dir, err := serveDataDir(cfg)
+	ag, err := agent.Start(agent.Options{Role: "motcua serve", Config: cfg, ConfigFile: source, Log: log})
 	if err != nil {
 		return fail("%v", err)
 	}
+	defer ag.Close()
+	dir := ag.DataDir
 	pairs, err := localapi.OpenPairings(dir)
 	if err != nil {
 		return fail("%v", err)
 	}
-	box := &serveOutbox{dir: dir, opts: outbox.Options{Device: cfg.Device(), Retention: cfg.Retention.AcceptedPayload.Duration,
-		MaxAttempts: cfg.Retention.MaxAttempts, Logger: log, Timeout: 30 * time.Second}}
+	opts := ag.OutboxOptions()
+	opts.Timeout = 30 * time.Second
+	box := &serveOutbox{dir: ag.OutboxDir(), opts: opts}
 	if err := box.init(); err != nil {
 		return fail("%v", err)
 	}
-	trust := agent.LoadTrust(cfg.Trust.CSCADir, log)
 
 	l, err := localapi.Listen(cfg.API.Listen)
 	if err != nil {
@@ -104,15 +100,38 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	}
 	defer l.Close()
 
-	notify.Status("waiting for a card reader")
-	term, demoQR, err := serveTerminal(ctx, cfg, log)
-	if err != nil {
-		if ctx.Err() != nil {
-			return 0
+	// The reader: the simulated one when asked (reader.simulated, --sim),
+	// else the configured PC/SC reader, waited for while none is attached.
+	// Never the demo: a configured agent with no reader says "no reader".
+	var term reader.Terminal
+	var slot *agent.ReaderSlot
+	demoQR := ""
+	if cfg.Reader.Simulated {
+		t, err := openSim(terminalChoice{Sim: true})
+		if err != nil {
+			return fail("%v", err)
 		}
+		defer t.Close()
+		log.Warn("using the SIMULATED reader with a synthetic card (reader.simulated = true)")
+		term, demoQR = t, t.DemoQR()
+	} else {
+		slot = agent.NewReaderSlot(cfg.Reader.Name, log)
+		defer slot.Close()
+		term = slot
+	}
+
+	delivery, err := ag.Deliver(ctx, false)
+	if err != nil {
 		return fail("%v", err)
 	}
-	defer term.Close()
+	defer delivery.Stop()
+	var syncer *agent.Syncer
+	if delivery.Conn != nil {
+		syncer = &agent.Syncer{Open: box.open, Worker: worker.Config{Conn: delivery.Conn, DemoSink: delivery.DemoSink, Logger: log}}
+		box.added = syncer.Notify
+	} else {
+		log.Warn("no provider configured (provider.kind): dossiers stay in the outbox until one is")
+	}
 
 	agentMetrics := metrics.NewAgent()
 	agentMetrics.SetOutbox(box.snapshot)
@@ -121,7 +140,7 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	srv, err := localapi.New(localapi.Config{
 		Terminal: term, Keys: keys, Pairings: pairs, Origins: cfg.API.Origins, Outbox: box, Device: cfg.Device(),
 		Metrics: agentMetrics, Health: health, Logger: log, Scrubber: lg.Scrubber,
-		ReadOptions: agent.ReadOptions(cfg, trust),
+		ReadOptions: agent.ReadOptions(cfg, ag.Trust),
 	})
 	if err != nil {
 		return fail("%v", err)
@@ -141,18 +160,25 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	defer cancelRun()
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); srv.Run(runCtx) }()
+	syncDone := make(chan struct{})
+	go func() {
+		defer close(syncDone)
+		if syncer != nil {
+			runSyncer(runCtx, syncer, log)
+		}
+	}()
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(l) }()
 
-	// Ready when the card loop has started watching the reader.
+	// Ready when the card loop has started watching the reader slot (with
+	// no reader attached it watches "no reader" and waits for one).
 	for i := 0; i < 200 && srv.ReadLoopHealthy(ctx) != nil; i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
-	msg := fmt.Sprintf("listening on http://%s, reader %q", l.Addr(), term.Name())
-	notify.Ready(msg)
+	notify.Ready(readyStatus(l.Addr().String(), term))
 	log.Info("motcua serve ready", "listen", l.Addr().String(), "reader_name", term.Name(),
-		"data_dir", dir, "startup_ms", time.Since(start).Milliseconds(), "watchdog", notify.Enabled())
+		"data_dir", dir, "provider", delivery.Describe, "startup_ms", time.Since(start).Milliseconds(), "watchdog", notify.Enabled())
 
 	interval := cfg.Service.HealthInterval.Duration
 	if wd, ok := sdnotify.WatchdogInterval(); ok && interval == 0 {
@@ -163,6 +189,11 @@ func serve(ctx context.Context, cfg *config.Config) int {
 		defer close(wdDone)
 		sdnotify.RunWatchdog(runCtx, notify, interval, func(ctx context.Context) error {
 			rep := health.Check(ctx)
+			if slot != nil {
+				// The status line says whether a reader is attached; a
+				// missing reader is a state, not a fault to restart for.
+				notify.Status(readyStatus(l.Addr().String(), term))
+			}
 			if rep.OK {
 				return nil
 			}
@@ -194,35 +225,30 @@ func serve(ctx context.Context, cfg *config.Config) int {
 	cancel()
 	cancelRun()
 	<-runDone
+	<-syncDone
 	<-wdDone
 	log.Info("motcua serve stopped")
 	return code
 }
 
-// serveTerminal opens the configured reader, waiting (bounded by ctx) for a
-// PC/SC reader to be attached.
-func serveTerminal(ctx context.Context, cfg *config.Config, log *slog.Logger) (*terminal, string, error) {
-	if cfg.Reader.Simulated {
-		t, err := openSim(terminalChoice{Sim: true})
-		if err != nil {
-			return nil, "", err
+// readyStatus is the systemd status line.
+func readyStatus(addr string, term reader.Terminal) string {
+	return fmt.Sprintf("listening on http://%s, reader %q", addr, term.Name())
+}
+
+// runSyncer runs the sync until ctx ends. A failed pass (the receiver
+// refused the credentials, the outbox could not be opened) is logged and
+// tried again later: the service keeps taking dossiers meanwhile.
+func runSyncer(ctx context.Context, s *agent.Syncer, log *slog.Logger) {
+	for wait := 30 * time.Second; ; wait = min(wait*2, 15*time.Minute) {
+		err := s.Run(ctx)
+		if ctx.Err() != nil {
+			return
 		}
-		log.Warn("using the SIMULATED reader with a synthetic card (reader.simulated = true)")
-		return t, t.DemoQR(), nil
-	}
-	for wait := time.Second; ; wait = min(wait*2, 30*time.Second) {
-		t, err := openPCSC(ctx, cfg.Reader.Name)
-		switch {
-		case t != nil:
-			return t, "", nil
-		case err != nil:
-			log.Warn("no card reader yet", "err", err)
-		default:
-			log.Warn("no card reader attached yet")
-		}
+		log.Error("sync stopped; trying again later", "err", err, "retry_in", wait.String())
 		select {
 		case <-ctx.Done():
-			return nil, "", ctx.Err()
+			return
 		case <-time.After(wait):
 		}
 	}
@@ -233,7 +259,12 @@ func serveTerminal(ctx context.Context, cfg *config.Config, log *slog.Logger) (*
 type serveOutbox struct {
 	dir  string
 	opts outbox.Options
+	// added, when set, is called after a dossier is stored (wakes the sync).
+	added func()
 }
+
+// open opens the store for one operation or one sync pass.
+func (b *serveOutbox) open() (*outbox.Store, error) { return outbox.Open(b.dir, b.opts) }
 
 // init creates the store (and its key) if needed and reports a recovered file.
 func (b *serveOutbox) init() error {
@@ -253,8 +284,12 @@ func (b *serveOutbox) Add(ctx context.Context, service string, payload []byte) (
 	if err != nil {
 		return "", err
 	}
-	defer s.Close()
-	return s.Add(ctx, service, payload)
+	id, err := s.Add(ctx, service, payload)
+	s.Close()
+	if err == nil && b.added != nil {
+		b.added()
+	}
+	return id, err
 }
 
 func (b *serveOutbox) readOnly() (*outbox.Store, error) {
@@ -308,20 +343,22 @@ func (b *serveOutbox) healthy(ctx context.Context) error {
 }
 
 func servePairing(sub string, args []string) int {
-	fs := flag.NewFlagSet("serve "+sub, flag.ContinueOnError)
-	cf := config.AddFlags(fs)
-	data := fs.String("data", "", "data directory (agent.data_dir)")
+	fs := newFlags("serve "+sub, "[--config FILE] [--data DIR] --name APP [--grant LIST]")
+	af := addAgentFlags(fs, false)
 	name := fs.String("name", "", "application name (letters, digits, . - _)")
 	grant := fs.String("grant", "", "sensitive data the application may receive: comma-separated photo, ethnicity, religion (default: api.default_grants)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return 2
 	}
-	cf.Set("agent.data_dir", *data)
-	cfg, err := cf.Load()
+	if len(pos) > 0 {
+		return fail("serve %s: unexpected argument %q", sub, pos[0])
+	}
+	cfg, err := af.load()
 	if err != nil {
 		return configFailure(err)
 	}
-	dir, err := serveDataDir(cfg)
+	dir, err := agent.DataDir(cfg)
 	if err != nil {
 		return fail("%v", err)
 	}

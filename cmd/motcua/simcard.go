@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,20 +17,19 @@ func init() {
 }
 
 func runSimcard(args []string) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "new":
-			return runSimcardNew(args[1:])
-		case "csca":
-			return runSimcardCSCA(args[1:])
-		}
-	}
-	fs := flag.NewFlagSet("simcard", flag.ContinueOnError)
+	return subcommands("simcard", args, []sub{
+		{"new", "write a synthetic citizen: --seed N --out FILE.json", runSimcardNew},
+		{"csca", "write the test CSCA that signs every synthetic card: --out FILE.pem", runSimcardCSCA},
+	}, runSimcardServe)
+}
+
+func runSimcardServe(args []string) int {
+	fs := newFlags("simcard", "[--vpcd ADDR] [--card FILE.json] [--fault NAME[,NAME]] [--short]")
 	addr := fs.String("vpcd", vpcd.DefaultAddr, "vpcd address (a virtual card is a TCP client of vpcd)")
 	cardFile := fs.String("card", "", "card profile JSON (default: the synthetic citizen of REFERENCE.md)")
 	fault := fs.String("fault", "", "fault mode(s), comma-separated: "+faultNames())
 	short := fs.Bool("short", false, "no extended-length APDUs")
-	if err := fs.Parse(args); err != nil {
+	if pos, err := parseArgs(fs, args); err != nil || len(pos) > 0 {
 		return 2
 	}
 	p := simcard.ReferenceProfile()
@@ -70,10 +68,10 @@ func faultNames() string {
 }
 
 func runSimcardNew(args []string) int {
-	fs := flag.NewFlagSet("simcard new", flag.ContinueOnError)
+	fs := newFlags("simcard new", "--seed N --out FILE.json")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic citizen")
 	out := fs.String("out", "", "profile JSON to write")
-	if err := fs.Parse(args); err != nil {
+	if pos, err := parseArgs(fs, args); err != nil || len(pos) > 0 {
 		return 2
 	}
 	if *out == "" {
@@ -88,9 +86,9 @@ func runSimcardNew(args []string) int {
 }
 
 func runSimcardCSCA(args []string) int {
-	fs := flag.NewFlagSet("simcard csca", flag.ContinueOnError)
+	fs := newFlags("simcard csca", "--out FILE.pem")
 	out := fs.String("out", "", "PEM file for the test CSCA certificate that signs every synthetic card")
-	if err := fs.Parse(args); err != nil {
+	if pos, err := parseArgs(fs, args); err != nil || len(pos) > 0 {
 		return 2
 	}
 	if *out == "" {

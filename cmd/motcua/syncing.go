@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -10,83 +10,128 @@ import (
 	"syscall"
 	"time"
 
-	"motcua/sync/connector"
+	"motcua/internal/agent"
 	"motcua/sync/outbox"
 	"motcua/sync/worker"
 )
 
 func init() {
-	register("sync", "deliver the outbox to the intake API (--once or --watch)", runSync)
+	register("sync", "deliver the outbox to the configured provider (--once or --watch)", runSync)
 }
 
+const syncSynopsis = `--once|--watch [--config FILE] [--data DIR] [--endpoint URL --token T]
+
+Delivers to the provider of the configuration file (provider.kind "intake"
+or "igate"); --endpoint, --token, --ca, --cert, --key and --timeout override
+its keys (--endpoint alone means an intake). It is an agent role: it refuses
+to run beside another agent on the same data directory (motcua serve and the
+app already deliver their outbox).`
+
 func runSync(args []string) int {
-	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	dir, device := dataFlags(fs)
+	fs := newFlags("sync", syncSynopsis)
+	af := addAgentFlags(fs, false)
 	once := fs.Bool("once", false, "deliver what is due now, poll statuses, and exit")
 	watch := fs.Bool("watch", false, "keep delivering until interrupted")
-	endpoint := fs.String("endpoint", "", "intake API base URL (https; plain http only to loopback)")
-	token := fs.String("token", "", "bearer token (or $MOTCUA_SYNC_TOKEN, which keeps it out of the process list)")
-	ca := fs.String("ca", "", "PEM file of CAs to trust for the endpoint")
-	cert := fs.String("cert", "", "client certificate PEM file (mutual TLS)")
-	key := fs.String("key", "", "client private key PEM file (mutual TLS)")
-	timeout := fs.Duration("timeout", 30*time.Second, "per-request timeout")
-	maxAttempts := fs.Int("max-attempts", outbox.DefaultMaxAttempts, "deliveries without a definite answer before a record needs attention")
+	endpoint := fs.String("endpoint", "", "receiver base URL (provider.endpoint; https, plain http only to loopback)")
+	token := fs.String("token", "", "intake bearer token (provider.token; or $MOTCUA_SYNC_TOKEN, which keeps it out of the process list)")
+	ca := fs.String("ca", "", "PEM file of CAs to trust for the endpoint (provider.ca_file)")
+	cert := fs.String("cert", "", "client certificate PEM file for mutual TLS (provider.cert_file)")
+	key := fs.String("key", "", "client private key PEM file for mutual TLS (provider.key_file)")
+	timeout := fs.Duration("timeout", 0, "per-request timeout (provider.timeout)")
+	maxAttempts := fs.Int("max-attempts", 0, "deliveries without a definite answer before a record needs attention (retention.max_attempts)")
+	retention := fs.Duration("retention", 0, "keep accepted payloads this long before purging them (retention.accepted_payload)")
 	baseDelay := fs.Duration("backoff", 2*time.Second, "first retry delay (doubles per attempt, jittered)")
 	maxDelay := fs.Duration("max-backoff", 15*time.Minute, "longest retry delay")
 	poll := fs.Duration("poll", 10*time.Minute, "status polling interval for accepted dossiers")
-	retention := fs.Duration("retention", outbox.DefaultRetention, "keep accepted payloads this long before purging them")
 	verbose := fs.Bool("v", false, "log every delivery outcome")
 	interval := fs.Duration("interval", 5*time.Second, "--watch: longest pause between passes (new submissions are picked up within it)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return 2
+	}
+	if len(pos) > 0 {
+		return fail("sync: unexpected argument %q", pos[0])
 	}
 	if *once == *watch {
 		return fail("sync needs exactly one of --once or --watch")
 	}
-	if *token == "" {
-		*token = os.Getenv("MOTCUA_SYNC_TOKEN")
+	if *endpoint != "" {
+		af.cfg.Set("provider.endpoint", *endpoint)
+		if *token != "" || os.Getenv("MOTCUA_SYNC_TOKEN") != "" {
+			af.cfg.Set("provider.kind", "intake")
+		}
 	}
-	if *endpoint == "" || *token == "" {
-		return fail("sync needs --endpoint and --token (or MOTCUA_SYNC_TOKEN)")
+	af.cfg.Set("provider.token", *token)
+	af.cfg.Set("provider.ca_file", *ca)
+	af.cfg.Set("provider.cert_file", *cert)
+	af.cfg.Set("provider.key_file", *key)
+	if *timeout > 0 {
+		af.cfg.Set("provider.timeout", timeout.String())
 	}
-	conn, err := connector.NewIntake(connector.IntakeConfig{Endpoint: *endpoint, Token: *token, Timeout: *timeout,
-		TLS: connector.TLSConfig{CAFile: *ca, CertFile: *cert, KeyFile: *key}})
+	if *maxAttempts > 0 {
+		af.cfg.Set("retention.max_attempts", fmt.Sprint(*maxAttempts))
+	}
+	if *retention > 0 {
+		af.cfg.Set("retention.accepted_payload", retention.String())
+	}
+	cfg, err := af.load()
+	if err != nil {
+		return configFailure(err)
+	}
+	conn, err := agent.ProviderConnector(cfg)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if conn == nil {
+		return fail("sync: no provider: set provider.kind and provider.endpoint in the configuration (or --endpoint and --token)")
 	}
 	level := slog.LevelWarn
 	if *verbose || *watch {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	opts := outbox.Options{MaxAttempts: *maxAttempts, Retention: *retention}
-	wcfg := worker.Config{Conn: conn, BaseDelay: *baseDelay, MaxDelay: *maxDelay, PollInterval: *poll, Logger: logger}
+	ag, err := agent.Start(agent.Options{Role: "motcua sync", Config: cfg, ConfigFile: af.source(), SkipTrust: true, Log: logger})
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer ag.Close()
+	opts := ag.OutboxOptions()
+	opts.Timeout = 30 * time.Second
+	s := &agent.Syncer{
+		Open:     func() (*outbox.Store, error) { return openOutbox(ag.OutboxDir(), opts) },
+		Worker:   worker.Config{Conn: conn, BaseDelay: *baseDelay, MaxDelay: *maxDelay, PollInterval: *poll, Logger: logger},
+		Interval: *interval,
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
 	if *watch {
-		return watchLoop(ctx, *dir, *device, opts, wcfg, *interval)
-	}
-	s, err := openOutbox(*dir, *device, opts)
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer s.Close()
-	wcfg.Store = s
-	w, err := worker.New(wcfg)
-	if err != nil {
-		return fail("%v", err)
-	}
-	st, err := w.Drain(ctx)
-	if err != nil {
-		return fail("%v", err)
-	}
-	if !st.Offline {
-		if _, err := w.PollStatuses(ctx); err != nil {
+		if err := s.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			return fail("%v", err)
 		}
+		return 0
 	}
-	counts, err := s.Counts()
+	var st worker.Stats
+	for {
+		pass, _, _, err := s.Pass(ctx)
+		if err != nil {
+			return fail("%v", err)
+		}
+		st.Accepted += pass.Accepted
+		st.Rejected += pass.Rejected
+		st.Retried += pass.Retried
+		st.InFlight += pass.InFlight
+		st.NeedsAttention += pass.NeedsAttention
+		st.Offline = pass.Offline
+		if pass.Offline || pass.Accepted+pass.Rejected+pass.Retried+pass.InFlight+pass.NeedsAttention < agent.PassLimit {
+			break
+		}
+	}
+	store, err := openOutbox(ag.OutboxDir(), opts)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer store.Close()
+	counts, err := store.Counts()
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -98,64 +143,4 @@ func runSync(args []string) int {
 	fmt.Printf("\noutbox: %d pending, %d accepted, %d rejected, %d need attention\n",
 		counts[outbox.Pending]+counts[outbox.Sending], counts[outbox.Accepted], counts[outbox.Rejected], counts[outbox.NeedsAttention])
 	return 0
-}
-
-// watchLoop delivers in passes. The outbox is opened only for a pass (at
-// most passLimit records), so "motcua outbox add" in another process gets
-// the lock between passes. Between passes it sleeps until the next record
-// is due or the interval ends, and backs off while the receiver is
-// unreachable.
-func watchLoop(ctx context.Context, dir, device string, opts outbox.Options, wcfg worker.Config, interval time.Duration) int {
-	const passLimit = 50
-	wcfg.PassLimit = passLimit
-	streak := 0
-	for {
-		s, err := openOutbox(dir, device, opts)
-		if err != nil {
-			return fail("%v", err)
-		}
-		wcfg.Store = s
-		w, err := worker.New(wcfg)
-		if err != nil {
-			s.Close()
-			return fail("%v", err)
-		}
-		st, err := w.Drain(ctx)
-		if err == nil && !st.Offline {
-			_, err = w.PollStatuses(ctx)
-		}
-		next, due, nerr := s.NextDue()
-		s.Close()
-		switch {
-		case ctx.Err() != nil:
-			return 0
-		case err != nil:
-			return fail("%v", err)
-		case nerr != nil:
-			return fail("%v", nerr)
-		}
-		full := st.Accepted+st.Rejected+st.Retried+st.InFlight+st.NeedsAttention >= passLimit
-		if st.Offline {
-			streak++
-		} else {
-			streak = 0
-		}
-		sleep := interval
-		if due {
-			sleep = min(sleep, max(time.Until(next), 0))
-		}
-		if full {
-			sleep = 0 // more is due: give other processes the lock, then go on
-		}
-		if streak > 0 {
-			sleep = max(sleep, min(wcfg.BaseDelay<<min(streak, 20), wcfg.MaxDelay))
-		}
-		t := time.NewTimer(sleep)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return 0
-		case <-t.C:
-		}
-	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"os"
 	"strings"
 )
 
@@ -18,6 +19,9 @@ func (s *Sets) Set(v string) error { *s = append(*s, v); return nil }
 type Flags struct {
 	Path string
 	Sets Sets
+	// Source is set by Load: the file the configuration came from, or ""
+	// when there was none (the built-in defaults).
+	Source string
 }
 
 // AddFlags registers --config and --set on fs.
@@ -40,7 +44,12 @@ func (f *Flags) Set(key, value string) {
 // it exists, then applies the overrides.
 func (f *Flags) Load() (*Config, error) {
 	if f.Path != "" {
+		f.Source = f.Path
 		return Load(f.Path, false, f.Sets)
 	}
-	return Load(DefaultPath(), true, f.Sets)
+	p := DefaultPath()
+	if _, err := os.Stat(p); err == nil {
+		f.Source = p
+	}
+	return Load(p, true, f.Sets)
 }

@@ -1,4 +1,4 @@
-package result
+package main
 
 import (
 	"bytes"
@@ -15,25 +15,25 @@ import (
 
 const card = "001093047064|187654321|Nguyễn Văn Thử|05011993|Nam|Số 1 Phố Giả, Hà Nội|10042021"
 
-func TestParse(t *testing.T) {
-	r := Parse(card)
+func TestQRParse(t *testing.T) {
+	r := qrParseText(card)
 	if !r.OK() || r.Payload.FullName != "Nguyễn Văn Thử" {
 		t.Fatalf("Parse = %+v", r)
 	}
-	if s := Summary(r); !strings.Contains(s, "001******064") || strings.Contains(s, "001093047064") || strings.Contains(s, "Nguyễn") {
+	if s := qrSummary(r); !strings.Contains(s, "001******064") || strings.Contains(s, "001093047064") || strings.Contains(s, "Nguyễn") {
 		t.Errorf("Summary %q must mask the ID and leave out the name", s)
 	}
-	bad := Parse("001093047064|187654321|Nguyễn Văn Thử|31021993|Nam|Hà Nội|10042021")
-	if bad.OK() || bad.Field != "date_of_birth" || bad.Kind != "" || Summary(bad) != "" {
+	bad := qrParseText("001093047064|187654321|Nguyễn Văn Thử|31021993|Nam|Hà Nội|10042021")
+	if bad.OK() || bad.Field != "date_of_birth" || bad.Kind != "" || qrSummary(bad) != "" {
 		t.Errorf("bad date: %+v", bad)
 	}
-	pay := Parse("00020101021238570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN6304ABCD")
+	pay := qrParseText("00020101021238570010A00000072701270006970403011300110123456780208QRIBFTTA53037045802VN6304ABCD")
 	if pay.Kind != qr.KindVietQR || !strings.Contains(pay.Error, "VietQR") {
 		t.Errorf("VietQR: %+v", pay)
 	}
 }
 
-func TestDecodeFileAndJSON(t *testing.T) {
+func TestQRDecodeFileAndJSON(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, text string) string {
 		b, err := qrcode.Encode(text, qrcode.Medium, 360)
@@ -50,7 +50,7 @@ func TestDecodeFileAndJSON(t *testing.T) {
 	url := write("url.png", "https://dichvucong.gov.vn/")
 	var out bytes.Buffer
 	for _, f := range []string{good, url, filepath.Join(dir, "missing.png")} {
-		if err := WriteJSON(&out, DecodeFile(f)); err != nil {
+		if err := qrWriteJSON(&out, qrDecodeFile(f)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -58,8 +58,8 @@ func TestDecodeFileAndJSON(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("%d lines: %q", len(lines), out.String())
 	}
-	var r0, r1, r2 Result
-	for i, r := range []*Result{&r0, &r1, &r2} {
+	var r0, r1, r2 qrResult
+	for i, r := range []*qrResult{&r0, &r1, &r2} {
 		if err := json.Unmarshal([]byte(lines[i]), r); err != nil {
 			t.Fatalf("line %d: %v", i, err)
 		}
@@ -75,10 +75,10 @@ func TestDecodeFileAndJSON(t *testing.T) {
 	}
 }
 
-func TestParseLines(t *testing.T) {
+func TestQRParseLines(t *testing.T) {
 	in := strings.NewReader("\r\n" + card + "\r\nhttps://x\n\n" + card + "\n")
-	var got []Result
-	if err := ParseLines(in, func(r Result) { got = append(got, r) }); err != nil {
+	var got []qrResult
+	if err := qrParseLines(in, func(r qrResult) { got = append(got, r) }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 3 || !got[0].OK() || got[1].Kind != qr.KindURL || !got[2].OK() {

@@ -1,8 +1,4 @@
-// Package result is what `motcua qr parse` and `motcua qr decode` print: one
-// record per payload or image, holding the parsed card QR or an error that
-// says what went wrong without personal data. The kiosk and the local API
-// can use the same records.
-package result
+package main
 
 import (
 	"bufio"
@@ -18,9 +14,12 @@ import (
 	"motcua/reader/qr/decode"
 )
 
-// Result is one parsed payload or image. Error strings from reader/qr never
-// carry personal data, and none is added here.
-type Result struct {
+// qrResult is what `motcua qr parse` and `motcua qr decode` print: one
+// record per payload or image, holding the parsed card QR or an error that
+// says what went wrong without personal data. It is CLI output, so it lives
+// with the CLI. Error strings from reader/qr never carry personal data, and
+// none is added here.
+type qrResult struct {
 	File    string      `json:"file,omitempty"`
 	Payload *qr.Payload `json:"payload,omitempty"`
 	Error   string      `json:"error,omitempty"`
@@ -33,19 +32,19 @@ type Result struct {
 }
 
 // OK reports whether the record holds a payload.
-func (r Result) OK() bool { return r.Error == "" && r.Payload != nil }
+func (r qrResult) OK() bool { return r.Error == "" && r.Payload != nil }
 
-// Parse validates one scanned text.
-func Parse(text string) Result {
+// qrParseText validates one scanned text.
+func qrParseText(text string) qrResult {
 	p, err := qr.Parse(text)
 	if err != nil {
-		return fromError(err)
+		return qrFromError(err)
 	}
-	return Result{Payload: p}
+	return qrResult{Payload: p}
 }
 
-func fromError(err error) Result {
-	r := Result{Error: err.Error()}
+func qrFromError(err error) qrResult {
+	r := qrResult{Error: err.Error()}
 	var ne *qr.NotCardError
 	var fe *qr.FieldError
 	switch {
@@ -57,39 +56,39 @@ func fromError(err error) Result {
 	return r
 }
 
-// DecodeFile finds the QR code in an image file and parses it.
-func DecodeFile(path string) Result {
+// qrDecodeFile finds the QR code in an image file and parses it.
+func qrDecodeFile(path string) qrResult {
 	img, err := camera.LoadImage(path)
 	if err != nil {
-		r := fromError(err)
+		r := qrFromError(err)
 		r.File = path
 		return r
 	}
 	d, err := decode.Detailed(img)
 	if err != nil {
-		return Result{File: path, Error: err.Error()}
+		return qrResult{File: path, Error: err.Error()}
 	}
-	r := Parse(d.Text)
+	r := qrParseText(d.Text)
 	r.File, r.Step = path, d.Step
 	return r
 }
 
-// ParseLines parses one payload per line of in (blank lines skipped), as a
+// qrParseLines parses one payload per line of in (blank lines skipped), as a
 // serial or wedge scanner piped in sends them, and calls emit for each.
-func ParseLines(in io.Reader, emit func(Result)) error {
+func qrParseLines(in io.Reader, emit func(qrResult)) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 8192), qr.MaxPayloadLen+2)
 	for sc.Scan() {
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
-		emit(Parse(sc.Text()))
+		emit(qrParseText(sc.Text()))
 	}
 	return sc.Err()
 }
 
-// WriteJSON writes r as one line of JSON.
-func WriteJSON(w io.Writer, r Result) error {
+// qrWriteJSON writes r as one line of JSON.
+func qrWriteJSON(w io.Writer, r qrResult) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -98,10 +97,10 @@ func WriteJSON(w io.Writer, r Result) error {
 	return err
 }
 
-// Summary is the human form of a successful record: the ID number masked,
+// qrSummary is the human form of a successful record: the ID number masked,
 // name and address left out (they are in the JSON form). It is "" for an
 // error record.
-func Summary(r Result) string {
+func qrSummary(r qrResult) string {
 	if !r.OK() {
 		return ""
 	}
