@@ -15,7 +15,11 @@ import (
 
 // Scanned takes a code from any QR scanner: a card's QR gives the keys to
 // its chip (they wait for the card); anything else is explained.
-func (e *Engine) Scanned(text string) {
+func (e *Engine) Scanned(text string) { e.ScanQR(text) }
+
+// ScanQR is Scanned for a caller that answers someone (the local API):
+// it returns the card's QR payload, or why the code gives no keys.
+func (e *Engine) ScanQR(text string) (*qr.Payload, error) {
 	p, keys, err := KeysFromQR(text)
 	e.mu.Lock()
 	var evs []Event
@@ -27,10 +31,9 @@ func (e *Engine) Scanned(text string) {
 			e.notice, e.detail = NoticeBadQR, ""
 		}
 		evs = append(evs, Event{Kind: QRRefused, Err: err, Step: e.step})
-		e.mu.Unlock()
+		e.unlockEmit(evs...)
 		e.log.Info("QR refused", "err", maskErr(err))
-		e.emit(evs...)
-		return
+		return nil, err
 	}
 	e.keys.Put(keys, p)
 	evs = append(evs, Event{Kind: QRAccepted, QR: p, Step: e.step})
@@ -38,9 +41,9 @@ func (e *Engine) Scanned(text string) {
 		e.qrOnly = p
 		evs = append(evs, e.setStep(StepAttract, NoticeQRFirst, ""))
 	}
-	e.mu.Unlock()
-	e.log.Info("QR scanned", "id", cccd.MaskID(p.IDNumber))
-	e.emit(evs...)
+	e.unlockEmit(evs...)
+	e.log.Info("QR scanned", "id", cccd.MaskID(p.IDNumber), "unreliable", p.Unreliable)
+	return p, nil
 }
 
 // TypedKey takes what was typed on the key step: 6 digits (the CAN) or 12
@@ -51,13 +54,18 @@ func (e *Engine) TypedKey(text string) error {
 		e.Scanned(text)
 		return nil
 	}
+	return e.TypedDigits(text)
+}
+
+// TypedDigits takes a CAN (6 digits) or an ID number (12) for the card on
+// the reader, or the next one; anything else is refused (KeyRefused).
+func (e *Engine) TypedDigits(text string) error {
 	k, err := KeyFromDigits(text)
 	if err != nil {
 		e.mu.Lock()
 		e.notice, e.detail = NoticeKeyInvalid, ""
 		ev := Event{Kind: KeyRefused, Err: err, Step: e.step}
-		e.mu.Unlock()
-		e.emit(ev)
+		e.unlockEmit(ev)
 		return err
 	}
 	e.keys.Put([]reader.Key{k}, nil)
@@ -104,8 +112,7 @@ func (e *Engine) ContinueQROnly() {
 		}
 		ev = e.setStep(next, NoticeNone, "")
 	}
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // Continue goes from the identity to the service tiles (kiosk, desk).
@@ -117,8 +124,7 @@ func (e *Engine) Continue() {
 	}
 	e.sess.StillHere()
 	ev := e.setStep(StepServices, NoticeNone, "")
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // ChooseService picks the service by its code (mã TTHC) and prefills its form.
@@ -131,8 +137,7 @@ func (e *Engine) ChooseService(code string) error {
 	} else {
 		ev = e.setStep(StepForm, NoticeNone, "")
 	}
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	return err
 }
 
@@ -158,8 +163,7 @@ func (e *Engine) ConfirmField(party, field string, index int) error {
 	}
 	err := f.Confirm(party, field, index)
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	return err
 }
 
@@ -177,8 +181,7 @@ func (e *Engine) UnlockField(party, field string, index int, reason string) erro
 		e.notice, e.detail = NoticeError, err.Error()
 	}
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	return err
 }
 
@@ -197,8 +200,7 @@ func (e *Engine) Review() {
 	default:
 		ev = e.setStep(StepReview, NoticeNone, "")
 	}
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // Back returns from review to the form.
@@ -209,8 +211,7 @@ func (e *Engine) Back() {
 		return
 	}
 	ev := e.setStep(StepForm, NoticeNone, "")
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // Submit stores the reviewed dossier, with the consent given now, in the
@@ -225,15 +226,13 @@ func (e *Engine) Submit(consent bool) {
 	if !consent {
 		e.notice, e.detail = NoticeNeedAgree, ""
 		ev := e.changed()
-		e.mu.Unlock()
-		e.emit(ev)
+		e.unlockEmit(ev)
 		return
 	}
 	e.busy = true
 	gen := e.gen
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	e.goIO(func(ctx context.Context) {
 		uuid, err := e.sess.Submit(ctx, e.cfg.Outbox, true)
 		e.mu.Lock()
@@ -256,12 +255,11 @@ func (e *Engine) Submit(consent bool) {
 			}
 			evs = []Event{{Kind: Submitted, UUID: uuid, Service: code, Step: StepReceipt}, e.setStep(StepReceipt, NoticeNone, "")}
 		}
-		e.mu.Unlock()
+		e.unlockEmit(evs...)
 		if err != nil {
 			e.log.Error("dossier not saved", "err", err.Error())
 		}
 		e.refreshSync()
-		e.emit(evs...)
 	})
 }
 
@@ -269,16 +267,14 @@ func (e *Engine) Submit(consent bool) {
 func (e *Engine) Done() {
 	e.mu.Lock()
 	evs := e.wipeLocked(WipeDone, StepAttract, NoticeNone)
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 }
 
 // Cancel wipes everything of the visit and starts again.
 func (e *Engine) Cancel() {
 	e.mu.Lock()
 	evs := e.wipeLocked(WipeCancelled, StepAttract, NoticeCancelled)
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 }
 
 // StillHere answers "still there?": the idle timer starts again.
@@ -287,8 +283,7 @@ func (e *Engine) StillHere() {
 	e.mu.Lock()
 	e.stillThere = false
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // SetIdle changes the idle time (an operator setting).
@@ -307,7 +302,7 @@ func (e *Engine) Tick() {
 		now.Sub(e.partiesAt) > 2*e.sess.IdleTimeout() {
 		evs = append(evs, e.wipeLocked(WipeIdle, StepAttract, NoticeNone)...)
 	}
-	if e.busy { // a save or look-up under way is activity
+	if e.busy || e.cfg.Headless { // a save or look-up under way is activity; headless, nobody could answer "still there?"
 		e.sess.StillHere()
 	}
 	switch e.sess.Tick() {
@@ -319,8 +314,7 @@ func (e *Engine) Tick() {
 	case session.WipedIdle:
 		evs = append(evs, e.wipeLocked(WipeIdle, StepAttract, NoticeNone)...)
 	}
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 	e.wedgeRuns(runs)
 }
 
