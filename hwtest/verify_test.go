@@ -1,6 +1,7 @@
 package hwtest
 
 import (
+	"strings"
 	"testing"
 
 	"motcua/hwtest/simcard"
@@ -9,12 +10,22 @@ import (
 	"motcua/reader/pa"
 )
 
-// testTrust is a trust store holding the test CSCA of every synthetic card.
+// testTrust is a trust store holding the test CSCA of every synthetic card
+// and the Vietnamese-like test CSCA (vn-pki).
 func testTrust(t testing.TB) *pa.TrustStore {
 	ts, err := simcard.DefaultTrust()
 	if err != nil {
 		t.Fatal(err)
 	}
+	vn, err := simcard.VNLike()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := pa.ParseCert(vn.CSCA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Add(c)
 	return ts
 }
 
@@ -27,15 +38,34 @@ func TestForgeryVerdicts(t *testing.T) {
 		passive  string
 		chipAuth string
 		verified bool
+		// reason, when set, must appear in the failed verdict's reason
+		// (passive's when passive failed, else chip_auth's).
+		reason string
 	}{
-		{"", cccd.PassiveVerified, cccd.ChipAuthPassed, true},
-		{simcard.FaultDG13Altered, cccd.PassiveFailed, cccd.ChipAuthPassed, false},
-		{simcard.FaultUntrustedSigner, cccd.PassiveChainUnknown, cccd.ChipAuthPassed, false},
-		{simcard.FaultExpiredSigner, cccd.PassiveFailed, cccd.ChipAuthPassed, false},
-		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false},
-		{simcard.FaultTruncatedSOD, cccd.PassiveFailed, cccd.ChipAuthPassed, false},
-		{simcard.FaultAAOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true},
-		{simcard.FaultAAOnly + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false},
+		{"", cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultDG13Altered, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "DG13 does not match"},
+		{simcard.FaultUntrustedSigner, cccd.PassiveChainUnknown, cccd.ChipAuthPassed, false, ""},
+		{simcard.FaultExpiredSigner, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "expired on 2023-06-01, before EF.SOD was signed"},
+		{simcard.FaultOldSigner, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultBERSOD, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultAAOnly + "," + simcard.FaultAADER, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultDG14KeyOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultVNPKI, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultDG14KeyOnly + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
+		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
+		// EF.SOD cannot be read whole, so what it signs is unknown: the
+		// chip's own Chip Authentication still stands.
+		{simcard.FaultTruncatedSOD, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "EF.SOD"},
+		{simcard.FaultAAOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultAAOnly + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "active authentication failed"},
+		// Issue 12: the trust holes.
+		{simcard.FaultCloneHidesDG14, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "EF.SOD signs DG14"},
+		{simcard.FaultCloneMuteAfterCA, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
+		{simcard.FaultMuteAfterCA, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultPhotoBomb, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultExplicitCurve, cccd.PassiveFailed, cccd.ChipAuthFailed, false, "explicit EC parameters"},
+		{simcard.FaultPlain6700, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultCardAccessAltered, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "EF.CardAccess was altered"},
 	}
 	for name, h := range harnesses(t) {
 		t.Run(name, func(t *testing.T) {
@@ -53,6 +83,29 @@ func TestForgeryVerdicts(t *testing.T) {
 					}
 					if tt.passive != cccd.PassiveVerified && v.PassiveReason == "" {
 						t.Fatal("a verdict other than verified needs a reason")
+					}
+					if tt.chipAuth == cccd.ChipAuthFailed && v.ChipAuthReason == "" {
+						t.Fatal("a failed chip authentication needs a reason")
+					}
+					reason := v.ChipAuthReason
+					if tt.passive == cccd.PassiveFailed {
+						reason = v.PassiveReason
+					}
+					if !strings.Contains(reason, tt.reason) {
+						t.Fatalf("reason %q does not say %q", reason, tt.reason)
+					}
+					if tt.fault == simcard.FaultExplicitCurve && !strings.Contains(v.ChipAuthReason, "explicit EC parameters") {
+						t.Fatalf("chip_auth reason %q does not name the explicit parameters", v.ChipAuthReason)
+					}
+					if (tt.fault == simcard.FaultOldSigner) != strings.Contains(v.PassiveInfo, "document signer expired since 2023-06-01") {
+						t.Fatalf("passive_info %q", v.PassiveInfo)
+					}
+					if tt.fault == simcard.FaultPhotoBomb {
+						if len(res.Photo) != 0 || res.PhotoRefused == "" {
+							t.Fatalf("photo bomb kept (%d bytes), refusal %q", len(res.Photo), res.PhotoRefused)
+						}
+					} else if len(res.Photo) == 0 || res.PhotoRefused != "" {
+						t.Fatalf("photo lost (%d bytes), refusal %q", len(res.Photo), res.PhotoRefused)
 					}
 					if res.Identity.IDNumber != p.Identity.IDNumber {
 						t.Fatal("identity lost")

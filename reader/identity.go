@@ -43,6 +43,9 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 	}
 	dg13, ok := raw.Files[lds.DG13]
 	if !ok {
+		if err := raw.Unread[lds.DG13]; err != nil {
+			return nil, fmt.Errorf("%w: the chip did not give DG13 (personal data): %v", ErrMalformed, err)
+		}
 		return nil, fmt.Errorf("%w: the chip has no DG13 (personal data)", ErrMalformed)
 	}
 	d13, err := lds.ParseDG13(dg13)
@@ -62,8 +65,15 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 		if err != nil {
 			return nil, fmt.Errorf("%w: DG2: %v", ErrMalformed, err)
 		}
-		res.Photo = append([]byte(nil), face.Image...)
 		res.PhotoMIME = face.MIME
+		if _, err := lds.CheckPhoto(face.Image); err != nil {
+			// Not kept: nothing downstream (screen, notary record, local
+			// API, a browser) may decode it. DG2 itself is still verified.
+			res.PhotoRefused = err.Error()
+			res.Warnings = append(res.Warnings, err.Error())
+		} else {
+			res.Photo = append([]byte(nil), face.Image...)
+		}
 	}
 	res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
 	res.Verification = verify(raw, trust, now)
@@ -73,7 +83,8 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 	return res, nil
 }
 
-// verify runs Passive Authentication and combines it with the clone check.
+// verify runs Passive Authentication and applies the verdict rules of
+// doc.go to the clone check.
 func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verification {
 	dgs := map[lds.FileID][]byte{}
 	for id, b := range raw.Files {
@@ -82,27 +93,97 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 		}
 	}
 	var r pa.Result
-	if err, ok := raw.Damaged[lds.SOD]; ok {
+	var sod *lds.SODData // what EF.SOD signs; nil when it is unknown
+	if err, ok := raw.Unread[lds.SOD]; ok {
 		r = pa.Result{Verdict: cccd.PassiveFailed, Reason: "EF.SOD could not be read whole: " + err.Error()}
 	} else {
 		r = pa.Verify(raw.Files[lds.SOD], dgs, trust, now)
+		sod, _ = lds.ParseSOD(raw.Files[lds.SOD])
 	}
-	v := &cccd.Verification{Passive: r.Verdict, PassiveReason: r.Reason, Signer: r.Signer, CSCA: r.CSCA, ChipAuth: raw.ChipAuth}
-	if v.ChipAuth == cccd.ChipAuthNotChecked && raw.Files[lds.DG14] == nil && raw.Files[lds.DG15] == nil {
-		v.ChipAuth = cccd.ChipAuthNotSupported
-	}
-	for id, err := range raw.Damaged {
-		if id != lds.SOD && v.ChipAuth != cccd.ChipAuthFailed {
-			v.ChipAuth = cccd.ChipAuthFailed
-			v.ChipAuthReason = lds.FileOf(id).Name + " could not be read whole: " + err.Error()
+	v := &cccd.Verification{Passive: r.Verdict, PassiveReason: r.Reason, PassiveInfo: r.Info, Signer: r.Signer, CSCA: r.CSCA}
+	failChip := func(reason string) {
+		if v.ChipAuth != cccd.ChipAuthFailed {
+			v.ChipAuth, v.ChipAuthReason = cccd.ChipAuthFailed, reason
 		}
 	}
-	if v.ChipAuth == cccd.ChipAuthFailed && v.ChipAuthReason == "" {
-		v.ChipAuthReason = raw.ChipAuthReason
-	} else if raw.ChipAuthReason != "" {
-		v.ChipAuthReason = raw.ChipAuthReason
+	if raw.ChipAuth == cccd.ChipAuthFailed {
+		failChip(raw.ChipAuthReason)
+	}
+
+	// Rule 1: every data group EF.SOD signs and the reader asked for must
+	// have been given.
+	if sod != nil {
+		for _, id := range raw.Attempted {
+			if _, signed := sod.Hashes[id]; !signed || raw.Files[id] != nil {
+				continue
+			}
+			why := fmt.Sprintf("EF.SOD signs %s but the chip did not give it (%v)", id, unreadWhy(raw, id))
+			switch {
+			case id == lds.DG14 || id == lds.DG15:
+				failChip(why)
+			case v.Passive != cccd.PassiveFailed:
+				v.Passive, v.PassiveReason = cccd.PassiveFailed, why
+			}
+		}
+	}
+
+	// Rule 1b: EF.CardAccess is not signed; the PACE it announced, and that
+	// was used, must be one the signed DG14 lists (when DG14 lists any).
+	if raw.PACE != nil && raw.Files[lds.DG14] != nil && v.Passive != cccd.PassiveFailed {
+		if si, err := lds.ParseDG14(raw.Files[lds.DG14]); err == nil && len(si.PACE) > 0 {
+			listed := false
+			for _, p := range si.PACE {
+				listed = listed || (p.Protocol.Equal(raw.PACE.Protocol) && p.ParameterID == raw.PACE.ParameterID)
+			}
+			if !listed {
+				v.Passive, v.PassiveReason = cccd.PassiveFailed, fmt.Sprintf(
+					"EF.CardAccess announces PACE %s with parameters %d, which the signed DG14 does not list: EF.CardAccess was altered",
+					raw.PACE.Protocol, raw.PACE.ParameterID)
+			}
+		}
+	}
+
+	// Rules 2 and 3: what the chip announces, it must prove.
+	dg14Signed := sod != nil && sod.Hashes[lds.DG14] != nil
+	dg15Signed := sod != nil && sod.Hashes[lds.DG15] != nil
+	dg14CA := false
+	if b := raw.Files[lds.DG14]; b != nil {
+		si, err := lds.ParseDG14(b)
+		dg14CA = err != nil || len(si.ChipAuth) > 0 || len(si.ChipKeys) > 0 // a malformed DG14 has already failed
+	}
+	caRequired := raw.CardAccessCA || dg14CA || (dg14Signed && raw.Files[lds.DG14] == nil)
+	aaRequired := !caRequired && (dg15Signed || raw.Files[lds.DG15] != nil)
+	switch {
+	case v.ChipAuth == cccd.ChipAuthFailed:
+	case caRequired && raw.ChipAuth == cccd.ChipAuthPassed && raw.ChipAuthMethod == "CA":
+		v.ChipAuth = cccd.ChipAuthPassed
+	case caRequired:
+		switch {
+		case raw.Files[lds.DG14] == nil:
+			failChip(fmt.Sprintf("EF.CardAccess announces Chip Authentication but the chip did not give DG14 (%v)", unreadWhy(raw, lds.DG14)))
+		case !dg14CA:
+			failChip("EF.CardAccess announces Chip Authentication but DG14 offers none")
+		default:
+			failChip("Chip Authentication was not completed")
+		}
+	case aaRequired && raw.ChipAuth == cccd.ChipAuthPassed && raw.ChipAuthMethod == "AA":
+		v.ChipAuth = cccd.ChipAuthPassed
+	case aaRequired && raw.Files[lds.DG15] == nil:
+		failChip(fmt.Sprintf("EF.SOD signs DG15 (Active Authentication) but the chip did not give it (%v)", unreadWhy(raw, lds.DG15)))
+	case aaRequired:
+		failChip("Active Authentication was not completed")
+	default:
+		v.ChipAuth = cccd.ChipAuthNotSupported
 	}
 	return v
+}
+
+// unreadWhy is the chip's answer for a file it did not give.
+func unreadWhy(raw *RawRead, id lds.FileID) string {
+	if err := raw.Unread[id]; err != nil {
+		return err.Error()
+	}
+	return "not read"
 }
 
 // crossCheckMRZ compares the MRZ with DG13. Both are signed by the same

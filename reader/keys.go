@@ -3,6 +3,7 @@ package reader
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"motcua/reader/cccd"
@@ -59,11 +60,20 @@ func KeyFromID(id string) (Key, error) {
 
 var mrzArg = regexp.MustCompile(`^([0-9A-Z<]{1,9})/([0-9]{6})/([0-9]{6})$`)
 
-// KeyFromMRZ parses "DOCUMENT/YYMMDD/YYMMDD" (document number, birth, expiry).
+// KeyFromMRZ parses "DOCUMENT/YYMMDD/YYMMDD" (document number, birth,
+// expiry), or a whole MRZ (TD1, TD2 or TD3, as typed or as a keyboard-wedge
+// MRZ reader sends it), whose check digits must hold.
 func KeyFromMRZ(s string) (Key, error) {
+	if len(strings.Join(strings.Fields(s), "")) >= 72 {
+		mrz, err := lds.ParseMRZ(s)
+		if err != nil {
+			return Key{}, err
+		}
+		return Key{MRZ: &MRZKey{DocumentNumber: mrz.DocumentNumber, DateOfBirth: mrz.DateOfBirth, DateOfExpiry: mrz.DateOfExpiry}}, nil
+	}
 	m := mrzArg.FindStringSubmatch(s)
 	if m == nil {
-		return Key{}, fmt.Errorf("MRZ key must look like DOCNUMBER/YYMMDD/YYMMDD")
+		return Key{}, fmt.Errorf("MRZ key must look like DOCNUMBER/YYMMDD/YYMMDD, or be the whole MRZ")
 	}
 	k := &MRZKey{DocumentNumber: m[1], DateOfBirth: m[2], DateOfExpiry: m[3]}
 	if _, err := k.Info(); err != nil {

@@ -20,7 +20,14 @@ func TestKeys(t *testing.T) {
 	if info, _ := m.MRZ.Info(); info != "0930470641930105433010521"[:24] {
 		t.Fatalf("MRZ info %s", info)
 	}
-	for _, bad := range []string{"", "093047064/9301/330105", "abc/930105/330105", "093047064-930105-330105"} {
+	// A whole MRZ, as a keyboard-wedge MRZ reader types it (ICAO 9303-4
+	// specimen passport).
+	p, err := KeyFromMRZ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\r\nL898902C36UTO7408122F1204159ZE184226B<<<<<10\r\n")
+	if err != nil || p.MRZ.DocumentNumber != "L898902C3" || p.MRZ.DateOfBirth != "740812" || p.MRZ.DateOfExpiry != "120415" {
+		t.Fatalf("KeyFromMRZ(whole TD3): %+v %v", p.MRZ, err)
+	}
+	for _, bad := range []string{"", "093047064/9301/330105", "abc/930105/330105", "093047064-930105-330105",
+		"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<11"} {
 		if _, err := KeyFromMRZ(bad); err == nil {
 			t.Errorf("KeyFromMRZ(%q) accepted", bad)
 		}

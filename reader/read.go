@@ -1,9 +1,3 @@
-// Package reader reads a CCCD chip end to end: EF.CardAccess, PACE with the
-// CAN (BAC as the fallback), secure messaging, then the data groups with the
-// identity first, so a form can appear before the photo has arrived.
-//
-// Lower layers: iso7816 (APDUs), tlv, icao (access control and secure
-// messaging), lds (file formats), pcsc (the PC/SC transport).
 package reader
 
 import (
@@ -42,6 +36,11 @@ const (
 	ExtendedOn
 )
 
+// Reconnecter is implemented by transports that can re-establish their
+// connection after the card was reset under them (pcsc.Card): a reset
+// answers every exchange with an error until then.
+type Reconnecter interface{ Reconnect(reset bool) error }
+
 // ATRer is implemented by transports that know the card's ATR.
 type ATRer interface{ ATR() []byte }
 
@@ -68,7 +67,9 @@ type Options struct {
 	Trust *pa.TrustStore
 	// Now is the time certificates are judged at (time.Now when zero).
 	Now time.Time
-	// NoChipAuth skips Chip and Active Authentication (clone detection).
+	// NoChipAuth skips Chip and Active Authentication (clone detection),
+	// for measurements: a chip that announces either is then judged
+	// chip_auth failed ("not completed"), never verified (doc.go, rule 2).
 	NoChipAuth bool
 }
 
@@ -79,14 +80,27 @@ type RawRead struct {
 	Files  map[lds.FileID][]byte
 	Order  []lds.FileID // files in the order they were read
 	Stats  cccd.Stats
-	// Damaged holds proof files (EF.SOD, DG14, DG15) that could not be read
-	// whole; the verdicts say so, the identity is still shown.
-	Damaged map[lds.FileID]error
-	// ChipAuth is the clone-detection verdict (cccd.ChipAuth*), with Reason
-	// when it failed; ChipAuthAPDUs is what it cost.
+	// Attempted lists the files the reader asked the chip for, in order
+	// (DG2 is absent when the photo was skipped on purpose).
+	Attempted []lds.FileID
+	// Unread holds the attempted files the chip did not give, with its
+	// answer: not found, refused, or not readable whole. The verdict rules
+	// (doc.go) compare them with what EF.SOD signs; the identity is still
+	// shown when DG13 arrived.
+	Unread map[lds.FileID]error
+	// CardAccessCA records that EF.CardAccess announces Chip
+	// Authentication (a ChipAuthenticationInfo).
+	CardAccessCA bool
+	// PACE is the PACEInfo of EF.CardAccess that access control used (nil
+	// after BAC), to be confirmed by the signed DG14.
+	PACE *lds.PACEInfo
+	// ChipAuth is the clone-detection verdict of the read itself
+	// (cccd.ChipAuth*), with Reason when it failed; ChipAuthAPDUs is what
+	// it cost. ChipAuthMethod is "CA" or "AA" once one was run.
 	ChipAuth       string
 	ChipAuthReason string
 	ChipAuthAPDUs  int
+	ChipAuthMethod string
 }
 
 // readOrder is identity first, photo last: DG13 and DG1 make the form, SOD,
@@ -106,18 +120,25 @@ const (
 )
 
 type readMachine struct {
-	opts    Options
-	counter *icao.Counter
-	sess    *icao.Session
-	pace    *icao.PACEParams
-	key     Key // the key that worked
-	out     *RawRead
+	opts      Options
+	transport iso7816.Transport // the caller's, for Reconnecter
+	counter   *icao.Counter
+	sess      *icao.Session
+	pace      *icao.PACEParams
+	key       Key // the key that worked
+	out       *RawRead
+	// ca is the Chip Authentication run on this chip (from DG14), kept to
+	// redo it on every re-established session.
+	ca *icao.CAParams
 	// caPending: Chip Authentication switched keys and the next protected
 	// response is the chip's proof.
 	caPending bool
 	caAPDUs   int // counter value when CA started
-	start     time.Time
-	step      time.Time
+	// caInterrupts counts proofs cut short by the transport; a second one
+	// fails Chip Authentication.
+	caInterrupts int
+	start        time.Time
+	step         time.Time
 }
 
 // ReadFiles runs the read state machine over t.
@@ -133,10 +154,11 @@ func ReadFiles(t iso7816.Transport, opts Options) (*RawRead, error) {
 	}
 	counter := &icao.Counter{T: t}
 	m := &readMachine{
-		opts:    opts,
-		counter: counter,
-		sess:    &icao.Session{T: counter},
-		out: &RawRead{Files: map[lds.FileID][]byte{}, Damaged: map[lds.FileID]error{},
+		transport: t,
+		opts:      opts,
+		counter:   counter,
+		sess:      &icao.Session{T: counter},
+		out: &RawRead{Files: map[lds.FileID][]byte{}, Unread: map[lds.FileID]error{},
 			Stats: cccd.Stats{StepMS: map[string]int64{}}, ChipAuth: cccd.ChipAuthNotChecked},
 		start: time.Now(),
 	}
@@ -239,6 +261,7 @@ func (m *readMachine) readCardAccess() error {
 	if err != nil {
 		return nil // an unreadable EF.CardAccess only costs us PACE; BAC may still work
 	}
+	m.out.CardAccessCA = len(infos.ChipAuth) > 0
 	for _, pi := range infos.PACE {
 		proto, err := icao.ParsePACEProtocol(pi.Protocol)
 		if err != nil {
@@ -266,13 +289,14 @@ func (m *readMachine) accessControl() error {
 			if err == nil {
 				m.sess.SM, m.key = sm, k
 				m.out.Access, m.out.Cipher = cccd.AccessPACE, sm.Cipher
+				m.out.PACE = &lds.PACEInfo{Protocol: m.pace.Protocol.OID, Version: 2, ParameterID: m.pace.ParamID}
 				return nil
 			}
 			if errors.Is(err, icao.ErrAccessDenied) {
 				refused = true
 				continue
 			}
-			if isRemoved(err) {
+			if isRemoved(err) || isTransient(err) {
 				return classify(err)
 			}
 			break // PACE broken on this card: fall back to BAC
@@ -332,19 +356,24 @@ func proofFile(id lds.FileID) bool { return id == lds.SOD || id == lds.DG14 || i
 // readFiles reads the data groups in identity-first order, resuming after
 // transient errors with fresh keys, and runs clone detection as soon as the
 // key it needs has arrived: Chip Authentication right after DG14, Active
-// Authentication after DG15 when the chip has no Chip Authentication.
+// Authentication after DG15 when the chip has no Chip Authentication. A
+// file the chip does not give is recorded in Unread, for the verdict rules.
 func (m *readMachine) readFiles() error {
 	for _, id := range readOrder {
 		if id == lds.DG2 && m.opts.SkipPhoto {
 			continue
 		}
+		m.out.Attempted = append(m.out.Attempted, id)
 		raw, err := m.readOne(id)
 		if err != nil {
-			if errors.Is(err, iso7816.ErrFileNotFound) {
-				continue // the card does not have this data group
-			}
-			if proofFile(id) && !isRemoved(err) && !icao.IsSMFailure(err) {
-				m.out.Damaged[id] = err
+			var se *iso7816.StatusError
+			switch {
+			case isRemoved(err), icao.IsSMFailure(err):
+				return classify(err)
+			case errors.As(err, &se), proofFile(id):
+				// A protected refusal (file not found, access denied) or a
+				// damaged proof file: a verdict, not a failed read.
+				m.out.Unread[id] = err
 				continue
 			}
 			return classify(err)
@@ -362,36 +391,55 @@ func (m *readMachine) readFiles() error {
 			return err
 		}
 	}
-	if m.caPending { // nothing was read after CA: ask for the proof explicitly
+	for m.caPending { // nothing was read after CA: ask for the proof explicitly
 		err := m.sess.SelectApplication()
-		if err := m.settleCA(err); err != nil {
-			return err
+		if serr := m.settleCA(err); serr != nil {
+			return serr
+		}
+		if isRemoved(err) {
+			return classify(err)
 		}
 	}
 	return nil
 }
 
 // readOne reads one file, resuming after transient errors, and settles a
-// pending Chip Authentication on the first protected answer.
+// pending Chip Authentication on the first answer.
 func (m *readMachine) readOne(id lds.FileID) ([]byte, error) {
 	f := lds.FileOf(id)
 	file := icao.File{Name: f.Name, SFI: f.SFI, FID: f.FID}
 	var partial []byte
-	for attempt := 0; ; attempt++ {
+	for attempt := 0; ; {
 		raw, err := m.sess.ReadFile(file, partial)
 		if m.caPending {
 			if serr := m.settleCA(err); serr != nil {
 				return nil, serr
 			}
-			if err != nil && icao.IsSMFailure(err) {
-				partial = nil // the clone's answer is worthless: read again under new keys
+			if err != nil && !answered(err) && !isRemoved(err) {
+				// The proof failed or was cut short and the session was
+				// re-established (with Chip Authentication redone when the
+				// verdict is still open): read the file again, from the start.
+				partial = nil
 				continue
 			}
+		}
+		var re *icao.ReadError
+		if errors.Is(err, icao.ErrExtendedRefused) {
+			// Plain 6700 to an extended protected read: the session now
+			// uses short APDUs; re-establish it and continue where the read
+			// stopped. Not counted as a retry: it happens once per read.
+			if errors.As(err, &re) {
+				partial = re.Partial
+			}
+			if rerr := m.restart(); rerr != nil {
+				return nil, fmt.Errorf("resume %s with short reads: %w", f.Name, rerr)
+			}
+			continue
 		}
 		if err == nil || attempt >= m.opts.Retries || !isTransient(err) {
 			return raw, err
 		}
-		var re *icao.ReadError
+		attempt++
 		if errors.As(err, &re) {
 			partial = re.Partial
 		}
@@ -401,20 +449,70 @@ func (m *readMachine) readOne(id lds.FileID) ([]byte, error) {
 	}
 }
 
-// settleCA turns the first answer after Chip Authentication into its
-// verdict. A chip that cannot answer under the new keys is a probable clone;
-// the session is then re-established so the remaining files can still be read.
+// answered reports an outcome that is a response verified under the
+// current secure-messaging keys: success, a protected status word, or a
+// verified answer that shows the file is shorter than it says.
+func answered(err error) bool {
+	var se *iso7816.StatusError
+	return err == nil || errors.As(err, &se) || errors.Is(err, icao.ErrTruncatedFile)
+}
+
+// settleCA turns the first answer after the Chip Authentication key
+// switch into its verdict:
+//   - a response that verified under the new keys (answered): passed;
+//   - an answer that does not verify (wrong MAC, unprotected, malformed):
+//     failed, a probable clone, and the session is re-established without
+//     Chip Authentication so the remaining files can still be read;
+//   - no answer (transport error, timeout, reset, a card that stays mute, a
+//     plain 6700 to an extended read): the proof is still owed, so the
+//     session is re-established and Chip Authentication redone; a second
+//     interruption fails it.
+//
+// A removed card leaves the verdict open: the read itself fails.
 func (m *readMachine) settleCA(err error) error {
 	m.caPending = false
 	m.out.ChipAuthAPDUs = m.counter.APDUs - m.caAPDUs - 1 // the proving command itself is a normal read
-	if err == nil || !icao.IsSMFailure(err) {
-		if err == nil || !isRemoved(err) {
-			m.out.ChipAuth = cccd.ChipAuthPassed
-		}
+	switch {
+	case answered(err):
+		m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthPassed, ""
 		return nil
+	case isRemoved(err):
+		return nil
+	case icao.IsSMFailure(err) && !errors.Is(err, icao.ErrExtendedRefused):
+		m.failChip(fmt.Sprintf("%v (the chip's answer under the new keys: %v)", icao.ErrChipAuthFailed, err))
+		return m.restart()
 	}
-	m.out.ChipAuth = cccd.ChipAuthFailed
-	m.out.ChipAuthReason = icao.ErrChipAuthFailed.Error()
+	m.caInterrupts++
+	if m.caInterrupts > 1 {
+		m.failChip(fmt.Sprintf("no answer under the Chip Authentication keys: the chip was interrupted %d times right after the key switch (%v)", m.caInterrupts, err))
+	}
+	return m.restart()
+}
+
+// failChip records a failed clone check.
+func (m *readMachine) failChip(reason string) {
+	m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, reason
+}
+
+// startCA runs Chip Authentication with m.ca over the current session. On
+// success the next answer is the proof (caPending). A chip that refuses it
+// fails; a transport error counts as an interruption (redone once).
+func (m *readMachine) startCA() error {
+	m.caAPDUs = m.counter.APDUs
+	m.out.ChipAuthMethod = "CA"
+	err := icao.ChipAuthenticate(m.sess, *m.ca, m.opts.Rand, false)
+	switch {
+	case err == nil:
+		m.caPending = true
+		return nil
+	case isRemoved(err):
+		return classify(err)
+	case isTransient(err) && m.caInterrupts == 0:
+		m.caInterrupts++
+		return m.restart() // redoes Chip Authentication
+	}
+	m.failChip(err.Error())
+	m.out.ChipAuthAPDUs = m.counter.APDUs - m.caAPDUs
 	return m.restart()
 }
 
@@ -428,36 +526,27 @@ func (m *readMachine) cloneCheck(id lds.FileID, raw []byte) error {
 	case lds.DG14:
 		si, err := lds.ParseDG14(raw)
 		if err != nil {
-			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, "DG14 is malformed: "+err.Error()
+			m.failChip("DG14 is malformed: " + err.Error())
 			return nil
 		}
-		if len(si.ChipAuth) == 0 || len(si.ChipKeys) == 0 || si.ChipKeys[0].Key.Curve == nil {
-			return nil // no (EC) Chip Authentication: Active Authentication may follow
+		ca, announced, err := chipAuthParams(si)
+		if !announced {
+			return nil // no Chip Authentication: Active Authentication may follow
 		}
-		ca := icao.CAParams{Protocol: si.ChipAuth[0].Protocol, Curve: si.ChipKeys[0].Key.Curve,
-			ChipKey: si.ChipKeys[0].Key.Point, KeyID: si.ChipAuth[0].KeyID}
-		m.caAPDUs = m.counter.APDUs
-		err = icao.ChipAuthenticate(m.sess, ca, m.opts.Rand, false)
-		switch {
-		case err == nil:
-			m.caPending = true
-		case errors.Is(err, icao.ErrChipAuthFailed):
-			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, err.Error()
-			m.out.ChipAuthAPDUs = m.counter.APDUs - m.caAPDUs
-			return m.restart()
-		case isRemoved(err):
-			return classify(err)
-		default:
-			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, err.Error()
-			return m.restart()
+		if err != nil {
+			m.failChip(err.Error())
+			return nil
 		}
+		m.ca = ca
+		return m.startCA()
 	case lds.DG15:
-		if m.out.ChipAuth != cccd.ChipAuthNotChecked {
+		if m.ca != nil || m.out.ChipAuth != cccd.ChipAuthNotChecked {
 			return nil
 		}
+		m.out.ChipAuthMethod = "AA"
 		k, err := lds.ParseDG15(raw)
 		if err != nil {
-			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, "DG15 is malformed: "+err.Error()
+			m.failChip("DG15 is malformed: " + err.Error())
 			return nil
 		}
 		start := m.counter.APDUs
@@ -469,8 +558,8 @@ func (m *readMachine) cloneCheck(id lds.FileID, raw []byte) error {
 		case isRemoved(err):
 			return classify(err)
 		default:
-			m.out.ChipAuth, m.out.ChipAuthReason = cccd.ChipAuthFailed, err.Error()
-			if icao.IsSMFailure(err) {
+			m.failChip(err.Error())
+			if !answered(err) {
 				return m.restart()
 			}
 		}
@@ -478,8 +567,35 @@ func (m *readMachine) cloneCheck(id lds.FileID, raw []byte) error {
 	return nil
 }
 
+// chipAuthParams picks the Chip Authentication DG14 offers: its first
+// ChipAuthenticationInfo with the key of the same key identifier. A DG14
+// that holds a Chip Authentication key without any ChipAuthenticationInfo
+// (older chips) means CA version 1 with 3DES (ICAO 9303-11 §9.2.5, BSI
+// TR-03110). announced is false when DG14 offers no Chip Authentication.
+func chipAuthParams(si *lds.SecurityInfos) (ca *icao.CAParams, announced bool, err error) {
+	if len(si.ChipAuth) == 0 && len(si.ChipKeys) == 0 {
+		return nil, false, nil
+	}
+	info := lds.ChipAuthInfo{Protocol: lds.OIDCAECDH3DES, Version: 1}
+	if len(si.ChipAuth) > 0 {
+		info = si.ChipAuth[0]
+	}
+	for _, k := range si.ChipKeys {
+		if k.Key == nil || k.Key.Curve == nil {
+			continue
+		}
+		if info.KeyID == 0 || k.KeyID == info.KeyID || len(si.ChipKeys) == 1 {
+			return &icao.CAParams{Protocol: info.Protocol, Curve: k.Key.Curve, ChipKey: k.Key.Point, KeyID: info.KeyID}, true, nil
+		}
+	}
+	return nil, true, errors.New("DG14 announces Chip Authentication without an EC key this reader can use")
+}
+
 // restart re-runs access control after a transient error. The first plain
-// command ends whatever session the card still holds.
+// command ends whatever session the card still holds. A transport that can
+// reconnect does so first when the card was reset. Once Chip
+// Authentication has run and not failed, it is redone on the new session:
+// every file after it is read under keys only the genuine chip can derive.
 func (m *readMachine) restart() error {
 	if m.sess.SM != nil {
 		m.sess.SM.Wipe()
@@ -490,27 +606,45 @@ func (m *readMachine) restart() error {
 	m.opts.Keys = []Key{m.key}
 	defer func() { m.opts.Keys = keys }()
 	m.caPending = false
-	if err := m.accessControl(); err != nil {
+	err := m.accessControl()
+	if rc, ok := m.transport.(Reconnecter); ok && isTransient(err) {
+		// The card may have been reset: reconnect once and try again.
+		if rerr := rc.Reconnect(false); rerr == nil {
+			err = m.accessControl()
+		}
+	}
+	if err != nil {
+		if isTransient(err) {
+			// Interrupted, then unable to open a new session: the card
+			// is as good as gone (PC/SC may not have noticed yet).
+			return fmt.Errorf("%w: the card stopped answering (%v)", iso7816.ErrCardRemoved, err)
+		}
 		return err
 	}
 	if m.out.Access == cccd.AccessPACE {
-		return m.sess.SelectApplication()
+		if err := m.sess.SelectApplication(); err != nil {
+			return classify(err)
+		}
+	}
+	if m.ca != nil && m.out.ChipAuth != cccd.ChipAuthFailed {
+		return m.startCA()
 	}
 	return nil
 }
 
-func isRemoved(err error) bool {
-	return errors.Is(err, iso7816.ErrCardRemoved) || errors.Is(err, iso7816.ErrShortResponse)
-}
+// isRemoved: the card left; the read fails.
+func isRemoved(err error) bool { return errors.Is(err, iso7816.ErrCardRemoved) }
 
+// isTransient: the card is still there but the exchange was lost (PC/SC
+// comm error, timeout, reset, or no answer bytes from a card still present).
 func isTransient(err error) bool {
-	return errors.Is(err, icao.ErrTransient) && !isRemoved(err)
+	return (errors.Is(err, icao.ErrTransient) || errors.Is(err, iso7816.ErrShortResponse)) && !isRemoved(err)
 }
 
 // classify keeps the typed errors callers branch on visible.
 func classify(err error) error {
 	switch {
-	case isRemoved(err):
+	case isRemoved(err) || errors.Is(err, iso7816.ErrShortResponse):
 		return fmt.Errorf("%w (%v)", iso7816.ErrCardRemoved, err)
 	case errors.Is(err, icao.ErrAccessDenied):
 		return fmt.Errorf("%w (%v)", ErrWrongKey, err)

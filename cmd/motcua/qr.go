@@ -167,17 +167,17 @@ func runQR(args []string) int {
 		defer cam.Close()
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		for i := 0; i < frames; i++ {
-			img, err := cam.Next(ctx)
-			if err != nil {
-				return fail("qr camera: %v", err)
-			}
-			if r, err := decode.WithSteps(img, decode.Fast); err == nil {
-				emit(result.Parse(r.Text))
-				return code
-			}
+		// The Watcher decodes one frame at a time, drops the frames that
+		// come in meanwhile and turns empty ones away with the pre-check.
+		found, _, err := (&camera.Watcher{MaxFrames: frames}).Run(ctx, cam)
+		if errors.Is(err, decode.ErrNotFound) {
+			return fail("qr camera: no QR code in %d frames", frames)
 		}
-		return fail("qr camera: no QR code in %d frames", frames)
+		if err != nil {
+			return fail("qr camera: %v", err)
+		}
+		emit(result.Parse(found.Text))
+		return code
 	}
 	fmt.Fprintf(os.Stderr, "motcua qr: unknown subcommand %q\n%s\n", sub, qrUsage)
 	return 2

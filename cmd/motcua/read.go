@@ -29,7 +29,7 @@ func runRead(args []string) int {
 	can := fs.String("can", "", "card access number (6 digits)")
 	id := fs.String("id", "", "12-digit ID number (its last 6 digits are the CAN)")
 	qrPayload := fs.String("qr", "", "the card's QR payload (gives the CAN and BAC key candidates)")
-	mrz := fs.String("mrz", "", "BAC key DOCNUMBER/YYMMDD/YYMMDD (document number, birth, expiry)")
+	mrz := fs.String("mrz", "", "BAC key DOCNUMBER/YYMMDD/YYMMDD (document number, birth, expiry), or the whole MRZ")
 	asJSON := fs.Bool("json", false, "print the identity as JSON")
 	photo := fs.String("photo", "", "write the face image (DG2) to this file")
 	sim := fs.Bool("sim", false, "use the simulated reader even when a PC/SC reader exists")
@@ -120,6 +120,9 @@ func runRead(args []string) int {
 		}
 	}
 	if *photo != "" {
+		if res.PhotoRefused != "" {
+			return fail("%s (nothing written to %s)", res.PhotoRefused, *photo)
+		}
 		if len(res.Photo) == 0 {
 			return fail("the card has no face image (DG2)")
 		}
@@ -223,6 +226,9 @@ func printIdentity(w io.Writer, r *cccd.ReadResult) {
 			fmt.Fprintf(w, " (%s)", v.ChipAuthReason)
 		}
 		fmt.Fprintln(w)
+	}
+	if r.PhotoRefused != "" {
+		fmt.Fprintf(w, "Ảnh chân dung (photo): không hiển thị được — %s\n", r.PhotoRefused)
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "Cảnh báo (warning): %s\n", warn)

@@ -6,7 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"motcua/hwtest/simcard"
 )
 
 // capture runs a command in-process and returns its exit code and stdout.
@@ -95,5 +98,67 @@ func TestReadWithQR(t *testing.T) {
 	stranger := "079203012345||Lê Thị Khách|01022003|Nữ|Quận 1, TP. Hồ Chí Minh|01012022"
 	if code, _ := capture(t, runRead, "--sim", "--qr", stranger); code == 0 {
 		t.Fatal("a stranger's QR opened the card")
+	}
+}
+
+// The issue-12 hostile cards: `motcua read --json` carries each verdict and
+// its reason, with the test CSCA trusted so that only the forgery decides.
+func TestReadJSONShowsHostileCardVerdicts(t *testing.T) {
+	dir := t.TempDir()
+	is, err := simcard.DefaultIssuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := is.WriteCSCA(filepath.Join(dir, "csca.pem")); err != nil {
+		t.Fatal(err)
+	}
+	type verdict struct {
+		Passive        string `json:"passive"`
+		PassiveReason  string `json:"passive_reason"`
+		ChipAuth       string `json:"chip_auth"`
+		ChipAuthReason string `json:"chip_auth_reason"`
+	}
+	for _, tt := range []struct {
+		fault, passive, chip, reason string
+	}{
+		{"", "verified", "passed", ""},
+		{"clone-hides-dg14", "verified", "failed", "EF.SOD signs DG14 but the chip did not give it"},
+		{"clone-mute-after-ca", "verified", "failed", "probable clone"},
+		{"mute-after-ca", "verified", "passed", ""},
+		{"explicit-curve", "failed", "failed", "explicit EC parameters"},
+		{"plain-6700", "verified", "passed", ""},
+		{"photo-bomb", "verified", "passed", ""},
+	} {
+		t.Run(tt.fault+"_", func(t *testing.T) {
+			code, out := capture(t, runRead, "--sim", "--sim-fault", tt.fault, "--trust", dir, "--json")
+			if code != 0 {
+				t.Fatalf("exit %d: a readable card must read, the verdict is data", code)
+			}
+			var res struct {
+				Verification verdict `json:"verification"`
+				PhotoRefused string  `json:"photo_refused"`
+			}
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			v := res.Verification
+			if v.Passive != tt.passive || v.ChipAuth != tt.chip {
+				t.Fatalf("verdict %+v, want passive %s chip_auth %s", v, tt.passive, tt.chip)
+			}
+			if !strings.Contains(v.PassiveReason+" "+v.ChipAuthReason, tt.reason) {
+				t.Fatalf("reasons %q / %q do not say %q", v.PassiveReason, v.ChipAuthReason, tt.reason)
+			}
+			if (tt.fault == "photo-bomb") != strings.Contains(res.PhotoRefused, "could not be shown") {
+				t.Fatalf("photo_refused %q", res.PhotoRefused)
+			}
+		})
+	}
+	// Asked for the photo of a photo bomb: a clear refusal, no file.
+	photo := filepath.Join(dir, "face.jpg")
+	if code, _ := capture(t, runRead, "--sim", "--sim-fault", "photo-bomb", "--photo", photo); code == 0 {
+		t.Fatal("the photo bomb was written as a photo")
+	}
+	if _, err := os.Stat(photo); !os.IsNotExist(err) {
+		t.Fatalf("photo file: %v", err)
 	}
 }

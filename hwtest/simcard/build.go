@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"motcua/reader/ecc"
 	"motcua/reader/icao"
 	"motcua/reader/lds"
+	"motcua/reader/tlv"
 )
 
 // CardOptions shape how a profile becomes a card.
@@ -126,7 +128,7 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		switch {
 		case o.Fault.Has(FaultUntrustedSigner):
 			is, err = UntrustedIssuer()
-		case o.Fault.Has(FaultExpiredSigner):
+		case o.Fault.Has(FaultExpiredSigner), o.Fault.Has(FaultOldSigner):
 			is, err = ExpiredIssuer()
 		default:
 			is, err = DefaultIssuer()
@@ -155,24 +157,71 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		return nil, err
 	}
 	face := SyntheticFace(p.FaceSeed)
+	faceW, faceH := 240, 320
+	if o.Fault.Has(FaultPhotoBomb) {
+		face, faceW, faceH = PhotoBomb(), 65535, 65535
+	}
+	// DG14 repeats, signed, what EF.CardAccess announces (PACE, Chip and
+	// Terminal Authentication), as ICAO 9303-11 requires.
+	dg14PACE := lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}
+	if o.Fault.Has(FaultCardAccessAltered) {
+		dg14PACE.ParameterID = 16
+	}
 	dg14 := lds.BuildDG14(
+		lds.BuildPACEInfo(dg14PACE),
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		caKeyInfo,
+		lds.BuildTAInfo(),
 		lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256))
 	if o.Fault.Has(FaultAAOnly) {
 		dg14 = lds.BuildDG14(lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256))
 	}
+	if o.Fault.Has(FaultDG14KeyOnly) {
+		dg14 = lds.BuildDG14(caKeyInfo)
+	}
 	files := map[lds.FileID][]byte{
 		lds.DG1:  lds.BuildDG1(mrz),
-		lds.DG2:  lds.BuildDG2(face, 240, 320),
+		lds.DG2:  lds.BuildDG2(face, faceW, faceH),
 		lds.DG13: lds.BuildDG13(p.Identity),
 		lds.DG14: dg14,
 		lds.DG15: dg15,
 	}
+	if o.Fault.Has(FaultDG14KeyOnly) {
+		delete(files, lds.DG15) // Chip Authentication is its only proof
+	}
 	dg3 := []byte{0x63, 0x04, 0x7F, 0x61, 0x01, 0x00}
-	sod, err := lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
+	var sod []byte
+	switch {
+	case o.Fault.Has(FaultExplicitCurve):
+		sod, err = hostileCurveFiles(files, is)
+	case o.Fault.Has(FaultVNPKI):
+		var vn *VNLikePKI
+		if vn, err = VNLike(); err == nil {
+			signed := maps.Clone(files)
+			signed[lds.DG3] = dg3
+			sod, err = vn.SignSOD(signed, time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC))
+		}
+	default:
+		signedAt := is.DS.NotBefore.Add(24 * time.Hour)
+		if o.Fault.Has(FaultExpiredSigner) {
+			signedAt = is.DS.NotAfter.AddDate(0, 1, 0) // a leaked key used after its certificate ended
+		}
+		signed := maps.Clone(files)
+		signed[lds.DG3] = dg3 // every data group EF.COM lists is hashed, DG3 (EAC) too
+		sod, err = lds.BuildSOD(crypto.SHA256, signed, is.DS, is.DSKey, signedAt)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sign EF.SOD: %w", err)
+	}
+	if o.Fault.Has(FaultBERSOD) {
+		ci, err := tlv.Unwrap(sod, 0x77)
+		if err == nil {
+			ci, err = cms.IndefiniteBER(ci)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("EF.SOD as BER: %w", err)
+		}
+		sod = tlv.Encode(0x77, ci)
 	}
 	if o.Fault.Has(FaultDG13Altered) {
 		// A forger rewrites the residence after issuance; the signed hash stays.
@@ -180,14 +229,15 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		forged.PlaceOfResidence = "Số 1 Phố Giả, Phường Giả, Hà Nội"
 		files[lds.DG13] = lds.BuildDG13(forged)
 	}
-	if o.Fault.Has(FaultClone) {
+	if o.Fault.Has(FaultClone) || o.Fault.Has(FaultCloneHidesDG14) || o.Fault.Has(FaultCloneMuteAfterCA) {
 		keys.CAPrivate, keys.AAPrivate = nil, nil // copied data, but the keys never leave a chip
 	}
 	cardAccess := lds.BuildSecurityInfos(
 		lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}),
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		lds.BuildTAInfo())
-	if o.Fault.Has(FaultAAOnly) {
+	if o.Fault.Has(FaultAAOnly) || o.Fault.Has(FaultCloneHidesDG14) || o.Fault.Has(FaultDG14KeyOnly) {
+		// EF.CardAccess is not signed: a clone strips what would give it away.
 		cardAccess = lds.BuildSecurityInfos(lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}))
 	}
 	app := []File{
@@ -196,6 +246,9 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		{FID: 0x011D, SFI: 0x1D, Data: sod},
 	}
 	for id, b := range files {
+		if o.Fault.Has(FaultCloneHidesDG14) && (id == lds.DG14 || id == lds.DG15) {
+			continue // signed by EF.SOD, yet "file not found"
+		}
 		f := lds.FileOf(id)
 		app = append(app, File{FID: f.FID, SFI: f.SFI, Data: b})
 	}
@@ -215,6 +268,9 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	if o.Fault.Has(FaultAAOnly) {
 		cfg.ChipAuth = nil
+	}
+	if o.Fault.Has(FaultDG14KeyOnly) {
+		cfg.ChipAuth.Protocol = lds.OIDCAECDH3DES // CA version 1
 	}
 	pp := paceParams
 	cfg.PACE = &pp

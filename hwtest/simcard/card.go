@@ -12,9 +12,11 @@ package simcard
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -55,18 +57,73 @@ const (
 	// Forgeries: each must produce the right verification verdict.
 	FaultDG13Altered     Fault = "dg13-altered"     // DG13 changed after EF.SOD was signed
 	FaultUntrustedSigner Fault = "untrusted-signer" // EF.SOD signed under a CSCA no one trusts
-	FaultExpiredSigner   Fault = "expired-signer"   // document signer certificate expired
+	FaultExpiredSigner   Fault = "expired-signer"   // EF.SOD signed after its document signer certificate expired
 	FaultClone           Fault = "clone"            // data copied from a genuine card, no chip keys
 	FaultTruncatedSOD    Fault = "truncated-sod"    // EF.SOD cut short
 
 	// FaultAAOnly is not a fault but a card variant: no Chip Authentication,
 	// so clone detection falls to Active Authentication with the DG15 key.
 	FaultAAOnly Fault = "aa-only"
+
+	// Genuine variants that real issuers and chips produce (issue 20):
+	// each must verify.
+
+	// FaultOldSigner: a document signer that has expired since it signed
+	// (signer certificates are short-lived, cards last a decade).
+	FaultOldSigner Fault = "old-signer"
+	// FaultBERSOD: EF.SOD in BER with indefinite lengths and chunked OCTET
+	// STRINGs.
+	FaultBERSOD Fault = "ber-sod"
+	// FaultAADER: Active Authentication answered with an ECDSA signature
+	// in DER instead of plain r||s.
+	FaultAADER Fault = "aa-der"
+	// FaultVNPKI: EF.SOD signed by the Vietnamese-like test PKI (VNLike:
+	// ecdsa-with-SHA512, brainpoolP512r1, explicit parameters).
+	FaultVNPKI Fault = "vn-pki"
+	// FaultDG14KeyOnly: an older chip whose DG14 holds the Chip
+	// Authentication key without a ChipAuthenticationInfo (the protocol is
+	// then CA version 1 with 3DES), whose EF.CardAccess does not announce
+	// it, and which has no DG15: Chip Authentication is its only proof.
+	FaultDG14KeyOnly Fault = "dg14-key-only"
+
+	// Hostile cards (issue 12): each must end in a fail-safe verdict.
+
+	// FaultCloneHidesDG14 is a clone whose EF.SOD (copied) signs DG14 and
+	// DG15 while the chip answers "file not found" for both, and whose
+	// EF.CardAccess (unsigned) no longer announces Chip Authentication.
+	FaultCloneHidesDG14 Fault = "clone-hides-dg14"
+	// FaultCloneMuteAfterCA is a clone that gives no answer to the first
+	// command after the Chip Authentication key switch (a transport error
+	// for the reader), hoping to be taken for genuine.
+	FaultCloneMuteAfterCA Fault = "clone-mute-after-ca"
+	// FaultMuteAfterCA is a genuine chip with the same single silence: the
+	// reader must redo Chip Authentication and pass it.
+	FaultMuteAfterCA Fault = "mute-after-ca"
+	// FaultPhotoBomb puts a small JPEG declaring 65535x65535 pixels in DG2
+	// (signed: the point is the decoder, not the signature).
+	FaultPhotoBomb Fault = "photo-bomb"
+	// FaultExplicitCurve gives the document signer certificate, the DG14
+	// Chip Authentication key and the DG15 key explicit EC parameters with
+	// a huge group order, which would make signature checks run for minutes.
+	FaultExplicitCurve Fault = "explicit-curve"
+	// FaultPlain6700 announces extended length in its ATR, then answers
+	// every extended protected READ BINARY with a plain 6700 (and drops the
+	// secure-messaging session), as some real eMRTDs do.
+	FaultPlain6700 Fault = "plain-6700"
+	// FaultCardAccessAltered: the signed DG14 lists PACE on brainpoolP384r1
+	// (parameters 16), while EF.CardAccess, which is not signed, was
+	// altered to announce brainpoolP256r1 (13), the variant the chip runs.
+	FaultCardAccessAltered Fault = "cardaccess-altered"
 )
 
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
-	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly}
+	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly, FaultCardAccessAltered, FaultVNPKI}
+
+// ErrMute is what a card that stays silent returns from Transmit: a
+// transient transport error in-process; vpcd sends pcscd an empty answer.
+var ErrMute = fmt.Errorf("simcard: no answer: %w", iso7816.ErrTransient)
 
 // SlowDelay is the per-APDU delay of FaultSlow.
 const SlowDelay = 20 * time.Millisecond
@@ -129,6 +186,8 @@ type Card struct {
 
 	protected int // protected APDUs answered this power cycle
 	faulted   bool
+	muted     bool // FaultMuteAfterCA has struck
+	caSwitch  bool // the last response switched to Chip Authentication keys
 	// nextSM replaces the session after the current response (Chip
 	// Authentication: the response still goes out under the old keys).
 	nextSM *icao.SecureMessaging
@@ -193,6 +252,7 @@ func (c *Card) Reset() {
 		c.bac = icao.NewBACCard(c.cfg.MRZInfo, c.cfg.Rand)
 	}
 	c.protected = 0
+	c.caSwitch = false
 }
 
 // Remove takes the card out of the field; Transmit fails from then on.
@@ -242,10 +302,22 @@ func (c *Card) Transmit(apdu []byte) ([]byte, error) {
 		r := c.process(cmd, ext)
 		return r.Bytes(), nil
 	}
+	if c.caSwitch && !c.muted && (c.cfg.Fault.Has(FaultMuteAfterCA) || c.cfg.Fault.Has(FaultCloneMuteAfterCA)) {
+		// The first command under the new keys gets no answer at all.
+		c.caSwitch, c.muted = false, true
+		return nil, ErrMute
+	}
+	c.caSwitch = false
 	plain, ext, err := c.sm.OpenCommand(apdu)
 	if err != nil {
 		c.sm = nil
 		return sw(0x6988), nil
+	}
+	if ext && (plain.Ins == 0xB0 || plain.Ins == 0xB1) && c.cfg.Fault.Has(FaultPlain6700) {
+		// Extended length announced, then refused without protection; the
+		// session is gone with it.
+		c.sm = nil
+		return sw(0x6700), nil
 	}
 	r := c.process(plain, ext)
 	c.protected++
@@ -256,6 +328,7 @@ func (c *Card) Transmit(apdu []byte) ([]byte, error) {
 	}
 	if c.nextSM != nil {
 		c.sm, c.nextSM = c.nextSM, nil
+		c.caSwitch = true
 	}
 	if c.strike() {
 		switch {
@@ -344,6 +417,10 @@ func (c *Card) process(cmd iso7816.Command, ext bool) iso7816.Response {
 		sig, err := icao.SignAA(nil, c.cfg.AACurve, c.cfg.AAPrivate, cmd.Data, c.cfg.Rand)
 		if err != nil {
 			return iso7816.Response{SW: 0x6F00}
+		}
+		if c.cfg.Fault.Has(FaultAADER) && c.cfg.AAPrivate != nil {
+			n := len(sig) / 2
+			sig, _ = asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])})
 		}
 		return iso7816.Response{Data: sig, SW: 0x9000}
 	case 0x22:
@@ -507,11 +584,9 @@ func (c *Card) readBinary(cmd iso7816.Command, ext bool) iso7816.Response {
 		ne = iso7816.MaxShortNe
 	}
 	if ext && ne > c.cfg.MaxResponse {
-		if ne == iso7816.MaxExtendedNe {
-			ne = c.cfg.MaxResponse // "as much as you have" is capped by the buffer
-		} else {
-			return iso7816.Response{SW: 0x6700}
-		}
+		// "As much as you have" and an exact request beyond the buffer are
+		// treated alike: the answer is what the buffer holds.
+		ne = c.cfg.MaxResponse
 	}
 	if !ext && c.sm != nil {
 		// The protected response must fit a short APDU.

@@ -18,6 +18,8 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"motcua/reader/iso7816"
 )
 
 // Card is the card side that vpcd talks to.
@@ -29,8 +31,10 @@ type Card interface {
 	PowerOff()
 	Reset()
 	// Transmit answers a command APDU. An error means the card gives no
-	// answer (it was pulled, or lost the response): the connection
-	// closes, which pcscd sees as the card leaving mid-command.
+	// answer: a transient one (iso7816.ErrTransient, a card that stays
+	// silent once) is sent as an empty answer and the card stays; any
+	// other (it was pulled) closes the connection, which pcscd sees as the
+	// card leaving mid-command.
 	Transmit(apdu []byte) ([]byte, error)
 }
 
@@ -137,7 +141,10 @@ func serveConn(ctx context.Context, conn net.Conn, card Card, opts Options) erro
 			}
 		} else {
 			reply, err = card.Transmit(msg)
-			if err != nil {
+			switch {
+			case errors.Is(err, iso7816.ErrTransient) && !errors.Is(err, iso7816.ErrCardRemoved):
+				reply = []byte{0x00} // silent once: no status word (an empty frame stalls vpcd), the card stays
+			case err != nil:
 				return nil // the card is gone: close, as a pulled card would
 			}
 		}

@@ -2,9 +2,9 @@ package engine
 
 import (
 	"motcua/kiosk/cardloop"
-	"motcua/kiosk/photo"
 	"motcua/kiosk/session"
 	"motcua/reader/cccd"
+	"motcua/reader/lds"
 )
 
 // onCard takes the card loop's events (on its goroutines) and moves the
@@ -110,8 +110,10 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 		}
 		e.read, e.qrOnly, e.slot.read = res, nil, res
 		e.photo, e.photoState = nil, PhotoNone
-		if len(res.Photo) > 0 {
-			if img, err := photo.Decode(res.Photo); err == nil {
+		if res.PhotoRefused != "" { // the reader refused it before any pixel
+			e.photoState = PhotoRefused
+		} else if len(res.Photo) > 0 {
+			if img, err := lds.DecodePhoto(res.Photo); err == nil {
 				e.photo, e.photoState = img, PhotoShown
 			} else {
 				e.photoState = PhotoRefused

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
-	"motcua/kiosk/photo"
+	"motcua/reader/lds"
 )
 
 // notoSans is Noto Sans Regular (SIL OFL 1.1, font/OFL.txt): every
@@ -80,7 +80,7 @@ func (r *Record) PNG() ([]byte, error) {
 		draw.Draw(img, box, image.NewUniform(color.Gray{0xEE}), image.Point{}, draw.Src)
 		if len(p.photo) > 0 {
 			// A photo refused by the budget leaves the grey box and a note.
-			if ph, err := photo.Decode(p.photo); err == nil {
+			if ph, err := lds.DecodePhoto(p.photo); err == nil {
 				xdraw.CatmullRom.Scale(img, box, ph, ph.Bounds(), draw.Over, nil)
 			} else {
 				text(bodyFace, 66, top+100, black, "Không hiển thị được ảnh")

@@ -55,7 +55,11 @@ const (
 type Verification struct {
 	Passive       string `json:"passive"`
 	PassiveReason string `json:"passive_reason,omitempty"`
-	ChipAuth      string `json:"chip_auth"`
+	// PassiveInfo is information that does not change the verdict, such
+	// as "document signer expired since …" for a signer that was valid
+	// when it signed.
+	PassiveInfo string `json:"passive_info,omitempty"`
+	ChipAuth    string `json:"chip_auth"`
 	// ChipAuthReason says why clone detection failed.
 	ChipAuthReason string `json:"chip_auth_reason,omitempty"`
 	Signer         string `json:"signer,omitempty"` // document signer subject
@@ -63,9 +67,11 @@ type Verification struct {
 }
 
 // Verified reports whether the card may be shown as verified: Passive
-// Authentication chained to a trusted CSCA and no failed clone check.
+// Authentication chained to a trusted CSCA, and the chip proved itself
+// (passed) or, by what EF.SOD signs, has nothing to prove (not_supported).
+// A clone check not run (not_checked) is not a verified card.
 func (v *Verification) Verified() bool {
-	return v != nil && v.Passive == PassiveVerified && v.ChipAuth != ChipAuthFailed
+	return v != nil && v.Passive == PassiveVerified && (v.ChipAuth == ChipAuthPassed || v.ChipAuth == ChipAuthNotSupported)
 }
 
 // Access methods.
@@ -94,9 +100,13 @@ type ReadResult struct {
 	Warnings     []string      `json:"warnings,omitempty"`
 	// Photo is the DG2 face image (JPEG or JPEG 2000). It is sensitive and
 	// never part of the JSON; `motcua read --photo` writes it to a file.
-	Photo     []byte    `json:"-"`
-	PhotoMIME string    `json:"photo_mime,omitempty"`
-	ReadAt    time.Time `json:"read_at"`
+	Photo     []byte `json:"-"`
+	PhotoMIME string `json:"photo_mime,omitempty"`
+	// PhotoRefused says why the chip's photo is not shown (too large to
+	// decode safely: a "photo bomb"); Photo is then empty. The verdicts
+	// are unaffected: DG2 is still checked against EF.SOD.
+	PhotoRefused string    `json:"photo_refused,omitempty"`
+	ReadAt       time.Time `json:"read_at"`
 }
 
 // Wipe zeroes the photo bytes and clears the identity.

@@ -5,6 +5,7 @@
 package cms
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -130,8 +131,24 @@ func Elements(b []byte) ([]asn1.RawValue, error) {
 	return out, nil
 }
 
-// Parse parses a ContentInfo holding SignedData.
+// Parse parses a ContentInfo holding SignedData. DER is parsed as it is;
+// BER that real issuers emit (indefinite lengths, constructed OCTET
+// STRINGs) is re-encoded as DER first (ToDER): the content digest covers
+// the content octets and the signature the DER of the signed attributes,
+// both unchanged by the re-encoding.
 func Parse(der []byte) (*SignedData, error) {
+	sd, err := parse(der)
+	if err == nil {
+		return sd, nil
+	}
+	norm, nerr := ToDER(der)
+	if nerr != nil || bytes.Equal(norm, der) {
+		return nil, err
+	}
+	return parse(norm)
+}
+
+func parse(der []byte) (*SignedData, error) {
 	var ci struct {
 		ContentType asn1.ObjectIdentifier
 		Content     asn1.RawValue `asn1:"explicit,tag:0"`
@@ -286,6 +303,19 @@ func (si *SignerInfo) MessageDigest() ([]byte, error) {
 	return d, nil
 }
 
+// SigningTime returns the signingTime attribute (UTCTime or
+// GeneralizedTime); ok is false when the signer did not include one.
+func (si *SignerInfo) SigningTime() (t time.Time, ok bool, err error) {
+	rv, ok := si.Attr(OIDSigningTime)
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	if _, err := asn1.Unmarshal(rv.FullBytes, &t); err != nil {
+		return time.Time{}, true, malformed("signingTime: %v", err)
+	}
+	return t, true, nil
+}
+
 // SignerCertificate returns the certificate among certs that the signer
 // info names.
 func (si *SignerInfo) SignerCertificate(certs []*x509.Certificate) (*x509.Certificate, error) {
@@ -329,7 +359,8 @@ func Build(contentType asn1.ObjectIdentifier, content []byte, cert *x509.Certifi
 }
 
 // BuildWith is Build for any signature scheme: certDER is the signer's
-// certificate, named in the SignerInfo by issuerDER and serial.
+// certificate, named in the SignerInfo by issuerDER and serial. A zero now
+// leaves the signingTime attribute out.
 func BuildWith(contentType asn1.ObjectIdentifier, content, certDER, issuerDER []byte, serial *big.Int, hash crypto.Hash, sign SignFunc, now time.Time) ([]byte, error) {
 	hOID, err := OIDFromHash(hash)
 	if err != nil {
@@ -349,9 +380,13 @@ func BuildWith(contentType asn1.ObjectIdentifier, content, certDER, issuerDER []
 	if err != nil {
 		return nil, err
 	}
-	a2, err := attr(OIDSigningTime, now.UTC())
-	if err != nil {
-		return nil, err
+	attrs := []Attribute{a1}
+	if !now.IsZero() { // a zero time leaves signingTime out, as some issuers do
+		a2, err := attr(OIDSigningTime, now.UTC())
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, a2)
 	}
 	a3, err := attr(OIDMessageDigest, digest)
 	if err != nil {
@@ -359,7 +394,7 @@ func BuildWith(contentType asn1.ObjectIdentifier, content, certDER, issuerDER []
 	}
 	attrsDER, err := asn1.Marshal(struct {
 		A []Attribute `asn1:"set"`
-	}{[]Attribute{a1, a2, a3}})
+	}{append(attrs, a3)})
 	if err != nil {
 		return nil, err
 	}

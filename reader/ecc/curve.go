@@ -291,6 +291,39 @@ var (
 		N:    hexInt("A9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7"),
 		H:    1,
 	}
+	// More curves real documents use (issue 20): the secp ones from SEC 2
+	// (P-224 from the standard library), brainpool from RFC 5639.
+	P224      = fromStdlib("P-224", elliptic.P224())
+	Secp192r1 = &Curve{
+		Name: "secp192r1",
+		P:    hexInt("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFF"),
+		A:    hexInt("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFC"),
+		B:    hexInt("64210519E59C80E70FA7E9AB72243049FEB8DEECC146B9B1"),
+		Gx:   hexInt("188DA80EB03090F67CBF20EB43A18800F4FF0AFD82FF1012"),
+		Gy:   hexInt("07192B95FFC8DA78631011ED6B24CDD573F977A11E794811"),
+		N:    hexInt("FFFFFFFFFFFFFFFFFFFFFFFF99DEF836146BC9B1B4D22831"),
+		H:    1,
+	}
+	BrainpoolP224r1 = &Curve{
+		Name: "brainpoolP224r1",
+		P:    hexInt("D7C134AA264366862A18302575D1D787B09F075797DA89F57EC8C0FF"),
+		A:    hexInt("68A5E62CA9CE6C1C299803A6C1530B514E182AD8B0042A59CAD29F43"),
+		B:    hexInt("2580F63CCFE44138870713B1A92369E33E2135D266DBB372386C400B"),
+		Gx:   hexInt("0D9029AD2C7E5CF4340823B2A87DC68C9E4CE3174C1E6EFDEE12C07D"),
+		Gy:   hexInt("58AA56F772C0726F24C6B89E4ECDAC24354B9E99CAA3F6D3761402CD"),
+		N:    hexInt("D7C134AA264366862A18302575D0FB98D116BC4B6DDEBCA3A5A7939F"),
+		H:    1,
+	}
+	BrainpoolP320r1 = &Curve{
+		Name: "brainpoolP320r1",
+		P:    hexInt("D35E472036BC4FB7E13C785ED201E065F98FCFA6F6F40DEF4F92B9EC7893EC28FCD412B1F1B32E27"),
+		A:    hexInt("3EE30B568FBAB0F883CCEBD46D3F3BB8A2A73513F5EB79DA66190EB085FFA9F492F375A97D860EB4"),
+		B:    hexInt("520883949DFDBC42D3AD198640688A6FE13F41349554B49ACC31DCCD884539816F5EB4AC8FB1F1A6"),
+		Gx:   hexInt("43BD7E9AFB53D8B85289BCC48EE5BFE6F20137D10A087EB6E7871E2A10A599C710AF8D0D39E20611"),
+		Gy:   hexInt("14FDD05545EC1CC8AB4093247F77275E0743FFED117182EAA9C77877AAAC6AC7D35245D1692E8EE1"),
+		N:    hexInt("D35E472036BC4FB7E13C785ED201E065F98FCFA5B68F12A32D482EC7EE8658E98691555B44C59311"),
+		H:    1,
+	}
 	BrainpoolP384r1 = &Curve{
 		Name: "brainpoolP384r1",
 		P:    hexInt("8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B412B1DA197FB71123ACD3A729901D1A71874700133107EC53"),
@@ -313,10 +346,23 @@ var (
 	}
 )
 
+// Named lists every named curve this package knows, for matching explicit
+// parameters.
+var Named = []*Curve{P256, BrainpoolP256r1, P384, BrainpoolP384r1, BrainpoolP512r1, P521,
+	Secp192r1, P224, BrainpoolP224r1, BrainpoolP320r1}
+
 // ByStandardizedID returns the curve for a BSI TR-03110 / ICAO standardized
 // domain-parameter id (the parameterId of PACEInfo).
 func ByStandardizedID(id int) (*Curve, error) {
 	switch id {
+	case 8:
+		return Secp192r1, nil
+	case 10:
+		return P224, nil
+	case 11:
+		return BrainpoolP224r1, nil
+	case 14:
+		return BrainpoolP320r1, nil
 	case 12:
 		return P256, nil
 	case 13:
@@ -336,7 +382,7 @@ func ByStandardizedID(id int) (*Curve, error) {
 // Match returns the named curve with the same p, a, b and G as c, or nil.
 // Cards often give explicit parameters instead of a curve name.
 func Match(c *Curve) *Curve {
-	for _, k := range []*Curve{P256, BrainpoolP256r1, P384, BrainpoolP384r1, BrainpoolP512r1, P521} {
+	for _, k := range Named {
 		if k.P.Cmp(c.P) == 0 && k.A.Cmp(c.A) == 0 && k.B.Cmp(c.B) == 0 && k.Gx.Cmp(c.Gx) == 0 && k.Gy.Cmp(c.Gy) == 0 {
 			return k
 		}

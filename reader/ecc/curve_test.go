@@ -19,7 +19,7 @@ func unhex(t testing.TB, s string) []byte {
 }
 
 func TestNamedCurvesAreConsistent(t *testing.T) {
-	for _, c := range []*Curve{P256, P384, P521, BrainpoolP256r1, BrainpoolP384r1, BrainpoolP512r1} {
+	for _, c := range Named {
 		if !c.IsOnCurve(c.G()) {
 			t.Errorf("%s: G not on curve", c.Name)
 		}

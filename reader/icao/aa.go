@@ -9,6 +9,7 @@ import (
 	_ "crypto/sha256"
 	_ "crypto/sha512"
 	"crypto/subtle"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
@@ -61,20 +62,31 @@ func VerifyAA(key AAPublicKey, challenge, sig []byte) error {
 	case key.RSA != nil:
 		return verifyISO9796(key.RSA, challenge, sig)
 	case key.Curve != nil:
-		n := (key.Curve.N.BitLen() + 7) / 8
-		if len(sig) != 2*n {
-			return fmt.Errorf("%w: ECDSA signature of %d bytes, want %d", ErrActiveAuthFailed, len(sig), 2*n)
+		// Chips answer in plain r||s (BSI TR-03111) or in DER (X9.62);
+		// both are tried, the signature decides.
+		type rs struct{ R, S *big.Int }
+		var forms []rs
+		if n := (key.Curve.N.BitLen() + 7) / 8; len(sig) == 2*n {
+			forms = append(forms, rs{new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])})
 		}
-		rr, ss := new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])
+		var der rs
+		if rest, err := asn1.Unmarshal(sig, &der); err == nil && len(rest) == 0 && der.R != nil && der.S != nil {
+			forms = append(forms, der)
+		}
+		if len(forms) == 0 {
+			return fmt.Errorf("%w: ECDSA signature of %d bytes is neither plain r||s nor DER", ErrActiveAuthFailed, len(sig))
+		}
 		hashes := []crypto.Hash{key.Hash}
 		if key.Hash == 0 {
 			hashes = []crypto.Hash{crypto.SHA256, crypto.SHA1, crypto.SHA224, crypto.SHA384, crypto.SHA512}
 		}
-		for _, hh := range hashes {
-			h := hh.New()
-			h.Write(challenge)
-			if key.Curve.VerifyECDSA(key.Point, h.Sum(nil), rr, ss) {
-				return nil
+		for _, f := range forms {
+			for _, hh := range hashes {
+				h := hh.New()
+				h.Write(challenge)
+				if key.Curve.VerifyECDSA(key.Point, h.Sum(nil), f.R, f.S) {
+					return nil
+				}
 			}
 		}
 		return ErrActiveAuthFailed

@@ -17,6 +17,13 @@ var ErrTruncatedFile = errors.New("file is shorter than its header says (truncat
 // ErrTransient is iso7816.ErrTransient, re-exported where the resume logic lives.
 var ErrTransient = iso7816.ErrTransient
 
+// ErrExtendedRefused reports a card that announced extended length but
+// answered an extended protected READ BINARY with a plain 6700 (seen on real
+// eMRTDs). The card has dropped the secure-messaging session; the Session
+// has switched itself to short APDUs, so re-establishing secure messaging
+// and resuming the read is the remedy.
+var ErrExtendedRefused = errors.New("the card refused an extended-length protected read with a plain 6700; continuing with short reads")
+
 // ReadError is a file read that stopped part-way. Offset is the number of
 // bytes already read and verified; Partial holds them so a resumed read does
 // not fetch them again.
@@ -173,7 +180,13 @@ func (s *Session) ReadFile(f File, partial []byte) ([]byte, error) {
 			cmd.Ins = 0xB1
 			cmd.Data = tlv.Encode(0x54, []byte{byte(off >> 16), byte(off >> 8), byte(off)})
 		}
+		extended := s.SM != nil && s.Extended && (cmd.NeedsExtended() || cmd.Ne > s.shortLimit())
 		r, err := s.Exchange(cmd)
+		var plain *PlainStatusError
+		if extended && errors.As(err, &plain) && plain.SW == 0x6700 {
+			s.Extended, s.MaxResponse = false, 0
+			return nil, &ReadError{File: f.Name, Offset: off, Partial: data, Err: fmt.Errorf("%w: %w", ErrExtendedRefused, err)}
+		}
 		if err != nil {
 			return nil, &ReadError{File: f.Name, Offset: off, Partial: data, Err: err}
 		}

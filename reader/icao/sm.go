@@ -18,6 +18,20 @@ var (
 	ErrSMFormat            = errors.New("secure messaging: malformed protected message")
 )
 
+// PlainStatusError is a plain status word where a protected response was
+// due: ErrUnprotectedResponse with the card's status kept, so that a caller
+// can tell a card that refuses an extended command (6700) from one that
+// cannot answer under the keys. It deliberately does not match the
+// iso7816 status sentinels: an unprotected status proves nothing.
+type PlainStatusError struct{ SW uint16 }
+
+func (e *PlainStatusError) Error() string {
+	return fmt.Sprintf("%v (card status %04X)", ErrUnprotectedResponse, e.SW)
+}
+
+// Is makes a PlainStatusError match ErrUnprotectedResponse.
+func (e *PlainStatusError) Is(target error) bool { return target == ErrUnprotectedResponse }
+
 // SecureMessaging holds session keys and the send-sequence counter. One value
 // serves one side of one session (the terminal's or the card's); both sides
 // increment the counter before every command and every response.
@@ -169,7 +183,7 @@ func (sm *SecureMessaging) VerifyResponse(raw []byte) (iso7816.Response, error) 
 	objs, err := tlv.ParseAll(outer.Data)
 	if err != nil || len(objs) == 0 {
 		if outer.SW != 0x9000 {
-			return iso7816.Response{}, fmt.Errorf("%w (card status %04X)", ErrUnprotectedResponse, outer.SW)
+			return iso7816.Response{}, &PlainStatusError{SW: outer.SW}
 		}
 		return iso7816.Response{}, fmt.Errorf("%w: %v", ErrSMFormat, err)
 	}

@@ -113,17 +113,73 @@ func expandYY(s string, past bool) string {
 	return fmt.Sprintf("%04d-%s-%s", year, s[2:4], s[4:6])
 }
 
-// ParseMRZ parses a TD1 (3 x 30) or TD3 (2 x 44) MRZ, line breaks optional,
-// and verifies every check digit.
+// ParseMRZ parses a TD1 (3 x 30: ID cards), TD2 (2 x 36: older ID cards
+// and visas) or TD3 (2 x 44: passports) MRZ, line breaks and surrounding
+// spaces optional (as a keyboard-wedge MRZ reader types them), and
+// verifies every check digit.
 func ParseMRZ(s string) (*MRZ, error) {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r", ""), "\n", "")
+	s = strings.Join(strings.Fields(s), "")
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '<') {
+			return nil, fmt.Errorf("MRZ character %q at %d not allowed", c, i)
+		}
+	}
 	switch len(s) {
 	case 90:
 		return parseTD1(s)
+	case 72:
+		return parseTD2(s)
 	case 88:
 		return parseTD3(s)
 	}
-	return nil, fmt.Errorf("MRZ of %d characters: want 90 (TD1) or 88 (TD3)", len(s))
+	return nil, fmt.Errorf("MRZ of %d characters: want 90 (TD1), 72 (TD2) or 88 (TD3)", len(s))
+}
+
+// longDocNumber resolves a document number longer than 9 characters: its
+// check-digit position holds '<' and the overflow, ended by the check
+// digit, opens the optional data (ICAO 9303-5 §4.2.4, 9303-6 §4.2.4).
+func longDocNumber(doc string, check byte, optional string) (field string, digit byte, rest string, err error) {
+	if check != '<' {
+		return doc, check, optional, nil
+	}
+	od := strings.TrimRight(optional, "<")
+	if len(od) < 2 {
+		return "", 0, "", fmt.Errorf("MRZ long document number without overflow")
+	}
+	return doc + od[:len(od)-1], od[len(od)-1], "", nil
+}
+
+func parseTD2(s string) (*MRZ, error) {
+	l1, l2 := s[:36], s[36:]
+	m := &MRZ{Lines: []string{l1, l2}}
+	m.DocumentCode = strings.TrimRight(l1[0:2], "<")
+	m.IssuingState = strings.TrimRight(l1[2:5], "<")
+	m.PrimaryName, m.SecondaryName = splitNames(l1[5:])
+	docField, docCheck, optional, err := longDocNumber(l2[0:9], l2[9], l2[28:35])
+	if err != nil {
+		return nil, err
+	}
+	if err := checkField("document number", docField, docCheck); err != nil {
+		return nil, err
+	}
+	m.DocumentNumber = strings.TrimRight(docField, "<")
+	m.Nationality = strings.TrimRight(l2[10:13], "<")
+	m.DateOfBirth = l2[13:19]
+	if err := checkField("date of birth", m.DateOfBirth, l2[19]); err != nil {
+		return nil, err
+	}
+	m.Sex = string(l2[20])
+	m.DateOfExpiry = l2[21:27]
+	if err := checkField("date of expiry", m.DateOfExpiry, l2[27]); err != nil {
+		return nil, err
+	}
+	m.OptionalData1 = optional
+	composite := l2[0:10] + l2[13:20] + l2[21:35]
+	if err := checkField("composite", composite, l2[35]); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func checkField(name, field string, digit byte) error {
@@ -138,12 +194,6 @@ func checkField(name, field string, digit byte) error {
 }
 
 func parseTD1(s string) (*MRZ, error) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '<') {
-			return nil, fmt.Errorf("MRZ character %q at %d not allowed", c, i)
-		}
-	}
 	l1, l2, l3 := s[:30], s[30:60], s[60:]
 	m := &MRZ{Lines: []string{l1, l2, l3}}
 	m.DocumentCode = strings.TrimRight(l1[0:2], "<")

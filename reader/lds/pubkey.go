@@ -17,14 +17,21 @@ import (
 var (
 	OIDECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
 	OIDRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidPrimeField    = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
-	namedCurves      = map[string]*ecc.Curve{
+	// OIDRSAPSS (id-RSASSA-PSS) as a key algorithm: an RSA key restricted
+	// to PSS signatures, as some CSCAs carry.
+	OIDRSAPSS     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidPrimeField = asn1.ObjectIdentifier{1, 2, 840, 10045, 1, 1}
+	namedCurves   = map[string]*ecc.Curve{
 		"1.2.840.10045.3.1.7":   ecc.P256,
 		"1.3.132.0.34":          ecc.P384,
 		"1.3.132.0.35":          ecc.P521,
 		"1.3.36.3.3.2.8.1.1.7":  ecc.BrainpoolP256r1,
 		"1.3.36.3.3.2.8.1.1.11": ecc.BrainpoolP384r1,
 		"1.3.36.3.3.2.8.1.1.13": ecc.BrainpoolP512r1,
+		"1.2.840.10045.3.1.1":   ecc.Secp192r1,
+		"1.3.132.0.33":          ecc.P224,
+		"1.3.36.3.3.2.8.1.1.5":  ecc.BrainpoolP224r1,
+		"1.3.36.3.3.2.8.1.1.9":  ecc.BrainpoolP320r1,
 	}
 )
 
@@ -110,7 +117,26 @@ func ParsePublicKey(der []byte) (*PublicKey, error) {
 		if !ok {
 			return nil, errors.New("RSA public key: unexpected type")
 		}
+		if rk.N.BitLen() > maxRSABits {
+			return nil, fmt.Errorf("RSA public key of %d bits refused (more than %d)", rk.N.BitLen(), maxRSABits)
+		}
 		return &PublicKey{RSA: rk}, nil
+	case s.Algorithm.Algorithm.Equal(OIDRSAPSS):
+		// crypto/x509 refuses this key algorithm; the key is a plain
+		// PKCS #1 RSAPublicKey. The PSS parameters, if any, travel with
+		// each signature too, which is where they are checked.
+		var k struct {
+			N *big.Int
+			E int
+		}
+		rest, err := asn1.Unmarshal(s.Key.RightAlign(), &k)
+		if err != nil || len(rest) != 0 {
+			return nil, fmt.Errorf("RSA-PSS public key: malformed (%v)", err)
+		}
+		if k.N == nil || k.N.Sign() <= 0 || k.N.BitLen() < 1024 || k.N.BitLen() > maxRSABits || k.E < 3 || k.E&1 == 0 {
+			return nil, errors.New("RSA-PSS public key: modulus or exponent out of range")
+		}
+		return &PublicKey{RSA: &rsa.PublicKey{N: k.N, E: k.E}}, nil
 	case s.Algorithm.Algorithm.Equal(OIDECPublicKey):
 		curve, explicit, err := parseECParams(s.Algorithm.Parameters.FullBytes)
 		if err != nil {
@@ -125,6 +151,25 @@ func ParsePublicKey(der []byte) (*PublicKey, error) {
 	return nil, fmt.Errorf("public key algorithm %s not supported", s.Algorithm.Algorithm)
 }
 
+// maxRSABits bounds RSA moduli: no document PKI uses more, and a hostile
+// 100 kbit modulus would make every check slow.
+const maxRSABits = 8192
+
+// ErrExplicitCurve reports explicit EC parameters that are not exactly one
+// of the named curves. They are refused before any curve arithmetic: a
+// forged key with a huge group order or a weak curve would otherwise make
+// signature checks run without bound or leak a key (invalid curves).
+var ErrExplicitCurve = errors.New("explicit EC parameters that are not a named curve are refused")
+
+// maxExplicitParams bounds the DER of explicit EC parameters. P-521's,
+// with a seed, take about 450 bytes; anything much larger is hostile and is
+// refused before it is even decoded.
+const maxExplicitParams = 1024
+
+// parseECParams resolves the parameters of an EC key: a named-curve OID, or
+// explicit parameters that must equal a named curve field for field (p, a,
+// b, G, n and the cofactor). The cost is bounded by maxExplicitParams:
+// decoding and comparing, no arithmetic.
 func parseECParams(der []byte) (*ecc.Curve, bool, error) {
 	var oid asn1.ObjectIdentifier
 	if _, err := asn1.Unmarshal(der, &oid); err == nil {
@@ -134,12 +179,15 @@ func parseECParams(der []byte) (*ecc.Curve, bool, error) {
 		}
 		return c, false, nil
 	}
+	if len(der) > maxExplicitParams {
+		return nil, false, fmt.Errorf("%w (%d bytes of parameters, no named curve needs more than %d)", ErrExplicitCurve, len(der), maxExplicitParams)
+	}
 	var p ecParameters
 	if _, err := asn1.Unmarshal(der, &p); err != nil {
 		return nil, false, fmt.Errorf("EC parameters: %w", err)
 	}
 	if !p.FieldID.FieldType.Equal(oidPrimeField) || p.FieldID.Prime == nil || p.Order == nil {
-		return nil, false, errors.New("EC parameters: only prime fields are supported")
+		return nil, false, fmt.Errorf("%w: only prime fields are supported", ErrExplicitCurve)
 	}
 	c := &ecc.Curve{
 		Name: "explicit", P: p.FieldID.Prime,
@@ -147,20 +195,21 @@ func parseECParams(der []byte) (*ecc.Curve, bool, error) {
 		N: p.Order, H: p.Cofactor,
 	}
 	if len(p.Base) < 1 || p.Base[0] != 4 || (len(p.Base)-1)%2 != 0 {
-		return nil, false, errors.New("EC parameters: base point must be uncompressed")
+		return nil, false, fmt.Errorf("%w: base point must be uncompressed", ErrExplicitCurve)
 	}
 	n := (len(p.Base) - 1) / 2
 	c.Gx, c.Gy = new(big.Int).SetBytes(p.Base[1:1+n]), new(big.Int).SetBytes(p.Base[1+n:])
-	if named := ecc.Match(c); named != nil {
-		if named.N.Cmp(c.N) != 0 {
-			return nil, false, errors.New("EC parameters: order does not match the curve")
-		}
-		return named, true, nil
+	named := ecc.Match(c)
+	if named == nil {
+		return nil, false, fmt.Errorf("%w: field, equation or base point of no named curve", ErrExplicitCurve)
 	}
-	if !c.IsOnCurve(c.G()) {
-		return nil, false, errors.New("EC parameters: base point not on the curve")
+	if named.N.Cmp(c.N) != 0 {
+		return nil, false, fmt.Errorf("%w: the group order is not %s's", ErrExplicitCurve, named.Name)
 	}
-	return c, true, nil
+	if c.H != 0 && c.H != named.H { // the cofactor is optional
+		return nil, false, fmt.Errorf("%w: cofactor %d is not %s's", ErrExplicitCurve, c.H, named.Name)
+	}
+	return named, true, nil
 }
 
 // MarshalSPKI encodes the key as a SubjectPublicKeyInfo. EC keys use

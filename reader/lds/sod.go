@@ -39,8 +39,18 @@ type dataGroupHash struct {
 }
 
 // ParseSOD parses EF.SOD: 77 { ContentInfo { SignedData { LDSSecurityObject } } }.
-// The signature is not checked here (see reader/pa).
+// It is lenient about what real issuers emit (BER with indefinite lengths,
+// the id-data content type); the signature is not checked here (see
+// reader/pa), which is strict about what was signed.
 func ParseSOD(b []byte) (*SODData, error) {
+	if len(b) > 1 && b[0] == 0x77 && b[1] == 0x80 {
+		// BER with an indefinite length from the outermost tag on.
+		der, err := cms.ToDER(b)
+		if err != nil {
+			return nil, fmt.Errorf("EF.SOD: %w", err)
+		}
+		b = der
+	}
 	v, err := tlv.Unwrap(b, 0x77)
 	if err != nil {
 		return nil, fmt.Errorf("EF.SOD: %w", err)
@@ -49,7 +59,9 @@ func ParseSOD(b []byte) (*SODData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("EF.SOD: %w", err)
 	}
-	if !sd.ContentType.Equal(OIDLDSSecurityObject) {
+	// Some issuers label the content id-data; it must still parse as an
+	// LDS security object below.
+	if !sd.ContentType.Equal(OIDLDSSecurityObject) && !sd.ContentType.Equal(cms.OIDData) {
 		return nil, fmt.Errorf("EF.SOD: content type %s is not an LDS security object", sd.ContentType)
 	}
 	var lso ldsSecurityObject

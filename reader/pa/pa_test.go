@@ -131,7 +131,12 @@ func rsaPSSPKI(t *testing.T) pki {
 }
 
 func sodFor(t *testing.T, p pki, files map[lds.FileID][]byte) []byte {
-	sod, err := lds.BuildSODWith(crypto.SHA256, files, p.dsDER, p.ds.RawIssuer, p.ds.Serial, p.signDS, t2020.AddDate(1, 0, 0))
+	return sodAt(t, p, files, t2020.AddDate(1, 0, 0))
+}
+
+// sodAt signs EF.SOD with signingTime at (none when at is zero).
+func sodAt(t *testing.T, p pki, files map[lds.FileID][]byte, at time.Time) []byte {
+	sod, err := lds.BuildSODWith(crypto.SHA256, files, p.dsDER, p.ds.RawIssuer, p.ds.Serial, p.signDS, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +163,10 @@ func TestVerifyVerdicts(t *testing.T) {
 	other := brainpoolPKI(t, t2020.AddDate(0, 1, 0), t2040)
 	altered := map[lds.FileID][]byte{lds.DG1: []byte("dg1"), lds.DG13: []byte("DG13 FORGED"), lds.DG2: []byte("face")}
 	extra := map[lds.FileID][]byte{lds.DG1: []byte("dg1"), lds.DG13: []byte("dg13"), lds.DG2: []byte("face"), lds.FileID(11): []byte("x")}
+	dg13 := func(issued string) map[lds.FileID][]byte {
+		return map[lds.FileID][]byte{lds.DG13: lds.BuildDG13(cccd.Identity{IDNumber: "001093047064", FullName: "Nguyễn Văn Thử", DateOfIssue: issued})}
+	}
+	issued2021, issued2024 := dg13("2021-07-24"), dg13("2024-03-01")
 	badSig := sodFor(t, bp, files)
 	badSig[len(badSig)-5] ^= 0x40 // inside the signature
 	tests := []struct {
@@ -171,11 +180,18 @@ func TestVerifyVerdicts(t *testing.T) {
 		{"brainpool chain verified", sodFor(t, bp, files), files, storeWith(t, bp.cscaDER), cccd.PassiveVerified, ""},
 		{"RSA-PSS chain verified", sodFor(t, pss, files), files, storeWith(t, pss.cscaDER), cccd.PassiveVerified, ""},
 		{"no trust store", sodFor(t, bp, files), files, nil, cccd.PassiveChainUnknown, "no trust store"},
-		{"CSCA not trusted", sodFor(t, bp, files), files, storeWith(t, other.cscaDER), cccd.PassiveChainUnknown, "not in the trust store"},
+		{"CSCA not trusted", sodFor(t, bp, files), files, storeWith(t, other.cscaDER), cccd.PassiveChainUnknown, "no certificate of the issuing authority (CSCA) installed"},
 		{"altered DG13", sodFor(t, bp, files), altered, storeWith(t, bp.cscaDER), cccd.PassiveFailed, "DG13 does not match"},
 		{"DG not covered", sodFor(t, bp, files), extra, storeWith(t, bp.cscaDER), cccd.PassiveFailed, "not covered"},
 		{"bad signature", badSig, files, storeWith(t, bp.cscaDER), cccd.PassiveFailed, ""},
-		{"expired signer", sodFor(t, expired, files), files, storeWith(t, expired.cscaDER), cccd.PassiveFailed, "expired"},
+		// Validity is judged when EF.SOD was signed (issue 20).
+		{"signer expired before signing", sodAt(t, expired, files, time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)), files, storeWith(t, expired.cscaDER), cccd.PassiveFailed, "expired on 2023-01-01, before EF.SOD was signed on 2023-06-01"},
+		{"signer expired since, valid when signing", sodFor(t, expired, files), files, storeWith(t, expired.cscaDER), cccd.PassiveVerified, ""},
+		{"signed before the signer was valid", sodAt(t, bp, files, t2020), files, storeWith(t, bp.cscaDER), cccd.PassiveFailed, "not valid yet"},
+		{"signed in the future", sodAt(t, bp, files, now.AddDate(1, 0, 0)), files, storeWith(t, bp.cscaDER), cccd.PassiveFailed, "in the future"},
+		{"no signingTime: date of issue, signer valid then", sodAt(t, expired, issued2021, time.Time{}), issued2021, storeWith(t, expired.cscaDER), cccd.PassiveVerified, ""},
+		{"no signingTime: date of issue after the signer expired", sodAt(t, expired, issued2024, time.Time{}), issued2024, storeWith(t, expired.cscaDER), cccd.PassiveFailed, "the card's date of issue"},
+		{"no signingTime, no date of issue: judged today", sodAt(t, expired, files, time.Time{}), files, storeWith(t, expired.cscaDER), cccd.PassiveFailed, "judged today"},
 		{"truncated SOD", sodFor(t, bp, files)[:200], files, storeWith(t, bp.cscaDER), cccd.PassiveFailed, "malformed"},
 		{"no SOD", nil, files, storeWith(t, bp.cscaDER), cccd.PassiveFailed, "could not be read"},
 	}
@@ -186,6 +202,9 @@ func TestVerifyVerdicts(t *testing.T) {
 		}
 		if r.Verdict != cccd.PassiveVerified && r.Reason == "" {
 			t.Errorf("%s: no reason", tt.name)
+		}
+		if strings.HasPrefix(tt.name, "signer expired since") && !strings.Contains(r.Info, "document signer expired since 2023-01-01") {
+			t.Errorf("%s: info %q", tt.name, r.Info)
 		}
 	}
 }

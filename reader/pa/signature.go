@@ -135,6 +135,8 @@ func verifyWithHint(key *lds.PublicKey, alg pkix.AlgorithmIdentifier, digestHint
 // stdCurve returns the standard library curve for a NIST curve, or nil.
 func stdCurve(c *ecc.Curve) elliptic.Curve {
 	switch c {
+	case ecc.P224:
+		return elliptic.P224()
 	case ecc.P256:
 		return elliptic.P256()
 	case ecc.P384:

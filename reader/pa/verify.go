@@ -22,6 +22,30 @@ type Result struct {
 	CSCA    string // trust anchor subject when the chain is complete
 	// Checked lists the data groups whose hashes matched.
 	Checked []lds.FileID
+	// Info is information that does not change the verdict (a document
+	// signer that has expired since it signed).
+	Info string
+}
+
+// signedAt is when EF.SOD was signed, for the signer's validity: the
+// signed signingTime attribute, else the document's date of issue (DG13),
+// else now. basis says which.
+func signedAt(si cms.SignerInfo, files map[lds.FileID][]byte, now time.Time) (time.Time, string, error) {
+	t, ok, err := si.SigningTime()
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("EF.SOD: %v", err)
+	}
+	if ok {
+		return t, "its signingTime", nil
+	}
+	if b := files[lds.DG13]; b != nil {
+		if d, err := lds.ParseDG13(b); err == nil {
+			if issued, err := time.Parse("2006-01-02", d.Identity().DateOfIssue); err == nil {
+				return issued, "the card's date of issue", nil
+			}
+		}
+	}
+	return now, "no signing time given: judged today", nil
 }
 
 func failed(format string, a ...any) Result {
@@ -67,20 +91,9 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 		return failed("EF.SOD has %d signatures, want 1", len(sd.SignerInfos))
 	}
 	si := sd.SignerInfos[0]
-	var signer *Cert
-	for _, der := range sd.Certificates {
-		c, err := ParseCert(der)
-		if err != nil {
-			continue
-		}
-		if (si.Serial != nil && c.Serial.Cmp(si.Serial) == 0 && bytes.Equal(c.RawIssuer, si.IssuerDER)) ||
-			(si.SubjectKeyID != nil && bytes.Equal(c.SubjectKeyID, si.SubjectKeyID)) {
-			signer = c
-			break
-		}
-	}
-	if signer == nil {
-		return failed("EF.SOD does not carry its document signer certificate")
+	signer, err := findSigner(si, sd.Certificates)
+	if err != nil {
+		return failed("%v", err)
 	}
 	digestHash, err := cms.HashFromOID(si.DigestAlgorithm.Algorithm)
 	if err != nil {
@@ -97,8 +110,15 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 		if !bytes.Equal(h.Sum(nil), md) {
 			return failed("EF.SOD message digest does not match its content")
 		}
-		if ct, ok := si.Attr(cms.OIDContentType); ok && !bytes.Contains(ct.FullBytes, oidBytes(lds.OIDLDSSecurityObject)) {
-			return failed("EF.SOD signed content type is not an LDS security object")
+		// The signed content-type attribute must name the content actually
+		// carried (RFC 5652 §11.1): an LDS security object, or id-data.
+		ct, ok := si.Attr(cms.OIDContentType)
+		var ctOID asn1.ObjectIdentifier
+		if !ok {
+			return failed("EF.SOD has no signed content-type attribute")
+		}
+		if _, err := asn1.Unmarshal(ct.FullBytes, &ctOID); err != nil || !ctOID.Equal(sd.ContentType) {
+			return failed("EF.SOD signed content type does not match its content (%s)", sd.ContentType)
 		}
 		signed = si.SignedAttrsDER
 	}
@@ -109,14 +129,25 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 		return failed("EF.SOD signature does not verify with the document signer's key")
 	}
 	res := Result{Signer: signer.Subject, Checked: checked}
-	// 3. The signer must be valid now.
-	if now.After(signer.NotAfter) {
-		return Result{Verdict: cccd.PassiveFailed, Signer: signer.Subject, Checked: checked,
-			Reason: fmt.Sprintf("document signer certificate expired on %s", signer.NotAfter.Format("2006-01-02"))}
+	// 3. The signer must have been valid when it signed: document signer
+	// certificates are short-lived by design, documents last a decade.
+	at, basis, err := signedAt(si, files, now)
+	if err != nil {
+		return Result{Verdict: cccd.PassiveFailed, Signer: signer.Subject, Checked: checked, Reason: err.Error()}
 	}
-	if now.Before(signer.NotBefore) {
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
+	switch {
+	case at.After(now.Add(24 * time.Hour)):
 		return Result{Verdict: cccd.PassiveFailed, Signer: signer.Subject, Checked: checked,
-			Reason: "document signer certificate is not valid yet"}
+			Reason: fmt.Sprintf("EF.SOD claims to be signed on %s (%s), in the future", day(at), basis)}
+	case at.After(signer.NotAfter):
+		return Result{Verdict: cccd.PassiveFailed, Signer: signer.Subject, Checked: checked,
+			Reason: fmt.Sprintf("document signer certificate expired on %s, before EF.SOD was signed on %s (%s)", day(signer.NotAfter), day(at), basis)}
+	case at.Before(signer.NotBefore):
+		return Result{Verdict: cccd.PassiveFailed, Signer: signer.Subject, Checked: checked,
+			Reason: fmt.Sprintf("document signer certificate was not valid yet when EF.SOD was signed on %s (%s); valid from %s", day(at), basis, day(signer.NotBefore))}
+	case now.After(signer.NotAfter):
+		res.Info = fmt.Sprintf("document signer expired since %s; it was valid when it signed on %s (%s)", day(signer.NotAfter), day(at), basis)
 	}
 	// 4. The chain to a trusted CSCA.
 	if store == nil || len(store.CSCAs) == 0 {
@@ -125,7 +156,7 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 	}
 	ca, err := store.Issuer(signer)
 	if errors.Is(err, errNoCSCA) {
-		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "the document signer's CSCA is not in the trust store"
+		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "no certificate of the issuing authority (CSCA) installed for this document signer: the card's signature is intact, but who issued it cannot be confirmed"
 		return res
 	}
 	if err != nil {
@@ -139,10 +170,3 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 	res.Verdict, res.CSCA = cccd.PassiveVerified, ca.Subject
 	return res
 }
-
-func oidBytes(oid []int) []byte {
-	b, _ := asn1Marshal(oid)
-	return b
-}
-
-func asn1Marshal(oid []int) ([]byte, error) { return asn1.Marshal(asn1.ObjectIdentifier(oid)) }

@@ -1,5 +1,8 @@
 // Package camera gets frames to decode QR codes from: a V4L2 webcam on
-// Linux, or image files on any system, behind one Source interface.
+// Linux, or image files on any system, behind one Source interface; and
+// watches a camera for a code (Watcher) without spending the kiosk's CPU on
+// the empty frames it mostly sees. FrameSource is the camera side of the
+// Watcher: frames are grabbed cheaply and decoded only when used.
 package camera
 
 import (

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -142,6 +143,7 @@ type V4L2 struct {
 	format uint32
 	bufs   [][]byte
 	on     bool
+	seq    uint64
 }
 
 // Devices lists /dev/video* nodes.
@@ -229,12 +231,23 @@ func (c *V4L2) Size() (width, height int) { return c.width, c.height }
 // Format is the pixel format in use (PixMJPEG or PixYUYV).
 func (c *V4L2) Format() uint32 { return c.format }
 
-// Next waits for a frame (polling so that ctx is honoured), copies it out
-// of the driver's buffer, gives the buffer back and decodes it.
+// Next waits for the next frame and decodes it (Grab, then Image).
 func (c *V4L2) Next(ctx context.Context) (image.Image, error) {
+	f, err := c.Grab(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return f.Image()
+}
+
+// Grab waits for a frame (polling so that ctx is honoured), copies it out
+// of the driver's buffer and gives the buffer back at once, so that the
+// driver always has buffers to fill and the next frame is a fresh one. The
+// pixels are decoded only if the frame's Image is asked for.
+func (c *V4L2) Grab(ctx context.Context) (Frame, error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return Frame{}, err
 		}
 		fds := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLIN}}
 		n, err := unix.Poll(fds, 100)
@@ -242,33 +255,36 @@ func (c *V4L2) Next(ctx context.Context) (image.Image, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("camera: poll: %w", err)
+			return Frame{}, fmt.Errorf("camera: poll: %w", err)
 		}
 		if fds[0].Revents&(unix.POLLERR|unix.POLLHUP|unix.POLLNVAL) != 0 && fds[0].Revents&unix.POLLIN == 0 {
-			return nil, fmt.Errorf("camera: %s: device gone", c.path)
+			return Frame{}, fmt.Errorf("camera: %s: device gone", c.path)
 		}
 		b := v4l2Buffer{Type: v4l2BufTypeVideoCapture, Memory: v4l2MemoryMMAP}
 		if err := ioctl(c.fd, vidiocDQBuf, unsafe.Pointer(&b)); err != nil {
 			if err == unix.EAGAIN {
 				continue
 			}
-			return nil, fmt.Errorf("camera: VIDIOC_DQBUF: %w", err)
+			return Frame{}, fmt.Errorf("camera: VIDIOC_DQBUF: %w", err)
 		}
 		if int(b.Index) >= len(c.bufs) {
-			return nil, fmt.Errorf("camera: driver returned buffer %d of %d", b.Index, len(c.bufs))
+			return Frame{}, fmt.Errorf("camera: driver returned buffer %d of %d", b.Index, len(c.bufs))
 		}
 		used := min(int(b.BytesUsed), len(c.bufs[b.Index]))
 		data := append([]byte(nil), c.bufs[b.Index][:used]...)
 		if err := ioctl(c.fd, vidiocQBuf, unsafe.Pointer(&b)); err != nil {
-			return nil, fmt.Errorf("camera: VIDIOC_QBUF: %w", err)
+			return Frame{}, fmt.Errorf("camera: VIDIOC_QBUF: %w", err)
 		}
+		seq, at := c.seq, time.Now()
+		c.seq++
 		if c.format == PixMJPEG {
 			if len(data) == 0 {
 				continue // some drivers hand out empty buffers at start
 			}
-			return DecodeMJPEG(data)
+			return NewLazyFrame(seq, at, func() (image.Image, error) { return DecodeMJPEG(data) }), nil
 		}
-		return YUYVToImage(data, c.width, c.height, c.stride)
+		w, h, stride := c.width, c.height, c.stride
+		return NewLazyFrame(seq, at, func() (image.Image, error) { return YUYVToImage(data, w, h, stride) }), nil
 	}
 }
 

@@ -25,5 +25,8 @@ func (c *V4L2) Format() uint32 { return 0 }
 // Next returns ErrUnsupported.
 func (c *V4L2) Next(ctx context.Context) (image.Image, error) { return nil, ErrUnsupported }
 
+// Grab returns ErrUnsupported.
+func (c *V4L2) Grab(ctx context.Context) (Frame, error) { return Frame{}, ErrUnsupported }
+
 // Close does nothing.
 func (c *V4L2) Close() error { return nil }

@@ -114,6 +114,13 @@ func (H homography) invert() homography {
 
 // renderFrame draws a card with the QR into a frame and degrades it.
 func renderFrame(rng *rand.Rand, res image.Point, payload, deg string) (*image.RGBA, error) {
+	return renderFrameSide(rng, res, payload, deg, 0)
+}
+
+// renderFrameSide is renderFrame with the code's side (quiet zone
+// included) as a fraction of the frame's height, or 0 for the corpus's
+// random 0.32 to 0.5.
+func renderFrameSide(rng *rand.Rand, res image.Point, payload, deg string, sideFrac float64) (*image.RGBA, error) {
 	q, err := qrcode.New(payload, qrcode.Medium)
 	if err != nil {
 		return nil, err
@@ -125,6 +132,9 @@ func renderFrame(rng *rand.Rand, res image.Point, payload, deg string) (*image.R
 	// Geometry: the quiet-zone square of side `side` pixels, centred near
 	// the middle, turned by theta, its corners optionally pushed around.
 	side := float64(H) * (0.32 + 0.18*rng.Float64())
+	if sideFrac > 0 {
+		side = float64(H) * sideFrac
+	}
 	theta := (rng.Float64()*2 - 1) * 5 * math.Pi / 180
 	var jitter float64
 	switch deg {
@@ -286,4 +296,75 @@ func grayOf(img image.Image) *image.Gray {
 		}
 	}
 	return g
+}
+
+// renderScene draws a camera frame with no QR code: a desk with a
+// brightness gradient, a card whose face carries lines of glyph-like
+// strokes and a photo-like block, a few objects, blur and sensor noise.
+// Printed text is what most often looks like a finder pattern to a row
+// scan, so the card is full of it.
+func renderScene(rng *rand.Rand, res image.Point) *image.Gray {
+	W, H := res.X, res.Y
+	lum := make([]float64, W*H)
+	for y := 0; y < H; y++ {
+		for x := 0; x < W; x++ {
+			lum[y*W+x] = 70 + 60*float64(x)/float64(W) + 20*float64(y)/float64(H)
+		}
+	}
+	fill := func(x0, y0, x1, y1 int, v float64) {
+		for y := max(0, y0); y < min(H, y1); y++ {
+			for x := max(0, x0); x < min(W, x1); x++ {
+				lum[y*W+x] = v
+			}
+		}
+	}
+	// Objects on the desk.
+	for i := 0; i < 6; i++ {
+		x, y := rng.IntN(W), rng.IntN(H)
+		fill(x, y, x+20+rng.IntN(W/5), y+20+rng.IntN(H/5), 20+200*rng.Float64())
+	}
+	// The card: 85.6 x 54 mm, about half the frame's height.
+	ch := int(float64(H) * (0.35 + 0.2*rng.Float64()))
+	cw := ch * 856 / 540
+	cx, cy := rng.IntN(max(1, W-cw)), rng.IntN(max(1, H-ch))
+	fill(cx, cy, cx+cw, cy+ch, 215)
+	fill(cx+cw/20, cy+ch/4, cx+cw/20+cw/4, cy+ch/4+ch*2/3, 90) // photo
+	glyph := max(3, ch/30)
+	for line := 0; line < 9; line++ {
+		ly := cy + ch/6 + line*ch/12
+		for gx := cx + cw/3; gx < cx+cw-2*glyph; gx += glyph + glyph/2 {
+			if rng.IntN(6) == 0 {
+				continue // a space between words
+			}
+			// A glyph: one to three vertical strokes and maybe a bar.
+			strokes := 1 + rng.IntN(3)
+			sw := max(1, glyph/5)
+			for s := 0; s < strokes; s++ {
+				x := gx + s*(glyph-sw)/max(1, strokes-1)
+				fill(x, ly, x+sw, ly+glyph, 40)
+			}
+			if rng.IntN(2) == 0 {
+				fill(gx, ly+glyph/2, gx+glyph, ly+glyph/2+sw, 40)
+			}
+		}
+	}
+	gaussBlur(lum, W, H, 0.8)
+	addNoise(rng, lum, 3+4*rng.Float64())
+	g := image.NewGray(image.Rect(0, 0, W, H))
+	for i, l := range lum {
+		g.Pix[i] = clamp8(l)
+	}
+	return g
+}
+
+// renderModule draws a clean code whose modules are module pixels wide in
+// a frame of the given resolution, slightly tilted, with the usual camera
+// blur and noise: for finding the smallest code the pipeline reads.
+func renderModule(rng *rand.Rand, res image.Point, payload string, module float64) (*image.RGBA, error) {
+	q, err := qrcode.New(payload, qrcode.Medium)
+	if err != nil {
+		return nil, err
+	}
+	side := module * float64(len(q.Bitmap()))
+	return renderFrameSide(rng, res, payload, "clean", side/float64(res.Y))
 }

@@ -1,0 +1,177 @@
+package reader_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"motcua/hwtest/simcard"
+	"motcua/reader"
+	"motcua/reader/cccd"
+	"motcua/reader/iso7816"
+	"motcua/reader/lds"
+)
+
+// readRaw reads a synthetic card's files in-process.
+func readRaw(t *testing.T, fault simcard.Fault, opts reader.Options) *reader.RawRead {
+	t.Helper()
+	p := simcard.NewProfile(3)
+	card, err := p.Card(simcard.CardOptions{Fault: fault, Extended: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := simcard.NewReader("sim")
+	r.Insert(card)
+	k, err := reader.KeyFromID(p.Identity.IDNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Keys = []reader.Key{k}
+	raw, err := reader.ReadFiles(r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// The verdict rules of doc.go on reads that the simulated card modes do
+// not produce by themselves: each variant starts from a genuine read.
+func TestVerdictRules(t *testing.T) {
+	trust, err := simcard.DefaultTrust()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hide := func(id lds.FileID) func(*reader.RawRead) {
+		return func(raw *reader.RawRead) {
+			delete(raw.Files, id)
+			raw.Unread[id] = iso7816.ErrFileNotFound
+		}
+	}
+	tests := []struct {
+		name     string
+		fault    simcard.Fault
+		opts     reader.Options
+		change   func(*reader.RawRead)
+		passive  string
+		chip     string
+		verified bool
+		reason   string
+	}{
+		{name: "genuine", passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "photo skipped on purpose", opts: reader.Options{SkipPhoto: true}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "signed DG1 hidden", change: hide(lds.DG1), passive: cccd.PassiveFailed, chip: cccd.ChipAuthPassed, reason: "EF.SOD signs DG1"},
+		{name: "signed DG2 hidden", change: hide(lds.DG2), passive: cccd.PassiveFailed, chip: cccd.ChipAuthPassed, reason: "EF.SOD signs DG2"},
+		{name: "signed DG15 hidden", change: hide(lds.DG15), passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "EF.SOD signs DG15"},
+		{name: "clone detection not attempted", opts: reader.Options{NoChipAuth: true}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "not completed"},
+		{name: "AA passed where CA is announced", change: func(raw *reader.RawRead) { raw.ChipAuthMethod = "AA" },
+			passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "not completed"},
+		{name: "AA-only card, AA not attempted", fault: simcard.FaultAAOnly, opts: reader.Options{NoChipAuth: true},
+			passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "Active Authentication"},
+		{name: "AA-only card, DG15 hidden", fault: simcard.FaultAAOnly, change: hide(lds.DG15),
+			passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "EF.SOD signs DG15"},
+		{name: "EF.CardAccess announces CA, DG14 stripped of it", change: func(raw *reader.RawRead) {
+			// What DG14 says must match what EF.SOD signed: re-signing is
+			// out of reach, so model a DG14 neither read nor signed.
+			delete(raw.Files, lds.DG14)
+			delete(raw.Unread, lds.DG14)
+			raw.Attempted = without(raw.Attempted, lds.DG14)
+			raw.ChipAuth, raw.ChipAuthMethod = cccd.ChipAuthNotChecked, ""
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "did not give DG14"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := readRaw(t, tt.fault, tt.opts)
+			if tt.change != nil {
+				tt.change(raw)
+			}
+			res, err := reader.Assemble(raw, trust, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := res.Verification
+			if v.Passive != tt.passive || v.ChipAuth != tt.chip || v.Verified() != tt.verified {
+				t.Fatalf("verdict %+v, want passive %s chip_auth %s verified %v", v, tt.passive, tt.chip, tt.verified)
+			}
+			if !strings.Contains(v.PassiveReason+" | "+v.ChipAuthReason, tt.reason) {
+				t.Fatalf("reasons %q | %q do not say %q", v.PassiveReason, v.ChipAuthReason, tt.reason)
+			}
+		})
+	}
+}
+
+func without(ids []lds.FileID, drop lds.FileID) []lds.FileID {
+	var out []lds.FileID
+	for _, id := range ids {
+		if id != drop {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// resetAfterCA is a transport that behaves like PC/SC when another program
+// resets the card right after the Chip Authentication key switch: the
+// proving command fails, and so does every exchange until Reconnect.
+type resetAfterCA struct {
+	card                   *simcard.Card
+	sawMSE, sawGA, inReset bool
+	struck                 bool
+	reconnects             int
+}
+
+var errReset = fmt.Errorf("%w (the card was reset)", iso7816.ErrTransient)
+
+func (r *resetAfterCA) Transmit(apdu []byte) ([]byte, error) {
+	if r.inReset {
+		return nil, errReset
+	}
+	switch {
+	case len(apdu) >= 4 && apdu[1] == 0x22 && apdu[2] == 0x41 && apdu[3] == 0xA4:
+		r.sawMSE = true // MSE:Set AT for Chip Authentication
+	case r.sawMSE && !r.sawGA && apdu[1] == 0x86:
+		r.sawGA = true // the key switch
+	case r.sawGA && !r.struck:
+		r.struck, r.inReset = true, true
+		r.card.Reset()
+		return nil, errReset
+	}
+	return r.card.Transmit(apdu)
+}
+
+func (r *resetAfterCA) Reconnect(bool) error {
+	r.reconnects++
+	r.inReset = false
+	return nil
+}
+
+// A reset right after the key switch is an interruption: the reader
+// reconnects, redoes Chip Authentication, and the verdict is the chip's.
+func TestResetAfterChipAuthentication(t *testing.T) {
+	trust, err := simcard.DefaultTrust()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := simcard.NewProfile(5)
+	for _, tt := range []struct {
+		fault simcard.Fault
+		chip  string
+	}{{"", cccd.ChipAuthPassed}, {simcard.FaultClone, cccd.ChipAuthFailed}} {
+		card, err := p.Card(simcard.CardOptions{Fault: tt.fault, Extended: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := &resetAfterCA{card: card}
+		k, _ := reader.KeyFromID(p.Identity.IDNumber)
+		res, err := reader.Read(tr, reader.Options{Keys: []reader.Key{k}, Trust: trust, SkipPhoto: true})
+		if err != nil {
+			t.Fatalf("%q: %v", tt.fault, err)
+		}
+		if !tr.struck || tr.reconnects != 1 {
+			t.Fatalf("%q: reset struck %v, reconnects %d", tt.fault, tr.struck, tr.reconnects)
+		}
+		if v := res.Verification; v.ChipAuth != tt.chip || v.Passive != cccd.PassiveVerified {
+			t.Fatalf("%q: verdict %+v, want chip_auth %s", tt.fault, v, tt.chip)
+		}
+	}
+}
