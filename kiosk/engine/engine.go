@@ -34,6 +34,17 @@ import (
 	"motcua/sync/outbox"
 )
 
+// Outbox is where dossiers are stored durably; *outbox.Store satisfies
+// it (a host that shares the store with another process may open it per
+// operation instead).
+type Outbox interface {
+	Add(ctx context.Context, service string, payload []byte) (string, error)
+	Counts() (map[outbox.State]int, error)
+	List(f outbox.Filter) ([]outbox.Record, error)
+	Requeue(uuid string) error
+	Dir() string
+}
+
 // Notifier is told when a dossier is waiting (the sync worker).
 type Notifier interface{ Notify() }
 
@@ -69,7 +80,7 @@ type Config struct {
 	Keys    *cardloop.KeyBox
 	Catalog *catalog.Catalog
 	Table   *address.Table // may be nil
-	Outbox  *outbox.Store
+	Outbox  Outbox
 	// Worker is notified after each submit; nil means queue only.
 	Worker Notifier
 	Device string
