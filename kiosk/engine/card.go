@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"motcua/kiosk/cardloop"
 	"motcua/kiosk/session"
 	"motcua/reader/cccd"
@@ -100,13 +102,11 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 	case session.WaitingForCard:
 		if e.step == StepAdmin {
 			res.Wipe()
-			e.slotNotFiled("the operator screen is open")
-			return nil
+			return []Event{e.slotNotFiled("the operator screen is open")}
 		}
 		if err := e.sess.CardRead(res, ""); err != nil {
 			res.Wipe()
-			e.slotNotFiled(err.Error())
-			return []Event{e.setStep(StepProblem, NoticeError, err.Error())}
+			return []Event{e.slotNotFiled(err.Error()), e.setStep(StepProblem, NoticeError, err.Error())}
 		}
 		e.read, e.qrOnly, e.slot.read = res, nil, res
 		e.photo, e.photoState = nil, PhotoNone
@@ -130,16 +130,15 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 		role := e.missingCardParty()
 		if err := e.sess.CardRead(res, role); err != nil {
 			res.Wipe()
-			e.slotNotFiled(err.Error())
-			return []Event{e.setStep(StepForm, NoticeError, err.Error())}
+			return []Event{e.slotNotFiled(err.Error()), e.setStep(StepForm, NoticeError, err.Error())}
 		}
 		e.slot.read = res
 		read.Step = StepForm
 		return []Event{read, {Kind: PartyAdded, Role: role, Step: StepForm}, e.setStep(StepForm, NoticeNone, "")}
 	}
 	res.Wipe() // a card read at review or receipt is not for this visit
-	e.slotNotFiled("the card was read at the end of a visit; finish it first")
-	return []Event{e.setStep(e.restStep(), e.notice, e.detail)}
+	return []Event{e.slotNotFiled("the card was read at the end of a visit; finish it first"),
+		e.setStep(e.restStep(), e.notice, e.detail)}
 }
 
 // cardRemoved ends what needs the card: a visit after its receipt, a
@@ -198,8 +197,11 @@ func (e *Engine) missingCardParty() string {
 }
 
 // slotNotFiled records that the card's read was dropped, not filed in the
-// visit (the read is wiped): the slot says why. Called with e.mu held.
-func (e *Engine) slotNotFiled(why string) {
+// visit (the read is wiped): the slot says why, and so does the CardFailed
+// event it returns. Called with e.mu held.
+func (e *Engine) slotNotFiled(why string) Event {
+	err := errors.New("the read was not kept: " + why)
 	e.slot.set(SlotFailed)
-	e.slot.reason, e.slot.errText = cardloop.ReasonOther, "the read was not kept: "+why
+	e.slot.reason, e.slot.errText = cardloop.ReasonOther, err.Error()
+	return Event{Kind: CardFailed, Reason: cardloop.ReasonOther, Err: err, Step: e.step, Session: e.slot.session}
 }
