@@ -2,7 +2,7 @@
 // a card arrives, the loop waits for its keys (a QR scan, a typed ID or
 // CAN), reads the chip with progress reports, retries when the key was
 // wrong (its own retry policy, AsksForKey), and says when the card leaves.
-// kiosk/engine runs it for the app; the local API still runs it directly.
+// kiosk/engine runs it, for the app and the local API alike.
 package cardloop
 
 import (

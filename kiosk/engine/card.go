@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"motcua/kiosk/cardloop"
 	"motcua/kiosk/session"
 	"motcua/reader/cccd"
@@ -15,7 +17,9 @@ func (e *Engine) onCard(ce cardloop.Event) {
 	switch ce.Type {
 	case cardloop.Inserted:
 		e.present, e.readerGone = true, false
-		evs = append(evs, Event{Kind: CardInserted, NeedsKey: ce.NeedsKey, Step: e.step})
+		e.slot = cardSlot{session: newCardSession()}
+		e.slot.set(SlotWaitingKey)
+		evs = append(evs, Event{Kind: CardInserted, NeedsKey: ce.NeedsKey, Step: e.step, Session: e.slot.session})
 		if ce.NeedsKey && e.cardWanted() {
 			e.before = e.restStep()
 			evs = append(evs, e.setStep(StepKey, NoticeNone, ""))
@@ -23,22 +27,27 @@ func (e *Engine) onCard(ce cardloop.Event) {
 	case cardloop.Reading:
 		e.reading = true
 		e.progress = Progress{}
+		e.slot.set(SlotReading)
+		e.slot.reason, e.slot.errText = "", ""
 		if e.cardWanted() {
 			if e.step != StepKey && e.step != StepReading {
 				e.before = e.restStep()
 			}
 			evs = append(evs, e.setStep(StepReading, NoticeNone, ""))
 		}
-		evs = append(evs, Event{Kind: CardReading, Step: e.step, QR: ce.QR})
+		evs = append(evs, Event{Kind: CardReading, Step: e.step, QR: ce.QR, Session: e.slot.session})
 	case cardloop.Progress:
 		e.progress = Progress{File: ce.File, Bytes: ce.Bytes, Done: ce.Done, Total: ce.Total}
 		evs = append(evs, Event{Kind: CardProgress, Progress: e.progress, Step: e.step})
 	case cardloop.Read:
 		e.reading = false
+		e.slot.set(SlotRead)
 		evs = append(evs, e.cardRead(ce.Result)...)
 	case cardloop.Failed:
 		e.reading = false
-		evs = append(evs, Event{Kind: CardFailed, Reason: ce.Reason, Err: ce.Err, NeedsKey: ce.NeedsKey, Step: e.step})
+		e.slot.set(SlotFailed)
+		e.slot.reason, e.slot.errText = ce.Reason, ce.Err.Error()
+		evs = append(evs, Event{Kind: CardFailed, Reason: ce.Reason, Err: ce.Err, NeedsKey: ce.NeedsKey, Step: e.step, Session: e.slot.session})
 		switch {
 		case !e.cardWanted():
 		case ce.NeedsKey:
@@ -49,14 +58,16 @@ func (e *Engine) onCard(ce cardloop.Event) {
 	case cardloop.Removed:
 		midRead := e.reading
 		e.present, e.reading = false, false
-		evs = append(evs, Event{Kind: CardRemoved, MidRead: midRead, Step: e.step})
+		session := e.slot.session
+		e.slot = cardSlot{}
+		e.slot.set(SlotEmpty)
+		evs = append(evs, Event{Kind: CardRemoved, MidRead: midRead, Step: e.step, Session: session})
 		evs = append(evs, e.cardRemoved(midRead)...)
 	case cardloop.ReaderGone:
-		e.readerGone = true
+		e.readerGone, e.readyTerm = true, false
 		evs = append(evs, Event{Kind: ReaderGone, Step: e.step})
 	}
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 }
 
 // cardWanted says whether a card read now belongs to the visit: a new
@@ -86,18 +97,18 @@ func (e *Engine) restStep() Step {
 // next party of the form. Called with e.mu held.
 func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 	snap := *res
-	read := Event{Kind: CardRead, Read: &snap}
+	read := Event{Kind: CardRead, Read: &snap, Session: e.slot.session}
 	switch e.sess.State() {
 	case session.WaitingForCard:
 		if e.step == StepAdmin {
 			res.Wipe()
-			return nil
+			return []Event{e.slotNotFiled("the operator screen is open")}
 		}
 		if err := e.sess.CardRead(res, ""); err != nil {
 			res.Wipe()
-			return []Event{e.setStep(StepProblem, NoticeError, err.Error())}
+			return []Event{e.slotNotFiled(err.Error()), e.setStep(StepProblem, NoticeError, err.Error())}
 		}
-		e.read, e.qrOnly = res, nil
+		e.read, e.qrOnly, e.slot.read = res, nil, res
 		e.photo, e.photoState = nil, PhotoNone
 		if res.PhotoRefused != "" { // the reader refused it before any pixel
 			e.photoState = PhotoRefused
@@ -119,13 +130,15 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 		role := e.missingCardParty()
 		if err := e.sess.CardRead(res, role); err != nil {
 			res.Wipe()
-			return []Event{e.setStep(StepForm, NoticeError, err.Error())}
+			return []Event{e.slotNotFiled(err.Error()), e.setStep(StepForm, NoticeError, err.Error())}
 		}
+		e.slot.read = res
 		read.Step = StepForm
 		return []Event{read, {Kind: PartyAdded, Role: role, Step: StepForm}, e.setStep(StepForm, NoticeNone, "")}
 	}
 	res.Wipe() // a card read at review or receipt is not for this visit
-	return []Event{e.setStep(e.restStep(), e.notice, e.detail)}
+	return []Event{e.slotNotFiled("the card was read at the end of a visit; finish it first"),
+		e.setStep(e.restStep(), e.notice, e.detail)}
 }
 
 // cardRemoved ends what needs the card: a visit after its receipt, a
@@ -135,6 +148,9 @@ func (e *Engine) cardRemoved(midRead bool) []Event {
 	n := NoticeNone
 	if midRead {
 		n = NoticePulled
+	}
+	if e.cfg.Headless { // no screen: nothing of the visit outlives the card
+		return e.wipeLocked(WipeRemoved, StepAttract, n)
 	}
 	st := e.sess.State()
 	switch {
@@ -178,4 +194,14 @@ func (e *Engine) missingCardParty() string {
 		}
 	}
 	return ""
+}
+
+// slotNotFiled records that the card's read was dropped, not filed in the
+// visit (the read is wiped): the slot says why, and so does the CardFailed
+// event it returns. Called with e.mu held.
+func (e *Engine) slotNotFiled(why string) Event {
+	err := errors.New("the read was not kept: " + why)
+	e.slot.set(SlotFailed)
+	e.slot.reason, e.slot.errText = cardloop.ReasonOther, err.Error()
+	return Event{Kind: CardFailed, Reason: cardloop.ReasonOther, Err: err, Step: e.step, Session: e.slot.session}
 }

@@ -20,16 +20,14 @@ func (e *Engine) CheckIn() {
 	c := e.cfg.Clinic
 	if c.Gateway == nil {
 		ev := e.setStep(StepProblem, NoticeCheckIn, "no gateway configured")
-		e.mu.Unlock()
-		e.emit(ev)
+		e.unlockEmit(ev)
 		return
 	}
 	person := *p
 	gen := e.gen
 	e.busy = true
 	ev := e.setStep(StepCheckingIn, NoticeNone, "")
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	e.goIO(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -59,7 +57,6 @@ func (e *Engine) CheckIn() {
 			e.checkIn, e.recordFile = rec, saved
 			evs = []Event{{Kind: CheckedIn, File: saved, Step: StepCheckIn}, e.setStep(StepCheckIn, NoticeNone, "")}
 		}
-		e.mu.Unlock()
-		e.emit(evs...)
+		e.unlockEmit(evs...)
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"image"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"motcua/kiosk/address"
@@ -32,6 +33,17 @@ import (
 	"motcua/reader/qr/scanner"
 	"motcua/sync/outbox"
 )
+
+// Outbox is where dossiers are stored durably; *outbox.Store satisfies
+// it (a host that shares the store with another process may open it per
+// operation instead).
+type Outbox interface {
+	Add(ctx context.Context, service string, payload []byte) (string, error)
+	Counts() (map[outbox.State]int, error)
+	List(f outbox.Filter) ([]outbox.Record, error)
+	Requeue(uuid string) error
+	Dir() string
+}
 
 // Notifier is told when a dossier is waiting (the sync worker).
 type Notifier interface{ Notify() }
@@ -59,14 +71,16 @@ type NotaryConfig struct {
 
 // Config is what the engine runs on.
 type Config struct {
-	Mode        Mode
+	Mode Mode
+	// Terminal is the card reader; nil starts the engine without one
+	// (View says so) until Attach gives it the reader.
 	Terminal    reader.Terminal
 	ReadOptions reader.Options
 	// Keys is the key box of the slot (nil: a new one).
 	Keys    *cardloop.KeyBox
 	Catalog *catalog.Catalog
 	Table   *address.Table // may be nil
-	Outbox  *outbox.Store
+	Outbox  Outbox
 	// Worker is notified after each submit; nil means queue only.
 	Worker Notifier
 	Device string
@@ -78,6 +92,10 @@ type Config struct {
 	AdminPIN string
 	// PIN is the back-off after wrong PINs (zero: DefaultPINPolicy).
 	PIN PINPolicy
+	// Headless says no screen follows the visit (motcua serve, the local
+	// API on its own): the card's leaving ends the visit and wipes it at
+	// once, and there is no "still there?" (nobody could answer it).
+	Headless bool
 	// Demo says the engine runs the simulated reader's demo (a banner on
 	// every screen).
 	Demo bool
@@ -124,6 +142,11 @@ type Engine struct {
 	wedge      scanner.Wedge
 	pin        pinGuard
 	sync       SyncView
+	slot       cardSlot
+	term       reader.Terminal // nil until attached
+	readyTerm  bool            // the reader answered since it was (re)watched
+	attached   chan struct{}   // closed when term is set
+	lastBeat   atomic.Int64    // unix nanoseconds of the card loop's last beat
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -134,8 +157,8 @@ type Engine struct {
 
 // New makes an engine waiting for a card. Start runs it.
 func New(cfg Config) (*Engine, error) {
-	if cfg.Terminal == nil || cfg.Catalog == nil || cfg.Outbox == nil {
-		return nil, errors.New("engine: a reader terminal, a catalogue and an outbox are required")
+	if cfg.Catalog == nil || cfg.Outbox == nil {
+		return nil, errors.New("engine: a catalogue and an outbox are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -149,7 +172,13 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.PIN == (PINPolicy{}) {
 		cfg.PIN = DefaultPINPolicy
 	}
-	e := &Engine{cfg: cfg, keys: cfg.Keys, log: cfg.Log, kick: make(chan struct{}, 1), ctx: context.Background()}
+	e := &Engine{cfg: cfg, keys: cfg.Keys, log: cfg.Log, kick: make(chan struct{}, 1), ctx: context.Background(),
+		attached: make(chan struct{})}
+	e.slot.state = SlotEmpty
+	if cfg.Terminal != nil {
+		e.term = cfg.Terminal
+		close(e.attached)
+	}
 	if e.keys == nil {
 		e.keys = cardloop.NewKeyBox()
 	}
@@ -182,10 +211,8 @@ func (e *Engine) Start(ctx context.Context) {
 	e.mu.Lock()
 	e.ctx = ctx
 	e.mu.Unlock()
-	loop := &cardloop.Loop{Terminal: e.cfg.Terminal, Keys: e.keys, Options: e.cfg.ReadOptions,
-		OnEvent: e.onCard, Beat: e.cfg.Beat}
 	e.wg.Add(3)
-	go func() { defer e.wg.Done(); loop.Run(ctx) }()
+	go func() { defer e.wg.Done(); e.runLoop(ctx) }()
 	go func() {
 		defer e.wg.Done()
 		t := time.NewTicker(time.Second)
@@ -227,8 +254,7 @@ func (e *Engine) Stop() {
 	e.wg.Wait()
 	e.mu.Lock()
 	ev := e.wipeLocked(WipeStopped, StepAttract, NoticeNone)
-	e.mu.Unlock()
-	e.emit(ev...)
+	e.unlockEmit(ev...)
 }
 
 // goIO runs work off the caller's goroutine; Stop waits for it.
@@ -241,11 +267,16 @@ func (e *Engine) goIO(f func(ctx context.Context)) {
 	}()
 }
 
-// emit publishes events (called without e.mu held, in order).
-func (e *Engine) emit(evs ...Event) {
+// unlockEmit publishes events and then releases e.mu (which the caller
+// holds). Publishing only queues, so it is cheap; doing it under the lock
+// makes the stream's order the order of the state changes: an intent's
+// event (a QR accepted) always precedes what it set off on the card loop
+// (the read it started), and View never runs ahead of the events.
+func (e *Engine) unlockEmit(evs ...Event) {
 	for _, ev := range evs {
 		e.hub.publish(ev)
 	}
+	e.mu.Unlock()
 }
 
 // setStep moves to step with a notice; called with e.mu held. It returns
@@ -268,6 +299,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.dropPartiesLocked()
 	e.qrOnly, e.read, e.photo, e.photoState = nil, nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
+	e.slot.read = nil // the session wiped it
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }
@@ -278,6 +310,7 @@ func (e *Engine) endVisitLocked() {
 	e.sess.Cancel()
 	e.read, e.photo, e.photoState = nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.stillThere = nil, "", false
+	e.slot.read = nil // the session wiped it
 	e.gen++
 }
 

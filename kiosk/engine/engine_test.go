@@ -94,7 +94,7 @@ func TestKioskVisit(t *testing.T) {
 	if r.worker.n.Load() == 0 {
 		t.Fatal("the sync worker was not told")
 	}
-	// The stream tells the visit in order (progress and sync left out).
+	// The stream tells the visit in order (progress, sync and the reader's readiness left out).
 	want := []string{"card_inserted→attract", "step_changed→key", "step_changed→reading", "card_reading→reading",
 		"card_read→identity", "step_changed→identity", "step_changed→services", "step_changed→form",
 		"step_changed→form", "step_changed→review", "changed→review", "changed→review",

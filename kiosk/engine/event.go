@@ -67,12 +67,15 @@ const (
 	AdminRefused
 	// Changed: something else the view shows changed (a notice, a problem list).
 	Changed
+	// ReaderReady: the reader answered (first presence report after it
+	// was attached or came back).
+	ReaderReady
 )
 
 var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
 	"card_removed", "reader_gone", "qr_accepted", "qr_refused", "key_refused", "step_changed", "party_added",
 	"still_there", "visit_wiped", "submitted", "submit_failed", "checked_in", "checkin_failed",
-	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed"}
+	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready"}
 
 // String names the kind (for logs and the local API's event types).
 func (k Kind) String() string {
@@ -122,4 +125,7 @@ type Event struct {
 	N        int
 	Why      WipeReason
 	Until    time.Time
+	// Session is the card session (CardSlot.Session) of a card event:
+	// CardInserted, CardReading, CardRead, CardFailed, CardRemoved.
+	Session string
 }

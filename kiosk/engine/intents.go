@@ -16,7 +16,11 @@ import (
 
 // Scanned takes a code from any QR scanner: a card's QR gives the keys to
 // its chip (they wait for the card); anything else is explained.
-func (e *Engine) Scanned(text string) {
+func (e *Engine) Scanned(text string) { e.ScanQR(text) }
+
+// ScanQR is Scanned for a caller that answers someone (the local API):
+// it returns the card's QR payload, or why the code gives no keys.
+func (e *Engine) ScanQR(text string) (*qr.Payload, error) {
 	p, keys, err := KeysFromQR(text)
 	e.mu.Lock()
 	var evs []Event
@@ -28,10 +32,9 @@ func (e *Engine) Scanned(text string) {
 			e.notice, e.detail = NoticeBadQR, ""
 		}
 		evs = append(evs, Event{Kind: QRRefused, Err: err, Step: e.step})
-		e.mu.Unlock()
+		e.unlockEmit(evs...)
 		e.log.Info("QR refused", "err", maskErr(err))
-		e.emit(evs...)
-		return
+		return nil, err
 	}
 	e.keys.Put(keys, p)
 	evs = append(evs, Event{Kind: QRAccepted, QR: p, Step: e.step})
@@ -39,9 +42,9 @@ func (e *Engine) Scanned(text string) {
 		e.qrOnly = p
 		evs = append(evs, e.setStep(StepAttract, NoticeQRFirst, ""))
 	}
-	e.mu.Unlock()
-	e.log.Info("QR scanned", "id", cccd.MaskID(p.IDNumber))
-	e.emit(evs...)
+	e.unlockEmit(evs...)
+	e.log.Info("QR scanned", "id", cccd.MaskID(p.IDNumber), "unreliable", p.Unreliable)
+	return p, nil
 }
 
 // TypedKey takes what was typed on the key step: 6 digits (the CAN) or 12
@@ -52,13 +55,18 @@ func (e *Engine) TypedKey(text string) error {
 		e.Scanned(text)
 		return nil
 	}
+	return e.TypedDigits(text)
+}
+
+// TypedDigits takes a CAN (6 digits) or an ID number (12) for the card on
+// the reader, or the next one; anything else is refused (KeyRefused).
+func (e *Engine) TypedDigits(text string) error {
 	k, err := KeyFromDigits(text)
 	if err != nil {
 		e.mu.Lock()
 		e.notice, e.detail = NoticeKeyInvalid, ""
 		ev := Event{Kind: KeyRefused, Err: err, Step: e.step}
-		e.mu.Unlock()
-		e.emit(ev)
+		e.unlockEmit(ev)
 		return err
 	}
 	e.keys.Put([]reader.Key{k}, nil)
@@ -105,8 +113,7 @@ func (e *Engine) ContinueQROnly() {
 		}
 		ev = e.setStep(next, NoticeNone, "")
 	}
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // Continue goes from the identity to the service tiles (kiosk, desk).
@@ -118,8 +125,7 @@ func (e *Engine) Continue() {
 	}
 	e.sess.StillHere()
 	ev := e.setStep(StepServices, NoticeNone, "")
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // ChooseService picks the service by its code (mã TTHC) and prefills its form.
@@ -132,8 +138,7 @@ func (e *Engine) ChooseService(code string) error {
 	} else {
 		ev = e.setStep(StepForm, NoticeNone, "")
 	}
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	return err
 }
 
@@ -159,8 +164,7 @@ func (e *Engine) ConfirmField(party, field string, index int) error {
 	}
 	err := f.Confirm(party, field, index)
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	return err
 }
 
@@ -178,8 +182,7 @@ func (e *Engine) UnlockField(party, field string, index int, reason string) erro
 		e.notice, e.detail = NoticeError, err.Error()
 	}
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	return err
 }
 
@@ -198,8 +201,7 @@ func (e *Engine) Review() {
 	default:
 		ev = e.setStep(StepReview, NoticeNone, "")
 	}
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // Back returns from review to the form.
@@ -210,8 +212,7 @@ func (e *Engine) Back() {
 		return
 	}
 	ev := e.setStep(StepForm, NoticeNone, "")
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // Submit stores the reviewed dossier, with the consent given now, in the
@@ -226,15 +227,13 @@ func (e *Engine) Submit(consent bool) {
 	if !consent {
 		e.notice, e.detail = NoticeNeedAgree, ""
 		ev := e.changed()
-		e.mu.Unlock()
-		e.emit(ev)
+		e.unlockEmit(ev)
 		return
 	}
 	e.busy = true
 	gen := e.gen
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	e.goIO(func(ctx context.Context) {
 		if e.cfg.Demo {
 			// A demo dossier is marked in the outbox: the worker never
@@ -262,12 +261,11 @@ func (e *Engine) Submit(consent bool) {
 			}
 			evs = []Event{{Kind: Submitted, UUID: uuid, Service: code, Step: StepReceipt}, e.setStep(StepReceipt, NoticeNone, "")}
 		}
-		e.mu.Unlock()
+		e.unlockEmit(evs...)
 		if err != nil {
 			e.log.Error("dossier not saved", "err", err.Error())
 		}
 		e.refreshSync()
-		e.emit(evs...)
 	})
 }
 
@@ -275,16 +273,14 @@ func (e *Engine) Submit(consent bool) {
 func (e *Engine) Done() {
 	e.mu.Lock()
 	evs := e.wipeLocked(WipeDone, StepAttract, NoticeNone)
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 }
 
 // Cancel wipes everything of the visit and starts again.
 func (e *Engine) Cancel() {
 	e.mu.Lock()
 	evs := e.wipeLocked(WipeCancelled, StepAttract, NoticeCancelled)
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 }
 
 // StillHere answers "still there?": the idle timer starts again.
@@ -293,8 +289,7 @@ func (e *Engine) StillHere() {
 	e.mu.Lock()
 	e.stillThere = false
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // SetIdle changes the idle time (an operator setting).
@@ -313,7 +308,7 @@ func (e *Engine) Tick() {
 		now.Sub(e.partiesAt) > 2*e.sess.IdleTimeout() {
 		evs = append(evs, e.wipeLocked(WipeIdle, StepAttract, NoticeNone)...)
 	}
-	if e.busy { // a save or look-up under way is activity
+	if e.busy || e.cfg.Headless { // a save or look-up under way is activity; headless, nobody could answer "still there?"
 		e.sess.StillHere()
 	}
 	switch e.sess.Tick() {
@@ -325,8 +320,7 @@ func (e *Engine) Tick() {
 	case session.WipedIdle:
 		evs = append(evs, e.wipeLocked(WipeIdle, StepAttract, NoticeNone)...)
 	}
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 	e.wedgeRuns(runs)
 }
 

@@ -43,16 +43,14 @@ func (e *Engine) AnotherParty() error {
 	if err := e.keepPartyLocked(); err != nil {
 		e.notice, e.detail = NoticeError, err.Error()
 		ev := e.changed()
-		e.mu.Unlock()
-		e.emit(ev)
+		e.unlockEmit(ev)
 		return err
 	}
 	n := len(e.parties)
 	e.endVisitLocked()
 	e.keys.Clear()
 	evs := []Event{{Kind: NotaryPartyKept, N: n, Step: StepAttract}, e.setStep(StepAttract, NoticeNextParty, "")}
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 	return nil
 }
 
@@ -68,8 +66,7 @@ func (e *Engine) SaveNotary(ref string) {
 	fail := func(n Notice, detail string) {
 		e.notice, e.detail = n, detail
 		ev := e.changed()
-		e.mu.Unlock()
-		e.emit(ev)
+		e.unlockEmit(ev)
 	}
 	if !actRef.MatchString(ref) {
 		fail(NoticeActRef, "")
@@ -91,8 +88,7 @@ func (e *Engine) SaveNotary(ref string) {
 	gen := e.gen
 	now := e.cfg.Now()
 	ev := e.changed()
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 	e.goIO(func(context.Context) {
 		path, err := writeRecord(c.Dir, "notary", rec, now)
 		if err == nil {
@@ -119,7 +115,6 @@ func (e *Engine) SaveNotary(ref string) {
 			}
 			evs = append(evs, e.changed())
 		}
-		e.mu.Unlock()
-		e.emit(evs...)
+		e.unlockEmit(evs...)
 	})
 }

@@ -73,14 +73,12 @@ func (e *Engine) OpenAdmin(pin string) error {
 		if errors.As(err, &le) {
 			ev.Until = le.Until
 		}
-		e.mu.Unlock()
+		e.unlockEmit(ev)
 		e.log.Warn("admin PIN refused", "err", err.Error())
-		e.emit(ev)
 		return err
 	}
 	evs := e.wipeLocked(WipeAdmin, StepAdmin, NoticeNone)
-	e.mu.Unlock()
-	e.emit(evs...)
+	e.unlockEmit(evs...)
 	return nil
 }
 
@@ -93,6 +91,5 @@ func (e *Engine) CloseAdmin() {
 	}
 	// A card left on the reader is read again only once it is put back.
 	ev := e.setStep(StepAttract, NoticeNone, "")
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }

@@ -154,7 +154,7 @@ func (r *rig) kinds() string {
 	defer r.mu.Unlock()
 	var s []string
 	for _, ev := range r.events {
-		if ev.Kind != CardProgress && ev.Kind != SyncChanged {
+		if ev.Kind != CardProgress && ev.Kind != SyncChanged && ev.Kind != ReaderReady {
 			s = append(s, ev.Kind.String()+"→"+ev.Step.String())
 		}
 	}

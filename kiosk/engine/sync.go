@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"motcua/kiosk/address"
 	"motcua/kiosk/catalog"
 	"motcua/sync/outbox"
 	"motcua/sync/worker"
@@ -36,8 +37,7 @@ func (e *Engine) countOutbox() {
 	e.mu.Lock()
 	e.sync.Depth = counts[outbox.Pending] + counts[outbox.Sending] + counts[outbox.NeedsAttention]
 	ev := Event{Kind: SyncChanged, Step: e.step}
-	e.mu.Unlock()
-	e.emit(ev)
+	e.unlockEmit(ev)
 }
 
 // SyncNow wakes the sync worker (an operator's button).
@@ -76,12 +76,22 @@ type Info struct {
 
 // Info is the machine's description.
 func (e *Engine) Info() Info {
-	return Info{Reader: e.cfg.Terminal.Name(), TrustInfo: e.cfg.TrustInfo, Provider: e.cfg.Provider,
+	e.mu.Lock()
+	name := e.readerName()
+	e.mu.Unlock()
+	return Info{Reader: name, TrustInfo: e.cfg.TrustInfo, Provider: e.cfg.Provider,
 		OutboxDir: e.cfg.Outbox.Dir(), Worker: e.cfg.Worker != nil, Demo: e.cfg.Demo, AdminPIN: e.cfg.AdminPIN != ""}
 }
 
 // Services lists the catalogue's services (for the tiles).
 func (e *Engine) Services() []*catalog.Service { return e.cfg.Catalog.Services() }
+
+// Catalog is the service catalogue the engine serves.
+func (e *Engine) Catalog() *catalog.Catalog { return e.cfg.Catalog }
+
+// Addresses is the table that maps card addresses to today's units (nil
+// if none).
+func (e *Engine) Addresses() *address.Table { return e.cfg.Table }
 
 // Device names this machine (receipts carry it).
 func (e *Engine) Device() string { return e.cfg.Device }

@@ -107,10 +107,14 @@ type View struct {
 	Notice Notice
 	Detail string
 
-	Reader      string
+	Reader string // "" until a reader is attached
+	// ReaderReady: the reader answered since it was attached or came back.
+	ReaderReady bool
 	CardPresent bool
 	ReaderGone  bool
-	Progress    Progress
+	// Card is the card on the reader, whatever the visit does with it.
+	Card     CardSlot
+	Progress Progress
 	// QRWaiting: a card's QR was scanned and no card is on the reader yet;
 	// QROnly: the visit may go on from the QR alone (desk, not kiosk).
 	QRWaiting, QROnly bool
@@ -143,7 +147,8 @@ func (e *Engine) View() View {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	v := View{Mode: e.cfg.Mode, Demo: e.cfg.Demo, Step: e.step, Notice: e.notice, Detail: e.detail,
-		Reader: e.cfg.Terminal.Name(), CardPresent: e.present, ReaderGone: e.readerGone, Progress: e.progress,
+		Reader: e.readerName(), ReaderReady: e.readyTerm, CardPresent: e.present, ReaderGone: e.readerGone,
+		Card: e.slot.view(), Progress: e.progress,
 		QRWaiting: e.qrOnly != nil, QROnly: e.qrOnly != nil && e.cfg.Mode != Kiosk,
 		Photo: e.photo, PhotoState: e.photoState, Busy: e.busy, CheckIn: e.checkIn, RecordFile: e.recordFile,
 		StillThere: e.stillThere, Idle: e.sess.IdleTimeout(), Sync: e.sync}

@@ -2,45 +2,21 @@ package localapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"sync"
 	"time"
 
-	"motcua/kiosk/cardloop"
+	"motcua/kiosk/engine"
 	"motcua/reader/cccd"
 )
 
-// Card states (GET /v1/status).
+// Card states (GET /v1/status): the engine's slot states, and no_reader.
 const (
-	StateEmpty      = "empty"       // no card
-	StateWaitingKey = "waiting_key" // card in, no key yet
-	StateReading    = "reading"
-	StateRead       = "read"
-	StateFailed     = "failed" // read failed; a new key retries while the card stays
+	StateEmpty      = string(engine.SlotEmpty)      // no card
+	StateWaitingKey = string(engine.SlotWaitingKey) // card in, no key yet
+	StateReading    = string(engine.SlotReading)
+	StateRead       = string(engine.SlotRead)
+	StateFailed     = string(engine.SlotFailed) // read failed; a new key retries while the card stays
 )
-
-// slot is the card currently in the reader and what was read from it.
-type slot struct {
-	mu      sync.Mutex
-	reader  string // ReaderNone, ReaderReady or ReaderGone
-	present bool
-	// session names this card's stay in the reader (new at each
-	// insertion); a dossier with include_card must name it, so it can only
-	// take the card its caller saw.
-	session string
-	state   string
-	res     *cccd.ReadResult
-	reason  string
-	errText string
-	since   time.Time // when the current state began
-	release func()    // drops the holder's values from the log scrubber
-}
-
-func (s *slot) set(state string) {
-	s.state, s.since = state, time.Now()
-}
 
 // Status is the reader and card state.
 type Status struct {
@@ -63,18 +39,37 @@ type Status struct {
 	Subscribers int  `json:"subscribers"`
 }
 
-// Status returns the current state.
+// Status returns the current state, as the engine has it.
 func (s *Server) Status() Status {
-	waiting := s.keys.Waiting()
-	s.card.mu.Lock()
-	defer s.card.mu.Unlock()
-	name := ""
-	if s.term != nil {
-		name = s.term.Name()
+	waiting := s.eng.Keys().Waiting()
+	v := s.eng.View()
+	rs := readerState(v)
+	st := cardState(v.Card.State, rs)
+	return Status{Reader: v.Reader, ReaderState: rs, CardPresent: v.CardPresent, CardSession: v.Card.Session,
+		State: st, Since: v.Card.Since, Reason: v.Card.Reason, Error: v.Card.Error, KeyWaiting: waiting,
+		NeedsKey: needsKey(st, waiting), Subscribers: s.hub.count()}
+}
+
+// readerState is the engine's reader as the API names it.
+func readerState(v engine.View) string {
+	switch {
+	case v.Reader == "":
+		return ReaderNone
+	case v.ReaderGone:
+		return ReaderGone
+	case v.ReaderReady:
+		return ReaderReady
 	}
-	return Status{Reader: name, ReaderState: s.card.reader, CardPresent: s.card.present, CardSession: s.card.session,
-		State: s.card.state, Since: s.card.since, Reason: s.card.reason, Error: s.card.errText, KeyWaiting: waiting,
-		NeedsKey: needsKey(s.card.state, waiting), Subscribers: s.hub.count()}
+	return ReaderNone // attached, not answered yet
+}
+
+// cardState is the slot's state, or no_reader when there is no card and
+// no working reader.
+func cardState(slot engine.SlotState, reader string) string {
+	if slot == engine.SlotEmpty && reader != ReaderReady {
+		return StateNoReader
+	}
+	return string(slot)
 }
 
 // needsKey: the card waits for a key, or its last key was wrong and no new
@@ -83,22 +78,29 @@ func needsKey(state string, keyWaiting bool) bool {
 	return !keyWaiting && (state == StateWaitingKey || state == StateFailed)
 }
 
-// newSession returns a fresh card session name (random, not derived from
-// the card).
-func newSession() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// hold keeps the card holder's values in the log scrubber while the card
+// is read and in the reader.
+type hold struct {
+	mu      sync.Mutex
+	release func()
 }
 
-// Run watches the reader until ctx is done: on insertion it publishes
-// card.inserted, waits for a key, reads the chip and publishes card.read
-// (or card.error); on removal it wipes the data and publishes card.removed.
-// If the reader goes away it is watched again after a pause.
-//
-// Started without a reader, it serves state "no_reader" and waits for
-// Attach. It also follows the pairing store, closing the event sockets of
-// applications unpaired while connected.
+func (h *hold) set(release func()) {
+	h.mu.Lock()
+	old := h.release
+	h.release = release
+	h.mu.Unlock()
+	if old != nil {
+		old()
+	}
+}
+
+// Run follows the engine until ctx is done: its card and reader events
+// become the API's events (reader.ready, reader.gone, card.inserted,
+// card.reading, card.read, card.error, card.removed, qr.scanned), rendered
+// for each socket under its application's grants. It also follows the
+// pairing store, closing the event sockets of applications unpaired while
+// connected. The host starts and stops the engine.
 //
 // When ctx ends, the event sockets are closed (1001, "agent stopping"):
 // http.Server.Shutdown does not close hijacked connections, and clients
@@ -108,89 +110,50 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { defer close(watchDone); s.followPairings(ctx) }()
 	defer func() { <-watchDone }()
 	defer s.hub.closeAll(closeStopping)
-	t := s.waitTerminal(ctx)
-	if t == nil {
-		return nil
-	}
-	loop := &cardloop.Loop{Terminal: trackedTerminal{Terminal: t, s: s}, Keys: s.keys, Options: s.cfg.ReadOptions,
-		OnEvent: s.onCardEvent, Beat: s.beat.Beat}
-	return loop.Run(ctx)
+	stop := s.eng.Subscribe(s.onEngineEvent)
+	defer s.hold.set(nil)
+	defer stop()
+	<-ctx.Done()
+	return nil
 }
 
-// onCardEvent keeps the slot, the metrics and the logs in step with the
-// card loop, and publishes what callers may see.
-func (s *Server) onCardEvent(e cardloop.Event) {
-	switch e.Type {
-	case cardloop.Inserted:
-		s.card.mu.Lock()
-		s.card.present = true
-		s.card.session = newSession()
-		s.card.res, s.card.reason, s.card.errText = nil, "", ""
-		s.card.set(StateWaitingKey)
-		sess := s.card.session
-		s.card.mu.Unlock()
+// onEngineEvent keeps the metrics, the logs and the scrubber in step with
+// the engine, and publishes what callers may see. The engine's stream is
+// ordered, and this runs on one goroutine: the API's events keep that order.
+func (s *Server) onEngineEvent(ev engine.Event) {
+	name := s.eng.View().Reader
+	switch ev.Kind {
+	case engine.ReaderReady:
+		s.publish(Event{Type: "reader.ready"}, name)
+	case engine.ReaderGone:
+		s.log.Warn("reader went away; watching again", "reader_name", name)
+		s.publish(Event{Type: "reader.gone", Error: "the card reader went away; waiting for it to come back"}, name)
+	case engine.QRAccepted:
+		s.publish(Event{Type: "qr.scanned", QR: ev.QR}, name)
+	case engine.CardInserted:
 		s.metrics.CardPresent(true)
-		s.publish(Event{Type: "card.inserted", NeedsKey: e.NeedsKey, CardSession: sess})
-	case cardloop.Reading:
-		s.card.mu.Lock()
-		s.card.set(StateReading)
-		sess := s.card.session
-		s.card.mu.Unlock()
-		s.publish(Event{Type: "card.reading", CardSession: sess})
-	case cardloop.Read:
-		res := e.Result
+		s.publish(Event{Type: "card.inserted", NeedsKey: ev.NeedsKey, CardSession: ev.Session}, name)
+	case engine.CardReading:
+		s.publish(Event{Type: "card.reading", CardSession: ev.Session}, name)
+	case engine.CardRead:
+		res := ev.Read // a snapshot: the visit owns and wipes the original
 		s.metrics.ObserveRead(res, nil)
-		s.card.mu.Lock()
-		s.card.res = res
-		s.card.release = s.scrub.Hold(res.FullName, res.PlaceOfResidence, res.PlaceOfOrigin,
-			res.FatherName, res.MotherName, res.SpouseName, res.IdentifyingMarks)
-		s.card.set(StateRead)
-		sess := s.card.session
-		s.card.mu.Unlock()
+		s.hold.set(s.scrub.Hold(res.FullName, res.PlaceOfResidence, res.PlaceOfOrigin,
+			res.FatherName, res.MotherName, res.SpouseName, res.IdentifyingMarks))
 		s.log.Info("card read", "id", cccd.MaskID(res.IDNumber), "access", res.Access,
 			"passive", verdict(res), "total_ms", res.Stats.Total)
-		// Events render a shallow copy: removal wipes res in place
-		// (Wipe zeroes the struct), and rendering runs outside the lock.
-		snap := *res
-		s.publish(Event{Type: "card.read", res: &snap, CardSession: sess})
-	case cardloop.Failed:
-		s.metrics.ObserveRead(nil, e.Err)
-		s.card.mu.Lock()
-		s.card.reason, s.card.errText = e.Reason, e.Err.Error()
-		s.card.set(StateFailed)
-		sess := s.card.session
-		s.card.mu.Unlock()
-		s.log.Warn("card read failed", "reason", e.Reason, "err", e.Err)
-		s.publish(Event{Type: "card.error", Reason: e.Reason, Error: e.Err.Error(), NeedsKey: e.NeedsKey, CardSession: sess})
-	case cardloop.Removed:
-		s.wipe()
-		s.publish(Event{Type: "card.removed"})
+		s.publish(Event{Type: "card.read", res: res, CardSession: ev.Session}, name)
+	case engine.CardFailed:
+		s.metrics.ObserveRead(nil, ev.Err)
+		s.log.Warn("card read failed", "reason", ev.Reason, "err", ev.Err)
+		s.publish(Event{Type: "card.error", Reason: ev.Reason, Error: ev.Err.Error(), NeedsKey: ev.NeedsKey,
+			CardSession: ev.Session}, name)
+	case engine.CardRemoved:
+		s.hold.set(nil)
+		s.publish(Event{Type: "card.removed"}, name)
 		s.metrics.CardPresent(false)
-	case cardloop.ReaderGone:
-		s.log.Warn("reader went away; watching again", "reader_name", s.readerName())
-		s.setReaderState(ReaderGone)
-	}
-}
-
-// wipe forgets the card: the photo bytes are zeroed, the identity dropped.
-func (s *Server) wipe() {
-	s.card.mu.Lock()
-	defer s.card.mu.Unlock()
-	if s.card.res != nil {
-		s.card.res.Wipe()
-		s.card.res = nil
-	}
-	if s.card.release != nil {
-		s.card.release()
-		s.card.release = nil
-	}
-	s.card.present = false
-	s.card.session = ""
-	s.card.reason, s.card.errText = "", ""
-	if s.card.reader == ReaderReady {
-		s.card.set(StateEmpty)
-	} else {
-		s.card.set(StateNoReader)
+	case engine.VisitWiped:
+		s.hold.set(nil)
 	}
 }
 
@@ -201,23 +164,14 @@ func verdict(r *cccd.ReadResult) string {
 	return r.Verification.Passive
 }
 
-// withCard calls fn with the read card (nil if none) under the slot lock.
+// withCard calls fn with the read card (nil if none) and the card state,
+// under the engine's lock (fn copies what it keeps).
 func (s *Server) withCard(fn func(res *cccd.ReadResult, st string)) {
-	s.card.mu.Lock()
-	defer s.card.mu.Unlock()
-	fn(s.card.res, s.card.state)
+	rs := readerState(s.eng.View())
+	s.eng.WithCard(func(slot engine.CardSlot, res *cccd.ReadResult) { fn(res, cardState(slot.State, rs)) })
 }
 
-// ReadLoopHealthy is a health check: the card loop is alive and no read
-// has been stuck for longer than a minute.
-func (s *Server) ReadLoopHealthy(ctx context.Context) error {
-	if err := s.beat.Check(ctx); err != nil {
-		return err
-	}
-	s.card.mu.Lock()
-	defer s.card.mu.Unlock()
-	if s.card.state == StateReading && time.Since(s.card.since) > time.Minute {
-		return fmt.Errorf("a chip read has been running for %s", time.Since(s.card.since).Round(time.Second))
-	}
-	return nil
-}
+// ReadLoopHealthy is a health check: the engine's card loop is alive (it
+// beats while waiting for a reader too) and no read has been stuck for
+// longer than a minute.
+func (s *Server) ReadLoopHealthy(ctx context.Context) error { return s.eng.LoopHealthy(ctx) }

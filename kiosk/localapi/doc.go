@@ -19,9 +19,13 @@
 // caller saw; an Idempotency-Key makes retries safe across restarts.
 // Unpairing closes an application's open event sockets at once.
 //
-// The card side is a reader.Terminal and a key source, so tests plug in the
-// simulated reader of hwtest/simcard. The server answers before any reader
-// is attached (state no_reader) and takes one later with Attach.
+// The API is an adapter over kiosk/engine, the one conductor of the reader
+// slot (the app's screens are another): the engine's ordered event stream
+// becomes the WebSocket events, QR scans and typed keys are engine intents,
+// the card and its session come from the engine, and dossiers leave through
+// the engine's outbox and worker. Tests run it on the simulated reader of
+// hwtest/simcard. The server answers before any reader is attached (state
+// no_reader) and the engine takes one later with Attach.
 //
 // openapi.yaml is the integrator's reference (browsers and Chromium's Local
 // Network Access included); example/index.html is a working page, tried in

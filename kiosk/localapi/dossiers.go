@@ -14,7 +14,9 @@ import (
 	"motcua/internal/logx"
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/dossier"
+	"motcua/kiosk/engine"
 	"motcua/kiosk/prefill"
+	"motcua/reader/cccd"
 	"motcua/sync/outbox"
 )
 
@@ -155,9 +157,6 @@ func (s *Server) createDossier(r *http.Request, req *DossierRequest, app *App) (
 		return nil, refuse(http.StatusUnprocessableEntity, "consent_required",
 			"the citizen must accept the service's consent text (consent_vi) first: send consent_accepted: true")
 	}
-	if s.cfg.Outbox == nil {
-		return nil, refuse(http.StatusServiceUnavailable, "no_outbox", "this agent has no outbox configured")
-	}
 	now := time.Now().UTC()
 	persons := map[string][]prefill.Person{}
 	if req.IncludeCard {
@@ -177,12 +176,7 @@ func (s *Server) createDossier(r *http.Request, req *DossierRequest, app *App) (
 	if rerr != nil {
 		return nil, rerr
 	}
-	payload, err := d.JSON()
-	if err != nil {
-		return nil, refuse(http.StatusInternalServerError, "internal", "%v", err)
-	}
-	id, err := s.cfg.Outbox.Add(r.Context(), svc.Code, payload)
-	clear(payload)
+	id, err := s.eng.QueueDossier(r.Context(), d)
 	switch {
 	case err == nil:
 		s.log.Info("dossier queued", "app_name", app.Name, "service", svc.Code, "uuid", id)
@@ -226,25 +220,26 @@ func (s *Server) boundCard(session string, app *App) (prefill.Person, *requestEr
 	}
 	var p prefill.Person
 	var rerr *requestError
-	s.card.mu.Lock()
-	defer s.card.mu.Unlock()
-	switch {
-	case s.card.session != session:
-		rerr = refuse(http.StatusConflict, "card_changed",
-			"the card in the reader is not the one this page saw (its card session ended); read the citizen's card again")
-	case s.card.res == nil:
-		rerr = refuse(http.StatusConflict, s.card.state, "the card is not read yet (%s)", s.card.state)
-	default:
-		v := viewFor(s.card.res, app)
-		p = prefill.FromRead(&v.ReadResult)
-	}
+	rs := readerState(s.eng.View())
+	s.eng.WithCard(func(slot engine.CardSlot, res *cccd.ReadResult) {
+		switch st := cardState(slot.State, rs); {
+		case slot.Session != session:
+			rerr = refuse(http.StatusConflict, "card_changed",
+				"the card in the reader is not the one this page saw (its card session ended); read the citizen's card again")
+		case res == nil:
+			rerr = refuse(http.StatusConflict, st, "the card is not read yet (%s)", st)
+		default:
+			v := viewFor(res, app)
+			p = prefill.FromRead(&v.ReadResult)
+		}
+	})
 	return p, rerr
 }
 
 // buildDossier prefills the service's form from the persons, types the
 // caller's values in, checks the form and makes the versioned dossier.
 func buildDossier(svc *catalog.Service, persons map[string][]prefill.Person, form map[string]string, s *Server, now time.Time) (*dossier.Dossier, *requestError) {
-	f, err := prefill.New(svc, persons, s.cfg.Addresses, now)
+	f, err := prefill.New(svc, persons, s.eng.Addresses(), now)
 	if err != nil {
 		return nil, refuse(http.StatusUnprocessableEntity, "bad_parties", "%v", err)
 	}
@@ -279,7 +274,7 @@ func buildDossier(svc *catalog.Service, persons map[string][]prefill.Person, for
 		return nil, e
 	}
 	consent := dossier.Consent{Text: svc.ConsentVI, AcceptedAt: now}
-	d, err := dossier.FromForm(f, consent, s.cfg.Device, now)
+	d, err := dossier.FromForm(f, consent, s.eng.Device(), now)
 	if err != nil {
 		return nil, refuse(http.StatusUnprocessableEntity, "form_invalid", "%s", logx.MaskDigits(err.Error()))
 	}

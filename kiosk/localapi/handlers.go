@@ -11,9 +11,7 @@ import (
 	"motcua/internal/config"
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
-	"motcua/reader"
 	"motcua/reader/cccd"
-	"motcua/reader/qr"
 )
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request, app *App) {
@@ -146,21 +144,15 @@ func (s *Server) postQR(w http.ResponseWriter, r *http.Request, app *App) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
-	p, err := qr.Parse(body.Payload)
-	if err != nil {
-		apiError(w, http.StatusUnprocessableEntity, "bad_qr", logx.MaskDigits(err.Error()))
-		return
-	}
-	keys, err := reader.KeysFromCitizen(p.IDNumber, p.BirthDate(), p.IssueDate())
+	// The engine puts the keys in and announces qr.scanned in one step:
+	// the read they start comes after it in the event stream.
+	p, err := s.eng.ScanQR(body.Payload)
 	if err != nil {
 		apiError(w, http.StatusUnprocessableEntity, "bad_qr", logx.MaskDigits(err.Error()))
 		return
 	}
 	// Masked here, before any logger: the redactor is a second line only.
 	s.log.Info("QR scanned", "app_name", app.Name, "id", cccd.MaskID(p.IDNumber), "unreliable", p.Unreliable)
-	// Announced before the keys go in: the read they start comes after.
-	s.publish(Event{Type: "qr.scanned", QR: p})
-	s.keys.Put(keys, p)
 	writeJSON(w, http.StatusOK, p)
 }
 
@@ -172,21 +164,21 @@ func (s *Server) postKey(w http.ResponseWriter, r *http.Request, app *App) {
 	if !decodeBody(w, r, &body) {
 		return
 	}
-	var k reader.Key
 	var err error
-	switch {
-	case body.IDNumber != "" && body.CAN == "":
-		k, err = reader.KeyFromID(body.IDNumber)
-	case body.CAN != "" && body.IDNumber == "":
-		k, err = reader.KeyFromCAN(body.CAN)
-	default:
+	switch digits := strings.TrimSpace(body.IDNumber + body.CAN); {
+	case (body.IDNumber == "") == (body.CAN == ""):
 		err = errors.New("give exactly one of id_number or can")
+	case body.IDNumber != "" && len(digits) != 12:
+		err = errors.New("id_number must be the 12 digits of the ID number")
+	case body.CAN != "" && len(digits) != 6:
+		err = errors.New("can must be the 6 digits of the card access number")
+	default:
+		err = s.eng.TypedDigits(digits)
 	}
 	if err != nil {
 		apiError(w, http.StatusUnprocessableEntity, "bad_key", logx.MaskDigits(err.Error()))
 		return
 	}
-	s.keys.Put([]reader.Key{k}, nil)
 	s.log.Info("key typed", "app_name", app.Name)
 	writeJSON(w, http.StatusAccepted, struct {
 		Accepted bool `json:"accepted"`

@@ -18,7 +18,9 @@ import (
 	"motcua/hwtest/simcard"
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
+	"motcua/kiosk/catalog"
 	"motcua/kiosk/dossier"
+	"motcua/kiosk/engine"
 	"motcua/reader"
 	"motcua/reader/cccd"
 	"motcua/reader/pa"
@@ -33,6 +35,7 @@ const (
 type env struct {
 	t       testing.TB
 	srv     *Server
+	eng     *engine.Engine
 	addr    string
 	base    string
 	sim     *simcard.Reader
@@ -146,8 +149,19 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	if o.noReader {
 		term = nil
 	}
-	e.srv, err = New(Config{Terminal: term, Pairings: pairs, Origins: o.origins, Outbox: store,
-		Device: "test-desk", Health: health, ReadOptions: reader.Options{Trust: trustStore(t)}, Logger: logger, Scrubber: scrub})
+	cat, err := catalog.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The API is an adapter over the engine, as `motcua serve` runs it:
+	// headless (the card's data leaves with the card).
+	eng, err := engine.New(engine.Config{Terminal: term, Headless: true, Catalog: cat, Outbox: store, Device: "test-desk",
+		ReadOptions: reader.Options{Trust: trustStore(t)}, Log: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.eng = eng
+	e.srv, err = New(Config{Engine: eng, Pairings: pairs, Origins: o.origins, Health: health, Logger: logger, Scrubber: scrub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,6 +176,7 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	hs := &http.Server{Handler: e.srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	runDone, serveDone := make(chan struct{}), make(chan struct{})
+	eng.Start(ctx)
 	go func() { defer close(runDone); e.srv.Run(ctx) }()
 	go func() { defer close(serveDone); hs.Serve(l) }()
 	var once sync.Once
@@ -171,6 +186,7 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 			hs.Close()
 			<-runDone
 			<-serveDone
+			eng.Stop()
 		})
 	}
 	t.Cleanup(e.stop)

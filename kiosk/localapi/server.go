@@ -15,10 +15,9 @@ import (
 
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
-	"motcua/kiosk/address"
 	"motcua/kiosk/cardloop"
 	"motcua/kiosk/catalog"
-	"motcua/reader"
+	"motcua/kiosk/engine"
 )
 
 // OpenAPI is the API's OpenAPI 3 document (served at /openapi.yaml).
@@ -29,40 +28,23 @@ var OpenAPI []byte
 // Protocol is the WebSocket subprotocol the events socket speaks.
 const Protocol = "motcua.v1"
 
-// Outbox takes dossiers; *outbox.Store satisfies it.
-type Outbox interface {
-	Add(ctx context.Context, service string, payload []byte) (string, error)
-}
-
 // Config configures a Server.
 type Config struct {
-	// Terminal is the card reader. Nil starts the API without one: it
-	// serves at once, reports "no reader", and Attach gives it the reader
-	// when one appears.
-	Terminal reader.Terminal
-	// Keys is the key source the card loop waits on (default: a new
-	// KeyBox). QR scans and typed IDs posted to the API go into it; the
-	// operator's admin screen can put keys in directly.
-	Keys *cardloop.KeyBox
-	// ReadOptions is the template for each read (Keys is filled in).
-	ReadOptions reader.Options
+	// Engine conducts the reader slot (required): the API shows its card
+	// and its events, sends it QR scans and typed keys, and queues
+	// dossiers through it, built from its catalogue. An engine without a
+	// reader yet makes the API serve "no reader" until Attach. Run the
+	// engine headless (engine.Config.Headless) when no screen follows
+	// the visit, so the card's data leaves with the card; the host starts
+	// and stops it.
+	Engine *engine.Engine
 	// Pairings holds the paired applications (required).
 	Pairings *Pairings
 	// Origins are the browser origins allowed (CORS and WebSocket).
 	Origins []string
-	// Outbox receives dossiers (nil: POST /v1/dossiers answers 503).
-	Outbox Outbox
-	// Catalog is the service catalogue dossiers are checked against and
-	// built from (default: the built-in services, catalog.Load("")).
-	Catalog *catalog.Catalog
-	// Addresses maps card addresses to today's units in dossiers
-	// (optional; without it such fields need confirmation).
-	Addresses *address.Table
 	// Idempotency remembers POST /v1/dossiers answers by Idempotency-Key
 	// (default: OpenIdempotency in the pairing store's directory).
 	Idempotency *Idempotency
-	// Device identifies this agent in dossiers.
-	Device string
 	// Metrics and Health are served at /metrics and /healthz (optional).
 	Metrics *metrics.Agent
 	Health  *metrics.Health
@@ -74,48 +56,39 @@ type Config struct {
 
 // Server is the local integration API.
 type Server struct {
-	cfg      Config
-	keys     *cardloop.KeyBox
-	origins  origins
-	hub      *hub
-	card     slot
-	term     reader.Terminal // guarded by card.mu; nil until attached
-	attached chan struct{}   // closed by Attach
-	catalog  *catalog.Catalog
-	idem     *Idempotency
-	refused  *refusalLog
-	beat     *metrics.Heartbeat
-	metrics  *metrics.Agent
-	scrub    *logx.Scrubber
-	log      *slog.Logger
-	mux      *http.ServeMux
+	cfg     Config
+	eng     *engine.Engine
+	origins origins
+	hub     *hub
+	hold    hold
+	catalog *catalog.Catalog
+	idem    *Idempotency
+	refused *refusalLog
+	metrics *metrics.Agent
+	scrub   *logx.Scrubber
+	log     *slog.Logger
+	mux     *http.ServeMux
 }
 
-// New checks cfg and returns a server; call Run for the card loop and
+// New checks cfg and returns a server; call Run to follow the engine and
 // serve Handler on a listener from Listen.
 func New(cfg Config) (*Server, error) {
 	if cfg.Pairings == nil {
 		return nil, errors.New("local API: no pairing store")
 	}
+	if cfg.Engine == nil {
+		return nil, errors.New("local API: no engine")
+	}
 	o, err := newOrigins(cfg.Origins)
 	if err != nil {
 		return nil, fmt.Errorf("local API: %w", err)
 	}
-	s := &Server{cfg: cfg, keys: cfg.Keys, origins: o, hub: newHub(cfg.Pairings.byHash), metrics: cfg.Metrics,
-		scrub: cfg.Scrubber, log: cfg.Logger, beat: metrics.NewHeartbeat("card loop", 5*time.Second),
-		attached: make(chan struct{}), catalog: cfg.Catalog, idem: cfg.Idempotency}
-	if s.catalog == nil {
-		if s.catalog, err = catalog.Load(""); err != nil {
-			return nil, fmt.Errorf("local API: service catalogue: %w", err)
-		}
-	}
+	s := &Server{cfg: cfg, eng: cfg.Engine, origins: o, hub: newHub(cfg.Pairings.byHash), metrics: cfg.Metrics,
+		scrub: cfg.Scrubber, log: cfg.Logger, catalog: cfg.Engine.Catalog(), idem: cfg.Idempotency}
 	if s.idem == nil {
 		if s.idem, err = OpenIdempotency(cfg.Pairings.Dir()); err != nil {
 			return nil, fmt.Errorf("local API: %w", err)
 		}
-	}
-	if s.keys == nil {
-		s.keys = cardloop.NewKeyBox()
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.NewAgent()
@@ -127,24 +100,17 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.New(logx.NewRedactor(slog.DiscardHandler, s.scrub))
 	}
 	s.refused = newRefusalLog(s.log)
-	s.card.reader = ReaderNone
-	s.card.set(StateNoReader)
 	s.routes()
-	if cfg.Terminal != nil {
-		if err := s.Attach(cfg.Terminal); err != nil {
-			return nil, err
-		}
-	}
 	return s, nil
 }
 
-// Keys is the server's key source.
-func (s *Server) Keys() *cardloop.KeyBox { return s.keys }
+// Keys is the engine's key source (the operator's screen may put keys in).
+func (s *Server) Keys() *cardloop.KeyBox { return s.eng.Keys() }
 
 // publish stamps and fans out an event.
-func (s *Server) publish(e Event) {
+func (s *Server) publish(e Event, reader string) {
 	e.At = time.Now().UTC()
-	e.Reader = s.readerName()
+	e.Reader = reader
 	s.hub.publish(e)
 }
 
