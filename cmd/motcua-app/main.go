@@ -16,6 +16,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"motcua/kiosk/localapi"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -274,6 +276,9 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	}
 	app.Start(ctx)
 	stack = append(stack, app.Stop)
+	if err := hostAPI(ctx, cfg, ucfg.Engine, dir, log, &stack); err != nil {
+		return nil, nil, err
+	}
 	if w != nil {
 		wctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -323,5 +328,44 @@ func printReceipt(command string, png []byte) error {
 	if err != nil {
 		return fmt.Errorf("print: %s: %w (%s)", args[0], err, strings.TrimSpace(string(out)))
 	}
+	return nil
+}
+
+// hostAPI serves the local integration API on the app's engine when an
+// application is paired (`motcua serve pair`): clinic software keeps
+// working on a kiosk or desk that runs the app, and only one process owns
+// the reader. With nothing paired no port is opened. The API shows the card
+// on the reader (its card session), never the visit the screen keeps after
+// the card left.
+func hostAPI(ctx context.Context, cfg *config.Config, eng *engine.Engine, dir string, log *slog.Logger, stack *[]func()) error {
+	pairs, err := localapi.OpenPairings(dir)
+	if err != nil {
+		return err
+	}
+	if apps, err := pairs.List(); err != nil || len(apps) == 0 {
+		return err
+	}
+	srv, err := localapi.New(localapi.Config{Engine: eng, Pairings: pairs, Origins: cfg.API.Origins, Logger: log})
+	if err != nil {
+		return err
+	}
+	l, err := localapi.Listen(cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("local API: %w", err)
+	}
+	actx, cancel := context.WithCancel(ctx)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	runDone, serveDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(runDone); srv.Run(actx) }()
+	go func() { defer close(serveDone); hs.Serve(l) }()
+	log.Info("local API serving on the app's engine", "listen", l.Addr().String())
+	*stack = append(*stack, func() {
+		sctx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		hs.Shutdown(sctx)
+		stop()
+		cancel()
+		<-runDone
+		<-serveDone
+	})
 	return nil
 }

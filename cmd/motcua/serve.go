@@ -19,10 +19,10 @@ import (
 	"motcua/internal/logx"
 	"motcua/internal/metrics"
 	"motcua/internal/sdnotify"
-	"motcua/kiosk/cardloop"
+	"motcua/kiosk/catalog"
+	"motcua/kiosk/engine"
 	"motcua/kiosk/localapi"
 	"motcua/reader"
-	"motcua/reader/qr"
 	"motcua/sync/outbox"
 	"motcua/sync/worker"
 )
@@ -136,21 +136,29 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 	agentMetrics := metrics.NewAgent()
 	agentMetrics.SetOutbox(box.snapshot)
 	health := metrics.NewHealth(2 * time.Second)
-	keys := cardloop.NewKeyBox()
-	srv, err := localapi.New(localapi.Config{
-		Terminal: term, Keys: keys, Pairings: pairs, Origins: cfg.API.Origins, Outbox: box, Device: cfg.Device(),
-		Metrics: agentMetrics, Health: health, Logger: log, Scrubber: lg.Scrubber,
-		ReadOptions: agent.ReadOptions(cfg, ag.Trust),
-	})
+	cat, err := catalog.Load(cfg.Kiosk.CatalogDir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	for _, e := range cat.Errors {
+		log.Error("service file skipped", "err", e.Error())
+	}
+	// The engine conducts the reader slot; headless: no screen follows the
+	// visit, so the card's data leaves with the card.
+	eng, err := engine.New(engine.Config{Terminal: term, Headless: true, Catalog: cat, Outbox: box,
+		Device: cfg.Device(), ReadOptions: agent.ReadOptions(cfg, ag.Trust), Log: log})
+	if err != nil {
+		return fail("%v", err)
+	}
+	srv, err := localapi.New(localapi.Config{Engine: eng, Pairings: pairs, Origins: cfg.API.Origins,
+		Metrics: agentMetrics, Health: health, Logger: log, Scrubber: lg.Scrubber})
 	if err != nil {
 		return fail("%v", err)
 	}
 	if demoQR != "" { // the simulated card: behave as if its QR was scanned
-		if p, err := qr.Parse(demoQR); err == nil {
-			if ks, err := reader.KeysFromCitizen(p.IDNumber, p.BirthDate(), p.IssueDate()); err == nil {
-				keys.Sticky = true
-				keys.Put(ks, p)
-			}
+		if p, ks, err := engine.KeysFromQR(demoQR); err == nil {
+			eng.Keys().Sticky = true
+			eng.Keys().Put(ks, p)
 		}
 	}
 	health.Register("card loop", srv.ReadLoopHealthy)
@@ -158,6 +166,7 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
+	eng.Start(runCtx)
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); srv.Run(runCtx) }()
 	syncDone := make(chan struct{})
@@ -225,6 +234,7 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 	cancel()
 	cancelRun()
 	<-runDone
+	eng.Stop()
 	<-syncDone
 	<-wdDone
 	log.Info("motcua serve stopped")
@@ -291,6 +301,39 @@ func (b *serveOutbox) Add(ctx context.Context, service string, payload []byte) (
 	}
 	return id, err
 }
+
+// Counts counts the stored dossiers by state (engine.Outbox).
+func (b *serveOutbox) Counts() (map[outbox.State]int, error) {
+	s, err := b.readOnly()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Counts()
+}
+
+// List lists the stored dossiers (engine.Outbox).
+func (b *serveOutbox) List(f outbox.Filter) ([]outbox.Record, error) {
+	s, err := b.readOnly()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.List(f)
+}
+
+// Requeue sends a dossier that needs attention again (engine.Outbox).
+func (b *serveOutbox) Requeue(uuid string) error {
+	s, err := b.open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Requeue(uuid)
+}
+
+// Dir is the outbox's directory (engine.Outbox).
+func (b *serveOutbox) Dir() string { return b.dir }
 
 func (b *serveOutbox) readOnly() (*outbox.Store, error) {
 	o := b.opts
