@@ -103,7 +103,7 @@ func (g *IGate) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	if d, ok, err := g.lookup(ctx, s.UUID); err != nil {
 		return Receipt{}, err
 	} else if ok {
-		return Receipt{DossierCode: d.MaHoSo, Status: d.TrangThai}, nil
+		return igateReceipt(d)
 	}
 	var next struct {
 		MaHoSo string `json:"MaHoSo"`
@@ -146,7 +146,7 @@ func (g *IGate) Submit(ctx context.Context, s Submission) (Receipt, error) {
 		if d, ok, lerr := g.lookup(ctx, s.UUID); lerr != nil {
 			return Receipt{}, lerr
 		} else if ok {
-			return Receipt{DossierCode: d.MaHoSo, Status: d.TrangThai}, nil
+			return igateReceipt(d)
 		}
 		return Receipt{}, ErrInFlight
 	}
@@ -156,16 +156,35 @@ func (g *IGate) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	if created.MaHoSo == "" {
 		return Receipt{}, &UnexpectedError{Reason: "create: answer without MaHoSo"}
 	}
-	return Receipt{DossierCode: created.MaHoSo, Status: created.TrangThai}, nil
+	return igateReceipt(created)
+}
+
+// igateReceipt turns a dossier the province returned into a receipt: the
+// province's MaHoSo is both the receiver's code and the official one.
+func igateReceipt(d IGateDossier) (Receipt, error) {
+	if err := checkOfficial(d.MaHoSo); err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{DossierCode: d.MaHoSo, OfficialCode: d.MaHoSo, Status: d.TrangThai}, nil
 }
 
 // Status returns the TrangThai of a dossier.
-func (g *IGate) Status(ctx context.Context, _ string, dossierCode string) (int, error) {
+func (g *IGate) Status(ctx context.Context, uuid string, dossierCode string) (int, error) {
+	p, err := g.Progress(ctx, uuid, dossierCode)
+	return p.Status, err
+}
+
+// Progress reads the dossier (GET /api/dossiers/{MaHoSo}) and returns its
+// TrangThai and MaHoSo. An answer for another MaHoSo is unexpected.
+func (g *IGate) Progress(ctx context.Context, _ string, dossierCode string) (Progress, error) {
 	var d IGateDossier
 	if err := g.call(ctx, http.MethodGet, "/api/dossiers/"+url.PathEscape(dossierCode), "", nil, "status", &d); err != nil {
-		return 0, err
+		return Progress{}, err
 	}
-	return d.TrangThai, nil
+	if d.MaHoSo != "" && d.MaHoSo != dossierCode {
+		return Progress{}, &UnexpectedError{Reason: "status: answer is for another MaHoSo"}
+	}
+	return Progress{Status: d.TrangThai, OfficialCode: dossierCode}, nil
 }
 
 // lookup finds the dossier created for a client reference, if any.

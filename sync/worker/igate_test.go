@@ -76,7 +76,7 @@ func TestWorkerThroughIGate(t *testing.T) {
 		t.Fatalf("retry: %+v", st)
 	}
 	rec := r.get(id)
-	if rec.State != outbox.Accepted || rec.DossierCode != byRef[id] || creates != 1 || len(byRef) != 1 {
+	if rec.State != outbox.Accepted || rec.DossierCode != byRef[id] || rec.OfficialCode != byRef[id] || creates != 1 || len(byRef) != 1 {
 		t.Fatalf("record %+v, gateway creates %d refs %v", rec, creates, byRef)
 	}
 	r.clk.Add(2 * time.Minute)
