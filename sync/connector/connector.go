@@ -118,6 +118,21 @@ func (e *TemporaryError) Error() string {
 
 func (e *TemporaryError) Unwrap() error { return e.Err }
 
+// HoldError means the submission was not sent because it cannot be sent as
+// it is: a value the provider requires is not known for sure (the
+// applicant's commune, MaXa, when an old commune was split and nobody
+// picked). Nothing reached the receiver; retrying changes nothing until a
+// person settles it, so the record waits with Code.
+type HoldError struct {
+	// Code says what is missing, e.g. "commune_unconfirmed" (a code: clear
+	// metadata and logs carry it).
+	Code string
+	// Reason says it in the connector's words (never personal data).
+	Reason string
+}
+
+func (e *HoldError) Error() string { return "not sent: " + e.Code + ": " + e.Reason }
+
 // UnexpectedError is an answer that is neither an acceptance nor a refusal
 // nor a known transient condition.
 type UnexpectedError struct {

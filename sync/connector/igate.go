@@ -24,6 +24,10 @@ type IGateConfig struct {
 	ClientID, ClientSecret string
 	// Unit is the receiving unit code (MaDonViTiepNhan).
 	Unit string
+	// ApplicantBlock names the create body's applicant block that gets
+	// MaTinh, MaXa and DiaChiChiTiet (REFERENCE.md section 9 lists the
+	// block's fields, not one name for it); default "ChuHoSo".
+	ApplicantBlock string
 	// TLS configures CAs and an optional client certificate.
 	TLS TLSConfig
 	// Timeout bounds each request (default 30s).
@@ -41,6 +45,11 @@ type IGateConfig struct {
 //  3. POST /api/dossiers/next-code → MaHoSo
 //  4. POST /api/files (multipart), once per attachment → file ID
 //  5. POST /api/dossiers → create; 409 means it exists: look up again
+//
+// The applicant block (IGateConfig.ApplicantBlock, default ChuHoSo) gets
+// MaTinh, MaXa and DiaChiChiTiet from a dossier document's address codes
+// (revision 2): a dossier whose applicant commune is not known for sure is
+// not sent (*HoldError, code commune_unconfirmed).
 //
 // The payload is a JSON object. Its optional "attachments" array
 // ([{"name","mime","data" (base64)}]) is uploaded and listed as
@@ -67,6 +76,9 @@ func NewIGate(cfg IGateConfig) (*IGate, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ApplicantBlock == "" {
+		cfg.ApplicantBlock = "ChuHoSo"
 	}
 	hc, err := NewHTTPClient(u, cfg.TLS, cfg.Timeout)
 	if err != nil {
@@ -99,6 +111,10 @@ func (g *IGate) Submit(ctx context.Context, s Submission) (Receipt, error) {
 			return Receipt{}, &RejectedError{Reason: "attachments must be [{name, mime, data}]"}
 		}
 		delete(body, "attachments")
+	}
+	// Before anything goes out: a dossier without a sure MaXa is held.
+	if err := fillApplicant(body, g.cfg.ApplicantBlock); err != nil {
+		return Receipt{}, err
 	}
 	if d, ok, err := g.lookup(ctx, s.UUID); err != nil {
 		return Receipt{}, err

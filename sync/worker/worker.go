@@ -307,8 +307,14 @@ func (w *Worker) classify(d *delivery, rc connector.Receipt, err error, offline 
 		rej *connector.RejectedError
 		tmp *connector.TemporaryError
 		unx *connector.UnexpectedError
+		hld *connector.HoldError
 	)
 	switch {
+	case errors.As(err, &hld):
+		// Not sent: a value the provider needs is not known for sure.
+		// Retrying cannot help; a person settles it.
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Park, Code: code, Detail: hld.Reason}
+		d.kind = "held"
 	case err == nil:
 		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Accept, DossierCode: rc.DossierCode,
 			OfficialCode: rc.OfficialCode, Status: rc.Status}
@@ -367,6 +373,9 @@ func (w *Worker) report(d delivery, end outbox.State, st *Stats) {
 	case "unexpected":
 		st.NeedsAttention++
 		lg.Error("unexpected answer; needs attention", "code", d.code)
+	case "held":
+		st.NeedsAttention++
+		lg.Warn("not sent: the dossier lacks a value the provider requires; needs attention", "code", d.code)
 	case "retry":
 		if end == outbox.NeedsAttention {
 			st.NeedsAttention++
