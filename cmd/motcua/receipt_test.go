@@ -124,3 +124,40 @@ func TestReceiptPrintCommand(t *testing.T) {
 		}
 	}
 }
+
+// outbox list shows the mã hồ sơ and the status in words, as JSON and as
+// a table.
+func TestOutboxListShowsOfficialCode(t *testing.T) {
+	dir, accepted, _ := receiptStore(t)
+	code, out := capture(t, runOutbox, "list", "--json", "--data", dir)
+	var rows []struct {
+		UUID         string `json:"uuid"`
+		DossierCode  string `json:"dossier_code"`
+		OfficialCode string `json:"official_code"`
+		Status       int    `json:"provincial_status"`
+		StatusVI     string `json:"provincial_status_name"`
+		StatusEN     string `json:"provincial_status_name_en"`
+	}
+	if code != 0 || json.Unmarshal(out, &rows) != nil || len(rows) != 2 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	found := false
+	for _, r := range rows {
+		if r.UUID == accepted {
+			found = true
+			if r.DossierCode != "MC-261123-000001" || r.OfficialCode != "000.00.22.H40-261123-0042" || r.Status != 4 ||
+				r.StatusVI != "đang xử lý" || r.StatusEN != "being processed" {
+				t.Errorf("row %+v", r)
+			}
+		} else if r.OfficialCode != "" {
+			t.Errorf("pending row with an official code %+v", r)
+		}
+	}
+	if !found {
+		t.Fatal("accepted dossier not listed")
+	}
+	code, out = capture(t, runOutbox, "list", "--data", dir)
+	if code != 0 || !bytes.Contains(out, []byte("MÃ HỒ SƠ")) || !bytes.Contains(out, []byte("000.00.22.H40-261123-0042")) {
+		t.Errorf("table: %s", out)
+	}
+}
