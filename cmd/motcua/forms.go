@@ -175,6 +175,11 @@ func runFormsPrefill(args []string) int {
 		Required          bool   `json:"required"`
 		Old               string `json:"old,omitempty"`
 		NeedsConfirmation bool   `json:"needs_confirmation,omitempty"`
+		// Official unit codes of an address (MaTinh, MaXa) and the
+		// communes to pick from when the commune is not known for sure.
+		ProvinceCode string         `json:"province_code,omitempty"`
+		CommuneCode  string         `json:"commune_code,omitempty"`
+		Candidates   []address.Unit `json:"commune_candidates,omitempty"`
 	}
 	var out struct {
 		Service string   `json:"service"`
@@ -185,6 +190,10 @@ func runFormsPrefill(args []string) int {
 	for _, v := range f.Values {
 		out.Values = append(out.Values, value{Party: v.Party, Index: v.Index, Field: v.Field.ID, Label: v.Field.LabelVI, Value: v.Text,
 			Provenance: string(v.Provenance), Locked: v.Locked, Required: v.Field.Required, Old: v.Old, NeedsConfirmation: v.NeedsConfirmation})
+		if c := v.Codes; c != nil {
+			last := &out.Values[len(out.Values)-1]
+			last.ProvinceCode, last.CommuneCode, last.Candidates = c.ProvinceCode, c.CommuneCode, c.Candidates
+		}
 	}
 	for _, v := range f.Ask() {
 		out.Ask = append(out.Ask, v.Party+"/"+v.Field.ID)
@@ -201,6 +210,18 @@ func runFormsPrefill(args []string) int {
 			lock = "🔒"
 		}
 		fmt.Printf("%s %-40s %-16s %s\n", lock, v.Label, v.Provenance, v.Value)
+		if v.ProvinceCode != "" || v.CommuneCode != "" {
+			commune := v.CommuneCode
+			if commune == "" {
+				commune = fmt.Sprintf("chưa xác định (to pick: %d candidates)", len(v.Candidates))
+			}
+			fmt.Printf("  %-40s MaTinh %s  MaXa %s\n", "", v.ProvinceCode, commune)
+			if v.CommuneCode == "" {
+				for _, c := range v.Candidates {
+					fmt.Printf("  %-40s   %s %s\n", "", c.CommuneCode, c.CommuneName)
+				}
+			}
+		}
 	}
 	return 0
 }

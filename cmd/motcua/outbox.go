@@ -155,11 +155,12 @@ func outboxList(args []string) int {
 	if *asJSON {
 		type row struct {
 			outbox.Record
-			StatusName string `json:"provincial_status_name,omitempty"`
+			StatusName   string `json:"provincial_status_name,omitempty"`
+			StatusNameEN string `json:"provincial_status_name_en,omitempty"`
 		}
 		rows := make([]row, 0, len(recs))
 		for _, r := range recs {
-			rows = append(rows, row{r, outbox.StatusName(r.ProvincialStatus)})
+			rows = append(rows, row{r, outbox.StatusName(r.ProvincialStatus), outbox.StatusNameEN(r.ProvincialStatus)})
 		}
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -169,7 +170,7 @@ func outboxList(args []string) int {
 		return 0
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "UUID\tSERVICE\tSTATE\tATTEMPTS\tCREATED\tDOSSIER CODE\tSTATUS\tNOTE")
+	fmt.Fprintln(tw, "UUID\tSERVICE\tSTATE\tATTEMPTS\tCREATED\tDOSSIER CODE\tMÃ HỒ SƠ\tSTATUS\tNOTE")
 	for _, r := range recs {
 		note := r.Reason
 		if note == "" && r.State == outbox.Pending {
@@ -179,8 +180,8 @@ func outboxList(args []string) int {
 		if r.ProvincialStatus != 0 {
 			status = fmt.Sprintf("%d %s", r.ProvincialStatus, outbox.StatusName(r.ProvincialStatus))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.UUID, r.Service, r.State, r.Attempts,
-			r.CreatedAt.Local().Format(time.DateTime), r.DossierCode, status, strings.ReplaceAll(note, "\t", " "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.UUID, r.Service, r.State, r.Attempts,
+			r.CreatedAt.Local().Format(time.DateTime), r.DossierCode, r.OfficialCode, status, strings.ReplaceAll(note, "\t", " "))
 	}
 	tw.Flush()
 	return 0

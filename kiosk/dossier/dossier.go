@@ -18,18 +18,29 @@ import (
 // SchemaV1 names this version of the document.
 const SchemaV1 = "motcua.dossier/v1"
 
+// Revision is the additive revision of v1 this code writes. Revision 2 adds
+// applicant_role and, on address values, the official unit codes
+// ("address"). A v1 reader that ignores unknown keys reads a revision-2
+// document unchanged; a document without "revision" is revision 1 and has
+// no codes.
+const Revision = 2
+
 // Dossier is one submission.
 type Dossier struct {
-	Schema      string           `json:"schema"`
-	ServiceCode string           `json:"service_code"`
-	ServiceName string           `json:"service_name"`
-	Form        string           `json:"form,omitempty"`
-	CreatedAt   time.Time        `json:"created_at"`
-	Device      string           `json:"device"`
-	Parties     []Party          `json:"parties"`
-	Fields      map[string]Value `json:"fields"`
-	Consent     Consent          `json:"consent"`
-	Unlocks     []Unlock         `json:"unlocks,omitempty"`
+	Schema   string `json:"schema"`
+	Revision int    `json:"revision,omitempty"`
+	// ApplicantRole is the role of the party who files (the service's
+	// first party: the ChuHoSo of a provider payload). Revision 2.
+	ApplicantRole string           `json:"applicant_role,omitempty"`
+	ServiceCode   string           `json:"service_code"`
+	ServiceName   string           `json:"service_name"`
+	Form          string           `json:"form,omitempty"`
+	CreatedAt     time.Time        `json:"created_at"`
+	Device        string           `json:"device"`
+	Parties       []Party          `json:"parties"`
+	Fields        map[string]Value `json:"fields"`
+	Consent       Consent          `json:"consent"`
+	Unlocks       []Unlock         `json:"unlocks,omitempty"`
 }
 
 // Party is one person of the dossier.
@@ -46,6 +57,20 @@ type Value struct {
 	Value      string `json:"value"`
 	Provenance string `json:"provenance"`
 	Old        string `json:"old,omitempty"` // the card's wording before conversion
+	// Address holds the official unit codes of an address value in
+	// today's units (revision 2); nil for other values.
+	Address *Address `json:"address,omitempty"`
+}
+
+// Address is an address value's official codes (Quyết định 19/2025/QĐ-TTg):
+// what a provider payload's MaTinh, MaXa and DiaChiChiTiet come from.
+type Address struct {
+	ProvinceCode string `json:"province_code,omitempty"` // 2 digits
+	// CommuneCode is "" while the commune is not known for sure (no
+	// commune table, or an old commune split and nobody picked): such a
+	// dossier is not sent to a provider that needs MaXa.
+	CommuneCode string `json:"commune_code,omitempty"` // 5 digits
+	Detail      string `json:"detail,omitempty"`       // house number, street, hamlet
 }
 
 // Consent records the citizen's agreement.
@@ -77,12 +102,18 @@ func FromForm(f *prefill.Form, consent Consent, device string, now time.Time) (*
 		return nil, fmt.Errorf("%w: consent not given", ErrInvalid)
 	}
 	d := &Dossier{
-		Schema: SchemaV1, ServiceCode: f.Service.Code, ServiceName: f.Service.NameVI, Form: f.Service.Form,
+		Schema: SchemaV1, Revision: Revision, ServiceCode: f.Service.Code, ServiceName: f.Service.NameVI, Form: f.Service.Form,
 		CreatedAt: now.UTC(), Device: device, Fields: map[string]Value{}, Consent: consent,
+	}
+	if len(f.Service.Parties) > 0 {
+		d.ApplicantRole = f.Service.Parties[0].Role
 	}
 	parties := map[string]*Party{}
 	for _, v := range f.Values {
 		val := Value{Value: v.Text, Provenance: string(v.Provenance), Old: v.Old}
+		if c := v.Codes; c != nil && (c.ProvinceCode != "" || c.CommuneCode != "") {
+			val.Address = &Address{ProvinceCode: c.ProvinceCode, CommuneCode: c.CommuneCode, Detail: c.Detail}
+		}
 		if v.Unlock != nil {
 			d.Unlocks = append(d.Unlocks, Unlock{Party: v.Party, Field: v.Field.ID, Index: v.Index, By: v.Unlock.By, Reason: v.Unlock.Reason, At: v.Unlock.At})
 		}

@@ -68,6 +68,19 @@ type Value struct {
 	NeedsConfirmation bool
 	// Unlock records who unlocked a card value and why.
 	Unlock *Unlock
+	// Codes are the official unit codes of an address value in today's
+	// units (MaTinh, MaXa for provider payloads); nil for other values.
+	Codes *AddressCodes
+}
+
+// AddressCodes are an address's official codes (QĐ 19/2025/QĐ-TTg).
+type AddressCodes struct {
+	ProvinceCode string // 2 digits; "" when the province is unknown
+	CommuneCode  string // 5 digits; "" until the commune is known for sure
+	Detail       string // house number, street, hamlet
+	// Candidates are today's communes the address may be in (more than one
+	// when an old commune was split): PickCommune chooses one.
+	Candidates []address.Unit
 }
 
 // Unlock is an officer's decision to edit a card value.
@@ -137,6 +150,9 @@ func (f *Form) fill(fd *catalog.Field, party string, idx int, p *Person, table *
 		if text != "" {
 			v.Text, v.Old, v.NeedsConfirmation = text, old, confirm
 			v.Provenance, v.Locked = p.Provenance, true
+			if fd.Source == "card:residence_today" {
+				v.Codes = residenceCodes(p.Identity.PlaceOfResidence, table)
+			}
 		}
 	case fd.Source == "derived:today":
 		v.Text, v.Provenance = now.Format("2006-01-02"), Derived
@@ -192,6 +208,42 @@ func cardValue(src string, id cccd.Identity, table *address.Table) (text, old st
 	return m[src], "", false
 }
 
+// residenceCodes maps a card's residence to today's unit codes; nil when
+// the address cannot be parsed.
+func residenceCodes(raw string, table *address.Table) *AddressCodes {
+	o, err := address.ParseOld(raw)
+	if err != nil {
+		return nil
+	}
+	t := address.Map(o, table)
+	return &AddressCodes{ProvinceCode: t.ProvinceCode, CommuneCode: t.CommuneCode, Detail: t.Detail, Candidates: t.Candidates}
+}
+
+// ErrNotACandidate is returned by PickCommune for a commune code the
+// address cannot be in.
+var ErrNotACandidate = errors.New("this commune is not one the address can be in")
+
+// PickCommune settles an address's commune among its candidates (an old
+// commune split into several): the value shows it and carries its code.
+func (f *Form) PickCommune(party, fieldID string, index int, communeCode string) error {
+	v, err := f.Find(party, fieldID, index)
+	if err != nil {
+		return err
+	}
+	if v.Codes == nil {
+		return fmt.Errorf("%w: %s has no address codes", ErrNotACandidate, fieldID)
+	}
+	for _, c := range v.Codes.Candidates {
+		if c.CommuneCode != "" && c.CommuneCode == communeCode {
+			v.Codes.ProvinceCode, v.Codes.CommuneCode = c.ProvinceCode, c.CommuneCode
+			v.Text = address.Today{Detail: v.Codes.Detail, Commune: c.CommuneName, Province: c.ProvinceName}.String()
+			v.NeedsConfirmation = false
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s", ErrNotACandidate, communeCode)
+}
+
 // Find returns the value of a field.
 func (f *Form) Find(party, fieldID string, index int) (*Value, error) {
 	for _, v := range f.Values {
@@ -216,6 +268,7 @@ func (f *Form) Set(party, fieldID string, index int, text string) error {
 		v.Provenance = Typed
 	}
 	v.NeedsConfirmation = false
+	v.Codes = nil // typed text: the card's codes no longer describe it
 	return nil
 }
 

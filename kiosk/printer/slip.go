@@ -36,6 +36,12 @@ type Receipt struct {
 	Due      time.Time // expected result date; zero: "theo thông báo"
 	Delivery string    // how the result comes back, e.g. "Trực tiếp tại Bộ phận Một cửa"
 	QR       string    // lookup payload (URL or receipt reference)
+	// OfficialCode is the provincial mã hồ sơ and Status the dossier's
+	// status in words, both printed only when known.
+	OfficialCode string
+	Status       string
+	// QRLabel is printed under the QR; "" prints the generic caption.
+	QRLabel string
 }
 
 // Ticket is a clinic queue ticket (phiếu số thứ tự).
@@ -74,7 +80,8 @@ func (r Receipt) Render(cfg Config) ([]byte, error) {
 	for _, f := range []struct {
 		what, s string
 		req     bool
-	}{{"office", r.Office, false}, {"receipt number", r.Number, true}, {"service", r.Service, true}, {"delivery", r.Delivery, true}} {
+	}{{"office", r.Office, false}, {"receipt number", r.Number, true}, {"service", r.Service, true}, {"delivery", r.Delivery, true},
+		{"official code", r.OfficialCode, false}, {"status", r.Status, false}, {"QR label", r.QRLabel, false}} {
 		if err := checkText(f.what, f.s, f.req); err != nil {
 			return nil, err
 		}
@@ -100,10 +107,20 @@ func (r Receipt) Render(cfg Config) ([]byte, error) {
 	}
 	d.text("Ngày hẹn trả kết quả: "+due, pxBody, Left)
 	d.text("Nhận kết quả: "+r.Delivery, pxBody, Left)
+	if r.OfficialCode != "" {
+		d.text("Mã hồ sơ: "+r.OfficialCode, pxBody, Left)
+	}
+	if r.Status != "" {
+		d.text("Tình trạng: "+r.Status, pxBody, Left)
+	}
 	if r.QR != "" {
 		d.gap(16)
 		d.qr(r.QR)
-		d.text("Quét mã để tra cứu hồ sơ", pxBody, Center)
+		label := r.QRLabel
+		if label == "" {
+			label = "Quét mã để tra cứu hồ sơ"
+		}
+		d.text(label, pxBody, Center)
 	}
 	d.cut()
 	return d.bytes()

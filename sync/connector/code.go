@@ -17,10 +17,13 @@ func Code(err error) string {
 		rej *RejectedError
 		tmp *TemporaryError
 		unx *UnexpectedError
+		hld *HoldError
 	)
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &hld):
+		return hld.Code
 	case errors.As(err, &rej):
 		if rej.HTTPStatus == 0 {
 			return "rejected_by_adapter"

@@ -26,10 +26,31 @@ type Submission struct {
 
 // Receipt is a definite acceptance.
 type Receipt struct {
-	// DossierCode is the provincial dossier code (mã hồ sơ).
+	// DossierCode is the receiver's code for the dossier: the provincial
+	// mã hồ sơ for a provider that is the provincial system (iGate), the
+	// hub's own code for the intake hub.
 	DossierCode string
+	// OfficialCode is the provincial system's mã hồ sơ, the code the
+	// national portal knows the dossier by: "" while it is not known yet
+	// (a hub that has not forwarded the dossier).
+	OfficialCode string
 	// Status is the national dossier status code (1..10), 0 if unknown.
 	Status int
+}
+
+// Progress is what a status look-up learns of a delivered dossier.
+type Progress struct {
+	// Status is the national dossier status code (1..10), 0 if unknown.
+	Status int
+	// OfficialCode is the provincial mã hồ sơ, "" while not known.
+	OfficialCode string
+}
+
+// Tracker is implemented by connectors whose status look-up also returns
+// the official mã hồ sơ (which a hub learns only after it forwarded the
+// dossier). The worker prefers it to Connector.Status.
+type Tracker interface {
+	Progress(ctx context.Context, uuid, dossierCode string) (Progress, error)
 }
 
 // Connector delivers submissions and reads dossier status. Implementations
@@ -96,6 +117,21 @@ func (e *TemporaryError) Error() string {
 }
 
 func (e *TemporaryError) Unwrap() error { return e.Err }
+
+// HoldError means the submission was not sent because it cannot be sent as
+// it is: a value the provider requires is not known for sure (the
+// applicant's commune, MaXa, when an old commune was split and nobody
+// picked). Nothing reached the receiver; retrying changes nothing until a
+// person settles it, so the record waits with Code.
+type HoldError struct {
+	// Code says what is missing, e.g. "commune_unconfirmed" (a code: clear
+	// metadata and logs carry it).
+	Code string
+	// Reason says it in the connector's words (never personal data).
+	Reason string
+}
+
+func (e *HoldError) Error() string { return "not sent: " + e.Code + ": " + e.Reason }
 
 // UnexpectedError is an answer that is neither an acceptance nor a refusal
 // nor a known transient condition.

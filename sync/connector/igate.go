@@ -24,6 +24,10 @@ type IGateConfig struct {
 	ClientID, ClientSecret string
 	// Unit is the receiving unit code (MaDonViTiepNhan).
 	Unit string
+	// ApplicantBlock names the create body's applicant block that gets
+	// MaTinh, MaXa and DiaChiChiTiet (REFERENCE.md section 9 lists the
+	// block's fields, not one name for it); default "ChuHoSo".
+	ApplicantBlock string
 	// TLS configures CAs and an optional client certificate.
 	TLS TLSConfig
 	// Timeout bounds each request (default 30s).
@@ -41,6 +45,11 @@ type IGateConfig struct {
 //  3. POST /api/dossiers/next-code → MaHoSo
 //  4. POST /api/files (multipart), once per attachment → file ID
 //  5. POST /api/dossiers → create; 409 means it exists: look up again
+//
+// The applicant block (IGateConfig.ApplicantBlock, default ChuHoSo) gets
+// MaTinh, MaXa and DiaChiChiTiet from a dossier document's address codes
+// (revision 2): a dossier whose applicant commune is not known for sure is
+// not sent (*HoldError, code commune_unconfirmed).
 //
 // The payload is a JSON object. Its optional "attachments" array
 // ([{"name","mime","data" (base64)}]) is uploaded and listed as
@@ -67,6 +76,9 @@ func NewIGate(cfg IGateConfig) (*IGate, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ApplicantBlock == "" {
+		cfg.ApplicantBlock = "ChuHoSo"
 	}
 	hc, err := NewHTTPClient(u, cfg.TLS, cfg.Timeout)
 	if err != nil {
@@ -100,10 +112,14 @@ func (g *IGate) Submit(ctx context.Context, s Submission) (Receipt, error) {
 		}
 		delete(body, "attachments")
 	}
+	// Before anything goes out: a dossier without a sure MaXa is held.
+	if err := fillApplicant(body, g.cfg.ApplicantBlock); err != nil {
+		return Receipt{}, err
+	}
 	if d, ok, err := g.lookup(ctx, s.UUID); err != nil {
 		return Receipt{}, err
 	} else if ok {
-		return Receipt{DossierCode: d.MaHoSo, Status: d.TrangThai}, nil
+		return igateReceipt(d)
 	}
 	var next struct {
 		MaHoSo string `json:"MaHoSo"`
@@ -146,7 +162,7 @@ func (g *IGate) Submit(ctx context.Context, s Submission) (Receipt, error) {
 		if d, ok, lerr := g.lookup(ctx, s.UUID); lerr != nil {
 			return Receipt{}, lerr
 		} else if ok {
-			return Receipt{DossierCode: d.MaHoSo, Status: d.TrangThai}, nil
+			return igateReceipt(d)
 		}
 		return Receipt{}, ErrInFlight
 	}
@@ -156,16 +172,35 @@ func (g *IGate) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	if created.MaHoSo == "" {
 		return Receipt{}, &UnexpectedError{Reason: "create: answer without MaHoSo"}
 	}
-	return Receipt{DossierCode: created.MaHoSo, Status: created.TrangThai}, nil
+	return igateReceipt(created)
+}
+
+// igateReceipt turns a dossier the province returned into a receipt: the
+// province's MaHoSo is both the receiver's code and the official one.
+func igateReceipt(d IGateDossier) (Receipt, error) {
+	if err := checkOfficial(d.MaHoSo); err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{DossierCode: d.MaHoSo, OfficialCode: d.MaHoSo, Status: d.TrangThai}, nil
 }
 
 // Status returns the TrangThai of a dossier.
-func (g *IGate) Status(ctx context.Context, _ string, dossierCode string) (int, error) {
+func (g *IGate) Status(ctx context.Context, uuid string, dossierCode string) (int, error) {
+	p, err := g.Progress(ctx, uuid, dossierCode)
+	return p.Status, err
+}
+
+// Progress reads the dossier (GET /api/dossiers/{MaHoSo}) and returns its
+// TrangThai and MaHoSo. An answer for another MaHoSo is unexpected.
+func (g *IGate) Progress(ctx context.Context, _ string, dossierCode string) (Progress, error) {
 	var d IGateDossier
 	if err := g.call(ctx, http.MethodGet, "/api/dossiers/"+url.PathEscape(dossierCode), "", nil, "status", &d); err != nil {
-		return 0, err
+		return Progress{}, err
 	}
-	return d.TrangThai, nil
+	if d.MaHoSo != "" && d.MaHoSo != dossierCode {
+		return Progress{}, &UnexpectedError{Reason: "status: answer is for another MaHoSo"}
+	}
+	return Progress{Status: d.TrangThai, OfficialCode: dossierCode}, nil
 }
 
 // lookup finds the dossier created for a client reference, if any.

@@ -63,6 +63,9 @@ type DossierResponse struct {
 	Service        string `json:"service,omitempty"`
 	Submissions    int    `json:"submissions,omitempty"`
 	Replayed       bool   `json:"replayed,omitempty"`
+	// ProvincialDossierCode is the provincial system's mã hồ sơ once the
+	// hub forwarded the dossier (API 1.1); absent before, and from a 1.0 hub.
+	ProvincialDossierCode string `json:"provincial_dossier_code,omitempty"`
 }
 
 // ErrorResponse is the JSON body of an error answer.
@@ -92,20 +95,36 @@ func (c *Intake) Submit(ctx context.Context, s Submission) (Receipt, error) {
 	if dr.IdempotencyKey != "" && dr.IdempotencyKey != s.UUID {
 		return Receipt{}, &UnexpectedError{Reason: "answer is for another idempotency key"}
 	}
-	return Receipt{DossierCode: dr.DossierCode, Status: dr.Status}, nil
+	if err := checkOfficial(dr.ProvincialDossierCode); err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{DossierCode: dr.DossierCode, OfficialCode: dr.ProvincialDossierCode, Status: dr.Status}, nil
 }
 
 // Status returns the national status code of the dossier with this key.
-func (c *Intake) Status(ctx context.Context, uuid, _ string) (int, error) {
+func (c *Intake) Status(ctx context.Context, uuid, code string) (int, error) {
+	p, err := c.Progress(ctx, uuid, code)
+	return p.Status, err
+}
+
+// Progress returns the status of the dossier with this key and the
+// provincial mã hồ sơ once the hub has forwarded it.
+func (c *Intake) Progress(ctx context.Context, uuid, _ string) (Progress, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+"/v1/dossiers/"+url.PathEscape(uuid), nil)
 	if err != nil {
-		return 0, err
+		return Progress{}, err
 	}
 	var dr DossierResponse
 	if err := c.do(req, "status", &dr); err != nil {
-		return 0, err
+		return Progress{}, err
 	}
-	return dr.Status, nil
+	if dr.IdempotencyKey != "" && dr.IdempotencyKey != uuid {
+		return Progress{}, &UnexpectedError{Reason: "status: answer is for another idempotency key"}
+	}
+	if err := checkOfficial(dr.ProvincialDossierCode); err != nil {
+		return Progress{}, err
+	}
+	return Progress{Status: dr.Status, OfficialCode: dr.ProvincialDossierCode}, nil
 }
 
 // do sends req and classifies the answer; a 2xx body is decoded into out.

@@ -25,6 +25,9 @@ var (
 	ErrInvalidState = errors.New("outbox: invalid state transition")
 	// ErrInvalidInput is returned for a bad service code or payload.
 	ErrInvalidInput = errors.New("outbox: invalid input")
+	// ErrConflictingCode is returned when a receiver reports an official
+	// dossier code other than the one already recorded for the record.
+	ErrConflictingCode = errors.New("outbox: the receiver reported a different official dossier code")
 	// ErrPayloadPurged is returned by Payload after retention removed it.
 	ErrPayloadPurged = errors.New("outbox: payload purged after retention")
 	// ErrNoneDue is returned by Claim when no pending record is due.

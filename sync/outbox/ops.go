@@ -552,11 +552,31 @@ func (s *Store) Requeue(id string) error {
 // SetProvincialStatus records the national status code (1..10) last polled
 // for an accepted record.
 func (s *Store) SetProvincialStatus(id string, status int) error {
-	if StatusName(status) == "" {
+	return s.SetProgress(id, status, "")
+}
+
+// SetProgress records what a status poll learnt of an accepted record: the
+// national status code (1..10; 0 keeps the last one and only records the
+// check) and the provincial mã hồ sơ (official; "" keeps the one stored).
+// A known official code is never replaced by another: that answer is
+// refused with ErrConflictingCode and the record is left as it was.
+func (s *Store) SetProgress(id string, status int, official string) error {
+	if status != 0 && StatusName(status) == "" {
 		return fmt.Errorf("%w: unknown dossier status code %d", ErrInvalidInput, status)
 	}
+	if official != "" && !ValidOfficialCode(official) {
+		return fmt.Errorf("%w: official dossier code is not a code", ErrInvalidInput)
+	}
 	return s.transition(id, []State{Accepted}, func(tx *bolt.Tx, r *Record) error {
-		r.ProvincialStatus = status
+		if official != "" && r.OfficialCode != "" && r.OfficialCode != official {
+			return fmt.Errorf("%w: %s", ErrConflictingCode, id)
+		}
+		if status != 0 {
+			r.ProvincialStatus = status
+		}
+		if official != "" {
+			r.OfficialCode = official
+		}
 		r.StatusCheckedAt = s.opts.Now().UTC()
 		return nil
 	})

@@ -52,8 +52,17 @@ type Record struct {
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
 	// AcceptedAt is when the provincial system's acceptance was recorded.
 	AcceptedAt time.Time `json:"accepted_at,omitzero"`
-	// DossierCode is the provincial dossier code (mã hồ sơ), once accepted.
+	// DossierCode is the receiver's dossier code, once accepted: the
+	// provincial mã hồ sơ from an iGate provider, the hub's code from the
+	// intake hub.
 	DossierCode string `json:"dossier_code,omitempty"`
+	// OfficialCode is the provincial system's mã hồ sơ (the code the
+	// national portal and the official dossier QR use), once known: at
+	// acceptance from an iGate provider, from a later status poll when a
+	// hub forwards the dossier. Not personal data; a code (see
+	// ValidOfficialCode). Added within format 3 as an optional field: a
+	// record without it reads as "not known yet".
+	OfficialCode string `json:"official_code,omitempty"`
 	// ProvincialStatus is the national dossier status code (1..10) last
 	// seen, and StatusCheckedAt when it was seen.
 	ProvincialStatus int       `json:"provincial_status,omitempty"`
@@ -133,43 +142,7 @@ type AuditRecord struct {
 	AcceptedAt  time.Time `json:"accepted_at"`
 	PurgedAt    time.Time `json:"purged_at,omitzero"`
 	DossierCode string    `json:"dossier_code"`
-	Attempts    int       `json:"attempts"`
-}
-
-// StatusName returns the Vietnamese name of a national dossier status code
-// (1..10), or "" for an unknown code.
-func StatusName(code int) string {
-	switch code {
-	case 1:
-		return "mới đăng ký"
-	case 2:
-		return "được tiếp nhận"
-	case 3:
-		return "không được tiếp nhận"
-	case 4:
-		return "đang xử lý"
-	case 5:
-		return "yêu cầu bổ sung"
-	case 6:
-		return "yêu cầu nghĩa vụ tài chính"
-	case 7:
-		return "công dân rút hồ sơ"
-	case 8:
-		return "dừng xử lý"
-	case 9:
-		return "đã xử lý xong"
-	case 10:
-		return "đã trả kết quả"
-	}
-	return ""
-}
-
-// StatusFinal reports whether a national dossier status code ends the
-// dossier's life, so the worker stops polling it.
-func StatusFinal(code int) bool {
-	switch code {
-	case 3, 7, 8, 10:
-		return true
-	}
-	return false
+	// OfficialCode is the provincial mã hồ sơ when known at acceptance.
+	OfficialCode string `json:"official_code,omitempty"`
+	Attempts     int    `json:"attempts"`
 }

@@ -29,9 +29,11 @@ const (
 type Outcome struct {
 	UUID string
 	Kind OutcomeKind
-	// DossierCode and Status are the receipt of an Accept.
-	DossierCode string
-	Status      int
+	// DossierCode, OfficialCode and Status are the receipt of an Accept
+	// (OfficialCode "" while the provincial mã hồ sơ is not known).
+	DossierCode  string
+	OfficialCode string
+	Status       int
 	// Code is a short code for the clear metadata (Reason for Reject and
 	// Park, LastError for RetryLater); Detail is the text behind it,
 	// sealed with the record's data key.
@@ -111,6 +113,14 @@ func (s *Store) settleTx(tx *bolt.Tx, kr *Keyring, o Outcome) (State, error) {
 		if o.DossierCode == "" {
 			return "", fmt.Errorf("%w: empty dossier code", ErrInvalidInput)
 		}
+		if o.OfficialCode != "" && !ValidOfficialCode(o.OfficialCode) {
+			// The acceptance stands (refusing it would resend the dossier);
+			// text never becomes a code: the next status poll asks again.
+			o.OfficialCode = ""
+		}
+		if o.Status != 0 && StatusName(o.Status) == "" {
+			o.Status = 0 // an unknown status code is not stored; the next poll asks again
+		}
 		if r, err := getByUUID(tx, o.UUID); err == nil && r.State == Accepted && r.DossierCode == o.DossierCode {
 			return Accepted, nil
 		}
@@ -118,13 +128,14 @@ func (s *Store) settleTx(tx *bolt.Tx, kr *Keyring, o Outcome) (State, error) {
 			now := s.opts.Now().UTC()
 			r.State = Accepted
 			r.DossierCode = o.DossierCode
+			r.OfficialCode = o.OfficialCode
 			r.AcceptedAt = now
 			r.ProvincialStatus = o.Status
 			r.StatusCheckedAt = now
 			r.NextAttemptAt = time.Time{}
 			r.LastError = ""
 			a := AuditRecord{UUID: r.UUID, Service: r.Service, Device: r.Device, CreatedAt: r.CreatedAt,
-				AcceptedAt: now, DossierCode: o.DossierCode, Attempts: r.Attempts}
+				AcceptedAt: now, DossierCode: o.DossierCode, OfficialCode: o.OfficialCode, Attempts: r.Attempts}
 			if err := putJSON(tx.Bucket(bAudit), []byte(r.UUID), a); err != nil {
 				return err
 			}

@@ -76,11 +76,44 @@ func TestWorkerThroughIGate(t *testing.T) {
 		t.Fatalf("retry: %+v", st)
 	}
 	rec := r.get(id)
-	if rec.State != outbox.Accepted || rec.DossierCode != byRef[id] || creates != 1 || len(byRef) != 1 {
+	if rec.State != outbox.Accepted || rec.DossierCode != byRef[id] || rec.OfficialCode != byRef[id] || creates != 1 || len(byRef) != 1 {
 		t.Fatalf("record %+v, gateway creates %d refs %v", rec, creates, byRef)
 	}
 	r.clk.Add(2 * time.Minute)
 	if n, err := r.w.PollStatuses(t.Context()); n != 1 || err != nil || r.get(id).ProvincialStatus != 9 {
 		t.Errorf("status poll through iGate: %d %v %d", n, err, r.get(id).ProvincialStatus)
+	}
+}
+
+// TestHeldDossierWaitsWithCode: a dossier whose applicant commune is not
+// confirmed never reaches the gateway; it waits as needs_attention with the
+// code commune_unconfirmed.
+func TestHeldDossierWaitsWithCode(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		w.WriteHeader(500)
+	}))
+	defer hs.Close()
+	r := newRig(t, 5)
+	g, err := connector.NewIGate(connector.IGateConfig{BaseURL: hs.URL, ClientID: "c", ClientSecret: "s", Unit: "H40.22", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.w, _ = New(Config{Store: r.store, Conn: g, BaseDelay: time.Second, PollInterval: time.Minute, Seed: 1, Now: r.clk.Now})
+	id := r.add([]byte(`{"schema":"motcua.dossier/v1","revision":2,"applicant_role":"applicant","parties":[{"role":"applicant","index":0,` +
+		`"fields":{"noi_thuong_tru":{"value":"Kim Ngưu, Vĩnh Tuy, Thành phố Hà Nội","provenance":"qr","address":{"province_code":"01"}}}}]}`))
+	if st := r.drain(); st.NeedsAttention != 1 {
+		t.Fatalf("drain %+v", st)
+	}
+	rec := r.get(id)
+	if rec.State != outbox.NeedsAttention || rec.Reason != connector.HoldCommuneUnconfirmed {
+		t.Fatalf("record %+v", rec)
+	}
+	if calls != 0 {
+		t.Errorf("the gateway was called %d times", calls)
 	}
 }

@@ -307,10 +307,17 @@ func (w *Worker) classify(d *delivery, rc connector.Receipt, err error, offline 
 		rej *connector.RejectedError
 		tmp *connector.TemporaryError
 		unx *connector.UnexpectedError
+		hld *connector.HoldError
 	)
 	switch {
+	case errors.As(err, &hld):
+		// Not sent: a value the provider needs is not known for sure.
+		// Retrying cannot help; a person settles it.
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Park, Code: code, Detail: hld.Reason}
+		d.kind = "held"
 	case err == nil:
-		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Accept, DossierCode: rc.DossierCode, Status: rc.Status}
+		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Accept, DossierCode: rc.DossierCode,
+			OfficialCode: rc.OfficialCode, Status: rc.Status}
 		d.kind, d.recv = "accepted", rc
 	case errors.As(err, &rej):
 		d.out = outbox.Outcome{UUID: c.UUID, Kind: outbox.Reject, Code: code, Detail: rej.Reason}
@@ -349,7 +356,7 @@ func (w *Worker) report(d delivery, end outbox.State, st *Stats) {
 	switch d.kind {
 	case "accepted":
 		st.Accepted++
-		lg.Info("accepted", "dossier_code", d.recv.DossierCode, "status", d.recv.Status)
+		lg.Info("accepted", "dossier_code", d.recv.DossierCode, "official_code", d.recv.OfficialCode, "status", d.recv.Status)
 	case "rejected":
 		st.Rejected++
 		lg.Warn("rejected", "http_status", d.http, "code", d.code)
@@ -366,6 +373,9 @@ func (w *Worker) report(d delivery, end outbox.State, st *Stats) {
 	case "unexpected":
 		st.NeedsAttention++
 		lg.Error("unexpected answer; needs attention", "code", d.code)
+	case "held":
+		st.NeedsAttention++
+		lg.Warn("not sent: the dossier lacks a value the provider requires; needs attention", "code", d.code)
 	case "retry":
 		if end == outbox.NeedsAttention {
 			st.NeedsAttention++
@@ -407,7 +417,7 @@ func (w *Worker) PollStatuses(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return changed, err
 		}
-		code, err := w.cfg.Conn.Status(ctx, r.UUID, r.DossierCode)
+		p, err := w.progress(ctx, r)
 		if errors.Is(err, connector.ErrUnauthorized) {
 			return changed, fmt.Errorf("worker: status: %w", err)
 		}
@@ -420,20 +430,39 @@ func (w *Worker) PollStatuses(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		if outbox.StatusName(code) == "" {
-			w.log.Warn("receiver sent an unknown status code", "uuid", r.UUID, "status", code)
-			continue
+		if p.Status != 0 && outbox.StatusName(p.Status) == "" {
+			w.log.Warn("receiver sent an unknown status code", "uuid", r.UUID, "status", p.Status)
+			p.Status = 0 // keep the official code it may carry; the status is asked again next time
 		}
-		if err := w.cfg.Store.SetProvincialStatus(r.UUID, code); err != nil {
+		if p.OfficialCode != "" && !outbox.ValidOfficialCode(p.OfficialCode) {
+			w.log.Warn("receiver sent an official dossier code that is not a code", "uuid", r.UUID)
+			p.OfficialCode = ""
+		}
+		if err := w.cfg.Store.SetProgress(r.UUID, p.Status, p.OfficialCode); errors.Is(err, outbox.ErrConflictingCode) {
+			// The record keeps the first code; an operator looks at it.
+			w.log.Error("receiver reported another official dossier code; kept the first", "uuid", r.UUID,
+				"official_code", r.OfficialCode, "code", "official_code_conflict")
+			continue
+		} else if err != nil {
 			return changed, err
 		}
-		if code != r.ProvincialStatus {
+		if (p.Status != 0 && p.Status != r.ProvincialStatus) || (p.OfficialCode != "" && r.OfficialCode == "") {
 			changed++
-			w.log.Info("dossier status", "uuid", r.UUID, "dossier_code", r.DossierCode,
-				"status", code, "status_name", outbox.StatusName(code))
+			w.log.Info("dossier status", "uuid", r.UUID, "dossier_code", r.DossierCode, "official_code", p.OfficialCode,
+				"status", p.Status, "status_name", outbox.StatusName(p.Status))
 		}
 	}
 	return changed, nil
+}
+
+// progress asks the connector for a dossier's status and, when it can tell
+// it (connector.Tracker), its official mã hồ sơ.
+func (w *Worker) progress(ctx context.Context, r outbox.Record) (connector.Progress, error) {
+	if t, ok := w.cfg.Conn.(connector.Tracker); ok {
+		return t.Progress(ctx, r.UUID, r.DossierCode)
+	}
+	st, err := w.cfg.Conn.Status(ctx, r.UUID, r.DossierCode)
+	return connector.Progress{Status: st}, err
 }
 
 // Run drains, polls and purges until ctx ends, sleeping until the next

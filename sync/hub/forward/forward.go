@@ -120,6 +120,7 @@ func (f *Forwarder) forward(ctx context.Context, d intake.Dossier, st *Stats) er
 	rc, err := f.cfg.Conn.Submit(ctx, connector.Submission{UUID: d.IdempotencyKey, Service: d.Service, Payload: d.Payload})
 	var rej *connector.RejectedError
 	var unexp *connector.UnexpectedError
+	var hold *connector.HoldError
 	switch {
 	case err == nil:
 		st.Forwarded++
@@ -130,6 +131,12 @@ func (f *Forwarder) forward(ctx context.Context, d intake.Dossier, st *Stats) er
 		code := fmt.Sprintf("rejected:%d", rej.HTTPStatus)
 		lg.Warn("provincial system refused the dossier", "code", code)
 		return f.cfg.Store.FailForward(ctx, d.IdempotencyKey, code)
+	case errors.As(err, &hold):
+		// Not sent: the dossier lacks a value the province requires (MaXa
+		// of an unconfirmed commune); retrying cannot help.
+		st.Failed++
+		lg.Warn("not forwarded: the dossier lacks a value the provincial system requires", "code", hold.Code)
+		return f.cfg.Store.FailForward(ctx, d.IdempotencyKey, "held:"+hold.Code)
 	case errors.As(err, &unexp):
 		st.Failed++
 		lg.Warn("unexpected answer from the provincial system", "code", "unexpected")
