@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -56,9 +55,8 @@ func runReceipt(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: motcua receipt print UUID [--data DIR] [--services DIR] [--qr-out FILE.png] [--printer ADDR] [--status-url TEMPLATE] [--json]")
 		return 2
 	}
-	fs := flag.NewFlagSet("receipt print", flag.ContinueOnError)
+	fs := newFlags("receipt print", "UUID [--config FILE] [--data DIR] [--qr-out FILE.png] [--printer ADDR] [--json]")
 	fs.SetOutput(stderr)
-	dir, device := dataFlags(fs)
 	services := fs.String("services", "", "operator folder of service files (override or add to the built-in ones)")
 	qrOut := fs.String("qr-out", "", "write the receipt's QR code as a PNG file")
 	addr := fs.String("printer", "", `print on an ESC/POS printer: tcp://HOST:9100, usb:/dev/usb/lp0 or serial:/dev/ttyUSB0[?baud=N]`)
@@ -69,10 +67,11 @@ func runReceipt(args []string, stdout, stderr io.Writer) int {
 	statusURL := fs.String("status-url", os.Getenv("MOTCUA_STATUS_URL"),
 		"official QR target: https URL with {code} (default "+receipt.DefaultStatusURL+")")
 	asJSON := fs.Bool("json", false, "JSON output")
-	if err := fs.Parse(reorderFlags(args[1:], "json", "no-status")); err != nil {
-		return 2
+	dir, opts, pos, code := outboxFlags(fs, args[1:])
+	if code >= 0 {
+		return code
 	}
-	if fs.NArg() != 1 || !outbox.ValidUUID(fs.Arg(0)) {
+	if len(pos) != 1 || !outbox.ValidUUID(pos[0]) {
 		fmt.Fprintln(stderr, "motcua receipt print: needs one dossier UUID")
 		return 2
 	}
@@ -81,19 +80,20 @@ func runReceipt(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "motcua receipt print: --status-url: %v\n", err)
 		return 2
 	}
-	if !outboxExists(*dir) {
-		fmt.Fprintf(stderr, "motcua receipt print: no outbox in %s\n", *dir)
+	if !outboxExists(dir) {
+		fmt.Fprintf(stderr, "motcua receipt print: no outbox in %s\n", dir)
 		return 1
 	}
-	s, err := openOutbox(*dir, *device, outbox.Options{ReadOnly: true})
+	opts.ReadOnly = true
+	s, err := openOutbox(dir, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "motcua receipt print: %v\n", err)
 		return 1
 	}
-	rec, err := s.Get(fs.Arg(0))
+	rec, err := s.Get(pos[0])
 	s.Close()
 	if errors.Is(err, outbox.ErrNotFound) {
-		fmt.Fprintf(stderr, "motcua receipt print: no dossier %s in this outbox\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "motcua receipt print: no dossier %s in this outbox\n", pos[0])
 		return 1
 	} else if err != nil {
 		fmt.Fprintf(stderr, "motcua receipt print: %v\n", err)
@@ -216,33 +216,4 @@ func (v receiptView) writeText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "QR:                     %s (%s)\n", v.QRLabel, v.QRLabelEN)
 	fmt.Fprintf(w, "QR content:             %s\n", v.QR)
-}
-
-// reorderFlags moves flags before positional arguments, so "print UUID
-// --qr-out F" parses like "print --qr-out F UUID"; the named flags are
-// booleans and take no value.
-func reorderFlags(args []string, bools ...string) []string {
-	isBool := map[string]bool{}
-	for _, b := range bools {
-		isBool[b] = true
-	}
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && !isBool[name] && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-			continue
-		}
-		pos = append(pos, a)
-	}
-	return append(flags, pos...)
 }
