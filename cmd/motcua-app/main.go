@@ -229,7 +229,7 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		AdminPIN: cfg.Kiosk.AdminPIN, Device: cfg.Device(), Idle: cfg.Kiosk.IdleTimeout.Duration,
 		ReadOptions: agent.ReadOptions(cfg, ag.Trust), Log: log, Demo: deck != nil,
 		Notary: engine.NotaryConfig{NotaryID: cfg.Kiosk.NotaryID, Office: cfg.Kiosk.Office, Dir: recordsDir(cfg, dir, "notary")},
-		Clinic: engine.ClinicConfig{Staff: clinic.Staff{Name: cfg.Kiosk.StaffName, IDNumber: cfg.Kiosk.StaffID},
+		Clinic: engine.ClinicConfig{Staff: agent.ClinicStaff(cfg),
 			Facility: cfg.Kiosk.Facility, Dir: recordsDir(cfg, dir, "clinic")},
 	}
 	if w != nil {
@@ -251,12 +251,22 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 			ecfg.Notary.NotaryID, ecfg.Notary.Office = "CCV-DEMO", "Văn phòng công chứng (demo)"
 		}
 	}
-	if cfg.Kiosk.GatewayURL != "" {
-		g, err := clinic.NewHTTPGateway(cfg.Kiosk.GatewayURL, cfg.Kiosk.GatewayUser, cfg.Kiosk.GatewayPassword)
-		if err != nil {
+	g, err := agent.ClinicGateway(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if g != nil {
+		ecfg.Clinic.Gateway = g
+	}
+	if mode == engine.Clinic {
+		// Repeat visits the same day are flagged, and look-ups counted
+		// with no personal data, beside the check-in records.
+		if ecfg.Clinic.Visits, err = clinic.OpenVisitLog(filepath.Join(dir, "clinic")); err != nil {
 			return nil, nil, err
 		}
-		ecfg.Clinic.Gateway = g
+		if ecfg.Clinic.Stats, err = clinic.OpenStats(filepath.Join(dir, "clinic", "lookups.json")); err != nil {
+			return nil, nil, err
+		}
 	}
 	if pc := cfg.Kiosk.PrintCommand; pc != "" {
 		ucfg.Print = func(png []byte) error { return printReceipt(pc, png) }

@@ -16,7 +16,6 @@ func init() {
 	register("app", "start the app in the configured mode (kiosk.mode); the demo with --demo or without a configuration file", func(a []string) int { return startAppBinary("app", a) })
 	register("kiosk", "start the full-screen kiosk app for citizens", func(a []string) int { return startAppBinary("kiosk", a) })
 	register("desk", "start the desk app for an officer (windowed)", func(a []string) int { return startAppBinary("desk", a) })
-	register("clinic", "start the clinic check-in app (BHYT look-up with the chip card)", func(a []string) int { return startAppBinary("clinic", a) })
 	register("notary", "start the notary identity-verification app", func(a []string) int { return startAppBinary("notary", a) })
 }
 

@@ -98,6 +98,14 @@ type Kiosk struct {
 	GatewayURL      string `toml:"gateway_url"`
 	GatewayUser     string `toml:"gateway_user"`
 	GatewayPassword string `toml:"gateway_password" secret:"true"`
+	// Where public integrations of the gateway differ, the choice is
+	// configuration (kiosk/clinic.GatewayConfig): how the password travels
+	// ("md5", "md5_upper", "plain") and how bodies are sent ("json" or
+	// "form") for the look-up, the login and the visit history.
+	GatewayPasswordEncoding string `toml:"gateway_password_encoding"`
+	GatewayBody             string `toml:"gateway_body"`
+	GatewayLoginBody        string `toml:"gateway_login_body"`
+	GatewayHistoryBody      string `toml:"gateway_history_body"`
 }
 
 // Retention bounds how long data stays.
@@ -144,10 +152,11 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.Strin
 // exactly what DefaultTOML decodes to (a test keeps them equal).
 func Defaults() Config {
 	return Config{
-		Reader:    Reader{Extended: "auto", ReadPhoto: true},
-		Trust:     Trust{CSCADir: "/etc/motcua/csca"},
-		Provider:  Provider{Timeout: Duration{30 * time.Second}},
-		Kiosk:     Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi", Mode: "kiosk"},
+		Reader:   Reader{Extended: "auto", ReadPhoto: true},
+		Trust:    Trust{CSCADir: "/etc/motcua/csca"},
+		Provider: Provider{Timeout: Duration{30 * time.Second}},
+		Kiosk: Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi", Mode: "kiosk",
+			GatewayPasswordEncoding: "md5", GatewayBody: "json", GatewayLoginBody: "json", GatewayHistoryBody: "form"},
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},

@@ -74,6 +74,13 @@ func (c *Config) validate() Errors {
 	}
 	oneOf("kiosk.language", c.Kiosk.Language, "vi", "en")
 	oneOf("kiosk.mode", c.Kiosk.Mode, "kiosk", "desk", "clinic", "notary")
+	oneOf("kiosk.gateway_password_encoding", c.Kiosk.GatewayPasswordEncoding, "md5", "md5_upper", "plain")
+	oneOf("kiosk.gateway_body", c.Kiosk.GatewayBody, "json", "form")
+	oneOf("kiosk.gateway_login_body", c.Kiosk.GatewayLoginBody, "json", "form")
+	oneOf("kiosk.gateway_history_body", c.Kiosk.GatewayHistoryBody, "json", "form")
+	if u := c.Kiosk.GatewayURL; u != "" && !strings.HasPrefix(u, "https://") && !loopbackHTTP(u) {
+		bad("kiosk.gateway_url", "must be https (plain http only to loopback)")
+	}
 	// A public kiosk's admin screen: a short PIN is guessed in minutes.
 	if pin := c.Kiosk.AdminPIN; pin != "" && (len(pin) < 6 || len(pin) > 12 || strings.Trim(pin, "0123456789") != "") {
 		bad("kiosk.admin_pin", "must be 6 to 12 digits")
@@ -168,4 +175,11 @@ func NormalizeOrigin(o string) (string, error) {
 		return "", fmt.Errorf("origin must look like http(s)://host[:port] (got %q)", o)
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+// loopbackHTTP reports whether u is a plain-HTTP URL to a loopback host
+// (a test gateway on this machine).
+func loopbackHTTP(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme == "http" && isLoopbackHost(p.Hostname())
 }
