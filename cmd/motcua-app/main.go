@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"motcua/kiosk/localapi"
+	"motcua/sync/outbox"
 	"net/http"
 	"os"
 	"os/exec"
@@ -212,12 +213,14 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	conn, provider := delivery.Conn, delivery.Describe
 
 	var app *ui.App
+	var hb *agent.Heartbeat
 	var w *worker.Worker
 	if conn != nil {
 		w, err = worker.New(worker.Config{Store: box, Conn: conn, Logger: log, DemoSink: delivery.DemoSink, OnDrain: func(st worker.Stats, err error) {
 			if app != nil {
 				app.SyncObserved(st, err)
 			}
+			hb.Synced(st, err)
 		}})
 		if err != nil {
 			return nil, nil, err
@@ -286,6 +289,11 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	}
 	app.Start(ctx)
 	stack = append(stack, app.Stop)
+	hb, err = ag.StartHeartbeat(ctx, ucfg.Engine, func(f func(*outbox.Store) error) error { return f(box) })
+	if err != nil {
+		return nil, nil, err
+	}
+	stack = append(stack, hb.Stop)
 	if err := hostAPI(ctx, cfg, ucfg.Engine, dir, log, &stack); err != nil {
 		return nil, nil, err
 	}

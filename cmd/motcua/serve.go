@@ -167,6 +167,23 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
 	eng.Start(runCtx)
+	// Heartbeats to the hub (provider.kind intake): health and counts, no
+	// personal data.
+	hb, err := ag.StartHeartbeat(runCtx, eng, func(f func(*outbox.Store) error) error {
+		s, err := box.readOnly()
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return f(s)
+	})
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer hb.Stop()
+	if syncer != nil {
+		syncer.OnPass = hb.Synced
+	}
 	runDone := make(chan struct{})
 	go func() { defer close(runDone); srv.Run(runCtx) }()
 	syncDone := make(chan struct{})

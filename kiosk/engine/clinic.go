@@ -55,7 +55,11 @@ func (e *Engine) CheckIn() {
 				e.log.Warn("insurance look-up failed; check-in marked not verified with BHXH", "code", rec.BHXHError)
 			}
 			e.checkIn, e.recordFile = rec, saved
-			evs = []Event{{Kind: CheckedIn, File: saved, Step: StepCheckIn}, e.setStep(StepCheckIn, NoticeNone, "")}
+			code := rec.BHXHError // the look-up's outcome as a code (no personal data)
+			if rec.BHYT != nil {
+				code = rec.BHYT.Code
+			}
+			evs = []Event{{Kind: CheckedIn, File: saved, Reason: code, Step: StepCheckIn}, e.setStep(StepCheckIn, NoticeNone, "")}
 		}
 		e.unlockEmit(evs...)
 	})

@@ -51,7 +51,9 @@ const (
 	// SubmitFailed: the dossier could not be stored (Err); the visit stays
 	// on review.
 	SubmitFailed
-	// CheckedIn: the clinic check-in completed (File: the record, if written).
+	// CheckedIn: the clinic check-in completed (File: the record, if
+	// written; Reason: the gateway's result code, or why BHXH could not
+	// verify, e.g. "unreachable").
 	CheckedIn
 	// CheckInFailed: the look-up or the record failed (Err).
 	CheckInFailed
@@ -114,7 +116,7 @@ type Event struct {
 	NeedsKey bool
 	MidRead  bool
 	Progress Progress
-	Reason   string // cardloop.Reason* for CardFailed
+	Reason   string // cardloop.Reason* for CardFailed; the BHYT result code for CheckedIn
 	Err      error
 	QR       *qr.Payload
 	Read     *cccd.ReadResult
