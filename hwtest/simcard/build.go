@@ -179,9 +179,13 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	if o.Fault.Has(FaultDG14KeyOnly) {
 		dg14 = lds.BuildDG14(caKeyInfo)
 	}
+	buildDG2 := lds.BuildDG2
+	if o.Fault.Has(FaultFace39794) {
+		buildDG2 = lds.BuildDG2ISO39794
+	}
 	files := map[lds.FileID][]byte{
 		lds.DG1:  lds.BuildDG1(mrz),
-		lds.DG2:  lds.BuildDG2(face, faceW, faceH),
+		lds.DG2:  buildDG2(face, faceW, faceH),
 		lds.DG13: lds.BuildDG13(p.Identity),
 		lds.DG14: dg14,
 		lds.DG15: dg15,
