@@ -53,6 +53,9 @@ func TestForgeryVerdicts(t *testing.T) {
 		{simcard.FaultDG14KeyOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultVNPKI, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultFace39794, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultCardSecurity, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultCardSecurityForged, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "EF.CardSecurity"},
+		{simcard.FaultCardSecurity + "," + simcard.FaultCardAccessAltered, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "EF.CardAccess was altered"},
 		{simcard.FaultDG14KeyOnly + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		// EF.SOD cannot be read whole, so what it signs is unknown: the

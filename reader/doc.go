@@ -31,6 +31,13 @@
 //     reader used must be listed in the signed DG14 whenever DG14 lists
 //     PACE at all; otherwise passive is failed ("EF.CardAccess was
 //     altered", a downgrade).
+//     EF.CardSecurity (read from the master file right after PACE when
+//     EF.CardAccess announces Terminal Authentication or PACE-CAM) is
+//     verified like EF.SOD (signature, signer valid when it signed, chain:
+//     failed, or chain_unknown, carries over to passive) and must carry
+//     every SecurityInfo of EF.CardAccess byte for byte; otherwise passive
+//     is failed ("EF.CardAccess lists …, which the signed EF.CardSecurity
+//     does not"). A chip without EF.CardSecurity is not judged for it.
 //  2. What the chip announces it must prove: Chip Authentication. When
 //     EF.CardAccess announces Chip Authentication, or DG14 does (a
 //     ChipAuthenticationInfo, or a Chip Authentication key alone, which on

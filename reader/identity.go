@@ -143,6 +143,25 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 		}
 	}
 
+	// Rule 1c: EF.CardSecurity, when the chip gave it, is verified like
+	// EF.SOD and must carry every SecurityInfo of EF.CardAccess.
+	if cs := raw.Files[lds.CardSecurity]; cs != nil && v.Passive != cccd.PassiveFailed {
+		cr := pa.VerifyCardSecurity(cs, trust, now)
+		switch cr.Verdict {
+		case cccd.PassiveFailed:
+			v.Passive, v.PassiveReason = cccd.PassiveFailed, cr.Reason
+		case cccd.PassiveChainUnknown:
+			if v.Passive == cccd.PassiveVerified {
+				v.Passive, v.PassiveReason = cccd.PassiveChainUnknown, cr.Reason
+			}
+		}
+		if v.Passive != cccd.PassiveFailed {
+			if reason := cardAccessAgainst(raw.Files[lds.CardAccess], cs); reason != "" {
+				v.Passive, v.PassiveReason = cccd.PassiveFailed, reason
+			}
+		}
+	}
+
 	// Rules 2 and 3: what the chip announces, it must prove.
 	dg14Signed := sod != nil && sod.Hashes[lds.DG14] != nil
 	dg15Signed := sod != nil && sod.Hashes[lds.DG15] != nil
@@ -176,6 +195,26 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 		v.ChipAuth = cccd.ChipAuthNotSupported
 	}
 	return v
+}
+
+// cardAccessAgainst checks EF.CardAccess against the signed content of
+// EF.CardSecurity; it returns the failure reason, "" when they agree.
+func cardAccessAgainst(cardAccess, cardSecurity []byte) string {
+	cs, err := lds.ParseCardSecurity(cardSecurity)
+	if err != nil {
+		return err.Error()
+	}
+	if cardAccess == nil {
+		return ""
+	}
+	missing, err := lds.MissingFrom(cardAccess, cs.InfosDER)
+	if err != nil {
+		return "EF.CardAccess is malformed: " + err.Error()
+	}
+	if len(missing) > 0 {
+		return fmt.Sprintf("EF.CardAccess lists %s, which the signed EF.CardSecurity does not: EF.CardAccess was altered", lds.DescribeSecurityInfo(missing[0]))
+	}
+	return ""
 }
 
 // unreadWhy is the chip's answer for a file it did not give.

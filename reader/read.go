@@ -137,8 +137,11 @@ type readMachine struct {
 	// caInterrupts counts proofs cut short by the transport; a second one
 	// fails Chip Authentication.
 	caInterrupts int
-	start        time.Time
-	step         time.Time
+	// wantCardSecurity: EF.CardAccess announces PACE-CAM or Terminal
+	// Authentication, whose chips carry EF.CardSecurity in the MF.
+	wantCardSecurity bool
+	start            time.Time
+	step             time.Time
 }
 
 // ReadFiles runs the read state machine over t.
@@ -194,6 +197,11 @@ func (m *readMachine) next(s readState) (readState, error) {
 		m.lap("access")
 		return stateSelectApplication, nil
 	case stateSelectApplication:
+		if m.out.Access == cccd.AccessPACE && m.wantCardSecurity {
+			if err := m.readCardSecurity(); err != nil {
+				return s, err
+			}
+		}
 		if m.out.Access == cccd.AccessPACE {
 			if err := m.sess.SelectApplication(); err != nil {
 				return s, classify(err)
@@ -262,6 +270,11 @@ func (m *readMachine) readCardAccess() error {
 		return nil // an unreadable EF.CardAccess only costs us PACE; BAC may still work
 	}
 	m.out.CardAccessCA = len(infos.ChipAuth) > 0
+	m.wantCardSecurity = infos.TA
+	for _, pi := range infos.PACE {
+		cam := lds.OIDPACECAM
+		m.wantCardSecurity = m.wantCardSecurity || (len(pi.Protocol) > len(cam) && pi.Protocol[:len(cam)].Equal(cam))
+	}
 	for _, pi := range infos.PACE {
 		proto, err := icao.ParsePACEProtocol(pi.Protocol)
 		if err != nil {
@@ -274,6 +287,34 @@ func (m *readMachine) readCardAccess() error {
 		break
 	}
 	return nil
+}
+
+// readCardSecurity reads EF.CardSecurity from the master file, right
+// after PACE (before the application is selected), once. A chip without it
+// answers "not found" and nothing is judged (the verdict rules judge it
+// only when read, doc.go rule 1c). An answer that breaks secure messaging,
+// or a transport error, costs a new session, not the read.
+func (m *readMachine) readCardSecurity() error {
+	f := lds.FileOf(lds.CardSecurity)
+	raw, err := m.sess.ReadFile(icao.File{Name: f.Name, SFI: f.SFI, FID: f.FID}, nil)
+	if err == nil {
+		m.out.Files[lds.CardSecurity] = raw
+		m.out.Order = append(m.out.Order, lds.CardSecurity)
+		m.lap(f.Name)
+		if m.opts.OnFile != nil {
+			m.opts.OnFile(lds.CardSecurity, raw)
+		}
+		return nil
+	}
+	m.out.Unread[lds.CardSecurity] = err
+	var se *iso7816.StatusError
+	switch {
+	case isRemoved(err):
+		return classify(err)
+	case errors.As(err, &se) && !icao.IsSMFailure(err):
+		return nil // a protected "not found" or "refused": the session stands
+	}
+	return m.restart()
 }
 
 // accessControl tries PACE with each key the card can use, then BAC.

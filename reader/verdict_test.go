@@ -78,6 +78,27 @@ func TestVerdictRules(t *testing.T) {
 			raw.Attempted = without(raw.Attempted, lds.DG14)
 			raw.ChipAuth, raw.ChipAuthMethod = cccd.ChipAuthNotChecked, ""
 		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "did not give DG14"},
+		// Rule 1c: EF.CardSecurity.
+		{name: "EF.CardSecurity read and verified", fault: simcard.FaultCardSecurity, change: func(raw *reader.RawRead) {
+			if raw.Files[lds.CardSecurity] == nil {
+				panic("EF.CardSecurity was not read")
+			}
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "EF.CardAccess announces what EF.CardSecurity does not sign", fault: simcard.FaultCardSecurity, change: func(raw *reader.RawRead) {
+			raw.Files[lds.CardAccess] = lds.BuildSecurityInfos(
+				lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 16}),
+				lds.BuildTAInfo())
+		}, passive: cccd.PassiveFailed, chip: cccd.ChipAuthPassed, reason: "EF.CardAccess lists SecurityInfo 0.4.0.127.0.7.2.2.4.2.2, which the signed EF.CardSecurity does not"},
+		{name: "EF.CardAccess a subset of EF.CardSecurity", fault: simcard.FaultCardSecurity, change: func(raw *reader.RawRead) {
+			raw.Files[lds.CardAccess] = lds.BuildSecurityInfos(lds.BuildTAInfo())
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "EF.CardSecurity altered after signing", fault: simcard.FaultCardSecurityForged,
+			passive: cccd.PassiveFailed, chip: cccd.ChipAuthPassed, reason: "EF.CardSecurity: signature does not verify"},
+		{name: "EF.CardSecurity absent on a chip announcing TA: not judged", change: func(raw *reader.RawRead) {
+			if raw.Unread[lds.CardSecurity] == nil {
+				panic("the reader did not look for EF.CardSecurity")
+			}
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

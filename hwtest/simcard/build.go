@@ -1,6 +1,7 @@
 package simcard
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"encoding/binary"
@@ -278,6 +279,25 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	pp := paceParams
 	cfg.PACE = &pp
+	if o.Fault.Has(FaultCardSecurity) || o.Fault.Has(FaultCardSecurityForged) {
+		// EF.CardSecurity carries every SecurityInfo of EF.CardAccess and
+		// the Chip Authentication key (BSI TR-03110-3), signed like EF.SOD.
+		infos := lds.BuildSecurityInfos(
+			lds.BuildPACEInfo(dg14PACE),
+			lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
+			lds.BuildTAInfo(),
+			caKeyInfo)
+		cs, err := lds.BuildCardSecurity(infos, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
+		if err != nil {
+			return nil, fmt.Errorf("sign EF.CardSecurity: %w", err)
+		}
+		if o.Fault.Has(FaultCardSecurityForged) {
+			ta := lds.BuildTAInfo()
+			i := bytes.Index(cs, ta)
+			cs[i+len(ta)-1] = 2 // TerminalAuthenticationInfo version 1 -> 2
+		}
+		cfg.MF = append(cfg.MF, File{FID: 0x011D, SFI: 0x1D, Data: cs})
+	}
 	if o.Fault.Has(FaultNoPACE) {
 		cfg.PACE = nil
 		cfg.MF = nil
