@@ -52,4 +52,3 @@ func VerifyCardSecurity(raw []byte, store *TrustStore, now time.Time) Result {
 	res.Verdict, res.CSCA = cccd.PassiveVerified, ca.Subject
 	return res
 }
-
