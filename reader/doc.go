@@ -3,6 +3,13 @@
 // identity first, so a form can appear before the photo has arrived; and it
 // turns what was read into the verification verdicts.
 //
+// E-passports read the same way with the MRZ as the key (typed as
+// number/birth/expiry, or both TD3 lines as scanned): PACE with the MRZ, or
+// BAC. A passport has no DG13: its identity is the MRZ of DG1 (names
+// without diacritics; a Vietnamese passport's personal number is the
+// holder's ID number), ReadResult.Document says "passport", and its face
+// is usually JPEG 2000 (decoded by package jp2). The verdicts are the same.
+//
 // Lower layers: iso7816 (APDUs), tlv, icao (access control and secure
 // messaging), lds (file formats), pa (Passive Authentication), pcsc (the
 // PC/SC transport).

@@ -2,6 +2,7 @@ package reader
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"motcua/reader/cccd"
@@ -41,24 +42,35 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 	for _, id := range raw.Order {
 		res.DataGroups = append(res.DataGroups, lds.FileOf(id).Name)
 	}
-	dg13, ok := raw.Files[lds.DG13]
-	if !ok {
-		if err := raw.Unread[lds.DG13]; err != nil {
-			return nil, fmt.Errorf("%w: the chip did not give DG13 (personal data): %v", ErrMalformed, err)
+	if dg13, ok := raw.Files[lds.DG13]; ok {
+		d13, err := lds.ParseDG13(dg13)
+		if err != nil {
+			return nil, fmt.Errorf("%w: DG13: %v", ErrMalformed, err)
 		}
-		return nil, fmt.Errorf("%w: the chip has no DG13 (personal data)", ErrMalformed)
-	}
-	d13, err := lds.ParseDG13(dg13)
-	if err != nil {
-		return nil, fmt.Errorf("%w: DG13: %v", ErrMalformed, err)
-	}
-	res.Identity = d13.Identity()
-	if dg1, ok := raw.Files[lds.DG1]; ok {
+		res.Identity, res.Document = d13.Identity(), cccd.DocumentIDCard
+		if dg1, ok := raw.Files[lds.DG1]; ok {
+			mrz, err := lds.ParseDG1(dg1)
+			if err != nil {
+				return nil, fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
+			}
+			res.Warnings = append(res.Warnings, crossCheckMRZ(mrz, res.Identity)...)
+		}
+		res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
+	} else if dg1, ok := raw.Files[lds.DG1]; ok {
+		// A passport (or a foreign ID card): no DG13, the identity is the MRZ.
 		mrz, err := lds.ParseDG1(dg1)
 		if err != nil {
 			return nil, fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
 		}
-		res.Warnings = append(res.Warnings, crossCheckMRZ(mrz, res.Identity)...)
+		res.Identity, res.Document, res.DocumentNumber = identityFromMRZ(mrz)
+		if res.IDNumber != "" {
+			res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
+		}
+	} else {
+		if err := raw.Unread[lds.DG13]; err != nil {
+			return nil, fmt.Errorf("%w: the chip gave neither DG13 (personal data: %v) nor DG1 (MRZ: %v)", ErrMalformed, err, unreadWhy(raw, lds.DG1))
+		}
+		return nil, fmt.Errorf("%w: the chip has neither DG13 (personal data) nor DG1 (MRZ)", ErrMalformed)
 	}
 	if dg2, ok := raw.Files[lds.DG2]; ok {
 		face, err := lds.ParseDG2(dg2)
@@ -75,7 +87,6 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 			res.Photo = append([]byte(nil), face.Image...)
 		}
 	}
-	res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
 	res.Verification = verify(raw, trust, now)
 	if res.Verification.Passive != cccd.PassiveFailed && res.Verification.ChipAuth == cccd.ChipAuthFailed {
 		res.Warnings = append(res.Warnings, "probable clone: the signed data is genuine but the chip failed chip authentication")
@@ -223,6 +234,31 @@ func unreadWhy(raw *RawRead, id lds.FileID) string {
 		return err.Error()
 	}
 	return "not read"
+}
+
+// identityFromMRZ is the identity a passport's chip gives: the MRZ of
+// DG1, names in its Latin transliteration (no diacritics). A Vietnamese
+// passport's personal number (the optional data) is its holder's 12-digit
+// ID number when it validates as one.
+func identityFromMRZ(m *lds.MRZ) (id cccd.Identity, document, number string) {
+	id.FullName = strings.TrimSpace(m.PrimaryName + " " + m.SecondaryName)
+	id.DateOfBirth = m.BirthDate()
+	switch m.Sex {
+	case "M":
+		id.Sex = "Nam"
+	case "F":
+		id.Sex = "Nữ"
+	}
+	id.Nationality = m.Nationality
+	id.DateOfExpiry = m.ExpiryDate()
+	if n := m.IDNumber(); n != "" && cccd.ValidateIDNumber(n) == nil {
+		id.IDNumber = n
+	}
+	document = cccd.DocumentIDCard
+	if m.IsPassport() {
+		document = cccd.DocumentPassport
+	}
+	return id, document, m.DocumentNumber
 }
 
 // crossCheckMRZ compares the MRZ with DG13. Both are signed by the same

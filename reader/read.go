@@ -292,8 +292,8 @@ func (m *readMachine) readCardAccess() error {
 // readCardSecurity reads EF.CardSecurity from the master file, right
 // after PACE (before the application is selected), once. A chip without it
 // answers "not found" and nothing is judged (the verdict rules judge it
-// only when read, doc.go rule 1c). An answer that breaks secure messaging,
-// or a transport error, costs a new session, not the read.
+// only when read, doc.go rule 1c). A transport error costs a new session;
+// an answer that breaks secure messaging ends the read, as for any file.
 func (m *readMachine) readCardSecurity() error {
 	f := lds.FileOf(lds.CardSecurity)
 	raw, err := m.sess.ReadFile(icao.File{Name: f.Name, SFI: f.SFI, FID: f.FID}, nil)
@@ -309,12 +309,19 @@ func (m *readMachine) readCardSecurity() error {
 	m.out.Unread[lds.CardSecurity] = err
 	var se *iso7816.StatusError
 	switch {
-	case isRemoved(err):
-		return classify(err)
-	case errors.As(err, &se) && !icao.IsSMFailure(err):
+	case errors.Is(err, icao.ErrExtendedRefused):
+		// Plain 6700 to an extended read: continue on a new session with
+		// short APDUs. That session is in the application, where SFI 1D is
+		// EF.SOD: EF.CardSecurity stays unread (and unjudged).
+		return m.restart()
+	case isRemoved(err), icao.IsSMFailure(err):
+		return classify(err) // as for any file (readFiles): a broken MAC ends the read
+	case errors.As(err, &se):
 		return nil // a protected "not found" or "refused": the session stands
+	case isTransient(err):
+		return m.restart()
 	}
-	return m.restart()
+	return classify(err)
 }
 
 // accessControl tries PACE with each key the card can use, then BAC.
@@ -422,7 +429,8 @@ func (m *readMachine) readFiles() error {
 		m.out.Files[id] = raw
 		m.out.Order = append(m.out.Order, id)
 		m.lap(lds.FileOf(id).Name)
-		if id == lds.DG13 {
+		if id == lds.DG13 || (id == lds.DG1 && m.out.Files[lds.DG13] == nil) {
+			// DG13 is the identity; a passport has none, its MRZ is.
 			m.out.Stats.APDUsToIdentity = m.counter.APDUs
 		}
 		if m.opts.OnFile != nil {

@@ -120,6 +120,9 @@ var paceParams = icao.PACEParams{Protocol: icao.PACEProtocol{OID: lds.OIDPACEECD
 // real cards, EF.COM, DG1, DG2, DG3 (EAC-protected), DG13, DG14, DG15 and
 // an EF.SOD signed by the test document signer.
 func (p Profile) Card(o CardOptions) (*Card, error) {
+	if p.Passport != nil {
+		return p.Passport.card(o)
+	}
 	if err := cccd.ValidateIDNumber(p.Identity.IDNumber); err != nil {
 		return nil, fmt.Errorf("card profile: %w", err)
 	}

@@ -366,7 +366,7 @@ func (c *Card) strike() bool {
 	}
 	at := c.cfg.FaultAfter
 	if at == 0 {
-		at = 10 // inside DG2: after the identity and after chip authentication
+		at = 12 // inside DG2: after the identity, EF.CardSecurity's "not found" and chip authentication
 	}
 	if c.protected == at {
 		c.faulted = true
