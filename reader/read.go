@@ -280,8 +280,8 @@ func (m *readMachine) readCardAccess() error {
 		if err != nil {
 			continue
 		}
-		if pi.ParameterID == 0 {
-			continue
+		if pi.ParameterID == 0 || pi.Version != 2 {
+			continue // ICAO 9303-11 §9.2.1: PACEInfo version is 2; anything else is not a usable announcement
 		}
 		m.pace = &icao.PACEParams{Protocol: proto, ParamID: pi.ParameterID}
 		break

@@ -1,6 +1,7 @@
 package reader_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -194,5 +195,37 @@ func TestResetAfterChipAuthentication(t *testing.T) {
 		if v := res.Verification; v.ChipAuth != tt.chip || v.Passive != cccd.PassiveVerified {
 			t.Fatalf("%q: verdict %+v, want chip_auth %s", tt.fault, v, tt.chip)
 		}
+	}
+}
+
+// paceV1 rewrites EF.CardAccess as it travels (it is read in plain) so that
+// its PACEInfo says version 1.
+type paceV1 struct{ card *simcard.Card }
+
+func (p paceV1) Transmit(apdu []byte) ([]byte, error) {
+	out, err := p.card.Transmit(apdu)
+	if err == nil && len(apdu) >= 4 && apdu[0] == 0x00 && apdu[1] == 0xB0 && apdu[2] == 0x9C {
+		out = []byte(strings.Replace(string(out), "\x02\x01\x02\x02\x01\x0D", "\x02\x01\x01\x02\x01\x0D", 1))
+	}
+	return out, err
+}
+
+// TestPACEInfoVersion1NotUsed: a PACEInfo must be version 2 (ICAO 9303-11);
+// a version-1 announcement is not used for PACE, so the CAN alone cannot
+// open the card (BAC needs the MRZ).
+func TestPACEInfoVersion1NotUsed(t *testing.T) {
+	p := simcard.NewProfile(3)
+	card, err := p.Card(simcard.CardOptions{Extended: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := reader.KeyFromID(p.Identity.IDNumber)
+	_, err = reader.ReadFiles(paceV1{card}, reader.Options{Keys: []reader.Key{k}})
+	if !errors.Is(err, reader.ErrNoKey) {
+		t.Fatalf("err = %v, want ErrNoKey (no usable PACE)", err)
+	}
+	card.Reset()
+	if _, err := reader.ReadFiles(card, reader.Options{Keys: []reader.Key{k}}); err != nil {
+		t.Fatalf("the same card unaltered: %v", err)
 	}
 }

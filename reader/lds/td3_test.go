@@ -29,3 +29,26 @@ func TestBuildTD3Specimen(t *testing.T) {
 		t.Fatal("a 10-character document number accepted")
 	}
 }
+
+// TestCOMVersionFields: EF.COM's LDS version is 4 digits and its Unicode
+// version 6 (ICAO 9303-10); other lengths are refused.
+func TestCOMVersionFields(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		hex  string
+		ok   bool
+	}{
+		{"LDS 1.7, Unicode 4.0.0, DG1 DG2 DG4 DG16", "60165F0104303130375F36063034303030305C0461757670", true},
+		{"unknown data group tag", "60165F0104303130375F36063034303030305C04617576FF", false},
+		{"LDS version of 2", "60135F010230375F36063034303030305C03617576", false},
+		{"Unicode version of 4", "60135F0104303130375F3604303430305C03617576", false},
+		{"LDS version not digits", "60155F0104303130415F36063034303030305C03617576", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseCOM(unhex(t, tt.hex))
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}
