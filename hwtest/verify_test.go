@@ -1,6 +1,7 @@
 package hwtest
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -51,6 +52,10 @@ func TestForgeryVerdicts(t *testing.T) {
 		{simcard.FaultAAOnly + "," + simcard.FaultAADER, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultDG14KeyOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultVNPKI, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultFace39794, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultCardSecurity, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultCardSecurityForged, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "EF.CardSecurity"},
+		{simcard.FaultCardSecurity + "," + simcard.FaultCardAccessAltered, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "EF.CardAccess was altered"},
 		{simcard.FaultDG14KeyOnly + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		{simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
 		// EF.SOD cannot be read whole, so what it signs is unknown: the
@@ -106,6 +111,8 @@ func TestForgeryVerdicts(t *testing.T) {
 						}
 					} else if len(res.Photo) == 0 || res.PhotoRefused != "" {
 						t.Fatalf("photo lost (%d bytes), refusal %q", len(res.Photo), res.PhotoRefused)
+					} else if !bytes.Equal(res.Photo, simcard.SyntheticFace(p.FaceSeed)) {
+						t.Fatal("the face read is not the face the card holds")
 					}
 					if res.Identity.IDNumber != p.Identity.IDNumber {
 						t.Fatal("identity lost")

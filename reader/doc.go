@@ -3,6 +3,13 @@
 // identity first, so a form can appear before the photo has arrived; and it
 // turns what was read into the verification verdicts.
 //
+// E-passports read the same way with the MRZ as the key (typed as
+// number/birth/expiry, or both TD3 lines as scanned): PACE with the MRZ, or
+// BAC. A passport has no DG13: its identity is the MRZ of DG1 (names
+// without diacritics; a Vietnamese passport's personal number is the
+// holder's ID number), ReadResult.Document says "passport", and its face
+// is usually JPEG 2000 (decoded by package jp2). The verdicts are the same.
+//
 // Lower layers: iso7816 (APDUs), tlv, icao (access control and secure
 // messaging), lds (file formats), pa (Passive Authentication), pcsc (the
 // PC/SC transport).
@@ -31,6 +38,13 @@
 //     reader used must be listed in the signed DG14 whenever DG14 lists
 //     PACE at all; otherwise passive is failed ("EF.CardAccess was
 //     altered", a downgrade).
+//     EF.CardSecurity (read from the master file right after PACE when
+//     EF.CardAccess announces Terminal Authentication or PACE-CAM) is
+//     verified like EF.SOD (signature, signer valid when it signed, chain:
+//     failed, or chain_unknown, carries over to passive) and must carry
+//     every SecurityInfo of EF.CardAccess byte for byte; otherwise passive
+//     is failed ("EF.CardAccess lists …, which the signed EF.CardSecurity
+//     does not"). A chip without EF.CardSecurity is not judged for it.
 //  2. What the chip announces it must prove: Chip Authentication. When
 //     EF.CardAccess announces Chip Authentication, or DG14 does (a
 //     ChipAuthenticationInfo, or a Chip Authentication key alone, which on

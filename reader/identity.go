@@ -2,6 +2,7 @@ package reader
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"motcua/reader/cccd"
@@ -41,24 +42,35 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 	for _, id := range raw.Order {
 		res.DataGroups = append(res.DataGroups, lds.FileOf(id).Name)
 	}
-	dg13, ok := raw.Files[lds.DG13]
-	if !ok {
-		if err := raw.Unread[lds.DG13]; err != nil {
-			return nil, fmt.Errorf("%w: the chip did not give DG13 (personal data): %v", ErrMalformed, err)
+	if dg13, ok := raw.Files[lds.DG13]; ok {
+		d13, err := lds.ParseDG13(dg13)
+		if err != nil {
+			return nil, fmt.Errorf("%w: DG13: %v", ErrMalformed, err)
 		}
-		return nil, fmt.Errorf("%w: the chip has no DG13 (personal data)", ErrMalformed)
-	}
-	d13, err := lds.ParseDG13(dg13)
-	if err != nil {
-		return nil, fmt.Errorf("%w: DG13: %v", ErrMalformed, err)
-	}
-	res.Identity = d13.Identity()
-	if dg1, ok := raw.Files[lds.DG1]; ok {
+		res.Identity, res.Document = d13.Identity(), cccd.DocumentIDCard
+		if dg1, ok := raw.Files[lds.DG1]; ok {
+			mrz, err := lds.ParseDG1(dg1)
+			if err != nil {
+				return nil, fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
+			}
+			res.Warnings = append(res.Warnings, crossCheckMRZ(mrz, res.Identity)...)
+		}
+		res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
+	} else if dg1, ok := raw.Files[lds.DG1]; ok {
+		// A passport (or a foreign ID card): no DG13, the identity is the MRZ.
 		mrz, err := lds.ParseDG1(dg1)
 		if err != nil {
 			return nil, fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
 		}
-		res.Warnings = append(res.Warnings, crossCheckMRZ(mrz, res.Identity)...)
+		res.Identity, res.Document, res.DocumentNumber = identityFromMRZ(mrz)
+		if res.IDNumber != "" {
+			res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
+		}
+	} else {
+		if err := raw.Unread[lds.DG13]; err != nil {
+			return nil, fmt.Errorf("%w: the chip gave neither DG13 (personal data: %v) nor DG1 (MRZ: %v)", ErrMalformed, err, unreadWhy(raw, lds.DG1))
+		}
+		return nil, fmt.Errorf("%w: the chip has neither DG13 (personal data) nor DG1 (MRZ)", ErrMalformed)
 	}
 	if dg2, ok := raw.Files[lds.DG2]; ok {
 		face, err := lds.ParseDG2(dg2)
@@ -75,7 +87,6 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 			res.Photo = append([]byte(nil), face.Image...)
 		}
 	}
-	res.Warnings = append(res.Warnings, cccd.CheckIDAgainst(res.IDNumber, res.DateOfBirth, res.Sex)...)
 	res.Verification = verify(raw, trust, now)
 	if res.Verification.Passive != cccd.PassiveFailed && res.Verification.ChipAuth == cccd.ChipAuthFailed {
 		res.Warnings = append(res.Warnings, "probable clone: the signed data is genuine but the chip failed chip authentication")
@@ -143,6 +154,25 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 		}
 	}
 
+	// Rule 1c: EF.CardSecurity, when the chip gave it, is verified like
+	// EF.SOD and must carry every SecurityInfo of EF.CardAccess.
+	if cs := raw.Files[lds.CardSecurity]; cs != nil && v.Passive != cccd.PassiveFailed {
+		cr := pa.VerifyCardSecurity(cs, trust, now)
+		switch cr.Verdict {
+		case cccd.PassiveFailed:
+			v.Passive, v.PassiveReason = cccd.PassiveFailed, cr.Reason
+		case cccd.PassiveChainUnknown:
+			if v.Passive == cccd.PassiveVerified {
+				v.Passive, v.PassiveReason = cccd.PassiveChainUnknown, cr.Reason
+			}
+		}
+		if v.Passive != cccd.PassiveFailed {
+			if reason := cardAccessAgainst(raw.Files[lds.CardAccess], cs); reason != "" {
+				v.Passive, v.PassiveReason = cccd.PassiveFailed, reason
+			}
+		}
+	}
+
 	// Rules 2 and 3: what the chip announces, it must prove.
 	dg14Signed := sod != nil && sod.Hashes[lds.DG14] != nil
 	dg15Signed := sod != nil && sod.Hashes[lds.DG15] != nil
@@ -178,12 +208,57 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 	return v
 }
 
+// cardAccessAgainst checks EF.CardAccess against the signed content of
+// EF.CardSecurity; it returns the failure reason, "" when they agree.
+func cardAccessAgainst(cardAccess, cardSecurity []byte) string {
+	cs, err := lds.ParseCardSecurity(cardSecurity)
+	if err != nil {
+		return err.Error()
+	}
+	if cardAccess == nil {
+		return ""
+	}
+	missing, err := lds.MissingFrom(cardAccess, cs.InfosDER)
+	if err != nil {
+		return "EF.CardAccess is malformed: " + err.Error()
+	}
+	if len(missing) > 0 {
+		return fmt.Sprintf("EF.CardAccess lists %s, which the signed EF.CardSecurity does not: EF.CardAccess was altered", lds.DescribeSecurityInfo(missing[0]))
+	}
+	return ""
+}
+
 // unreadWhy is the chip's answer for a file it did not give.
 func unreadWhy(raw *RawRead, id lds.FileID) string {
 	if err := raw.Unread[id]; err != nil {
 		return err.Error()
 	}
 	return "not read"
+}
+
+// identityFromMRZ is the identity a passport's chip gives: the MRZ of
+// DG1, names in its Latin transliteration (no diacritics). A Vietnamese
+// passport's personal number (the optional data) is its holder's 12-digit
+// ID number when it validates as one.
+func identityFromMRZ(m *lds.MRZ) (id cccd.Identity, document, number string) {
+	id.FullName = strings.TrimSpace(m.PrimaryName + " " + m.SecondaryName)
+	id.DateOfBirth = m.BirthDate()
+	switch m.Sex {
+	case "M":
+		id.Sex = "Nam"
+	case "F":
+		id.Sex = "Nữ"
+	}
+	id.Nationality = m.Nationality
+	id.DateOfExpiry = m.ExpiryDate()
+	if n := m.IDNumber(); n != "" && cccd.ValidateIDNumber(n) == nil {
+		id.IDNumber = n
+	}
+	document = cccd.DocumentIDCard
+	if m.IsPassport() {
+		document = cccd.DocumentPassport
+	}
+	return id, document, m.DocumentNumber
 }
 
 // crossCheckMRZ compares the MRZ with DG13. Both are signed by the same

@@ -137,8 +137,11 @@ type readMachine struct {
 	// caInterrupts counts proofs cut short by the transport; a second one
 	// fails Chip Authentication.
 	caInterrupts int
-	start        time.Time
-	step         time.Time
+	// wantCardSecurity: EF.CardAccess announces PACE-CAM or Terminal
+	// Authentication, whose chips carry EF.CardSecurity in the MF.
+	wantCardSecurity bool
+	start            time.Time
+	step             time.Time
 }
 
 // ReadFiles runs the read state machine over t.
@@ -194,6 +197,11 @@ func (m *readMachine) next(s readState) (readState, error) {
 		m.lap("access")
 		return stateSelectApplication, nil
 	case stateSelectApplication:
+		if m.out.Access == cccd.AccessPACE && m.wantCardSecurity {
+			if err := m.readCardSecurity(); err != nil {
+				return s, err
+			}
+		}
 		if m.out.Access == cccd.AccessPACE {
 			if err := m.sess.SelectApplication(); err != nil {
 				return s, classify(err)
@@ -262,18 +270,58 @@ func (m *readMachine) readCardAccess() error {
 		return nil // an unreadable EF.CardAccess only costs us PACE; BAC may still work
 	}
 	m.out.CardAccessCA = len(infos.ChipAuth) > 0
+	m.wantCardSecurity = infos.TA
+	for _, pi := range infos.PACE {
+		cam := lds.OIDPACECAM
+		m.wantCardSecurity = m.wantCardSecurity || (len(pi.Protocol) > len(cam) && pi.Protocol[:len(cam)].Equal(cam))
+	}
 	for _, pi := range infos.PACE {
 		proto, err := icao.ParsePACEProtocol(pi.Protocol)
 		if err != nil {
 			continue
 		}
-		if pi.ParameterID == 0 {
-			continue
+		if pi.ParameterID == 0 || pi.Version != 2 {
+			continue // ICAO 9303-11 §9.2.1: PACEInfo version is 2; anything else is not a usable announcement
 		}
 		m.pace = &icao.PACEParams{Protocol: proto, ParamID: pi.ParameterID}
 		break
 	}
 	return nil
+}
+
+// readCardSecurity reads EF.CardSecurity from the master file, right
+// after PACE (before the application is selected), once. A chip without it
+// answers "not found" and nothing is judged (the verdict rules judge it
+// only when read, doc.go rule 1c). A transport error costs a new session;
+// an answer that breaks secure messaging ends the read, as for any file.
+func (m *readMachine) readCardSecurity() error {
+	f := lds.FileOf(lds.CardSecurity)
+	raw, err := m.sess.ReadFile(icao.File{Name: f.Name, SFI: f.SFI, FID: f.FID}, nil)
+	if err == nil {
+		m.out.Files[lds.CardSecurity] = raw
+		m.out.Order = append(m.out.Order, lds.CardSecurity)
+		m.lap(f.Name)
+		if m.opts.OnFile != nil {
+			m.opts.OnFile(lds.CardSecurity, raw)
+		}
+		return nil
+	}
+	m.out.Unread[lds.CardSecurity] = err
+	var se *iso7816.StatusError
+	switch {
+	case errors.Is(err, icao.ErrExtendedRefused):
+		// Plain 6700 to an extended read: continue on a new session with
+		// short APDUs. That session is in the application, where SFI 1D is
+		// EF.SOD: EF.CardSecurity stays unread (and unjudged).
+		return m.restart()
+	case isRemoved(err), icao.IsSMFailure(err):
+		return classify(err) // as for any file (readFiles): a broken MAC ends the read
+	case errors.As(err, &se):
+		return nil // a protected "not found" or "refused": the session stands
+	case isTransient(err):
+		return m.restart()
+	}
+	return classify(err)
 }
 
 // accessControl tries PACE with each key the card can use, then BAC.
@@ -381,7 +429,8 @@ func (m *readMachine) readFiles() error {
 		m.out.Files[id] = raw
 		m.out.Order = append(m.out.Order, id)
 		m.lap(lds.FileOf(id).Name)
-		if id == lds.DG13 {
+		if id == lds.DG13 || (id == lds.DG1 && m.out.Files[lds.DG13] == nil) {
+			// DG13 is the identity; a passport has none, its MRZ is.
 			m.out.Stats.APDUsToIdentity = m.counter.APDUs
 		}
 		if m.opts.OnFile != nil {

@@ -1,6 +1,7 @@
 package reader_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -78,6 +79,27 @@ func TestVerdictRules(t *testing.T) {
 			raw.Attempted = without(raw.Attempted, lds.DG14)
 			raw.ChipAuth, raw.ChipAuthMethod = cccd.ChipAuthNotChecked, ""
 		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "did not give DG14"},
+		// Rule 1c: EF.CardSecurity.
+		{name: "EF.CardSecurity read and verified", fault: simcard.FaultCardSecurity, change: func(raw *reader.RawRead) {
+			if raw.Files[lds.CardSecurity] == nil {
+				panic("EF.CardSecurity was not read")
+			}
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "EF.CardAccess announces what EF.CardSecurity does not sign", fault: simcard.FaultCardSecurity, change: func(raw *reader.RawRead) {
+			raw.Files[lds.CardAccess] = lds.BuildSecurityInfos(
+				lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 16}),
+				lds.BuildTAInfo())
+		}, passive: cccd.PassiveFailed, chip: cccd.ChipAuthPassed, reason: "EF.CardAccess lists SecurityInfo 0.4.0.127.0.7.2.2.4.2.2, which the signed EF.CardSecurity does not"},
+		{name: "EF.CardAccess a subset of EF.CardSecurity", fault: simcard.FaultCardSecurity, change: func(raw *reader.RawRead) {
+			raw.Files[lds.CardAccess] = lds.BuildSecurityInfos(lds.BuildTAInfo())
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "EF.CardSecurity altered after signing", fault: simcard.FaultCardSecurityForged,
+			passive: cccd.PassiveFailed, chip: cccd.ChipAuthPassed, reason: "EF.CardSecurity: signature does not verify"},
+		{name: "EF.CardSecurity absent on a chip announcing TA: not judged", change: func(raw *reader.RawRead) {
+			if raw.Unread[lds.CardSecurity] == nil {
+				panic("the reader did not look for EF.CardSecurity")
+			}
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,5 +195,37 @@ func TestResetAfterChipAuthentication(t *testing.T) {
 		if v := res.Verification; v.ChipAuth != tt.chip || v.Passive != cccd.PassiveVerified {
 			t.Fatalf("%q: verdict %+v, want chip_auth %s", tt.fault, v, tt.chip)
 		}
+	}
+}
+
+// paceV1 rewrites EF.CardAccess as it travels (it is read in plain) so that
+// its PACEInfo says version 1.
+type paceV1 struct{ card *simcard.Card }
+
+func (p paceV1) Transmit(apdu []byte) ([]byte, error) {
+	out, err := p.card.Transmit(apdu)
+	if err == nil && len(apdu) >= 4 && apdu[0] == 0x00 && apdu[1] == 0xB0 && apdu[2] == 0x9C {
+		out = []byte(strings.Replace(string(out), "\x02\x01\x02\x02\x01\x0D", "\x02\x01\x01\x02\x01\x0D", 1))
+	}
+	return out, err
+}
+
+// TestPACEInfoVersion1NotUsed: a PACEInfo must be version 2 (ICAO 9303-11);
+// a version-1 announcement is not used for PACE, so the CAN alone cannot
+// open the card (BAC needs the MRZ).
+func TestPACEInfoVersion1NotUsed(t *testing.T) {
+	p := simcard.NewProfile(3)
+	card, err := p.Card(simcard.CardOptions{Extended: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := reader.KeyFromID(p.Identity.IDNumber)
+	_, err = reader.ReadFiles(paceV1{card}, reader.Options{Keys: []reader.Key{k}})
+	if !errors.Is(err, reader.ErrNoKey) {
+		t.Fatalf("err = %v, want ErrNoKey (no usable PACE)", err)
+	}
+	card.Reset()
+	if _, err := reader.ReadFiles(card, reader.Options{Keys: []reader.Key{k}}); err != nil {
+		t.Fatalf("the same card unaltered: %v", err)
 	}
 }

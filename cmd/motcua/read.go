@@ -29,7 +29,7 @@ func runRead(args []string) int {
 	can := fs.String("can", "", "card access number (6 digits)")
 	id := fs.String("id", "", "12-digit ID number (its last 6 digits are the CAN)")
 	qrPayload := fs.String("qr", "", "the card's QR payload (gives the CAN and BAC key candidates)")
-	mrz := fs.String("mrz", "", "BAC key DOCNUMBER/YYMMDD/YYMMDD (document number, birth, expiry), or the whole MRZ")
+	mrz := fs.String("mrz", "", "BAC/PACE key DOCNUMBER/YYMMDD/YYMMDD (document number, birth, expiry), or the whole MRZ (TD1, TD2 or a passport's TD3, as typed or scanned)")
 	asJSON := fs.Bool("json", false, "print the identity as JSON")
 	photo := fs.String("photo", "", "write the face image (DG2) to this file")
 	sim := fs.Bool("sim", false, "use the simulated reader even when a PC/SC reader exists")
@@ -210,6 +210,18 @@ func printIdentity(w io.Writer, r *cccd.ReadResult) {
 		{"Họ tên mẹ", id.MotherName},
 		{"Vợ/chồng", id.SpouseName},
 		{"Số CMND cũ", id.OldIDNumber},
+	}
+	if r.Document == cccd.DocumentPassport {
+		// The chip of a passport gives its MRZ: no DG13 fields to show.
+		rows = []struct{ label, v string }{
+			{"Hộ chiếu số", r.DocumentNumber},
+			{"Họ và tên (MRZ)", id.FullName},
+			{"Ngày sinh", id.DateOfBirth},
+			{"Giới tính", id.Sex},
+			{"Quốc tịch", id.Nationality},
+			{"Có giá trị đến", id.DateOfExpiry},
+			{"Số định danh", id.IDNumber},
+		}
 	}
 	for _, row := range rows {
 		fmt.Fprintf(w, "%-20s %s\n", row.label+":", row.v)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"motcua/hwtest/simcard"
+	"motcua/reader/cccd"
 )
 
 // capture runs a command in-process and returns its exit code and stdout.
@@ -160,5 +161,53 @@ func TestReadJSONShowsHostileCardVerdicts(t *testing.T) {
 	}
 	if _, err := os.Stat(photo); !os.IsNotExist(err) {
 		t.Fatalf("photo file: %v", err)
+	}
+}
+
+// TestReadPassportWithMRZ: `motcua read --mrz` opens the simulated
+// e-passport with its scanned MRZ, verifies it against the test CSCA and
+// writes its JPEG 2000 face.
+func TestReadPassportWithMRZ(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "passport.json")
+	p := simcard.PassportProfile()
+	if err := p.Save(prof); err != nil {
+		t.Fatal(err)
+	}
+	is, err := simcard.DefaultIssuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := filepath.Join(dir, "trust")
+	if err := os.Mkdir(trust, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := is.WriteCSCA(filepath.Join(trust, "csca.pem")); err != nil {
+		t.Fatal(err)
+	}
+	mrz, err := p.Passport.MRZLines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	face := filepath.Join(dir, "face.jp2")
+	code, out := capture(t, runRead, "--sim", "--sim-card", prof, "--mrz", mrz, "--trust", trust, "--json", "--photo", face)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	r, err := cccd.ParseReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Document != cccd.DocumentPassport || r.DocumentNumber != "C0123456" || r.Verification == nil ||
+		!r.Verification.Verified() || r.PhotoMIME != "image/jp2" {
+		t.Fatalf("%s", out)
+	}
+	b, err := os.ReadFile(face)
+	if err != nil || !bytes.Equal(b, simcard.PassportFaceJP2()) {
+		t.Fatalf("face written: %v", err)
+	}
+	// Without the MRZ there is no key: a passport has no QR code.
+	if code, _ := capture(t, runRead, "--sim", "--sim-card", prof, "--json"); code == 0 {
+		t.Fatal("a passport opened without its MRZ")
 	}
 }

@@ -1,6 +1,7 @@
 package simcard
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"encoding/binary"
@@ -119,6 +120,9 @@ var paceParams = icao.PACEParams{Protocol: icao.PACEProtocol{OID: lds.OIDPACEECD
 // real cards, EF.COM, DG1, DG2, DG3 (EAC-protected), DG13, DG14, DG15 and
 // an EF.SOD signed by the test document signer.
 func (p Profile) Card(o CardOptions) (*Card, error) {
+	if p.Passport != nil {
+		return p.Passport.card(o)
+	}
 	if err := cccd.ValidateIDNumber(p.Identity.IDNumber); err != nil {
 		return nil, fmt.Errorf("card profile: %w", err)
 	}
@@ -179,9 +183,13 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	if o.Fault.Has(FaultDG14KeyOnly) {
 		dg14 = lds.BuildDG14(caKeyInfo)
 	}
+	buildDG2 := lds.BuildDG2
+	if o.Fault.Has(FaultFace39794) {
+		buildDG2 = lds.BuildDG2ISO39794
+	}
 	files := map[lds.FileID][]byte{
 		lds.DG1:  lds.BuildDG1(mrz),
-		lds.DG2:  lds.BuildDG2(face, faceW, faceH),
+		lds.DG2:  buildDG2(face, faceW, faceH),
 		lds.DG13: lds.BuildDG13(p.Identity),
 		lds.DG14: dg14,
 		lds.DG15: dg15,
@@ -274,6 +282,25 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	pp := paceParams
 	cfg.PACE = &pp
+	if o.Fault.Has(FaultCardSecurity) || o.Fault.Has(FaultCardSecurityForged) {
+		// EF.CardSecurity carries every SecurityInfo of EF.CardAccess and
+		// the Chip Authentication key (BSI TR-03110-3), signed like EF.SOD.
+		infos := lds.BuildSecurityInfos(
+			lds.BuildPACEInfo(dg14PACE),
+			lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
+			lds.BuildTAInfo(),
+			caKeyInfo)
+		cs, err := lds.BuildCardSecurity(infos, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
+		if err != nil {
+			return nil, fmt.Errorf("sign EF.CardSecurity: %w", err)
+		}
+		if o.Fault.Has(FaultCardSecurityForged) {
+			ta := lds.BuildTAInfo()
+			i := bytes.Index(cs, ta)
+			cs[i+len(ta)-1] = 2 // TerminalAuthenticationInfo version 1 -> 2
+		}
+		cfg.MF = append(cfg.MF, File{FID: 0x011D, SFI: 0x1D, Data: cs})
+	}
 	if o.Fault.Has(FaultNoPACE) {
 		cfg.PACE = nil
 		cfg.MF = nil

@@ -85,6 +85,18 @@ const (
 	// then CA version 1 with 3DES), whose EF.CardAccess does not announce
 	// it, and which has no DG15: Chip Authentication is its only proof.
 	FaultDG14KeyOnly Fault = "dg14-key-only"
+	// FaultFace39794: DG2 in the ISO/IEC 39794-5 face image data format
+	// (ICAO 9303-10, 8th edition) instead of ISO/IEC 19794-5.
+	FaultFace39794 Fault = "face-39794"
+	// FaultCardSecurity: the master file holds EF.CardSecurity, the
+	// SecurityInfos of EF.CardAccess and the Chip Authentication key,
+	// signed by the document signer, as chips with Terminal Authentication
+	// or PACE-CAM do.
+	FaultCardSecurity Fault = "card-security"
+	// FaultCardSecurityForged: EF.CardSecurity whose content was changed
+	// after signing (the TerminalAuthenticationInfo's version): its
+	// signature no longer verifies.
+	FaultCardSecurityForged Fault = "card-security-forged"
 
 	// Hostile cards (issue 12): each must end in a fail-safe verdict.
 
@@ -119,7 +131,7 @@ const (
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
 	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
-	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly, FaultCardAccessAltered, FaultVNPKI}
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly, FaultCardAccessAltered, FaultVNPKI, FaultFace39794, FaultCardSecurity, FaultCardSecurityForged}
 
 // ErrMute is what a card that stays silent returns from Transmit: a
 // transient transport error in-process; vpcd sends pcscd an empty answer.
@@ -354,7 +366,7 @@ func (c *Card) strike() bool {
 	}
 	at := c.cfg.FaultAfter
 	if at == 0 {
-		at = 10 // inside DG2: after the identity and after chip authentication
+		at = 12 // inside DG2: after the identity, EF.CardSecurity's "not found" and chip authentication
 	}
 	if c.protected == at {
 		c.faulted = true

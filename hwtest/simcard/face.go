@@ -2,6 +2,7 @@ package simcard
 
 import (
 	"bytes"
+	_ "embed"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -63,3 +64,11 @@ func clamp(v int) uint8 {
 	}
 	return uint8(v)
 }
+
+//go:embed testdata/face.jp2
+var passportFaceJP2 []byte
+
+// PassportFaceJP2 is the passport profile's face: the synthetic face of
+// seed 20 as a JP2 file (JPEG 2000, 240x320, about 20 KB), made with
+// OpenJPEG by facejp2_gen.go. A copy: callers may modify it.
+func PassportFaceJP2() []byte { return append([]byte(nil), passportFaceJP2...) }

@@ -24,6 +24,9 @@ type Profile struct {
 	Identity   cccd.Identity `json:"identity"`
 	Generation string        `json:"generation"`
 	FaceSeed   uint64        `json:"face_seed"`
+	// Passport, when set, makes the profile an e-passport (passport.go);
+	// Identity is then unused.
+	Passport *Passport `json:"passport,omitempty"`
 }
 
 var (
@@ -144,6 +147,13 @@ func LoadProfile(path string) (Profile, error) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return Profile{}, fmt.Errorf("card profile %s: %w", path, err)
 	}
+	if p.Passport != nil {
+		if err := p.Passport.validate(); err != nil {
+			return Profile{}, fmt.Errorf("card profile %s: %w", path, err)
+		}
+		p.Generation = GenerationPassport
+		return p, nil
+	}
 	if err := cccd.ValidateIDNumber(p.Identity.IDNumber); err != nil {
 		return Profile{}, fmt.Errorf("card profile %s: %w", path, err)
 	}
@@ -168,12 +178,21 @@ func (p Profile) Save(path string) error {
 }
 
 // CAN is the card access number: the last six digits of the ID.
-func (p Profile) CAN() string { can, _ := cccd.CAN(p.Identity.IDNumber); return can }
+func (p Profile) CAN() string {
+	if p.Passport != nil {
+		return p.Passport.CAN
+	}
+	can, _ := cccd.CAN(p.Identity.IDNumber)
+	return can
+}
 
 // QRPayload is the text of the QR code printed on the card: 7 fields for a
 // CCCD, 10 for a thẻ căn cước (the last three are UNVERIFIED in the public
 // sources and kept plausible: an empty field, the expiry date, a version).
 func (p Profile) QRPayload() string {
+	if p.Passport != nil {
+		return "" // a passport has no QR code
+	}
 	id := p.Identity
 	f := []string{id.IDNumber, id.OldIDNumber, id.FullName, ddmmyyyy(id.DateOfBirth), id.Sex, id.PlaceOfResidence, ddmmyyyy(id.DateOfIssue)}
 	if p.Generation == GenerationCanCuoc {

@@ -93,11 +93,17 @@ type Stats struct {
 // ReadResult is a chip read: the identity plus how it was obtained.
 type ReadResult struct {
 	Identity
-	Access       string        `json:"access"`
-	DataGroups   []string      `json:"data_groups"`
-	Stats        Stats         `json:"stats"`
-	Verification *Verification `json:"verification,omitempty"`
-	Warnings     []string      `json:"warnings,omitempty"`
+	// Document is DocumentIDCard (a CCCD / thẻ căn cước, identity from
+	// DG13) or DocumentPassport (identity from the MRZ in DG1).
+	Document string `json:"document,omitempty"`
+	// DocumentNumber is the passport number (MRZ); "" for ID cards, whose
+	// number is IDNumber.
+	DocumentNumber string        `json:"document_number,omitempty"`
+	Access         string        `json:"access"`
+	DataGroups     []string      `json:"data_groups"`
+	Stats          Stats         `json:"stats"`
+	Verification   *Verification `json:"verification,omitempty"`
+	Warnings       []string      `json:"warnings,omitempty"`
 	// Photo is the DG2 face image (JPEG or JPEG 2000). It is sensitive and
 	// never part of the JSON; `motcua read --photo` writes it to a file.
 	Photo     []byte `json:"-"`
@@ -108,6 +114,12 @@ type ReadResult struct {
 	PhotoRefused string    `json:"photo_refused,omitempty"`
 	ReadAt       time.Time `json:"read_at"`
 }
+
+// Document kinds of ReadResult.Document.
+const (
+	DocumentIDCard   = "id_card"
+	DocumentPassport = "passport"
+)
 
 // Wipe zeroes the photo bytes and clears the identity.
 func (r *ReadResult) Wipe() {

@@ -27,9 +27,15 @@ func ParseCOM(b []byte) (*COMData, error) {
 	seenList := false
 	for _, o := range objs {
 		switch o.Tag {
-		case 0x5F01:
+		case 0x5F01: // LDS version "aabb" (ICAO 9303-10 §4.6.1)
+			if len(o.Value) != 4 || !isDigits(string(o.Value)) {
+				return nil, fmt.Errorf("EF.COM: LDS version %q is not 4 digits", o.Value)
+			}
 			c.LDSVersion = string(o.Value)
-		case 0x5F36:
+		case 0x5F36: // Unicode version "aabbcc"
+			if len(o.Value) != 6 || !isDigits(string(o.Value)) {
+				return nil, fmt.Errorf("EF.COM: Unicode version %q is not 6 digits", o.Value)
+			}
 			c.UnicodeVersion = string(o.Value)
 		case 0x5C:
 			seenList = true

@@ -36,7 +36,8 @@ func sniffImage(b []byte) string {
 
 // ParseDG2 extracts the first face image from DG2: 75 { 7F61 { 02 count,
 // 7F60 { A1 header, 5F2E|7F2E biometric data } } }, the biometric data
-// being an ISO/IEC 19794-5 facial record ('FAC\0').
+// being an ISO/IEC 19794-5 facial record ('FAC\0') in 5F2E, or an ISO/IEC
+// 39794-5 face image data block in 7F2E (dg2_39794.go).
 func ParseDG2(b []byte) (*Face, error) {
 	v, err := tlv.Unwrap(b, 0x75)
 	if err != nil {
@@ -59,8 +60,19 @@ func ParseDG2(b []byte) (*Face, error) {
 			return nil, fmt.Errorf("DG2 template: %w", err)
 		}
 		for _, t := range tmpl {
-			if t.Tag == 0x5F2E || t.Tag == 0x7F2E {
+			switch t.Tag {
+			case 0x5F2E:
 				return parseFacialRecord(t.Value)
+			case 0x7F2E:
+				f, err := parse39794(t.Value)
+				if err != nil {
+					// Older issuers put a 19794-5 record in a 7F2E block.
+					if old, ferr := parseFacialRecord(t.Value); ferr == nil {
+						return old, nil
+					}
+					return nil, err
+				}
+				return f, nil
 			}
 		}
 	}

@@ -24,6 +24,10 @@ const (
 	SOD        FileID = 101
 	CardAccess FileID = 102
 	ATRInfo    FileID = 103
+	// CardSecurity is EF.CardSecurity in the master file: the SecurityInfos
+	// of EF.CardAccess (and more), signed (chips with PACE-CAM or Terminal
+	// Authentication). Same FID and SFI as EF.SOD, in another DF.
+	CardSecurity FileID = 104
 )
 
 // File describes where a file lives and how it is tagged.
@@ -45,6 +49,8 @@ func FileOf(id FileID) File {
 		return File{ID: id, Name: "EF.SOD", FID: 0x011D, SFI: 0x1D, Tag: 0x77}
 	case CardAccess:
 		return File{ID: id, Name: "EF.CardAccess", FID: 0x011C, SFI: 0x1C, Tag: 0x31}
+	case CardSecurity:
+		return File{ID: id, Name: "EF.CardSecurity", FID: 0x011D, SFI: 0x1D, Tag: 0x30}
 	case ATRInfo:
 		return File{ID: id, Name: "EF.ATR/INFO", FID: 0x2F01, SFI: 0x01}
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/jpeg" // DG2 faces are JPEG (or JPEG 2000, checked by hand below)
+	_ "image/jpeg" // DG2 faces are JPEG (or JPEG 2000, decoded by package jp2)
+
+	"motcua/reader/jp2"
 )
 
 // ErrPhotoRefused reports a face image from a card that is not decoded:
@@ -61,11 +63,20 @@ func CheckPhoto(b []byte) (image.Config, error) {
 }
 
 // DecodePhoto decodes a face image from a card after CheckPhoto: the one
-// way the agent decodes card images. A JPEG 2000 image passes the check
-// but decodes only where a decoder is registered.
+// way the agent decodes card images. JPEG 2000 (passports) decodes through
+// package jp2 (OpenJPEG), which checks the budget again on the codestream's
+// own header; in a build without it (jp2.Available false) a JPEG 2000 face
+// is refused with jp2.ErrUnavailable as the reason.
 func DecodePhoto(b []byte) (image.Image, error) {
 	if _, err := CheckPhoto(b); err != nil {
 		return nil, err
+	}
+	if sniffImage(b) == MIMEJPEG2000 {
+		img, err := jp2.Decode(b, MaxPhotoPixels)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrPhotoRefused, err)
+		}
+		return img, nil
 	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {

@@ -1,6 +1,7 @@
 package pa
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -228,6 +229,10 @@ func TestTrustStoreLoading(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(dir, "VN.ml"), ml, 0o644)
+	// The same list with one byte of its content changed: not loaded.
+	altered := append([]byte(nil), ml...)
+	altered[bytes.Index(altered, bp.cscaDER)+len(bp.cscaDER)/2] ^= 0x01
+	os.WriteFile(filepath.Join(dir, "altered.ml"), altered, 0o644)
 	os.WriteFile(filepath.Join(dir, "broken.der"), []byte{0x30, 0x03, 0x01}, 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("ignored"), 0o644)
 	ts, err := LoadDir(dir)
@@ -237,7 +242,7 @@ func TestTrustStoreLoading(t *testing.T) {
 	if len(ts.CSCAs) != 2 {
 		t.Fatalf("%d CSCAs loaded, want 2 (PEM + master list)", len(ts.CSCAs))
 	}
-	if len(ts.Problems) != 1 || !strings.Contains(ts.Problems[0], "broken.der") {
+	if len(ts.Problems) != 2 || !strings.Contains(ts.Problems[0], "altered.ml") || !strings.Contains(ts.Problems[0], "signature does not verify") || !strings.Contains(ts.Problems[1], "broken.der") {
 		t.Fatalf("problems %q", ts.Problems)
 	}
 	files := map[lds.FileID][]byte{lds.DG1: []byte("dg1")}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -21,6 +20,11 @@ import (
 // only fail. Certificates that cannot be parsed are reported when no other
 // will do.
 func findSigner(si cms.SignerInfo, ders [][]byte) (*Cert, error) {
+	return findSignerIn(si, ders, "EF.SOD")
+}
+
+// findSignerIn is findSigner for any SignedData; what names it in errors.
+func findSignerIn(si cms.SignerInfo, ders [][]byte, what string) (*Cert, error) {
 	var certs []*Cert
 	var refused error // why a certificate carried could not be used
 	for _, der := range ders {
@@ -45,11 +49,11 @@ func findSigner(si cms.SignerInfo, ders [][]byte) (*Cert, error) {
 	case len(certs) == 1 && refused == nil:
 		return certs[0], nil
 	case refused != nil:
-		return nil, fmt.Errorf("EF.SOD's document signer certificate is refused: %v", refused)
+		return nil, fmt.Errorf("%s's signer certificate is refused: %v", what, refused)
 	case len(certs) == 0:
-		return nil, errors.New("EF.SOD does not carry its document signer certificate")
+		return nil, fmt.Errorf("%s does not carry its signer certificate", what)
 	}
-	return nil, errors.New("none of the certificates in EF.SOD is the one its signature names")
+	return nil, fmt.Errorf("none of the certificates in %s is the one its signature names", what)
 }
 
 // sameName compares two X.501 names by value: the same attributes (type

@@ -13,8 +13,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"motcua/reader/cms"
 )
 
 // OIDCSCAMasterList is id-icao-cscaMasterList, the content of a master list.
@@ -123,40 +121,26 @@ func (ts *TrustStore) loadCerts(path string) error {
 }
 
 // loadMasterList reads an ICAO master list: CMS SignedData whose content is
-// CscaMasterList { version, SET OF Certificate }. The list's own signature
-// is the publisher's; the operator chose the file, so its CSCAs are trusted
-// as installed (see README caveats).
+// CscaMasterList { version, SET OF Certificate }. A list whose signature
+// does not verify with the signer certificate it carries was altered and
+// is not loaded. Whether the signer chains to a trusted CSCA is checked by
+// `motcua trust import`, the way lists should arrive; a list placed in the
+// folder by hand is trusted as installed (see README caveats).
 func (ts *TrustStore) loadMasterList(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	for _, der := range blocks(b, "") {
-		sd, err := cms.Parse(der)
+		ml, err := ParseMasterList(der, nil)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w (not loaded)", path, err)
 		}
-		if !sd.ContentType.Equal(OIDCSCAMasterList) {
-			return fmt.Errorf("%s: not a CSCA master list (content type %s)", path, sd.ContentType)
-		}
-		var ml struct {
-			Version int
-			Certs   []asn1.RawValue `asn1:"set"`
-		}
-		if _, err := asn1.Unmarshal(sd.Content, &ml); err != nil {
-			return fmt.Errorf("%s: master list content: %w", path, err)
-		}
-		bad := 0
-		for _, rv := range ml.Certs {
-			c, err := ParseCert(rv.FullBytes)
-			if err != nil {
-				bad++
-				continue
-			}
+		for _, c := range ml.CSCAs {
 			ts.Add(c)
 		}
-		if bad > 0 {
-			return fmt.Errorf("%s: %d of %d certificates unusable", path, bad, len(ml.Certs))
+		if ml.Unusable > 0 {
+			return fmt.Errorf("%s: %d of %d certificates unusable", path, ml.Unusable, ml.Unusable+len(ml.CSCAs))
 		}
 	}
 	return nil
