@@ -73,7 +73,7 @@ func writeJSON(t *testing.T, m map[string]any) string {
 }
 
 // trustDir writes the test CSCA that signs the synthetic cards.
-func trustDir(t *testing.T) string {
+func testTrustDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	is, err := simcard.DefaultIssuer()
@@ -111,7 +111,7 @@ func prefillProvenance(t *testing.T, idFile string, extra ...string) string {
 }
 
 func TestPrefillDoesNotTrustAVerdictInAFile(t *testing.T) {
-	trust := trustDir(t)
+	trust := testTrustDir(t)
 	// Forged first: a hand-edited file that claims "verified", with no chip
 	// files to prove it.
 	m := chipRead(t, "")
