@@ -26,7 +26,10 @@ func TestECDSAAgainstStdlib(t *testing.T) {
 	if P256.VerifyECDSA(pub, digest[:], r, new(big.Int).Add(s, big.NewInt(1))) {
 		t.Fatal("altered signature accepted")
 	}
-	priv := key.D.FillBytes(make([]byte, 32))
+	priv, err := key.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	r2, s2, err := P256.SignECDSA(rand.Reader, priv, digest[:])
 	if err != nil {
 		t.Fatal(err)

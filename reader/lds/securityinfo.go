@@ -11,7 +11,6 @@ import (
 
 // Protocol object identifiers (BSI TR-03110, ICAO 9303-11).
 var (
-	oidBSI              = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2}
 	OIDPACE             = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 4}
 	OIDCA               = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 3}
 	OIDPKDH             = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 2, 2, 1, 1}
@@ -69,11 +68,6 @@ type SecurityInfos struct {
 	TA         bool
 	ActiveAuth *ActiveAuthInfo
 	Other      []RawInfo
-}
-
-type rawSecurityInfo struct {
-	Protocol asn1.ObjectIdentifier
-	Rest     []asn1.RawValue `asn1:""`
 }
 
 // ParseSecurityInfos parses a DER SET OF SecurityInfo.

@@ -118,7 +118,18 @@ func verifyWithHint(key *lds.PublicKey, alg pkix.AlgorithmIdentifier, digestHint
 		}
 		if std := stdCurve(key.Curve); std != nil {
 			// NIST curves: the standard library's constant-time, much faster code.
-			pub := &ecdsa.PublicKey{Curve: std, X: key.Point.X, Y: key.Point.Y}
+			size := (std.Params().BitSize + 7) / 8
+			if key.Point.X == nil || key.Point.Y == nil || key.Point.X.BitLen() > size*8 || key.Point.Y.BitLen() > size*8 {
+				return fmt.Errorf("%w: public key point out of range", ErrBadSignature)
+			}
+			enc := make([]byte, 1+2*size)
+			enc[0] = 4 // uncompressed point
+			key.Point.X.FillBytes(enc[1 : 1+size])
+			key.Point.Y.FillBytes(enc[1+size:])
+			pub, err := ecdsa.ParseUncompressedPublicKey(std, enc)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrBadSignature, err)
+			}
 			if !ecdsa.Verify(pub, digest, rs.R, rs.S) {
 				return ErrBadSignature
 			}
