@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"motcua/kiosk/engine"
 	"os"
 	"strings"
 	"time"
@@ -24,23 +24,35 @@ func init() {
 }
 
 func runRead(args []string) int {
-	fs := flag.NewFlagSet("read", flag.ContinueOnError)
-	readerName := fs.String("reader", "", "PC/SC reader name (default: the first reader with a card; the simulated reader when there is no PC/SC reader)")
+	fs := newFlags("read", "[--can N | --id N | --qr PAYLOAD | --mrz MRZ] [--json] [--config FILE] [--reader NAME | --sim]")
 	can := fs.String("can", "", "card access number (6 digits)")
 	id := fs.String("id", "", "12-digit ID number (its last 6 digits are the CAN)")
 	qrPayload := fs.String("qr", "", "the card's QR payload (gives the CAN and BAC key candidates)")
 	mrz := fs.String("mrz", "", "BAC/PACE key DOCNUMBER/YYMMDD/YYMMDD (document number, birth, expiry), or the whole MRZ (TD1, TD2 or a passport's TD3, as typed or scanned)")
 	asJSON := fs.Bool("json", false, "print the identity as JSON")
 	photo := fs.String("photo", "", "write the face image (DG2) to this file")
-	sim := fs.Bool("sim", false, "use the simulated reader even when a PC/SC reader exists")
 	simCard := fs.String("sim-card", "", "card profile JSON for the simulated reader (default: a synthetic citizen)")
 	simFault := fs.String("sim-fault", "", "fault mode of the simulated card")
-	extended := fs.String("extended", "auto", "extended-length APDUs: auto, on or off")
+	extended := fs.String("extended", "", "extended-length APDUs: auto, on or off (reader.extended)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for a card")
 	skipPhoto := fs.Bool("no-photo", false, "do not read the face image (DG2)")
-	trustDir := fs.String("trust", "", "trust store folder: ICAO master lists (.ml), CSCA certificates (.pem/.crt/.cer/.der), CRLs (.crl)")
-	if err := fs.Parse(args); err != nil {
+	trustDir := fs.String("trust", "", "trust store folder: ICAO master lists (.ml), CSCA certificates (.pem/.crt/.cer/.der), CRLs (.crl) (trust.csca_dir)")
+	af := addAgentFlags(fs, true)
+	if _, err := parseArgs(fs, args); err != nil {
 		return 2
+	}
+	cfg, err := af.load()
+	if err != nil {
+		return configFailure(err)
+	}
+	// The configuration file's reader and trust store, unless a flag says
+	// otherwise (the same keys as the agent's).
+	readerName, sim := cfg.Reader.Name, cfg.Reader.Simulated
+	if *trustDir == "" && af.source() != "" {
+		*trustDir = cfg.Trust.CSCADir
+	}
+	if *extended == "" {
+		*extended = cfg.Reader.Extended
 	}
 
 	var qrp *qr.Payload
@@ -79,7 +91,7 @@ func runRead(args []string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	term, err := openTerminal(ctx, terminalChoice{
-		Name: *readerName, Sim: *sim, SimCard: *simCard, SimFault: *simFault,
+		Name: readerName, Sim: sim, SimCard: *simCard, SimFault: *simFault,
 	})
 	if err != nil {
 		return fail("%v", err)
@@ -160,9 +172,7 @@ func keysFromFlags(can, id string, q *qr.Payload, mrz string) ([]reader.Key, err
 		keys = append(keys, k)
 	}
 	if q != nil {
-		dob, _ := time.Parse("2006-01-02", q.DateOfBirth)
-		issue, _ := time.Parse("2006-01-02", q.DateOfIssue)
-		ks, err := reader.KeysFromCitizen(q.IDNumber, dob, issue)
+		ks, err := engine.KeysForPayload(q)
 		if err != nil {
 			return nil, fmt.Errorf("--qr: %w", err)
 		}
