@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -106,7 +107,17 @@ func agent(final bool) int {
 	for i := 0; i < 5000; i++ {
 		n := start + i
 		payload := fmt.Sprintf(`{"n":%d,"ChuHoSo":{"SoDinhDanh":%q,"HoTen":"Phạm Thị Kiểm"}}`, n, fakeID)
-		id, err := s.Add(ctx, "1.004222", []byte(payload))
+		var id string
+		var err error
+		if n%3 == 0 {
+			// Every third dossier carries two scanned attachments, large
+			// enough that kills land in the middle of uploads.
+			id, err = s.AddWithAttachments(ctx, "1.004222", []byte(payload), []outbox.AttachmentSource{
+				{Name: "Giấy khai sinh", Type: "application/pdf", Pages: 2, R: bytes.NewReader(attachmentBytes(n, 0))},
+				{Name: "CT01", Type: "image/jpeg", Pages: 1, R: bytes.NewReader(attachmentBytes(n, 1))}})
+		} else {
+			id, err = s.Add(ctx, "1.004222", []byte(payload))
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "agent add:", err)
 			return 3
@@ -117,6 +128,17 @@ func agent(final bool) int {
 		time.Sleep(time.Duration(rnd.IntN(4000)) * time.Microsecond)
 	}
 	select {}
+}
+
+// attachmentBytes is the deterministic content of attachment i of
+// submission n (64-320 KiB), so the parent can check what arrived.
+func attachmentBytes(n, i int) []byte {
+	r := rand.New(rand.NewPCG(uint64(n), uint64(i)+1))
+	b := make([]byte, 64<<10+r.IntN(256<<10))
+	for j := range b {
+		b[j] = byte(r.Uint32())
+	}
+	return b
 }
 
 // envInt reads an integer tuning knob from the environment.
@@ -282,7 +304,56 @@ func TestCrashExactlyOnce(t *testing.T) {
 		if byN[n] != id {
 			t.Errorf("acknowledged %s carries n=%d at the intake under another key", id, n)
 		}
-		_ = d
+		if want := map[bool]int{true: 2, false: 0}[n%3 == 0]; len(d.Attachments) != want {
+			t.Errorf("acknowledged %s (n=%d) lists %d attachments at the intake, want %d", id, n, len(d.Attachments), want)
+		}
+	}
+	// Every attachment at the intake exactly once (one file per listed
+	// name, nothing else in the dossier's directory) and byte-identical.
+	withFiles := 0
+	ist, err := intake.OpenStore(intakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dossiers {
+		if len(d.Attachments) == 0 {
+			continue
+		}
+		withFiles++
+		var p struct {
+			N int `json:"n"`
+		}
+		json.Unmarshal(d.Payload, &p)
+		if !d.Complete() {
+			t.Errorf("dossier %s (n=%d) incomplete at the end: %+v", d.IdempotencyKey, p.N, d.Attachments)
+			continue
+		}
+		for i, a := range d.Attachments {
+			rc, _, err := ist.OpenAttachment(context.Background(), d.IdempotencyKey, a.Name)
+			if err != nil {
+				t.Errorf("%s %q: %v", d.IdempotencyKey, a.Name, err)
+				continue
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Equal(got, attachmentBytes(p.N, i)) {
+				t.Errorf("%s (n=%d) attachment %q is not byte-identical (%d bytes)", d.IdempotencyKey, p.N, a.Name, len(got))
+			}
+		}
+		ents, _ := os.ReadDir(filepath.Join(intakeDir, "attachments", d.IdempotencyKey))
+		files := 0
+		for _, e := range ents {
+			if !strings.HasPrefix(e.Name(), ".") {
+				files++
+			}
+		}
+		if files != len(d.Attachments) {
+			t.Errorf("%s keeps %d files for %d listed attachments", d.IdempotencyKey, files, len(d.Attachments))
+		}
+	}
+	ist.Close()
+	if withFiles == 0 {
+		t.Error("no dossier with attachments reached the intake: the test exercised nothing")
 	}
 
 	s, err := outbox.Open(agentDir, outbox.Options{Logger: slog.New(slog.DiscardHandler)})
@@ -309,8 +380,8 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if strings.Contains(childLogs.String(), fakeID) || strings.Contains(childLogs.String(), "Kiểm") {
 		t.Errorf("child logs contain payload data")
 	}
-	t.Logf("%d rounds, %d acknowledged, %d stored (incl. unacknowledged at kill), %d dossiers resubmitted after lost answers",
-		rounds, len(acked), len(recs), resubmitted)
+	t.Logf("%d rounds, %d acknowledged, %d stored (incl. unacknowledged at kill), %d dossiers resubmitted after lost answers, %d with attachments",
+		rounds, len(acked), len(recs), resubmitted, withFiles)
 }
 
 // waitOrKill waits for cmd (and for its output to be copied, when copied
