@@ -21,7 +21,7 @@ func init() {
 	register("outbox", "offline outbox: add, list, retry, audit, rotate-key", runOutbox)
 }
 
-const outboxUsage = `usage: motcua outbox add --service CODE --file PAYLOAD.json [--data DIR]
+const outboxUsage = `usage: motcua outbox add --service CODE --file PAYLOAD.json [--attach NAME=FILE]... [--data DIR]
        motcua outbox list [--json] [--state STATE] [--data DIR]
        motcua outbox retry UUID [--data DIR]      (send a needs_attention record again)
        motcua outbox audit [--json] [--data DIR]
@@ -86,6 +86,8 @@ func outboxAdd(args []string) int {
 	dir, device := dataFlags(fs)
 	service := fs.String("service", "", "national procedure code (mã TTHC), e.g. 1.004222")
 	file := fs.String("file", "", "JSON payload file ('-' for stdin)")
+	var attach attachFlags
+	fs.Var(&attach, "attach", "attachment NAME=FILE (repeatable): sealed and sent with the dossier")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -107,11 +109,19 @@ func outboxAdd(args []string) int {
 		return fail("%v", err)
 	}
 	defer s.Close()
-	id, err := s.Add(context.Background(), *service, payload)
+	srcs, closeAll, err := attach.sources()
 	if err != nil {
 		return fail("%v", err)
 	}
-	fmt.Println(id) // printed only after the commit is fsynced
+	defer closeAll()
+	id, err := s.AddWithAttachments(context.Background(), *service, payload, srcs)
+	if err != nil {
+		if errors.Is(err, outbox.ErrDiskFull) {
+			return fail("%v (nothing was stored; the files are untouched)", err)
+		}
+		return fail("%v", err)
+	}
+	fmt.Println(id) // printed only after the commit (and every attachment) is fsynced
 	return 0
 }
 
@@ -158,7 +168,7 @@ func outboxList(args []string) int {
 		return 0
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "UUID\tSERVICE\tSTATE\tATTEMPTS\tCREATED\tDOSSIER CODE\tSTATUS\tNOTE")
+	fmt.Fprintln(tw, "UUID\tSERVICE\tSTATE\tATTEMPTS\tCREATED\tFILES\tDOSSIER CODE\tSTATUS\tNOTE")
 	for _, r := range recs {
 		note := r.Reason
 		if note == "" && r.State == outbox.Pending {
@@ -168,8 +178,8 @@ func outboxList(args []string) int {
 		if r.ProvincialStatus != 0 {
 			status = fmt.Sprintf("%d %s", r.ProvincialStatus, outbox.StatusName(r.ProvincialStatus))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.UUID, r.Service, r.State, r.Attempts,
-			r.CreatedAt.Local().Format(time.DateTime), r.DossierCode, status, strings.ReplaceAll(note, "\t", " "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", r.UUID, r.Service, r.State, r.Attempts,
+			r.CreatedAt.Local().Format(time.DateTime), len(r.Attachments), r.DossierCode, status, strings.ReplaceAll(note, "\t", " "))
 	}
 	tw.Flush()
 	return 0
