@@ -69,9 +69,10 @@ var (
 	ErrAttachmentsUnsupported = errors.New("intake: this backend does not keep attachments")
 )
 
-// AttachmentBackend is a Backend that keeps attachments. The bbolt Store
-// implements it; the PostgreSQL store does not yet (the server answers 501,
-// which the agent retries).
+// AttachmentBackend is a Backend that keeps attachments. Both the bbolt
+// Store (files beside the database) and the PostgreSQL store (chunks in the
+// database) implement it; a backend that does not gets 501 from the server,
+// which the agent retries.
 type AttachmentBackend interface {
 	// SubmitWithAttachments is SubmitFrom for a submission listing
 	// attachments; the list is part of the body compared on a repeated key.
