@@ -255,3 +255,43 @@ func TestScanToOutbox(t *testing.T) {
 		t.Errorf("stored %+v, %d bytes (err %v), assembled %d", a, len(got), err, want.Len())
 	}
 }
+
+// TestDeskew: a page of text-like lines turned by 3 degrees is levelled;
+// a level page and a blank page are left alone.
+func TestDeskew(t *testing.T) {
+	level := image.NewGray(image.Rect(0, 0, 800, 1000))
+	for i := range level.Pix {
+		level.Pix[i] = 255
+	}
+	for line := 0; line < 30; line++ {
+		y := 80 + line*28
+		for x := 100; x < 700; x++ {
+			if (x/9)%5 != 4 { // words and gaps
+				for dy := 0; dy < 6; dy++ {
+					level.SetGray(x, y+dy, color.Gray{Y: 10})
+				}
+			}
+		}
+	}
+	for _, turn := range []float64{3, -2} {
+		turned := rotate(level, -turn) // rotate undoes a skew: turn the other way to make one
+		a, ok := estimateSkew(turned)
+		if !ok || a < turn-0.5 || a > turn+0.5 {
+			t.Errorf("turned %.1f°: estimated %.2f° (ok %v)", turn, a, ok)
+		}
+		if back, ok2 := estimateSkew(rotate(turned, a)); ok2 {
+			t.Errorf("turned %.1f°, levelled by %.2f°: still %.2f° off", turn, a, back)
+		}
+		p, err := NewPage(turned, 200, "t", Limits{NoCrop: true})
+		if err != nil || p.Deskewed == 0 {
+			t.Errorf("turned %.1f°: page deskewed by %.2f (%v)", turn, p.Deskewed, err)
+		}
+	}
+	if a, ok := estimateSkew(level); ok {
+		t.Errorf("level page turned by %.2f°", a)
+	}
+	blank := image.NewGray(image.Rect(0, 0, 500, 500))
+	if _, ok := estimateSkew(blank); ok {
+		t.Error("blank (black) page turned")
+	}
+}

@@ -20,6 +20,8 @@ type Limits struct {
 	MaxPixels int
 	// NoCrop keeps the near-white borders.
 	NoCrop bool
+	// NoDeskew keeps the page as scanned even when it is a little turned.
+	NoDeskew bool
 }
 
 // Defaults of Limits.
@@ -51,6 +53,9 @@ type Page struct {
 	Width, Height, DPI int
 	// Source says where it came from: "sane:test", "camera", "file:NAME".
 	Source string
+	// Deskewed is the angle (degrees) the page was turned by to level it
+	// (0: not turned).
+	Deskewed float64
 }
 
 // WidthMM and HeightMM give the page's physical size.
@@ -59,7 +64,8 @@ func (p *Page) HeightMM() float64 { return float64(p.Height) * 25.4 / float64(p.
 
 // NewPage normalises img (captured at dpi; 0 means unknown, taken as the
 // limit) into a Page: grey, scaled down to at most Limits.DPI, near-white
-// borders cropped, JPEG at the best quality within MaxPageBytes.
+// borders cropped, levelled when it is turned by 0.4-5 degrees (deskew),
+// JPEG at the best quality within MaxPageBytes.
 func NewPage(img image.Image, dpi int, source string, lim Limits) (*Page, error) {
 	lim = lim.withDefaults()
 	b := img.Bounds()
@@ -77,6 +83,12 @@ func NewPage(img image.Image, dpi int, source string, lim Limits) (*Page, error)
 		g = downscale(g, lim.DPI, dpi)
 		dpi = lim.DPI
 	}
+	skew := 0.0
+	if !lim.NoDeskew {
+		if a, ok := estimateSkew(g); ok {
+			g, skew = rotate(g, a), a
+		}
+	}
 	if !lim.NoCrop {
 		g = autoCrop(g)
 	}
@@ -84,7 +96,7 @@ func NewPage(img image.Image, dpi int, source string, lim Limits) (*Page, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Page{JPEG: data, Width: g.Bounds().Dx(), Height: g.Bounds().Dy(), DPI: dpi, Source: source}, nil
+	return &Page{JPEG: data, Width: g.Bounds().Dx(), Height: g.Bounds().Dy(), DPI: dpi, Source: source, Deskewed: skew}, nil
 }
 
 func toGray(img image.Image) *image.Gray {
