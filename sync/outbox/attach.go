@@ -308,6 +308,11 @@ func (s *Store) removeAttachments(ids []string) {
 // record with a data key: staging left by a crash, a directory renamed
 // into place whose record never committed, or a purged record's files a
 // crash kept. Their contents are sealed under keys that no longer exist.
+// While a copy of the database is kept aside (a corrupt file kept for
+// recovery, a migration backup), directories of records it may hold are
+// kept too: they are sealed under data keys only that copy has, and an
+// operator recovering dossiers from it needs them. Staging directories
+// never belong to a committed record and always go.
 func (s *Store) sweepAttachments() error {
 	ents, err := os.ReadDir(s.attachRoot())
 	if errors.Is(err, fs.ErrNotExist) {
@@ -316,11 +321,17 @@ func (s *Store) sweepAttachments() error {
 	if err != nil {
 		return fmt.Errorf("outbox: attachments: %w", classifyIOError(err))
 	}
+	asides, err := s.Asides()
+	if err != nil {
+		return err
+	}
+	keepUnknown := len(asides) > 0
 	var drop []string
 	err = s.db.View(func(tx *bolt.Tx) error {
 		for _, e := range ents {
 			n := e.Name()
-			if strings.HasPrefix(n, ".stage-") || getDEK(tx, n) == nil {
+			if strings.HasPrefix(n, ".stage-") || !keepUnknown && getDEK(tx, n) == nil && tx.Bucket(bUUID).Get([]byte(n)) == nil ||
+				getDEK(tx, n) == nil && tx.Bucket(bUUID).Get([]byte(n)) != nil {
 				drop = append(drop, n)
 			}
 		}

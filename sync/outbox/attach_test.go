@@ -277,3 +277,31 @@ func TestOrphanAttachmentsSwept(t *testing.T) {
 		t.Errorf("stored record's attachment after the sweep: %v", err)
 	}
 }
+
+// TestCorruptStoreKeepsAttachmentsForRecovery: when the database is found
+// corrupt and moved aside, the attachments of the records it held stay on
+// disk for the copy's retention (an operator recovers dossiers from the
+// copy with the key file); a purged record's files and staging still go.
+func TestCorruptStoreKeepsAttachmentsForRecovery(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{})
+	id, err := s.AddWithAttachments(context.Background(), "1.004222", []byte(testPayload),
+		[]AttachmentSource{{Name: "a", Type: "application/pdf", R: bytes.NewReader(fakeScan(5000, 9))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	os.WriteFile(filepath.Join(dir, DBFile), bytes.Repeat([]byte("not a bbolt file "), 1000), 0o600)
+	stage := filepath.Join(dir, AttachDir, ".stage-0b7f1c1e-2f55-4f5b-9d4e-6f6f6f6f6f60")
+	os.MkdirAll(stage, 0o700)
+	s = openT(t, dir, Options{})
+	if s.Recovered() == nil {
+		t.Fatal("corruption not detected")
+	}
+	if _, err := os.Stat(filepath.Join(dir, AttachDir, id, "0.sealed")); err != nil {
+		t.Errorf("the corrupt copy's attachment was deleted: %v", err)
+	}
+	if _, err := os.Stat(stage); !os.IsNotExist(err) {
+		t.Error("staging kept")
+	}
+}
