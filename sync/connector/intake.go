@@ -166,7 +166,7 @@ func (c *Intake) UploadAttachment(ctx context.Context, uuid string, a Attachment
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("X-Content-SHA256", a.SHA256)
 	var ar AttachmentReceipt
-	if err := c.do(req, "attachment", &ar); err != nil {
+	if err := c.doWith(c.uploadClient(a.Size), req, "attachment", &ar); err != nil {
 		return err
 	}
 	if ar.SHA256 != a.SHA256 || ar.Name != a.Name {
@@ -188,11 +188,31 @@ func (c *Intake) Status(ctx context.Context, uuid, _ string) (int, error) {
 	return dr.Status, nil
 }
 
+// MinUploadRate is the slowest upload rate an attachment is given time for:
+// the request timeout grows by one second per this many bytes, so a large
+// scan on a slow commune link is not cut off by a timeout sized for JSON.
+const MinUploadRate = 128 << 10
+
+// uploadClient is the client with its timeout stretched for size bytes.
+func (c *Intake) uploadClient(size int64) *http.Client {
+	if c.hc.Timeout == 0 {
+		return c.hc
+	}
+	hc := *c.hc
+	hc.Timeout += time.Duration(size) * time.Second / MinUploadRate
+	return &hc
+}
+
 // do sends req and classifies the answer; a 2xx body is decoded into out.
 func (c *Intake) do(req *http.Request, op string, out any) error {
+	return c.doWith(c.hc, req, op, out)
+}
+
+// doWith is do with another client (a longer timeout for uploads).
+func (c *Intake) doWith(hc *http.Client, req *http.Request, op string, out any) error {
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.hc.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return transportError(op, err)
 	}

@@ -70,7 +70,7 @@ func agent(final bool) int {
 		fmt.Fprintln(os.Stderr, "agent connector:", err)
 		return 3
 	}
-	w, err := worker.New(worker.Config{Store: s, Conn: conn, BaseDelay: 5 * time.Millisecond, MaxDelay: 80 * time.Millisecond,
+	w, err := worker.New(worker.Config{Store: s, Conn: tracedConn{conn}, BaseDelay: 5 * time.Millisecond, MaxDelay: 80 * time.Millisecond,
 		InFlightDelay: 20 * time.Millisecond, Idle: 50 * time.Millisecond, Seed: seed, Logger: lg})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "agent worker:", err)
@@ -130,6 +130,40 @@ func agent(final bool) int {
 	select {}
 }
 
+// tracedConn prints "UP< uuid i" when an attachment upload starts reading
+// the sealed file and "UP> uuid i" when it has read it to the end, so the
+// parent can tell the rounds whose SIGKILL landed in the middle of one.
+type tracedConn struct{ *connector.Intake }
+
+func (c tracedConn) Submit(ctx context.Context, s connector.Submission) (connector.Receipt, error) {
+	for i := range s.Attachments {
+		open := s.Attachments[i].Open
+		tag := s.UUID + " " + strconv.Itoa(i)
+		s.Attachments[i].Open = func() (io.ReadCloser, error) {
+			rc, err := open()
+			if err != nil {
+				return nil, err
+			}
+			os.Stdout.WriteString("UP< " + tag + "\n")
+			return &tracedReader{rc, tag}, nil
+		}
+	}
+	return c.Intake.Submit(ctx, s)
+}
+
+type tracedReader struct {
+	io.ReadCloser
+	tag string
+}
+
+func (r *tracedReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err == io.EOF {
+		os.Stdout.WriteString("UP> " + r.tag + "\n")
+	}
+	return n, err
+}
+
 // attachmentBytes is the deterministic content of attachment i of
 // submission n (64-320 KiB), so the parent can check what arrived.
 func attachmentBytes(n, i int) []byte {
@@ -167,7 +201,11 @@ func TestCrashExactlyOnce(t *testing.T) {
 	_, bin := buildCLIs(t, tmp)
 	intakeCmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", intakeDir, "--token", "crash-token",
 		"--fault-drop", "0.1", "--fault-5xx", "0.1", "--fault-reset", "0.1", "--fault-silent-accept", "0.15",
-		"--fault-delay", "1ms", "--fault-seed", strconv.FormatUint(seed, 10), "--quiet")
+		"--fault-delay", "1ms", "--fault-seed", strconv.FormatUint(seed, 10), "--quiet",
+		// Attachments triple the requests of a dossier, and every fault
+		// makes more: the per-device rate limit (tested elsewhere) would
+		// turn this test into one of 429s.
+		"--rate", "-1")
 	intakeOut, err := intakeCmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -245,10 +283,22 @@ func TestCrashExactlyOnce(t *testing.T) {
 		childLogs.Write(stderr.Bytes())
 		return stdout.String(), werr
 	}
+	midUpload := 0
 	for round := range rounds {
 		out, err := run("agent", round, time.Duration(20+rnd.IntN(280))*time.Millisecond)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
+		}
+		open := map[string]bool{}
+		for _, l := range strings.Split(out, "\n") {
+			if tag, ok := strings.CutPrefix(l, "UP< "); ok {
+				open[tag] = true
+			} else if tag, ok := strings.CutPrefix(l, "UP> "); ok {
+				delete(open, tag)
+			}
+		}
+		if len(open) > 0 {
+			midUpload++ // killed while an attachment was on the wire
 		}
 		for _, l := range strings.SplitAfter(out, "\n") {
 			f := strings.Fields(l)
@@ -355,6 +405,9 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if withFiles == 0 {
 		t.Error("no dossier with attachments reached the intake: the test exercised nothing")
 	}
+	if midUpload == 0 {
+		t.Error("no SIGKILL landed while an attachment was being uploaded: the test exercised too little")
+	}
 
 	s, err := outbox.Open(agentDir, outbox.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -380,8 +433,8 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if strings.Contains(childLogs.String(), fakeID) || strings.Contains(childLogs.String(), "Kiểm") {
 		t.Errorf("child logs contain payload data")
 	}
-	t.Logf("%d rounds, %d acknowledged, %d stored (incl. unacknowledged at kill), %d dossiers resubmitted after lost answers, %d with attachments",
-		rounds, len(acked), len(recs), resubmitted, withFiles)
+	t.Logf("%d rounds, %d acknowledged, %d stored (incl. unacknowledged at kill), %d dossiers resubmitted after lost answers, %d with attachments, %d rounds killed mid-upload",
+		rounds, len(acked), len(recs), resubmitted, withFiles, midUpload)
 }
 
 // waitOrKill waits for cmd (and for its output to be copied, when copied
