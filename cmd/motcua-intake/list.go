@@ -99,13 +99,24 @@ func list(args []string, out io.Writer) int {
 		}
 		return 0
 	}
-	fmt.Fprintf(out, "%-36s  %-18s  %-10s  %6s  %-11s  %s\n", "IDEMPOTENCY KEY", "DOSSIER CODE", "SERVICE", "STATUS", "SUBMISSIONS", "DEVICE")
+	fmt.Fprintf(out, "%-36s  %-18s  %-10s  %6s  %-11s  %-5s  %s\n", "IDEMPOTENCY KEY", "DOSSIER CODE", "SERVICE", "STATUS", "SUBMISSIONS", "FILES", "DEVICE")
 	for _, d := range ds {
 		dev := d.Device
 		if dev == "" {
 			dev = intake.PilotDevice
 		}
-		fmt.Fprintf(out, "%-36s  %-18s  %-10s  %6d  %-11d  %s\n", d.IdempotencyKey, d.DossierCode, d.Service, d.Status, d.Submissions, dev)
+		// FILES: attachments arrived / listed ("-": none listed).
+		files := "-"
+		if len(d.Attachments) > 0 {
+			got := 0
+			for _, a := range d.Attachments {
+				if a.Received {
+					got++
+				}
+			}
+			files = fmt.Sprintf("%d/%d", got, len(d.Attachments))
+		}
+		fmt.Fprintf(out, "%-36s  %-18s  %-10s  %6d  %-11d  %-5s  %s\n", d.IdempotencyKey, d.DossierCode, d.Service, d.Status, d.Submissions, files, dev)
 	}
 	return 0
 }

@@ -92,9 +92,11 @@ func openOutbox(dir string, opts outbox.Options) (*outbox.Store, error) {
 }
 
 func outboxAdd(args []string) int {
-	fs := newFlags("outbox add", "--service CODE --file PAYLOAD.json [--config FILE] [--data DIR]")
+	fs := newFlags("outbox add", "--service CODE --file PAYLOAD.json [--attach NAME=FILE]... [--config FILE] [--data DIR]")
 	service := fs.String("service", "", "national procedure code (mã TTHC), e.g. 1.004222")
 	file := fs.String("file", "", "JSON payload file ('-' for stdin)")
+	var attach attachFlags
+	fs.Var(&attach, "attach", "attachment NAME=FILE (repeatable): sealed and sent with the dossier")
 	dir, opts, _, code := outboxFlags(fs, args)
 	if code >= 0 {
 		return code
@@ -117,11 +119,19 @@ func outboxAdd(args []string) int {
 		return fail("%v", err)
 	}
 	defer s.Close()
-	id, err := s.Add(context.Background(), *service, payload)
+	srcs, closeAll, err := attach.sources()
 	if err != nil {
 		return fail("%v", err)
 	}
-	fmt.Println(id) // printed only after the commit is fsynced
+	defer closeAll()
+	id, err := s.AddWithAttachments(context.Background(), *service, payload, srcs)
+	if err != nil {
+		if errors.Is(err, outbox.ErrDiskFull) {
+			return fail("%v (nothing was stored; the files are untouched)", err)
+		}
+		return fail("%v", err)
+	}
+	fmt.Println(id) // printed only after the commit (and every attachment) is fsynced
 	return 0
 }
 
@@ -170,7 +180,7 @@ func outboxList(args []string) int {
 		return 0
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "UUID\tSERVICE\tSTATE\tATTEMPTS\tCREATED\tDOSSIER CODE\tMÃ HỒ SƠ\tSTATUS\tNOTE")
+	fmt.Fprintln(tw, "UUID\tSERVICE\tSTATE\tATTEMPTS\tCREATED\tFILES\tDOSSIER CODE\tMÃ HỒ SƠ\tSTATUS\tNOTE")
 	for _, r := range recs {
 		note := r.Reason
 		if note == "" && r.State == outbox.Pending {
@@ -180,8 +190,8 @@ func outboxList(args []string) int {
 		if r.ProvincialStatus != 0 {
 			status = fmt.Sprintf("%d %s", r.ProvincialStatus, outbox.StatusName(r.ProvincialStatus))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.UUID, r.Service, r.State, r.Attempts,
-			r.CreatedAt.Local().Format(time.DateTime), r.DossierCode, r.OfficialCode, status, strings.ReplaceAll(note, "\t", " "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\n", r.UUID, r.Service, r.State, r.Attempts,
+			r.CreatedAt.Local().Format(time.DateTime), len(r.Attachments), r.DossierCode, r.OfficialCode, status, strings.ReplaceAll(note, "\t", " "))
 	}
 	tw.Flush()
 	return 0

@@ -1,7 +1,8 @@
 // Package dossier is the versioned JSON document a visit produces: the
 // service, each party's data with where it came from and how the card was
 // verified, the typed data, the consent. The outbox stores it encrypted and
-// the sync connectors send it. Its schema is dossier.schema.json.
+// the sync connectors send it. Its schema is dossier.schema.json (version 1) and
+// dossier.v2.schema.json (version 2: with attachments).
 package dossier
 
 import (
@@ -41,6 +42,8 @@ type Dossier struct {
 	Fields        map[string]Value `json:"fields"`
 	Consent       Consent          `json:"consent"`
 	Unlocks       []Unlock         `json:"unlocks,omitempty"`
+	// Attachments (schema version 2 only) lists the digitised attachments.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Party is one person of the dossier.
@@ -156,8 +159,17 @@ func Parse(b []byte) (*Dossier, error) {
 	if err := json.Unmarshal(b, &d); err != nil {
 		return nil, fmt.Errorf("dossier: %w", err)
 	}
-	if d.Schema != SchemaV1 {
-		return nil, fmt.Errorf("dossier: schema %q not supported (want %s)", d.Schema, SchemaV1)
+	switch d.Schema {
+	case SchemaV1:
+		if len(d.Attachments) > 0 {
+			return nil, fmt.Errorf("dossier: schema %s has no attachments (they need %s)", SchemaV1, SchemaV2)
+		}
+	case SchemaV2:
+		if err := (&Dossier{}).SetAttachments(d.Attachments); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("dossier: schema %q not supported (want %s or %s)", d.Schema, SchemaV1, SchemaV2)
 	}
 	if d.ServiceCode == "" || len(d.Parties) == 0 {
 		return nil, errors.New("dossier: no service or no party")

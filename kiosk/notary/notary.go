@@ -28,11 +28,15 @@ type Record struct {
 	Device   string    `json:"device"`
 	At       time.Time `json:"at"`
 	Parties  []Party   `json:"parties"`
+	// SigningPhotos (version 2) are the photos of the signing, by hash.
+	SigningPhotos []SigningPhoto `json:"signing_photos,omitempty"`
+	// EDocument (version 2) is the electronic notarial document's QR/link.
+	EDocument *ElectronicDocument `json:"electronic_document,omitempty"`
 }
 
 // Party is one person of the act.
 type Party struct {
-	Role         string             `json:"role"` // e.g. bên bán, bên mua
+	Role         string             `json:"role"` // e.g. bên bán, bên mua, RoleWitness, RoleInterpreter
 	IDNumber     string             `json:"id_number"`
 	FullName     string             `json:"full_name"`
 	DateOfBirth  string             `json:"date_of_birth"`
@@ -84,14 +88,22 @@ func New(actRef, notaryID, office, device string, at time.Time, parties ...Party
 	return &Record{Schema: SchemaV1, ActRef: actRef, NotaryID: notaryID, Office: office, Device: device, At: at.UTC(), Parties: parties}, nil
 }
 
-// JSON encodes the record.
-func (r *Record) JSON() ([]byte, error) { return json.MarshalIndent(r, "", "  ") }
+// JSON encodes the record (version 2 when it carries what version 1 has
+// not: signing photos, an electronic document, witnesses or interpreters).
+func (r *Record) JSON() ([]byte, error) {
+	r.Schema = r.schema()
+	return json.MarshalIndent(r, "", "  ")
+}
 
 // Wipe zeroes the photos held for printing.
 func (r *Record) Wipe() {
 	for i := range r.Parties {
 		clear(r.Parties[i].photo)
 		r.Parties[i].photo = nil
+	}
+	for i := range r.SigningPhotos {
+		clear(r.SigningPhotos[i].data)
+		r.SigningPhotos[i].data = nil
 	}
 }
 

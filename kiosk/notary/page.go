@@ -8,6 +8,9 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"strings"
+
+	"github.com/skip2/go-qrcode"
 
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font"
@@ -69,10 +72,31 @@ func (r *Record) PNG() ([]byte, error) {
 		text(bodyFace, 60, y, black, line)
 		y += 24
 	}
+	if e := r.EDocument; e != nil {
+		// The electronic notarial document: its QR (as issued) top right,
+		// its link under the header.
+		if content := orText(e.QR, e.Link); content != "" {
+			if q, err := qrcode.New(content, qrcode.Medium); err == nil {
+				q.DisableBorder = false
+				qi := q.Image(110)
+				draw.Draw(img, image.Rect(pageW-170, 30, pageW-60, 140), qi, image.Point{}, draw.Src)
+			}
+		}
+		if e.Link != "" {
+			text(bodyFace, 60, y, black, "Văn bản công chứng điện tử: "+clip(e.Link, 80))
+			y += 24
+		}
+	}
+	band := 0
+	if len(r.SigningPhotos) > 0 {
+		band = 250
+	}
 	y += 16
-	for _, p := range r.Parties {
-		if y > pageH-260 {
-			break // one page: the JSON record carries every party
+	for i, p := range r.Parties {
+		if y > pageH-260-band {
+			// One page: the JSON record carries every party; say so.
+			text(bodyFace, 60, y+10, black, fmt.Sprintf("… và %d người khác (xem bản ghi điện tử) / %d more in the electronic record", len(r.Parties)-i, len(r.Parties)-i))
+			break
 		}
 		top := y
 		// Photo box 150x200.
@@ -112,12 +136,53 @@ func (r *Record) PNG() ([]byte, error) {
 		y = top + 230
 		draw.Draw(img, image.Rect(60, y-12, pageW-60, y-11), image.NewUniform(color.Gray{0xAA}), image.Point{}, draw.Src)
 	}
+	if band > 0 {
+		r.drawSigningPhotos(img, bodyFace, pageH-80-band, text)
+	}
 	text(bodyFace, 60, pageH-60, black, "Ảnh lấy từ chip của thẻ căn cước (DG2). Photo read from the ID card chip.")
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// drawSigningPhotos prints the signing photos in a band from top: each
+// scaled into its box for printing (the stored photo is untouched), with
+// the start of its SHA-256 and who it shows.
+func (r *Record) drawSigningPhotos(img *image.RGBA, face font.Face, top int, text func(font.Face, int, int, color.Color, string)) {
+	text(face, 60, top+16, color.Black, "Ảnh ghi nhận việc ký (signing photos), SHA-256 trong bản ghi:")
+	n := len(r.SigningPhotos)
+	w := (pageW - 120 - (n-1)*12) / n
+	for i, ph := range r.SigningPhotos {
+		x := 60 + i*(w+12)
+		box := image.Rect(x, top+28, x+w, top+28+160)
+		draw.Draw(img, box, image.NewUniform(color.Gray{0xEE}), image.Point{}, draw.Src)
+		if src, _, err := image.Decode(bytes.NewReader(ph.data)); err == nil {
+			b := src.Bounds()
+			// Keep the aspect ratio inside the box.
+			sw, sh := box.Dx(), box.Dx()*b.Dy()/b.Dx()
+			if sh > box.Dy() {
+				sh, sw = box.Dy(), box.Dy()*b.Dx()/b.Dy()
+			}
+			at := image.Pt(box.Min.X+(box.Dx()-sw)/2, box.Min.Y+(box.Dy()-sh)/2)
+			dst := image.Rectangle{Min: at, Max: at.Add(image.Pt(sw, sh))}
+			xdraw.ApproxBiLinear.Scale(img, dst, src, b, draw.Over, nil)
+		} else {
+			text(face, x+6, top+100, color.Black, "Không hiển thị được ảnh")
+		}
+		text(face, x, top+206, color.Black, clip(ph.SHA256, 17))
+		text(face, x, top+226, color.Black, clip(strings.Join(ph.Shows, ", "), w/9))
+	}
+}
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n || n < 2 {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func orText(v, alt string) string {

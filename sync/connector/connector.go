@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Submission is one outbox record to deliver.
@@ -22,6 +23,23 @@ type Submission struct {
 	Service string
 	// Payload is the JSON document to deliver.
 	Payload json.RawMessage
+	// Attachments are the files delivered with the dossier (may be empty).
+	// A connector reports a Receipt only once every one has arrived.
+	Attachments []Attachment
+}
+
+// Attachment is one file of a submission: what the dossier lists about it,
+// and how to read it (streamed; each call opens it afresh, so a retried
+// upload starts from the beginning).
+type Attachment struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Pages  int    `json:"pages,omitempty"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// Open returns the file's bytes. The reader fails (and the upload with
+	// it) if the stored file does not match Size and SHA256.
+	Open func() (io.ReadCloser, error) `json:"-"`
 }
 
 // Receipt is a definite acceptance.

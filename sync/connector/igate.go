@@ -53,7 +53,7 @@ type IGateConfig struct {
 //
 // The payload is a JSON object. Its optional "attachments" array
 // ([{"name","mime","data" (base64)}]) is uploaded and listed as
-// ThanhPhanHoSo; every other field goes into the create body as is, under
+// ThanhPhanHoSo, and so is every Submission.Attachments file (streamed); every other field goes into the create body as is, under
 // the adapter's MaHoSo, MaTTHC, MaDonViTiepNhan, NgayNop and MaThamChieu.
 type IGate struct {
 	cfg  IGateConfig
@@ -142,6 +142,18 @@ func (g *IGate) Submit(ctx context.Context, s Submission) (Receipt, error) {
 			return Receipt{}, &RejectedError{Reason: fmt.Sprintf("attachment %d: needs a name and base64 data", i)}
 		}
 		id, err := g.upload(ctx, a.Name, a.Mime, data)
+		if err != nil {
+			return Receipt{}, err
+		}
+		parts = append(parts, part{TenGiayTo: a.Name, FileID: id})
+	}
+	// Attachments captured at the desk come from the outbox sealed store,
+	// streamed (decrypted on the fly) into the multipart upload.
+	for _, a := range s.Attachments {
+		if a.Open == nil {
+			return Receipt{}, &UnexpectedError{Reason: "attachment without a source"}
+		}
+		id, err := g.uploadStream(ctx, a.Name, a.Type, a.Open)
 		if err != nil {
 			return Receipt{}, err
 		}
@@ -250,8 +262,62 @@ func (g *IGate) upload(ctx context.Context, name, mime string, data []byte) (str
 	return res.ID, nil
 }
 
+// uploadStream is upload for a file read from open: the multipart body is
+// written through a pipe as the file is read, never whole in memory. A
+// retry after a 401 opens the file again.
+func (g *IGate) uploadStream(ctx context.Context, name, mime string, open func() (io.ReadCloser, error)) (string, error) {
+	if mime == "" {
+		mime = "application/octet-stream"
+	}
+	boundary := multipart.NewWriter(io.Discard).Boundary()
+	body := func() (io.Reader, error) {
+		src, err := open()
+		if err != nil {
+			return nil, &UnexpectedError{Reason: "attachment cannot be read from the outbox"}
+		}
+		pr, pw := io.Pipe()
+		go func() {
+			defer src.Close()
+			mw := multipart.NewWriter(pw)
+			mw.SetBoundary(boundary)
+			h := make(map[string][]string)
+			h["Content-Disposition"] = []string{fmt.Sprintf(`form-data; name="file"; filename=%q`, name)}
+			h["Content-Type"] = []string{mime}
+			part, err := mw.CreatePart(h)
+			if err == nil {
+				_, err = io.Copy(part, src)
+			}
+			if err == nil {
+				err = mw.Close()
+			}
+			pw.CloseWithError(err)
+		}()
+		return pr, nil
+	}
+	var res struct {
+		ID string `json:"id"`
+	}
+	ctype := "multipart/form-data; boundary=" + boundary
+	if err := g.callBody(ctx, http.MethodPost, "/api/files", ctype, body, "upload", &res); err != nil {
+		return "", err
+	}
+	if res.ID == "" {
+		return "", &UnexpectedError{Reason: "upload: answer without file id"}
+	}
+	return res.ID, nil
+}
+
 // call sends one authorised request; on 401 it fetches a new token once.
 func (g *IGate) call(ctx context.Context, method, path, ctype string, body []byte, op string, out any) error {
+	var open func() (io.Reader, error)
+	if body != nil {
+		open = func() (io.Reader, error) { return bytes.NewReader(body), nil }
+	}
+	return g.callBody(ctx, method, path, ctype, open, op, out)
+}
+
+// callBody is call with a body made afresh for each try (nil: no body).
+func (g *IGate) callBody(ctx context.Context, method, path, ctype string, body func() (io.Reader, error), op string, out any) error {
 	for try := 0; ; try++ {
 		tok, err := g.bearer(ctx, try > 0)
 		if err != nil {
@@ -259,7 +325,9 @@ func (g *IGate) call(ctx context.Context, method, path, ctype string, body []byt
 		}
 		var rd io.Reader
 		if body != nil {
-			rd = bytes.NewReader(body)
+			if rd, err = body(); err != nil {
+				return err
+			}
 		}
 		req, err := http.NewRequestWithContext(ctx, method, g.base.String()+path, rd)
 		if err != nil {

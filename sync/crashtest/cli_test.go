@@ -39,7 +39,8 @@ func buildCLIs(t *testing.T, _ string) (agent, intakeBin string) {
 		builtAgent = filepath.Join(dir, "motcua")
 		src := filepath.Join("..", "..", "cmd", "motcua")
 		if out, err := exec.Command("go", "build", "-o", builtAgent, filepath.Join(src, "main.go"),
-			filepath.Join(src, "outbox.go"), filepath.Join(src, "syncing.go")).CombinedOutput(); err != nil {
+			filepath.Join(src, "outbox.go"), filepath.Join(src, "attach.go"), filepath.Join(src, "scan.go"),
+			filepath.Join(src, "syncing.go")).CombinedOutput(); err != nil {
 			if out2, err2 := exec.Command("go", "build", "-o", builtAgent, "motcua/cmd/motcua").CombinedOutput(); err2 != nil {
 				buildErr = fmt.Errorf("build motcua: %v\n%s\n%s", err2, out, out2)
 			}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -69,7 +70,7 @@ func agent(final bool) int {
 		fmt.Fprintln(os.Stderr, "agent connector:", err)
 		return 3
 	}
-	w, err := worker.New(worker.Config{Store: s, Conn: conn, BaseDelay: 5 * time.Millisecond, MaxDelay: 80 * time.Millisecond,
+	w, err := worker.New(worker.Config{Store: s, Conn: tracedConn{conn}, BaseDelay: 5 * time.Millisecond, MaxDelay: 80 * time.Millisecond,
 		InFlightDelay: 20 * time.Millisecond, Idle: 50 * time.Millisecond, Seed: seed, Logger: lg})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "agent worker:", err)
@@ -106,7 +107,17 @@ func agent(final bool) int {
 	for i := 0; i < 5000; i++ {
 		n := start + i
 		payload := fmt.Sprintf(`{"n":%d,"ChuHoSo":{"SoDinhDanh":%q,"HoTen":"Phạm Thị Kiểm"}}`, n, fakeID)
-		id, err := s.Add(ctx, "1.004222", []byte(payload))
+		var id string
+		var err error
+		if n%3 == 0 {
+			// Every third dossier carries two scanned attachments, large
+			// enough that kills land in the middle of uploads.
+			id, err = s.AddWithAttachments(ctx, "1.004222", []byte(payload), []outbox.AttachmentSource{
+				{Name: "Giấy khai sinh", Type: "application/pdf", Pages: 2, R: bytes.NewReader(attachmentBytes(n, 0))},
+				{Name: "CT01", Type: "image/jpeg", Pages: 1, R: bytes.NewReader(attachmentBytes(n, 1))}})
+		} else {
+			id, err = s.Add(ctx, "1.004222", []byte(payload))
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "agent add:", err)
 			return 3
@@ -117,6 +128,51 @@ func agent(final bool) int {
 		time.Sleep(time.Duration(rnd.IntN(4000)) * time.Microsecond)
 	}
 	select {}
+}
+
+// tracedConn prints "UP< uuid i" when an attachment upload starts reading
+// the sealed file and "UP> uuid i" when it has read it to the end, so the
+// parent can tell the rounds whose SIGKILL landed in the middle of one.
+type tracedConn struct{ *connector.Intake }
+
+func (c tracedConn) Submit(ctx context.Context, s connector.Submission) (connector.Receipt, error) {
+	for i := range s.Attachments {
+		open := s.Attachments[i].Open
+		tag := s.UUID + " " + strconv.Itoa(i)
+		s.Attachments[i].Open = func() (io.ReadCloser, error) {
+			rc, err := open()
+			if err != nil {
+				return nil, err
+			}
+			os.Stdout.WriteString("UP< " + tag + "\n")
+			return &tracedReader{rc, tag}, nil
+		}
+	}
+	return c.Intake.Submit(ctx, s)
+}
+
+type tracedReader struct {
+	io.ReadCloser
+	tag string
+}
+
+func (r *tracedReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err == io.EOF {
+		os.Stdout.WriteString("UP> " + r.tag + "\n")
+	}
+	return n, err
+}
+
+// attachmentBytes is the deterministic content of attachment i of
+// submission n (64-320 KiB), so the parent can check what arrived.
+func attachmentBytes(n, i int) []byte {
+	r := rand.New(rand.NewPCG(uint64(n), uint64(i)+1))
+	b := make([]byte, 64<<10+r.IntN(256<<10))
+	for j := range b {
+		b[j] = byte(r.Uint32())
+	}
+	return b
 }
 
 // envInt reads an integer tuning knob from the environment.
@@ -145,7 +201,11 @@ func TestCrashExactlyOnce(t *testing.T) {
 	_, bin := buildCLIs(t, tmp)
 	intakeCmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", intakeDir, "--token", "crash-token",
 		"--fault-drop", "0.1", "--fault-5xx", "0.1", "--fault-reset", "0.1", "--fault-silent-accept", "0.15",
-		"--fault-delay", "1ms", "--fault-seed", strconv.FormatUint(seed, 10), "--quiet")
+		"--fault-delay", "1ms", "--fault-seed", strconv.FormatUint(seed, 10), "--quiet",
+		// Attachments triple the requests of a dossier, and every fault
+		// makes more: the per-device rate limit (tested elsewhere) would
+		// turn this test into one of 429s.
+		"--rate", "-1")
 	intakeOut, err := intakeCmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -223,10 +283,22 @@ func TestCrashExactlyOnce(t *testing.T) {
 		childLogs.Write(stderr.Bytes())
 		return stdout.String(), werr
 	}
+	midUpload := 0
 	for round := range rounds {
 		out, err := run("agent", round, time.Duration(20+rnd.IntN(280))*time.Millisecond)
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
+		}
+		open := map[string]bool{}
+		for _, l := range strings.Split(out, "\n") {
+			if tag, ok := strings.CutPrefix(l, "UP< "); ok {
+				open[tag] = true
+			} else if tag, ok := strings.CutPrefix(l, "UP> "); ok {
+				delete(open, tag)
+			}
+		}
+		if len(open) > 0 {
+			midUpload++ // killed while an attachment was on the wire
 		}
 		for _, l := range strings.SplitAfter(out, "\n") {
 			f := strings.Fields(l)
@@ -282,7 +354,59 @@ func TestCrashExactlyOnce(t *testing.T) {
 		if byN[n] != id {
 			t.Errorf("acknowledged %s carries n=%d at the intake under another key", id, n)
 		}
-		_ = d
+		if want := map[bool]int{true: 2, false: 0}[n%3 == 0]; len(d.Attachments) != want {
+			t.Errorf("acknowledged %s (n=%d) lists %d attachments at the intake, want %d", id, n, len(d.Attachments), want)
+		}
+	}
+	// Every attachment at the intake exactly once (one file per listed
+	// name, nothing else in the dossier's directory) and byte-identical.
+	withFiles := 0
+	ist, err := intake.OpenStore(intakeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dossiers {
+		if len(d.Attachments) == 0 {
+			continue
+		}
+		withFiles++
+		var p struct {
+			N int `json:"n"`
+		}
+		json.Unmarshal(d.Payload, &p)
+		if !d.Complete() {
+			t.Errorf("dossier %s (n=%d) incomplete at the end: %+v", d.IdempotencyKey, p.N, d.Attachments)
+			continue
+		}
+		for i, a := range d.Attachments {
+			rc, _, err := ist.OpenAttachment(context.Background(), d.IdempotencyKey, a.Name)
+			if err != nil {
+				t.Errorf("%s %q: %v", d.IdempotencyKey, a.Name, err)
+				continue
+			}
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Equal(got, attachmentBytes(p.N, i)) {
+				t.Errorf("%s (n=%d) attachment %q is not byte-identical (%d bytes)", d.IdempotencyKey, p.N, a.Name, len(got))
+			}
+		}
+		ents, _ := os.ReadDir(filepath.Join(intakeDir, "attachments", d.IdempotencyKey))
+		files := 0
+		for _, e := range ents {
+			if !strings.HasPrefix(e.Name(), ".") {
+				files++
+			}
+		}
+		if files != len(d.Attachments) {
+			t.Errorf("%s keeps %d files for %d listed attachments", d.IdempotencyKey, files, len(d.Attachments))
+		}
+	}
+	ist.Close()
+	if withFiles == 0 {
+		t.Error("no dossier with attachments reached the intake: the test exercised nothing")
+	}
+	if midUpload == 0 {
+		t.Error("no SIGKILL landed while an attachment was being uploaded: the test exercised too little")
 	}
 
 	s, err := outbox.Open(agentDir, outbox.Options{Logger: slog.New(slog.DiscardHandler)})
@@ -309,8 +433,8 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if strings.Contains(childLogs.String(), fakeID) || strings.Contains(childLogs.String(), "Kiểm") {
 		t.Errorf("child logs contain payload data")
 	}
-	t.Logf("%d rounds, %d acknowledged, %d stored (incl. unacknowledged at kill), %d dossiers resubmitted after lost answers",
-		rounds, len(acked), len(recs), resubmitted)
+	t.Logf("%d rounds, %d acknowledged, %d stored (incl. unacknowledged at kill), %d dossiers resubmitted after lost answers, %d with attachments, %d rounds killed mid-upload",
+		rounds, len(acked), len(recs), resubmitted, withFiles, midUpload)
 }
 
 // waitOrKill waits for cmd (and for its output to be copied, when copied

@@ -31,7 +31,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	h := srv.Handler()
 	listed := map[string]bool{}
 	for path, methods := range doc.Paths {
-		concrete := strings.NewReplacer("{key}", key1, "{id}", "dev-x").Replace(path)
+		concrete := strings.NewReplacer("{key}", key1, "{id}", "dev-x", "{name}", "scan").Replace(path)
 		for m := range methods {
 			method := strings.ToUpper(m)
 			listed[method+" "+concrete] = true

@@ -139,6 +139,10 @@ func (s *PGStore) Lookup(ctx context.Context, key string) (Dossier, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, ErrNotFound
 	}
+	if err != nil {
+		return d, err
+	}
+	d.Attachments, err = pgAttachments(ctx, s.pool, key)
 	return d, err
 }
 
@@ -177,7 +181,43 @@ func (s *PGStore) Dossiers(ctx context.Context, from, to time.Time, payloads boo
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, s.fillAttachments(ctx, out, from, to)
+}
+
+// fillAttachments adds the attachment lists of the dossiers first
+// submitted in [from, to), in one query.
+func (s *PGStore) fillAttachments(ctx context.Context, ds []Dossier, from, to time.Time) error {
+	idx := map[string]int{}
+	for i, d := range ds {
+		idx[d.IdempotencyKey] = i
+	}
+	rows, err := s.pool.Query(ctx, `SELECT a.idempotency_key::text, a.name, a.media_type, a.pages, a.size, a.sha256, a.received_at, a.uploads
+		FROM dossier_attachments a JOIN dossiers d USING (idempotency_key)
+		WHERE ($1::timestamptz IS NULL OR d.first_at >= $1) AND ($2::timestamptz IS NULL OR d.first_at < $2)
+		ORDER BY a.idempotency_key, a.idx`, nullTime(from), nullTime(to))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var a AttachmentState
+		var at *time.Time
+		if err := rows.Scan(&key, &a.Name, &a.Type, &a.Pages, &a.Size, &a.SHA256, &at, &a.Uploads); err != nil {
+			return err
+		}
+		if at != nil {
+			a.Received, a.ReceivedAt = true, at.UTC()
+		}
+		if i, ok := idx[key]; ok {
+			ds[i].Attachments = append(ds[i].Attachments, a)
+		}
+	}
+	return rows.Err()
 }
 
 func nullTime(t time.Time) *time.Time {

@@ -34,6 +34,8 @@ type Server struct {
 	now          func() time.Time
 	// maxBody bounds a submission body (MaxBody unless the limits say less).
 	maxBody int64
+	// maxAttachment bounds one attachment (MaxAttachment).
+	maxAttachment int64
 
 	mu        sync.Mutex
 	inFlight  map[string]bool
@@ -52,7 +54,7 @@ func NewServer(store Backend, token string, faults Faults, log *slog.Logger) (*S
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Server{store: store, token: token, faults: faults, dice: newDice(faults.Seed), log: log,
-		now: time.Now, maxBody: MaxBody, inFlight: map[string]bool{},
+		now: time.Now, maxBody: MaxBody, maxAttachment: MaxAttachment, inFlight: map[string]bool{},
 		heartbeatEvery: DefaultHeartbeatEvery, offlineAfter: DefaultOfflineAfter,
 		limiter: newRateLimiter(DefaultRate, DefaultBurst)}, nil
 }
@@ -110,6 +112,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/dossiers", s.auth(s.faulty(s.submit)))
 	mux.HandleFunc("GET /v1/dossiers/{key}", s.auth(s.faulty(s.status)))
 	mux.HandleFunc("PUT /v1/dossiers/{key}/status", s.auth(s.setStatus))
+	mux.HandleFunc("PUT /v1/dossiers/{key}/attachments/{name}", s.auth(s.faulty(s.putAttachment)))
 	mux.HandleFunc("POST /v1/heartbeat", s.auth(s.heartbeat))
 	mux.HandleFunc("GET /v1/admin/dossiers", s.admin(s.adminDossiers))
 	mux.HandleFunc("GET /v1/admin/devices", s.admin(s.adminDevices))
@@ -132,11 +135,16 @@ type dossierJSON struct {
 	// ProvincialCode is the provincial system's mã hồ sơ once the hub
 	// forwarded the dossier (1.1).
 	ProvincialCode string `json:"provincial_dossier_code,omitempty"`
+	// Attachments and Complete (1.2): the listed attachments, which have
+	// arrived, and whether all have.
+	Attachments []AttachmentState `json:"attachments,omitempty"`
+	Complete    bool              `json:"complete"`
 }
 
 func toJSON(d Dossier, replayed bool) dossierJSON {
 	return dossierJSON{IdempotencyKey: d.IdempotencyKey, DossierCode: d.DossierCode, Status: d.Status,
-		Service: d.Service, Submissions: d.Submissions, Replayed: replayed, ProvincialCode: d.ProvincialCode}
+		Service: d.Service, Submissions: d.Submissions, Replayed: replayed, ProvincialCode: d.ProvincialCode,
+		Attachments: d.Attachments, Complete: d.Complete()}
 }
 
 // faulty injects the configured faults that strike before processing.
@@ -209,8 +217,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		return // connection broke while reading: no answer possible
 	}
 	var req struct {
-		Service string          `json:"service"`
-		Payload json.RawMessage `json:"payload"`
+		Service     string           `json:"service"`
+		Payload     json.RawMessage  `json:"payload"`
+		Attachments []AttachmentSpec `json:"attachments,omitempty"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -225,6 +234,18 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	if p := bytes.TrimSpace(req.Payload); len(p) == 0 || p[0] != '{' {
 		writeError(w, http.StatusUnprocessableEntity, "payload must be a JSON object")
 		return
+	}
+	ab, keepsAttachments := s.store.(AttachmentBackend)
+	if len(req.Attachments) > 0 {
+		if err := checkSpecs(req.Attachments, s.maxAttachment); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, err.Error())
+			return
+		}
+		if !keepsAttachments {
+			// Not a refusal of the dossier: the agent keeps it and retries.
+			writeError(w, http.StatusNotImplemented, "this hub's store does not keep attachments yet")
+			return
+		}
 	}
 
 	s.mu.Lock()
@@ -247,7 +268,15 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		// A slow receiver keeps processing even when the client gives up.
 		time.Sleep(f.Delay)
 	}
-	d, created, err := s.store.SubmitFrom(r.Context(), device, key, req.Service, req.Payload, s.now())
+	var (
+		d       Dossier
+		created bool
+	)
+	if len(req.Attachments) > 0 {
+		d, created, err = ab.SubmitWithAttachments(r.Context(), device, key, req.Service, req.Payload, req.Attachments, s.now())
+	} else {
+		d, created, err = s.store.SubmitFrom(r.Context(), device, key, req.Service, req.Payload, s.now())
+	}
 	if errors.Is(err, ErrOtherDevice) {
 		// Not 422: that would make the genuine kiosk's dossier final
 		// "rejected" when another device took its key first. 409 keeps it

@@ -66,12 +66,16 @@ type Dossier struct {
 	ProvincialCode string          `json:"provincial_code,omitempty"`
 	ForwardState   string          `json:"forward_state,omitempty"`
 	Payload        json.RawMessage `json:"payload,omitempty"`
+	// Attachments (1.2) lists the attachments the submission announced and
+	// whether each file arrived (see Complete).
+	Attachments []AttachmentState `json:"attachments,omitempty"`
 }
 
 // Store is the intake's persistent store. Keys are never expired: a key
 // seen once maps to its dossier forever.
 type Store struct {
-	db *bolt.DB
+	db  *bolt.DB
+	dir string
 }
 
 // OpenStore opens (creating) the store in dir.
@@ -98,7 +102,7 @@ func OpenStore(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("intake: initialise store: %w", err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, dir: dir}, nil
 }
 
 // Close closes the store.
@@ -122,7 +126,11 @@ func (s *Store) Submit(key, service string, payload []byte, now time.Time) (d Do
 
 // SubmitFrom implements Backend. The commit is fsynced before it returns.
 func (s *Store) SubmitFrom(_ context.Context, device, key, service string, payload []byte, now time.Time) (d Dossier, created bool, err error) {
-	sum := BodyHash(service, payload)
+	return s.submit(device, key, service, payload, nil, now)
+}
+
+func (s *Store) submit(device, key, service string, payload []byte, atts []AttachmentSpec, now time.Time) (d Dossier, created bool, err error) {
+	sum := bodyHashWith(service, payload, atts)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bDossiers)
 		if v := b.Get([]byte(key)); v != nil {
@@ -152,6 +160,9 @@ func (s *Store) SubmitFrom(_ context.Context, device, key, service string, paylo
 			FirstAt: now.UTC(), LastAt: now.UTC(), BodySHA256: sum,
 			Device: device, Channel: ChannelOf(payload),
 			Payload: append(json.RawMessage(nil), payload...),
+		}
+		for _, a := range atts {
+			d.Attachments = append(d.Attachments, AttachmentState{AttachmentSpec: a})
 		}
 		created = true
 		if err := tx.Bucket(bCodes).Put([]byte(d.DossierCode), []byte(key)); err != nil {

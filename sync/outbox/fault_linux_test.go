@@ -90,6 +90,40 @@ func runChild(mode, dir string) int {
 		}
 		s.Close()
 		return emit()
+	case "attachfull":
+		// Disk full mid-capture: a sealed attachment file crosses the file
+		// size limit (EFBIG, as ENOSPC) while it is being written.
+		signal.Ignore(syscall.SIGXFSZ)
+		s, err := Open(dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "open:", err)
+			return 3
+		}
+		lim := uint64(256 << 10)
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
+			fmt.Fprintln(os.Stderr, "setrlimit:", err)
+			return 3
+		}
+		for _, n := range []int{100 << 10, 1 << 20} {
+			id, err := s.AddWithAttachments(context.Background(), "1.004222", []byte(`{"a":1}`),
+				[]AttachmentSource{{Name: "scan", Type: "application/pdf", R: bytes.NewReader(make([]byte, n))}})
+			if err != nil {
+				rep.AddErr = err.Error()
+				if errors.Is(err, ErrDiskFull) {
+					rep.AddErrKind = "disk_full"
+				}
+				break
+			}
+			rep.Acked = append(rep.Acked, id)
+		}
+		list, err := s.List(Filter{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "list:", err)
+			return 3
+		}
+		rep.Count = len(list)
+		s.Close()
+		return emit()
 	case "readonly":
 		s, err := Open(dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		if err != nil {
@@ -193,6 +227,27 @@ func TestDiskFull(t *testing.T) {
 	}
 	if _, err := s.Add(context.Background(), "1.004222", []byte(`{}`)); err != nil {
 		t.Errorf("add after space returned: %v", err)
+	}
+}
+
+// TestDiskFullMidAttachment: the disk fills while an attachment is being
+// sealed to disk. The add fails with ErrDiskFull, nothing of it stays, and
+// the record stored before keeps its attachment.
+func TestDiskFullMidAttachment(t *testing.T) {
+	dir := t.TempDir()
+	s := openT(t, dir, Options{})
+	s.Close()
+	rep := runChildT(t, "attachfull", dir, nil, "")
+	if rep.AddErrKind != "disk_full" || len(rep.Acked) != 1 || rep.Count != 1 {
+		t.Fatalf("child: err %q kind %q, acked %d, listed %d; want the second add refused as disk full", rep.AddErr, rep.AddErrKind, len(rep.Acked), rep.Count)
+	}
+	s = openT(t, dir, Options{})
+	if err := s.VerifyAttachments(rep.Acked[0]); err != nil {
+		t.Fatalf("first attachment after disk full: %v", err)
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, AttachDir))
+	if len(ents) != 1 {
+		t.Errorf("attachments directory holds %d entries after the failed add, want 1", len(ents))
 	}
 }
 

@@ -45,8 +45,11 @@ type addReq struct {
 	dk   []byte
 	data []byte // payload sealed under dk for rec.UUID
 	pt   []byte // the plaintext, to reseal if the UUID must be redrawn
-	err  error
-	done chan struct{}
+	// fixedID: the UUID names files already written (attachments) and
+	// cannot be redrawn.
+	fixedID bool
+	err     error
+	done    chan struct{}
 }
 
 // Add stores a new submission for service with the JSON document payload
@@ -57,42 +60,57 @@ type addReq struct {
 // Concurrent Adds share commits (group commit): each caller waits for at
 // most its own commit, and a lone caller commits alone, at once.
 func (s *Store) Add(ctx context.Context, service string, payload []byte) (string, error) {
-	if err := ctx.Err(); err != nil {
+	req, err := s.newAddReq(ctx, service, payload)
+	if err != nil {
 		return "", err
 	}
+	defer clear(req.dk)
+	return s.enqueue(req)
+}
+
+// newAddReq checks a submission and seals its payload under a fresh data
+// key for a fresh UUID.
+func (s *Store) newAddReq(ctx context.Context, service string, payload []byte) (*addReq, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if s.readOnly {
-		return "", fmt.Errorf("add: %w", ErrReadOnly)
+		return nil, fmt.Errorf("add: %w", ErrReadOnly)
 	}
 	if !ValidService(service) {
-		return "", fmt.Errorf("%w: service code must be 1-32 of [0-9A-Za-z._-]", ErrInvalidInput)
+		return nil, fmt.Errorf("%w: service code must be 1-32 of [0-9A-Za-z._-]", ErrInvalidInput)
 	}
 	if len(payload) == 0 {
-		return "", fmt.Errorf("%w: empty payload", ErrInvalidInput)
+		return nil, fmt.Errorf("%w: empty payload", ErrInvalidInput)
 	}
 	if len(payload) > s.opts.MaxPayload {
-		return "", fmt.Errorf("%w: payload is %d bytes, limit %d", ErrInvalidInput, len(payload), s.opts.MaxPayload)
+		return nil, fmt.Errorf("%w: payload is %d bytes, limit %d", ErrInvalidInput, len(payload), s.opts.MaxPayload)
 	}
 	if !json.Valid(payload) {
-		return "", fmt.Errorf("%w: payload is not a valid JSON document", ErrInvalidInput)
+		return nil, fmt.Errorf("%w: payload is not a valid JSON document", ErrInvalidInput)
 	}
 	id, err := NewUUID()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	dk, err := newDataKey()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	data, err := sealData(dk, id, purposePayload, payload)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	now := s.opts.Now().UTC()
-	req := &addReq{
+	return &addReq{
 		rec: Record{UUID: id, Service: service, State: Pending, Device: s.opts.Device, Demo: IsDemo(ctx),
 			CreatedAt: now, UpdatedAt: now, NextAttemptAt: now, PayloadSize: len(payload)},
 		dk: dk, data: data, pt: payload, done: make(chan struct{}),
-	}
+	}, nil
+}
+
+// enqueue commits req in a group commit and returns its UUID once fsynced.
+func (s *Store) enqueue(req *addReq) (string, error) {
 	s.addMu.Lock()
 	s.addQ = append(s.addQ, req)
 	s.addMu.Unlock()
@@ -108,7 +126,6 @@ func (s *Store) Add(ctx context.Context, service string, payload []byte) (string
 		err := s.commitAdds(batch)
 		for _, r := range batch {
 			r.err = err
-			clear(r.dk)
 			r.pt = nil
 			close(r.done)
 		}
@@ -129,7 +146,7 @@ func (s *Store) commitAdds(batch []*addReq) error {
 		kr := s.keyring()
 		for _, r := range batch {
 			for try := 0; tx.Bucket(bUUID).Get([]byte(r.rec.UUID)) != nil; try++ {
-				if try == 3 {
+				if try == 3 || r.fixedID {
 					return errors.New("could not draw an unused UUID")
 				}
 				id, err := NewUUID()

@@ -49,8 +49,9 @@ func (s *Store) Purge() (int, error) {
 	}
 	n := 0
 	var oldest time.Time // earliest creation among the purged records
+	var withFiles []string
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		n, oldest = 0, time.Time{}
+		n, oldest, withFiles = 0, time.Time{}, nil
 		c := tx.Bucket(bPurge).Cursor()
 		var keys [][]byte
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -77,6 +78,9 @@ func (s *Store) Purge() (int, error) {
 			if err := delDEK(tx, id, r.seq); err != nil {
 				return err
 			}
+			if len(r.Attachments) > 0 {
+				withFiles = append(withFiles, id)
+			}
 			r.PurgedAt = now
 			r.UpdatedAt = now
 			if err := putMeta(tx, &r, r.State); err != nil {
@@ -102,6 +106,7 @@ func (s *Store) Purge() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("purge: %w", classifyIOError(err))
 	}
+	s.removeAttachments(withFiles)
 	if n > 0 {
 		s.log.Info("outbox: purged payloads of accepted submissions after retention; their data keys are destroyed", "count", n)
 	}

@@ -78,6 +78,9 @@ type Record struct {
 	PayloadSize int `json:"payload_size"`
 	// PurgedAt is when the payload was removed after retention.
 	PurgedAt time.Time `json:"purged_at,omitzero"`
+	// Attachments lists the record's sealed attachment files (purged with
+	// the payload: the list stays, the files and their key go).
+	Attachments []Attachment `json:"attachments,omitempty"`
 
 	seq uint64
 }

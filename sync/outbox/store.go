@@ -59,6 +59,12 @@ type Options struct {
 	MaxAttempts int
 	// MaxPayload is the largest payload Add accepts. Default DefaultMaxPayload.
 	MaxPayload int
+	// MaxAttachment is the largest attachment AddWithAttachments accepts
+	// (plaintext bytes). Default DefaultMaxAttachment.
+	MaxAttachment int64
+	// AttachmentBudget is the disk space all sealed attachments may take
+	// together. Default DefaultAttachmentBudget.
+	AttachmentBudget int64
 	// BackupRetention is how long a migration backup is kept at most
 	// (default DefaultBackupRetention); it is deleted earlier once a record
 	// it holds is purged.
@@ -103,6 +109,7 @@ type Store struct {
 	closed bool
 
 	// Group commit of Add (see Add).
+	attMu    sync.Mutex // one attachment writer at a time, so the budget holds
 	addMu    sync.Mutex
 	addQ     []*addReq
 	commitMu sync.Mutex
@@ -126,6 +133,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	if opts.MaxPayload <= 0 {
 		opts.MaxPayload = DefaultMaxPayload
+	}
+	if opts.MaxAttachment <= 0 {
+		opts.MaxAttachment = DefaultMaxAttachment
+	}
+	if opts.AttachmentBudget <= 0 {
+		opts.AttachmentBudget = DefaultAttachmentBudget
 	}
 	if opts.BackupRetention <= 0 {
 		opts.BackupRetention = DefaultBackupRetention
@@ -198,6 +211,10 @@ func Open(dir string, opts Options) (*Store, error) {
 			log.Warn("outbox: deliveries interrupted by a crash will be retried with the same idempotency key", "count", n)
 		}
 		if _, err := s.Purge(); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		if err := s.sweepAttachments(); err != nil {
 			s.db.Close()
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -204,6 +205,31 @@ func (w *Worker) Drain(ctx context.Context) (Stats, error) {
 	}
 }
 
+// CodeAttachmentCorrupt parks a record whose sealed attachment failed its
+// check before delivery.
+const CodeAttachmentCorrupt = "attachment_corrupt"
+
+// attachments checks every sealed attachment of c (decrypting it to the end
+// against its recorded size and SHA-256) and returns them as streamed
+// sources for the connector.
+func (w *Worker) attachments(c *outbox.Claimed) ([]connector.Attachment, error) {
+	if len(c.Attachments) == 0 {
+		return nil, nil
+	}
+	if err := w.cfg.Store.VerifyAttachments(c.UUID); err != nil {
+		return nil, err
+	}
+	out := make([]connector.Attachment, len(c.Attachments))
+	for i, a := range c.Attachments {
+		out[i] = connector.Attachment{Name: a.Name, Type: a.Type, Pages: a.Pages, Size: a.Size, SHA256: a.SHA256,
+			Open: func() (io.ReadCloser, error) {
+				rc, _, err := w.cfg.Store.OpenAttachment(c.UUID, i)
+				return rc, err
+			}}
+	}
+	return out, nil
+}
+
 // delivery is what became of one claimed record.
 type delivery struct {
 	c    *outbox.Claimed
@@ -253,7 +279,17 @@ func (w *Worker) deliverBatch(ctx context.Context, cs []*outbox.Claimed, st *Sta
 		go func(d *delivery) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			rc, err := w.cfg.Conn.Submit(ctx, connector.Submission{UUID: d.c.UUID, Service: d.c.Service, Payload: d.c.Payload})
+			atts, verr := w.attachments(d.c)
+			if verr != nil {
+				// A sealed attachment that does not open or match its hash
+				// is reported and the dossier is not sent at all: the
+				// receiver never gets a half or forged file.
+				clear(d.c.Payload)
+				d.out = outbox.Outcome{UUID: d.c.UUID, Kind: outbox.Park, Code: CodeAttachmentCorrupt, Detail: verr.Error()}
+				d.kind, d.code = "attachment_corrupt", CodeAttachmentCorrupt
+				return
+			}
+			rc, err := w.cfg.Conn.Submit(ctx, connector.Submission{UUID: d.c.UUID, Service: d.c.Service, Payload: d.c.Payload, Attachments: atts})
 			clear(d.c.Payload)
 			w.classify(d, rc, err, func() time.Duration {
 				// Unreachable: end the pass; one backoff step per pass.
@@ -366,6 +402,9 @@ func (w *Worker) report(d delivery, end outbox.State, st *Stats) {
 	case "in_flight":
 		st.InFlight++
 		lg.Info("still in flight at receiver; retry later", "in", d.wait.Round(time.Millisecond), "code", d.code)
+	case "attachment_corrupt":
+		st.NeedsAttention++
+		lg.Error("sealed attachment is corrupt; the dossier was not sent; needs attention", "code", d.code)
 	case "unauthorized", "not_sent":
 	case "offline":
 		st.Offline = true

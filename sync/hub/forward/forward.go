@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -115,9 +116,32 @@ func (f *Forwarder) Once(ctx context.Context) (Stats, error) {
 	return st, ctx.Err()
 }
 
+// CodeAttachmentsIncomplete: the dossier waits for listed attachments.
+const CodeAttachmentsIncomplete = "attachments_incomplete"
+
 func (f *Forwarder) forward(ctx context.Context, d intake.Dossier, st *Stats) error {
 	lg := f.cfg.Logger.With("key", d.IdempotencyKey, "dossier_code", d.DossierCode)
-	rc, err := f.cfg.Conn.Submit(ctx, connector.Submission{UUID: d.IdempotencyKey, Service: d.Service, Payload: d.Payload})
+	sub := connector.Submission{UUID: d.IdempotencyKey, Service: d.Service, Payload: d.Payload}
+	full, err := f.cfg.Store.Lookup(ctx, d.IdempotencyKey)
+	if err != nil {
+		return err
+	}
+	if !full.Complete() {
+		// A dossier goes to the province only with every listed attachment:
+		// wait for the device's uploads (not a failure, not counted as one).
+		st.Retried++
+		n, _ := f.cfg.Store.ForwardAttempts(ctx, d.IdempotencyKey)
+		lg.Info("forward waits for attachments", "code", CodeAttachmentsIncomplete)
+		return f.cfg.Store.RetryForward(ctx, d.IdempotencyKey, f.cfg.Now().Add(f.backoff(n)), CodeAttachmentsIncomplete)
+	}
+	for _, a := range full.Attachments {
+		sub.Attachments = append(sub.Attachments, connector.Attachment{Name: a.Name, Type: a.Type, Pages: a.Pages, Size: a.Size, SHA256: a.SHA256,
+			Open: func() (io.ReadCloser, error) {
+				rc, _, err := f.cfg.Store.OpenAttachment(ctx, d.IdempotencyKey, a.Name)
+				return rc, err
+			}})
+	}
+	rc, err := f.cfg.Conn.Submit(ctx, sub)
 	var rej *connector.RejectedError
 	var unexp *connector.UnexpectedError
 	var hold *connector.HoldError

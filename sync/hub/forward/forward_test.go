@@ -1,7 +1,10 @@
 package forward
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -272,5 +275,55 @@ func TestKilledForwarderLeaseExpires(t *testing.T) {
 	defer prov.mu.Unlock()
 	if got.ForwardState != intake.ForwardDone || got.ProvincialCode != prov.byRef[key] || prov.creates[key] != 1 || len(prov.byRef) != 1 {
 		t.Errorf("dossier %+v; province created %d, holds %d", got, prov.creates[key], len(prov.byRef))
+	}
+}
+
+// TestForwardWaitsForAttachmentsThenSendsThem: a dossier listing
+// attachments is not forwarded until every file has arrived at the hub;
+// then the files go through the province's upload step, byte-identical,
+// and are listed in the created dossier.
+func TestForwardWaitsForAttachmentsThenSendsThem(t *testing.T) {
+	ctx := context.Background()
+	st, err := intake.OpenPG(ctx, database(t), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.SetForwarding(true)
+	key := "11111111-2222-4333-8444-000000000077"
+	scan := bytes.Repeat([]byte("%PDF trang "), 60000)
+	sum := sha256.Sum256(scan)
+	spec := intake.AttachmentSpec{Name: "Giấy khai sinh", Type: "application/pdf", Pages: 2, Size: int64(len(scan)), SHA256: hex.EncodeToString(sum[:])}
+	t0 := time.Now()
+	if _, _, err := st.SubmitWithAttachments(ctx, "dev-a", key, "1.004222", []byte(`{"a":1}`), []intake.AttachmentSpec{spec}, t0); err != nil {
+		t.Fatal(err)
+	}
+	prov := newFakeIGate(0)
+	hs := httptest.NewServer(prov)
+	defer hs.Close()
+	clock := t0
+	f, _ := New(Config{Store: st, Conn: igate(t, hs.URL, "s3cret"), Now: func() time.Time { return clock }})
+	if s, err := f.Once(ctx); err != nil || s.Forwarded != 0 {
+		t.Fatalf("before the upload: %+v %v", s, err)
+	}
+	if code, _ := st.ForwardError(ctx, key); code != CodeAttachmentsIncomplete {
+		t.Errorf("waiting code %q", code)
+	}
+	if _, _, err := st.PutAttachment(ctx, "dev-a", key, spec.Name, bytes.NewReader(scan), t0); err != nil {
+		t.Fatal(err)
+	}
+	clock = t0.Add(time.Hour)
+	if s, err := f.Once(ctx); err != nil || s.Forwarded != 1 {
+		t.Fatalf("after the upload: %+v %v", s, err)
+	}
+	prov.mu.Lock()
+	defer prov.mu.Unlock()
+	parts := prov.parts[key]
+	if len(parts) != 1 || len(prov.files) != 1 {
+		t.Fatalf("province got %d parts, %d files", len(parts), len(prov.files))
+	}
+	id := parts[0].(map[string]any)["FileId"].(string)
+	if !bytes.Equal(prov.files[id], scan) {
+		t.Errorf("province file is %d bytes, not the %d uploaded", len(prov.files[id]), len(scan))
 	}
 }

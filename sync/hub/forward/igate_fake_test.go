@@ -3,6 +3,7 @@ package forward
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -26,11 +27,14 @@ type fakeIGate struct {
 	rnd        *rand.Rand
 	known      map[string]bool // procedures the province handles
 	statusGets int
+	files      map[string][]byte // file ID -> bytes uploaded (POST /api/files)
+	parts      map[string][]any  // MaThamChieu -> ThanhPhanHoSo of the create
 }
 
 func newFakeIGate(lost float64) *fakeIGate {
 	return &fakeIGate{issued: map[string]bool{}, byRef: map[string]string{}, creates: map[string]int{},
-		lostAnswer: lost, rnd: rand.New(rand.NewPCG(7, 7)), known: map[string]bool{"1.004222": true, "1.000466": true}}
+		lostAnswer: lost, rnd: rand.New(rand.NewPCG(7, 7)), known: map[string]bool{"1.004222": true, "1.000466": true},
+		files: map[string][]byte{}, parts: map[string][]any{}}
 }
 
 const fakeToken = "tok-province"
@@ -52,6 +56,20 @@ func (g *fakeIGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Header.Get("Authorization") != "Bearer "+fakeToken {
 		js(401, map[string]string{"error": "unauthorized"})
+		return
+	}
+	if r.Method == "POST" && r.URL.Path == "/api/files" {
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			js(400, map[string]string{"error": "no file"})
+			return
+		}
+		data, _ := io.ReadAll(f)
+		g.mu.Lock()
+		id := fmt.Sprintf("file-%d", len(g.files)+1)
+		g.files[id] = data
+		g.mu.Unlock()
+		js(200, map[string]string{"id": id})
 		return
 	}
 	g.mu.Lock()
@@ -87,6 +105,7 @@ func (g *fakeIGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		delete(g.issued, code)
 		g.byRef[ref] = code
+		g.parts[ref], _ = body["ThanhPhanHoSo"].([]any)
 		g.creates[ref]++
 		if g.rnd.Float64() < g.lostAnswer {
 			js(503, map[string]string{"error": "gateway timeout"})
