@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/text/unicode/norm"
 
+	"motcua/kiosk/catalog"
 	"motcua/ui/vnkey"
 )
 
@@ -17,8 +18,9 @@ import (
 // touched, so the keyboard types into the field the citizen chose.
 type field struct {
 	widget.Entry
-	digits  bool   // phone numbers, ID numbers: the digits pad
-	label   string // what the field is, shown above the keyboard
+	digits  bool           // phone numbers, ID numbers: the digits pad
+	label   string         // what the field is, shown above the keyboard
+	spec    *catalog.Field // the form field it edits (nil: the key or PIN box)
 	onFocus func(*field)
 	wrapped bool // OnChanged already keeps the keyboard in step
 }

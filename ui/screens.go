@@ -71,6 +71,8 @@ func (a *App) noticeText(v engine.View) string {
 		return T(a.lang, "review.needagree")
 	case engine.NoticeReadFailed:
 		return T(a.lang, "read.failed")
+	case engine.NoticeNotForForm:
+		return T(a.lang, "notice.notforform")
 	case engine.NoticeCheckIn:
 		return T(a.lang, "clinic.check")
 	}

@@ -114,7 +114,11 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 		read.Step = next
 		return []Event{read, e.setStep(next, NoticeNone, "")}
 	case session.Filling, session.ServiceChosen:
-		role := e.missingCardParty()
+		role := e.cardRole(res.Identity.Sex)
+		if role == "" { // no party of this form takes this card
+			res.Wipe()
+			return []Event{e.setStep(StepForm, NoticeNotForForm, "")}
+		}
 		if err := e.sess.CardRead(res, role); err != nil {
 			res.Wipe()
 			return []Event{e.setStep(StepForm, NoticeError, err.Error())}

@@ -48,21 +48,22 @@ type Notice string
 // Notices.
 const (
 	NoticeNone       Notice = ""
-	NoticeCancelled  Notice = "cancelled"   // the visit was cancelled and wiped
-	NoticePulled     Notice = "pulled"      // the card left during the read
-	NoticeWrongKey   Notice = "wrong_key"   // the key does not open this card
-	NoticeKeyInvalid Notice = "key_invalid" // typed digits were not 6 or 12
-	NoticeQRFirst    Notice = "qr_first"    // a QR was scanned; the card should follow
-	NoticeNotCardQR  Notice = "not_card_qr" // Detail: what the code is instead
-	NoticeBadQR      Notice = "bad_qr"      // a card-like QR that could not be used
-	NoticeReadFailed Notice = "read_failed" // Detail: the reason
-	NoticeNextParty  Notice = "next_party"  // notary: place the next party's card
-	NoticeActRef     Notice = "act_ref"     // notary: the act number is missing or odd
-	NoticeSaved      Notice = "saved"       // notary: Detail is the record's file name
-	NoticeSaveFailed Notice = "save_failed" // Detail: why
-	NoticeNeedAgree  Notice = "need_agree"  // submit without the consent ticked
-	NoticeCheckIn    Notice = "checkin"     // clinic: the check-in failed (Detail)
-	NoticeError      Notice = "error"       // Detail: an error in plain words
+	NoticeCancelled  Notice = "cancelled"    // the visit was cancelled and wiped
+	NoticePulled     Notice = "pulled"       // the card left during the read
+	NoticeWrongKey   Notice = "wrong_key"    // the key does not open this card
+	NoticeKeyInvalid Notice = "key_invalid"  // typed digits were not 6 or 12
+	NoticeQRFirst    Notice = "qr_first"     // a QR was scanned; the card should follow
+	NoticeNotCardQR  Notice = "not_card_qr"  // Detail: what the code is instead
+	NoticeBadQR      Notice = "bad_qr"       // a card-like QR that could not be used
+	NoticeReadFailed Notice = "read_failed"  // Detail: the reason
+	NoticeNextParty  Notice = "next_party"   // notary: place the next party's card
+	NoticeActRef     Notice = "act_ref"      // notary: the act number is missing or odd
+	NoticeSaved      Notice = "saved"        // notary: Detail is the record's file name
+	NoticeSaveFailed Notice = "save_failed"  // Detail: why
+	NoticeNeedAgree  Notice = "need_agree"   // submit without the consent ticked
+	NoticeCheckIn    Notice = "checkin"      // clinic: the check-in failed (Detail)
+	NoticeError      Notice = "error"        // Detail: an error in plain words
+	NoticeNotForForm Notice = "not_for_form" // a card no party of the form takes
 )
 
 // PhotoState says what can be shown of the chip's face image.
