@@ -186,6 +186,24 @@ func (r *rig) tap(label string) {
 	r.ui(func() { test.Tap(found) })
 }
 
+// tapFirst taps the first visible button whose text starts with label, in
+// layout order (the screen comes before the keyboard).
+func (r *rig) tapFirst(label string) {
+	r.t.Helper()
+	var found *widget.Button
+	r.ui(func() {
+		for _, o := range r.objects() {
+			if b, ok := o.(*widget.Button); ok && found == nil && b.Visible() && !b.Disabled() && strings.HasPrefix(b.Text, label) {
+				found = b
+			}
+		}
+	})
+	if found == nil {
+		r.t.Fatalf("no button %q on %q", label, r.app.Screen())
+	}
+	r.ui(func() { test.Tap(found) })
+}
+
 // fields are the keyboard-aware entries on screen, in layout order.
 func (r *rig) fields() []*field {
 	var out []*field
@@ -294,12 +312,19 @@ func TestKioskSubmit(t *testing.T) {
 	if err != nil || !strings.Contains(string(payload), "Làm thủ tục") || !strings.Contains(string(payload), "0912345678") {
 		t.Fatalf("stored dossier lacks the typed values: %v", err)
 	}
-	// Taking the card away ends the visit and wipes it.
+	// Taking the card away (what the receipt asks) wipes the personal data;
+	// the receipt stays with its number and the service until "Xong".
+	ref := shortRef(recs[0].UUID)
 	r.deck.Remove()
-	r.wait("attract")
-	if v := r.app.eng.View(); v.Person != nil || v.Details != nil {
+	r.see(strings.Split(w("receipt.closes"), "%d")[0])
+	if v := r.app.eng.View(); v.Person != nil || v.Details != nil || v.Values != nil {
 		t.Error("card data survived the end of the visit")
 	}
+	if r.app.Screen() != "receipt" || !r.sees(ref) || !r.sees("Xác nhận số Chứng minh nhân dân") {
+		t.Fatalf("the receipt did not stay after the card left: %v", r.texts())
+	}
+	r.tapFirst(w("receipt.done")) // the hidden digits pad has a "Xong" too
+	r.wait("attract")
 }
 
 func TestForgedCardBadge(t *testing.T) {

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -364,15 +365,30 @@ func (a *App) showReceipt(v engine.View) {
 		a.showAttract(v)
 		return
 	}
+	svc := v.ReceiptFor
+	if svc == nil {
+		svc = v.Service
+	}
 	code := ""
-	if v.Service != nil {
-		code = v.Service.Code
+	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title"))}
+	if svc != nil {
+		code = svc.Code
+		parts = append(parts, para(a.serviceName(svc)))
+	}
+	if !v.ReceiptAt.IsZero() {
+		parts = append(parts, para(T(a.lang, "receipt.date")+": "+v.ReceiptAt.Format("02/01/2006 15:04")))
+	}
+	if v.CardLeft {
+		if left := time.Until(v.ReceiptEnds).Round(time.Second); left > 0 {
+			parts = append(parts, para(fmt.Sprintf(T(a.lang, "receipt.closes"), int(left.Seconds()))))
+		}
+	} else {
+		parts = append(parts, para(T(a.lang, "receipt.takecard")))
 	}
 	img, png := receiptQR(receiptPayload(uuid, code, a.eng.Device()))
 	ref := widget.NewLabelWithStyle(shortRef(uuid), fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
 	ref.SizeName = theme.SizeNameHeadingText
-	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title")), para(T(a.lang, "receipt.takecard")),
-		para(T(a.lang, "receipt.code")), ref}
+	parts = append(parts, para(T(a.lang, "receipt.code")), ref)
 	if img != nil {
 		parts = append(parts, container.NewCenter(img), para(T(a.lang, "receipt.scan")))
 	}

@@ -141,7 +141,7 @@ func (e *Engine) cardRemoved(midRead bool) []Event {
 	st := e.sess.State()
 	switch {
 	case st == session.Submitted:
-		return e.wipeKeepingParties(WipeRemoved, n)
+		return e.receiptCardLeftLocked(n)
 	case (e.cfg.Mode == Clinic || e.cfg.Mode == Notary) && st != session.WaitingForCard:
 		return e.wipeKeepingParties(WipeRemoved, n)
 	case st == session.WaitingForCard:

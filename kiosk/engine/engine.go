@@ -121,6 +121,7 @@ type Engine struct {
 	recordFile string
 	parties    []notary.Party // notary: parties kept for the act
 	partiesAt  time.Time
+	kept       *keptReceipt // the receipt on screen (no card data)
 	wedge      scanner.Wedge
 	pin        pinGuard
 	sync       SyncView
@@ -268,6 +269,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.dropPartiesLocked()
 	e.qrOnly, e.read, e.photo, e.photoState = nil, nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
+	e.kept = nil
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }

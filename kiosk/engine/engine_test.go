@@ -106,9 +106,20 @@ func TestKioskVisit(t *testing.T) {
 	if ev := r.event(VisitWiped); ev.Why != WipeRemoved {
 		t.Fatalf("wiped for %s", ev.Why)
 	}
-	v = r.step(StepAttract)
-	if v.Person != nil || v.Details != nil || v.Photo != nil || v.Values != nil || v.Receipt != "" {
+	// The receipt stays (code, service, time) with the personal data gone,
+	// until ReceiptLinger after the card left.
+	v = r.step(StepReceipt)
+	if v.Person != nil || v.Details != nil || v.Photo != nil || v.Values != nil {
 		t.Fatalf("card data survived the end of the visit: %+v", v)
+	}
+	if v.Receipt == "" || v.ReceiptFor == nil || v.ReceiptFor.Code != "1.000466" || !v.CardLeft || v.ReceiptAt.IsZero() {
+		t.Fatalf("the receipt did not stay: %q %v %v", v.Receipt, v.ReceiptFor, v.CardLeft)
+	}
+	r.clock.Add(ReceiptLinger)
+	r.e.Tick()
+	v = r.step(StepAttract)
+	if v.Receipt != "" || v.ReceiptFor != nil {
+		t.Fatalf("the receipt outlived its time: %+v", v)
 	}
 }
 

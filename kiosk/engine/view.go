@@ -127,7 +127,14 @@ type View struct {
 	WaitingFor string            // the card party whose card is still needed
 
 	Receipt string // client reference of the submitted dossier
-	Busy    bool   // saving, looking up or writing: do not submit twice
+	// ReceiptAt and ReceiptFor: when and for which service (they stay
+	// after the card left, with Receipt; the personal data does not).
+	ReceiptAt  time.Time
+	ReceiptFor *catalog.Service
+	// CardLeft: the receipt stays until ReceiptEnds (or Done).
+	CardLeft    bool
+	ReceiptEnds time.Time
+	Busy        bool // saving, looking up or writing: do not submit twice
 
 	CheckIn    *clinic.CheckIn
 	RecordFile string // the clinic or notary record written
@@ -166,6 +173,7 @@ func (e *Engine) View() View {
 	}
 	v.Problems = append(v.Problems, e.problems...)
 	v.Receipt = e.sess.Receipt()
+	e.receiptView(&v)
 	for _, p := range e.parties {
 		v.Parties = append(v.Parties, Party{Role: p.Role, FullName: p.FullName, Verified: p.Verified, Summary: notary.Summary(p)})
 	}
