@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -106,6 +105,7 @@ func New(fa fyne.App, cfg Config) (*App, error) {
 	a.kb = newKeyboard(func() Lang { return a.lang })
 	a.body = container.NewStack()
 	a.bar = widget.NewLabel("")
+	a.bar.Wrapping = fyne.TextWrapWord
 	a.win.Canvas().SetOnTypedRune(a.typedRune)
 	a.win.Canvas().SetOnTypedKey(a.typedKey)
 	a.win.SetContent(a.frame())
@@ -239,23 +239,29 @@ func (a *App) frame() fyne.CanvasObject {
 	top.Add(a.topBar())
 	bottom := container.NewVBox(a.kb.object())
 	if a.cfg.Demo != nil {
-		bottom.Add(a.demoPanel())
+		panel := a.demoPanel()
+		bottom.Add(panel)
+		a.kb.shown = func(up bool) { // the keyboard takes the panel's room
+			if up {
+				panel.Hide()
+			} else {
+				panel.Show()
+			}
+		}
 	}
 	if a.mode != Kiosk {
 		bottom.Add(a.bar)
 	}
-	return container.NewBorder(top, bottom, nil, nil, container.NewPadded(a.body))
+	// The screen scrolls inside the window: a screen taller than the window
+	// (large text, a long form, the keyboard up) never makes it grow.
+	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(container.NewPadded(a.body)))
 }
 
 func (a *App) isDemo() bool { return a.cfg.Demo != nil || a.eng.Info().Demo }
 
 // demoBanner says on every screen that this is a demonstration.
 func (a *App) demoBanner() fyne.CanvasObject {
-	bg := canvas.NewRectangle(warnColour)
-	t := canvas.NewText(T(a.lang, "demo.banner"), whiteText)
-	t.TextStyle.Bold = true
-	t.Alignment = fyne.TextAlignCenter
-	return container.NewStack(bg, container.NewPadded(t))
+	return onColour(warnColour, T(a.lang, "demo.banner"))
 }
 
 func (a *App) topBar() fyne.CanvasObject {
@@ -268,6 +274,7 @@ func (a *App) topBar() fyne.CanvasObject {
 	large := widget.NewButton(T(a.lang, "large"), func() { a.setLarge(!a.cfg.LargeText) })
 	contrast := widget.NewButton(T(a.lang, "contrast"), func() { a.setContrast(!a.look.contrast) })
 	title := widget.NewLabelWithStyle(T(a.lang, "app.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.Truncation = fyne.TextTruncateEllipsis
 	right := container.NewHBox(lang, large, contrast)
 	if a.mode == Desk {
 		right.Add(widget.NewButton(T(a.lang, "desk.outbox"), a.showOutbox))

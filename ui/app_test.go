@@ -137,7 +137,7 @@ func (r *rig) texts() []string {
 				}
 			case *widget.Button:
 				if w.Visible() {
-					out = append(out, "["+w.Text+"]")
+					out = append(out, "["+strings.ReplaceAll(w.Text, "\n", " ")+"]")
 				}
 			}
 		}
@@ -175,7 +175,7 @@ func (r *rig) tap(label string) {
 	var found *widget.Button
 	r.ui(func() {
 		for _, o := range r.objects() {
-			if b, ok := o.(*widget.Button); ok && b.Visible() && !b.Disabled() && strings.HasPrefix(b.Text, label) {
+			if b, ok := o.(*widget.Button); ok && b.Visible() && !b.Disabled() && strings.HasPrefix(strings.ReplaceAll(b.Text, "\n", " "), label) {
 				found = b
 			}
 		}

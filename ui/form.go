@@ -28,9 +28,14 @@ func (a *App) showServices(v engine.View) {
 	page := a.page
 	from := min(page*per, len(services))
 	to := min(from+per, len(services))
-	tiles := container.NewGridWithColumns(2)
+	tiles := container.NewGridWrap(fyne.NewSize(460, 110))
+	width := 44 // characters per line of a tile
 	if a.mode == Kiosk { // four large tiles filling the screen
-		tiles = container.NewGridWithRows(2)
+		tiles = container.NewGridWithColumns(2)
+		width = 30
+	}
+	if a.cfg.LargeText {
+		width = width * 3 / 4
 	}
 	for _, s := range services[from:to] {
 		name, sub := s.NameVI, s.NameEN
@@ -38,13 +43,11 @@ func (a *App) showServices(v engine.View) {
 			name, sub = s.NameEN, s.NameVI
 		}
 		code := s.Code
-		b := widget.NewButton(name+"\n"+sub, func() { a.eng.ChooseService(code) })
+		// Buttons do not wrap: long names are broken into lines here, so a
+		// tile never makes the window wider.
+		b := widget.NewButton(wrapWords(name, width)+"\n"+wrapWords(sub, width), func() { a.eng.ChooseService(code) })
 		b.Alignment = widget.ButtonAlignCenter
-		if a.mode == Kiosk {
-			tiles.Add(b)
-		} else {
-			tiles.Add(container.NewGridWrap(fyne.NewSize(520, 110), b))
-		}
+		tiles.Add(b)
 	}
 	turn := func(p int) func() { return func() { a.page = p; a.showServices(a.eng.View()) } }
 	nav := container.NewHBox()
@@ -416,4 +419,21 @@ func (a *App) showReceipt(v engine.View) {
 	}
 	a.show("receipt", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
 		container.NewVScroll(container.NewVBox(parts...))))
+}
+
+// wrapWords breaks text into lines of at most n characters at spaces.
+func wrapWords(text string, n int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > n {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
 }

@@ -53,6 +53,9 @@ type keyboard struct {
 	box     *fyne.Container
 	preview *widget.Label // the field being typed into, always in view
 	upper   bool          // the next letter is a capital
+	// shown is told when the keyboard comes up or goes (the frame makes
+	// room for it: the demo panel steps aside).
+	shown func(up bool)
 }
 
 func newKeyboard(lang func() Lang) *keyboard {
@@ -86,6 +89,9 @@ func (k *keyboard) attach(f *field) {
 	k.updatePreview()
 	k.box.Show()
 	k.box.Refresh()
+	if k.shown != nil {
+		k.shown(true)
+	}
 }
 
 // changedBy keeps the composer in step with a physical keyboard: when the
@@ -108,6 +114,9 @@ func (k *keyboard) detach() {
 	k.target = nil
 	k.editor.Clear()
 	k.box.Hide()
+	if k.shown != nil {
+		k.shown(false)
+	}
 }
 
 // press types one key into the target.

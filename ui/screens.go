@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -212,13 +213,18 @@ func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 			text, colour = T(a.lang, "badge.chain"), warnColour
 		}
 	}
+	return onColour(colour, text)
+}
+
+// onColour is white text wrapped on a coloured band (badges, the demo
+// banner): it wraps instead of widening the window.
+func onColour(colour color.Color, text string) fyne.CanvasObject {
 	bg := canvas.NewRectangle(colour)
 	bg.CornerRadius = 8
-	label := canvas.NewText(text, whiteText)
-	label.TextStyle.Bold = true
-	label.TextSize = theme.TextSize() * a.look.scale * 1.1
-	label.Alignment = fyne.TextAlignCenter
-	return container.NewStack(bg, container.NewPadded(label))
+	label := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	label.SizeName = theme.SizeNameSubHeadingText
+	label.Wrapping = fyne.TextWrapWord
+	return container.NewStack(bg, container.NewThemeOverride(label, whiteOn{}))
 }
 
 // photo is the chip's face image as the engine decoded it, or a plain

@@ -87,3 +87,26 @@ func (l *look) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTh
 func (l *look) Size(n fyne.ThemeSizeName) float32 {
 	return theme.DefaultTheme().Size(n) * l.scale
 }
+
+// whiteOn is the app's theme with white text, for text on a coloured band
+// (every band colour keeps 4.5:1 against white).
+type whiteOn struct{}
+
+func (whiteOn) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameForeground {
+		return whiteText
+	}
+	return fyne.CurrentApp().Settings().Theme().Color(n, v)
+}
+
+func (whiteOn) Font(s fyne.TextStyle) fyne.Resource {
+	return fyne.CurrentApp().Settings().Theme().Font(s)
+}
+
+func (whiteOn) Icon(n fyne.ThemeIconName) fyne.Resource {
+	return fyne.CurrentApp().Settings().Theme().Icon(n)
+}
+
+func (whiteOn) Size(n fyne.ThemeSizeName) float32 {
+	return fyne.CurrentApp().Settings().Theme().Size(n)
+}
