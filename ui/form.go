@@ -29,7 +29,7 @@ func (a *App) showServices(v engine.View) {
 	from := min(page*per, len(services))
 	to := min(from+per, len(services))
 	tiles := container.NewGridWrap(fyne.NewSize(460, 110))
-	width := 44 // characters per line of a tile
+	width := 44          // characters per line of a tile
 	if a.mode == Kiosk { // four large tiles filling the screen
 		tiles = container.NewGridWithColumns(2)
 		width = 30
