@@ -74,8 +74,32 @@ func (l *look) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 		}
 		return theme.DefaultTheme().Color(n, theme.VariantDark)
 	}
+	switch n { // Fyne's light palette is too pale for text: AA (4.5:1) on white
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		return lightPrimary
+	case theme.ColorNameError:
+		return lightError
+	case theme.ColorNameWarning:
+		return lightWarning
+	case theme.ColorNameSuccess:
+		return lightSuccess
+	case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
+		return lightQuiet
+	case theme.ColorNameInputBorder:
+		return lightBorder
+	}
 	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }
+
+// Light palette overrides, each checked by TestThemeContrastAA.
+var (
+	lightPrimary = color.NRGBA{R: 0x0b, G: 0x57, B: 0xd0, A: 0xff} // 6.6:1 with white
+	lightError   = color.NRGBA{R: 0xb0, G: 0x1c, B: 0x1c, A: 0xff} // 6.6:1 on white
+	lightWarning = color.NRGBA{R: 0x8a, G: 0x4b, B: 0x00, A: 0xff} // 6.4:1 on white
+	lightSuccess = color.NRGBA{R: 0x1b, G: 0x6e, B: 0x2a, A: 0xff} // 6.3:1 on white
+	lightQuiet   = color.NRGBA{R: 0x5f, G: 0x63, B: 0x68, A: 0xff} // 6.0:1 on white
+	lightBorder  = color.NRGBA{R: 0x76, G: 0x76, B: 0x76, A: 0xff} // 4.5:1 on white
+)
 
 // Font is the default font (Noto Sans covers Vietnamese).
 func (l *look) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultTheme().Font(s) }
