@@ -258,3 +258,16 @@ func TestSplitCommunePicked(t *testing.T) {
 		}
 	}
 }
+
+func mustService(t testing.TB, code string) *catalog.Service {
+	t.Helper()
+	cat, err := catalog.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := cat.Service(code)
+	if !ok {
+		t.Fatalf("no service %s", code)
+	}
+	return s
+}

@@ -38,14 +38,10 @@ func (a *App) showServices(v engine.View) {
 		width = width * 3 / 4
 	}
 	for _, s := range services[from:to] {
-		name, sub := s.NameVI, s.NameEN
-		if a.lang == English {
-			name, sub = s.NameEN, s.NameVI
-		}
 		code := s.Code
 		// Buttons do not wrap: long names are broken into lines here, so a
-		// tile never makes the window wider.
-		b := widget.NewButton(wrapWords(name, width)+"\n"+wrapWords(sub, width), func() { a.eng.ChooseService(code) })
+		// tile never makes the window wider. One language per screen.
+		b := widget.NewButton(wrapWords(a.serviceName(s), width), func() { a.eng.ChooseService(code) })
 		b.Alignment = widget.ButtonAlignCenter
 		tiles.Add(b)
 	}
@@ -260,6 +256,7 @@ func (a *App) askRow(v *prefill.Value) fyne.CanvasObject {
 	switch {
 	case len(v.Field.Options) > 0:
 		sel := widget.NewSelect(v.Field.Options, set)
+		sel.PlaceHolder = T(a.lang, "form.selectone") // Fyne's own is English
 		sel.Selected = v.Text
 		input = sel
 	default:
