@@ -11,6 +11,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -81,8 +82,9 @@ type App struct {
 	progress *widget.ProgressBar
 	steps    *widget.Label
 	idle     dialog.Dialog
-	page     int    // services page on show
-	printMsg string // after a print job
+	idleStop chan struct{} // ends the countdown of the idle dialog
+	page     int           // services page on show
+	printMsg string        // after a print job
 
 	uiMu   sync.Mutex // serialises UI work (see do)
 	mu     sync.Mutex // guards screen, for tests and benchmarks
@@ -162,6 +164,12 @@ func (a *App) Start(ctx context.Context) {
 // Stop stops the engine (which wipes the visit) and the app's own work.
 func (a *App) Stop() {
 	a.eng.Stop()
+	a.uiMu.Lock()
+	if a.idleStop != nil {
+		close(a.idleStop)
+		a.idleStop = nil
+	}
+	a.uiMu.Unlock()
 	if a.unsub != nil {
 		a.unsub()
 		a.unsub = nil
@@ -317,7 +325,25 @@ func (a *App) syncIdle(v engine.View) {
 	case v.StillThere && a.idle == nil:
 		yes := widget.NewButton(T(a.lang, "idle.yes"), nil)
 		yes.Importance = widget.HighImportance
-		body := container.NewVBox(widget.NewLabel(T(a.lang, "idle.body")), yes)
+		// The countdown is on screen: the wipe is never a surprise.
+		ends := time.Now().Add(a.eng.Grace())
+		count := para(fmt.Sprintf(T(a.lang, "idle.closes"), int(a.eng.Grace().Seconds())))
+		stop := make(chan struct{})
+		a.idleStop = stop
+		a.goIO(func() {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					left := max(0, int(time.Until(ends).Round(time.Second).Seconds()))
+					a.do(func() { count.SetText(fmt.Sprintf(T(a.lang, "idle.closes"), left)) })
+				}
+			}
+		})
+		body := container.NewVBox(widget.NewLabel(T(a.lang, "idle.body")), count, yes)
 		d := dialog.NewCustomWithoutButtons(T(a.lang, "idle.title"), body, a.win)
 		yes.OnTapped = a.eng.StillHere
 		a.idle = d
@@ -325,6 +351,8 @@ func (a *App) syncIdle(v engine.View) {
 	case !v.StillThere && a.idle != nil:
 		a.idle.Hide()
 		a.idle = nil
+		close(a.idleStop)
+		a.idleStop = nil
 	}
 }
 

@@ -46,12 +46,20 @@ func (a *App) showServices(v engine.View) {
 		tiles.Add(b)
 	}
 	turn := func(p int) func() { return func() { a.page = p; a.showServices(a.eng.View()) } }
+	// The paging buttons keep their places on every page (a finger that
+	// tapped "more" finds it again); the one that cannot be used is greyed.
 	nav := container.NewHBox()
-	if page > 0 {
-		nav.Add(action(T(a.lang, "services.prev"), false, turn(page-1)))
-	}
-	if to < len(services) {
-		nav.Add(action(T(a.lang, "services.more"), false, turn(page+1)))
+	if per < len(services) {
+		prev := widget.NewButton(T(a.lang, "services.prev"), turn(page-1))
+		more := widget.NewButton(T(a.lang, "services.more"), turn(page+1))
+		if page == 0 {
+			prev.Disable()
+		}
+		if to >= len(services) {
+			more.Disable()
+		}
+		nav.Add(container.NewGridWrap(fyne.NewSize(320, 72), prev))
+		nav.Add(container.NewGridWrap(fyne.NewSize(320, 72), more))
 	}
 	nav.Add(a.cancelButton())
 	a.show("services", container.NewBorder(container.NewVBox(big(T(a.lang, "services.title")), a.notice(v)),

@@ -83,7 +83,7 @@ func TestNoEnglishInVietnamese(t *testing.T) {
 		r.tap(w("id.continue"))
 		r.wait("services")
 		check(r, "services")
-		for !r.sees("Đăng ký thường trú") && r.sees(w("services.more")) {
+		for !r.sees("Đăng ký thường trú") && r.canTap(w("services.more")) {
 			r.tap(w("services.more"))
 		}
 		r.tap("Đăng ký thường trú")

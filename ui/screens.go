@@ -195,6 +195,13 @@ func (a *App) showProblem(v engine.View) {
 	a.show("problem", container.NewVBox(parts...))
 }
 
+// refused reports a card whose checks failed (altered data, cloned chip):
+// the red badge.
+func refused(p *prefill.Person) bool {
+	v := p.Verification
+	return v != nil && (v.ChipAuth == cccd.ChipAuthFailed || v.Passive == cccd.PassiveFailed)
+}
+
 // badge is the honest verification badge: only a verified chip is green.
 func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 	text, colour := T(a.lang, "badge.unchecked"), neutralColour
@@ -262,7 +269,11 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 		rows.Add(l)
 	}
 	add("id.name", id.FullName)
-	add("id.number", id.IDNumber)
+	number := id.IDNumber
+	if a.mode == Kiosk { // people in the queue can read a kiosk's screen
+		number = cccd.MaskID(number)
+	}
+	add("id.number", number)
 	add("id.dob", dmy(id.DateOfBirth))
 	add("id.sex", id.Sex)
 	add("id.residence", id.PlaceOfResidence)
@@ -289,10 +300,23 @@ func (a *App) showIdentity(v engine.View) {
 	if a.mode == Clinic {
 		next = action(T(a.lang, "clinic.check"), true, a.eng.CheckIn)
 	}
+	buttons := container.NewHBox(next, a.cancelButton())
 	parts := []fyne.CanvasObject{big(T(a.lang, "id.title")), a.identityCard(v), a.notice(v)}
+	if refused(v.Person) {
+		switch a.mode {
+		case Kiosk:
+			// A citizen cannot go on with a card that failed its checks:
+			// plain words and the one thing to do.
+			parts = append(parts, para(T(a.lang, "badge.seeofficer")))
+			buttons = container.NewHBox(action(T(a.lang, "id.seeofficer"), true, a.eng.Cancel))
+		default: // the officer decides; going on is no longer the main action
+			buttons = container.NewHBox(action(T(a.lang, "id.continue"), false, a.eng.Continue), a.cancelButton())
+		}
+	}
 	if a.mode != Kiosk {
 		parts = append(parts, a.details(v))
 	}
-	parts = append(parts, container.NewCenter(container.NewHBox(next, a.cancelButton())))
-	a.show("identity", container.NewVScroll(container.NewVBox(parts...)))
+	// The next action stays in view below the scrolling details.
+	a.show("identity", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
+		container.NewVScroll(container.NewVBox(parts...))))
 }
