@@ -85,6 +85,7 @@ type App struct {
 	idleStop chan struct{} // ends the countdown of the idle dialog
 	page     int           // services page on show
 	printMsg string        // after a print job
+	actRef   string        // notary: the act number typed, kept across parties
 
 	uiMu   sync.Mutex // serialises UI work (see do)
 	mu     sync.Mutex // guards screen, for tests and benchmarks
@@ -103,7 +104,7 @@ func New(fa fyne.App, cfg Config) (*App, error) {
 	a := &App{cfg: cfg, eng: cfg.Engine, mode: cfg.Engine.Mode(), fa: fa, lang: cfg.Lang, last: -1}
 	a.look = &look{scale: scaleFor(a.mode == Kiosk, cfg.LargeText), contrast: cfg.HighContrast}
 	fa.Settings().SetTheme(a.look)
-	a.win = fa.NewWindow(T(a.lang, "app.title"))
+	a.win = fa.NewWindow(a.title())
 	a.kb = newKeyboard(func() Lang { return a.lang })
 	a.body = container.NewStack()
 	a.bar = widget.NewLabel("")
@@ -275,13 +276,13 @@ func (a *App) demoBanner() fyne.CanvasObject {
 func (a *App) topBar() fyne.CanvasObject {
 	lang := widget.NewButton(T(a.lang, "lang"), func() {
 		a.lang = 1 - a.lang
-		a.win.SetTitle(T(a.lang, "app.title"))
+		a.win.SetTitle(a.title())
 		a.win.SetContent(a.frame())
 		a.render()
 	})
 	large := widget.NewButton(T(a.lang, "large"), func() { a.setLarge(!a.cfg.LargeText) })
 	contrast := widget.NewButton(T(a.lang, "contrast"), func() { a.setContrast(!a.look.contrast) })
-	title := widget.NewLabelWithStyle(T(a.lang, "app.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(a.title(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Truncation = fyne.TextTruncateEllipsis
 	right := container.NewHBox(lang, large, contrast)
 	if a.mode == Desk {
@@ -368,3 +369,17 @@ func (a *App) typedKey(e *fyne.KeyEvent) {
 
 // Scanned takes a QR code from any scanner (the engine decides what it is).
 func (a *App) Scanned(payload string) { a.eng.Scanned(payload) }
+
+// title is the window's and the top bar's title: the mode says what the
+// machine is for (a clinic's reception is no public-service kiosk).
+func (a *App) title() string {
+	switch a.mode {
+	case Desk:
+		return T(a.lang, "app.title.desk")
+	case Clinic:
+		return T(a.lang, "app.title.clinic")
+	case Notary:
+		return T(a.lang, "app.title.notary")
+	}
+	return T(a.lang, "app.title")
+}

@@ -47,3 +47,13 @@ func TestIdleCountdownShown(t *testing.T) {
 	r.see(strings.Split(w("idle.closes"), "%d")[0])
 	r.see("30")
 }
+
+// TestDatesDayFirst: dates read dd/MM/yyyy whatever layout they came in
+// (the clinic's BHYT dates printed "26//2/30/0" before).
+func TestDatesDayFirst(t *testing.T) {
+	for in, want := range map[string]string{"2026-02-03": "03/02/2026", "20300226": "26/02/2030", "26/02/2030": "26/02/2030", "": "", "không rõ": "không rõ"} {
+		if got := dmy(in); got != want {
+			t.Errorf("dmy(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

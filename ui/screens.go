@@ -3,6 +3,8 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -65,7 +67,7 @@ func (a *App) noticeText(v engine.View) string {
 	case engine.NoticeActRef:
 		return T(a.lang, "notary.act") + "?"
 	case engine.NoticeSaved:
-		return fmt.Sprintf(T(a.lang, "notary.saved"), v.Detail)
+		return T(a.lang, "notary.saved")
 	case engine.NoticeSaveFailed:
 		return T(a.lang, "save.failed") + " (" + v.Detail + ")"
 	case engine.NoticeNeedAgree:
@@ -281,12 +283,15 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 	return container.NewBorder(a.badge(p), nil, a.photo(v), nil, rows)
 }
 
-// dmy shows an ISO date the Vietnamese way.
-func dmy(iso string) string {
-	if len(iso) != 10 {
-		return iso
+// dmy shows a date the Vietnamese way (dd/MM/yyyy), whichever of the
+// usual layouts it came in; anything else is shown as it is.
+func dmy(s string) string {
+	for _, layout := range []string{"2006-01-02", "20060102", "02/01/2006", "2006/01/02", time.RFC3339} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.Format("02/01/2006")
+		}
 	}
-	return iso[8:10] + "/" + iso[5:7] + "/" + iso[0:4]
+	return s
 }
 
 // showIdentity is the step after a read: who the card says, how sure we

@@ -14,6 +14,9 @@ const (
 // Plain words, short sentences: many users are elderly and first-time.
 var words = map[string][2]string{
 	"app.title":                  {"Một Cửa — Dịch vụ công", "One-Stop — Public services"},
+	"app.title.desk":             {"Một Cửa — Quầy tiếp nhận hồ sơ", "One-Stop — Reception desk"},
+	"app.title.clinic":           {"Tiếp nhận khám bệnh — thẻ BHYT", "Clinic reception — health insurance"},
+	"app.title.notary":           {"Công chứng — xác minh nhân thân", "Notary — identity check"},
 	"attract.title":              {"Xin chào!", "Welcome!"},
 	"attract.card":               {"Đặt thẻ căn cước lên đầu đọc thẻ", "Place your ID card on the card reader"},
 	"attract.qr":                 {"hoặc đưa mã QR trên thẻ vào máy quét", "or hold the QR code on the card to the scanner"},
@@ -140,7 +143,12 @@ var words = map[string][2]string{
 	"clinic.repeat":              {"Người bệnh đã tiếp nhận hôm nay tại cơ sở này", "Already checked in here today"},
 	"notary.title":               {"Xác minh nhân thân cho công chứng", "Identity check for a notarial act"},
 	"notary.save":                {"Lưu biên bản xác minh", "Save the verification record"},
-	"notary.saved":               {"Đã lưu: %s", "Saved: %s"},
+	"notary.saved":               {"Đã lưu biên bản xác minh thành công.", "The verification record is saved."},
+	"notary.print":               {"In biên bản", "Print the record"},
+	"notary.done":                {"Xong", "Done"},
+	"record.open":                {"Mở bản in", "Open the printable page"},
+	"print.failed":               {"Không in được. Xin kiểm tra máy in.", "Could not print. Please check the printer."},
+	"clinic.saved":               {"Tiếp nhận thành công. Đã lưu phiếu tiếp nhận.", "Checked in. The check-in record is saved."},
 	"notary.act":                 {"Số việc công chứng", "Notarial act number"},
 	"notary.party":               {"Bên", "Party"},
 	"notary.another":             {"Thêm bên khác", "Add another party"},
