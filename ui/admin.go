@@ -25,7 +25,7 @@ func (a *App) askPIN() {
 	}
 	pin := newField(true)
 	pin.Password = true
-	pin.onFocus = a.kb.attach
+	pin.onFocus = a.focus
 	d := dialog.NewForm(T(a.lang, "admin.title"), T(a.lang, "admin.open"), T(a.lang, "cancel"),
 		[]*widget.FormItem{widget.NewFormItem(T(a.lang, "admin.pin"), pin)}, func(ok bool) {
 			a.kb.detach()

@@ -86,6 +86,9 @@ type App struct {
 	page     int           // services page on show
 	printMsg string        // after a print job
 	actRef   string        // notary: the act number typed, kept across parties
+	// composeKeys: the physical keyboard composes Vietnamese (desk default);
+	// padOnDesk: the on-screen keyboard comes up on a desk too.
+	composeKeys, padOnDesk bool
 
 	uiMu   sync.Mutex // serialises UI work (see do)
 	mu     sync.Mutex // guards screen, for tests and benchmarks
@@ -101,7 +104,7 @@ func New(fa fyne.App, cfg Config) (*App, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("ui: an engine is required")
 	}
-	a := &App{cfg: cfg, eng: cfg.Engine, mode: cfg.Engine.Mode(), fa: fa, lang: cfg.Lang, last: -1}
+	a := &App{cfg: cfg, eng: cfg.Engine, mode: cfg.Engine.Mode(), fa: fa, lang: cfg.Lang, last: -1, composeKeys: true}
 	a.look = &look{scale: scaleFor(a.mode == Kiosk, cfg.LargeText), contrast: cfg.HighContrast}
 	fa.Settings().SetTheme(a.look)
 	a.win = fa.NewWindow(a.title())
@@ -287,6 +290,16 @@ func (a *App) topBar() fyne.CanvasObject {
 	right := container.NewHBox(lang, large, contrast)
 	if a.mode == Desk {
 		right.Add(widget.NewButton(T(a.lang, "desk.outbox"), a.showOutbox))
+	}
+	if a.mode != Kiosk { // a desk PC has a keyboard: the on-screen one only when asked
+		pad := widget.NewCheck(T(a.lang, "kb.ondesk"), func(on bool) {
+			a.padOnDesk = on
+			if !on && a.kb.target != nil {
+				a.kb.detach()
+			}
+		})
+		pad.Checked = a.padOnDesk
+		right.Add(pad)
 	}
 	if a.mode != Kiosk || a.cfg.Demo != nil || a.eng.Info().AdminPIN {
 		right.Add(widget.NewButton(T(a.lang, "admin.title"), a.askPIN))

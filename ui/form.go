@@ -274,7 +274,8 @@ func (a *App) askRow(v *prefill.Value) fyne.CanvasObject {
 		e.spec = v.Field
 		e.SetText(v.Text)
 		e.OnChanged = set
-		e.onFocus = a.kb.attach
+		e.onFocus = a.focus
+		e.compose = a.composer()
 		if v.Field.Type == "textarea" || v.Field.Type == "address" {
 			e.MultiLine = true
 			e.Wrapping = fyne.TextWrapWord
@@ -306,7 +307,8 @@ func (a *App) unlockButton(v *prefill.Value) fyne.CanvasObject {
 	party, id, idx := v.Party, v.Field.ID, v.Index
 	return widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() {
 		why := newField(false)
-		why.onFocus = a.kb.attach
+		why.onFocus = a.focus
+		why.compose = a.composer()
 		why.SetPlaceHolder(T(a.lang, "form.unlockwhy"))
 		d := dialog.NewForm(T(a.lang, "form.unlock"), T(a.lang, "form.unlock"), T(a.lang, "cancel"),
 			[]*widget.FormItem{widget.NewFormItem("", why)}, func(ok bool) {

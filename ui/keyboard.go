@@ -18,11 +18,15 @@ import (
 // touched, so the keyboard types into the field the citizen chose.
 type field struct {
 	widget.Entry
-	digits  bool           // phone numbers, ID numbers: the digits pad
-	label   string         // what the field is, shown above the keyboard
-	spec    *catalog.Field // the form field it edits (nil: the key or PIN box)
-	onFocus func(*field)
-	wrapped bool // OnChanged already keeps the keyboard in step
+	digits bool           // phone numbers, ID numbers: the digits pad
+	label  string         // what the field is, shown above the keyboard
+	spec   *catalog.Field // the form field it edits (nil: the key or PIN box)
+	// compose composes the physical keyboard's keys (nil: typed as is);
+	// composed is the text it last produced.
+	compose  *vnkey.Editor
+	composed string
+	onFocus  func(*field)
+	wrapped  bool // OnChanged already keeps the keyboard in step
 }
 
 func newField(digits bool) *field {

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
 	"motcua/hwtest/simcard"
 	"motcua/reader/cccd"
 )
@@ -54,6 +57,45 @@ func TestDatesDayFirst(t *testing.T) {
 	for in, want := range map[string]string{"2026-02-03": "03/02/2026", "20300226": "26/02/2030", "26/02/2030": "26/02/2030", "": "", "không rõ": "không rõ"} {
 		if got := dmy(in); got != want {
 			t.Errorf("dmy(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDeskPhysicalTelex: at a desk the PC's keyboard composes Telex in
+// the app's own fields, Backspace takes back a tone, and focusing a field
+// brings no on-screen keyboard unless asked.
+func TestDeskPhysicalTelex(t *testing.T) {
+	r := newRig(t, Desk, nil)
+	r.readCard(cardGenuine)
+	r.tap(w("id.continue"))
+	r.wait("services")
+	r.tap("Cấp Phiếu lý lịch tư pháp")
+	r.wait("form")
+	var f *field
+	for _, x := range r.fields() {
+		if x.spec != nil && !x.digits && x.spec.Type != "date" && x.spec.Type != "email" {
+			f = x
+			break
+		}
+	}
+	if f == nil {
+		t.Fatal("no text field")
+	}
+	r.ui(func() { r.app.win.Canvas().Focus(f) })
+	if r.app.kb.box.Visible() {
+		t.Fatal("the on-screen keyboard came up on a desk")
+	}
+	r.ui(func() { test.Type(f, "Nguyeenx Vawn Thuwr") })
+	if f.Text != "Nguyễn Văn Thử" {
+		t.Fatalf("typed %q", f.Text)
+	}
+	r.ui(func() { f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace}) })
+	if f.Text != "Nguyễn Văn Thư" {
+		t.Fatalf("after Backspace %q", f.Text)
+	}
+	for _, v := range r.app.eng.View().Values {
+		if v.Field == f.spec && v.Text != "Nguyễn Văn Thư" {
+			t.Fatalf("the engine has %q", v.Text)
 		}
 	}
 }

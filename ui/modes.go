@@ -84,7 +84,8 @@ func (a *App) showNotary(v engine.View) {
 		return
 	}
 	act := newField(false)
-	act.onFocus = a.kb.attach
+	act.onFocus = a.focus
+	act.compose = a.composer()
 	act.label = T(a.lang, "notary.act")
 	act.SetPlaceHolder(T(a.lang, "notary.act"))
 	// The act number is the act's, not the party's: typed once, it stays

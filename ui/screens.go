@@ -125,7 +125,7 @@ func (a *App) showKey(v engine.View) {
 	entry := newField(true)
 	entry.label = T(a.lang, "key.placeholder")
 	entry.SetPlaceHolder(T(a.lang, "key.placeholder"))
-	entry.onFocus = a.kb.attach
+	entry.onFocus = a.focus
 	errLabel := para(a.noticeText(v))
 	errLabel.Importance = widget.DangerImportance
 	submit := func() {
