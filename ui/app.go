@@ -304,7 +304,7 @@ func (a *App) topBar() fyne.CanvasObject {
 	if a.mode != Kiosk || a.cfg.Demo != nil || a.eng.Info().AdminPIN {
 		right.Add(widget.NewButton(T(a.lang, "admin.title"), a.askPIN))
 	}
-	return container.NewBorder(nil, nil, title, right)
+	return container.NewBorder(nil, nil, nil, right, title) // the title takes what the buttons leave
 }
 
 func (a *App) setLarge(on bool) {
