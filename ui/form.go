@@ -211,6 +211,9 @@ func (a *App) showForm(v engine.View) {
 	if v.WaitingFor != "" {
 		parts = append(parts, para(fmt.Sprintf(T(a.lang, "form.waitcard"), a.partyLabel(v.Service, v.WaitingFor))))
 	}
+	if a.mode == Desk {
+		parts = append(parts, a.rolePicker(v))
+	}
 	// What the citizen must do comes first; what the card gave follows.
 	if len(ask.Objects) > 0 {
 		parts = append(parts, widget.NewCard(T(a.lang, "form.ask"), "", ask))
@@ -443,4 +446,29 @@ func wrapWords(text string, n int) string {
 		line += w
 	}
 	return strings.Join(append(lines, line), "\n")
+}
+
+// rolePicker lets the officer say whose card comes next, when the service
+// has several card parties (the mother's card before the father's, a
+// household member): one tap per card, none needed when the default fits.
+func (a *App) rolePicker(v engine.View) fyne.CanvasObject {
+	next := a.eng.NextRole()
+	row := container.NewHBox(widget.NewLabel(T(a.lang, "form.nextcard")))
+	n := 0
+	for _, p := range v.Service.Parties {
+		if !p.FromCard {
+			continue
+		}
+		n++
+		role := p.Role
+		b := widget.NewButton(a.partyLabel(v.Service, role), func() { a.eng.ChooseCardRole(role) })
+		if role == next {
+			b.Importance = widget.HighImportance
+		}
+		row.Add(b)
+	}
+	if n < 2 {
+		return layout.NewSpacer()
+	}
+	return row
 }

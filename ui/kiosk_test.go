@@ -99,3 +99,46 @@ func TestDeskPhysicalTelex(t *testing.T) {
 		}
 	}
 }
+
+// TestDeskOfficerChoosesRole: for a birth registration the officer says
+// the next card is the mother's (the default would file it as the
+// father's), in one tap.
+func TestDeskOfficerChoosesRole(t *testing.T) {
+	r := newRig(t, Desk, nil)
+	r.readCard(cardGenuine)
+	r.tap(w("id.continue"))
+	r.wait("services")
+	r.tap("Đăng ký khai sinh")
+	r.wait("form")
+	r.see(w("form.nextcard"))
+	r.tap("Mẹ")
+	r.waitFor(func() bool { return r.app.eng.NextRole() == "mother" })
+	r.deck.Remove()
+	r.insert(cardSecond)
+	r.wait("key")
+	r.app.Scanned(r.deck.QR(cardSecond))
+	second := simcard.NewProfile(7).Identity.IDNumber
+	r.waitFor(func() bool {
+		for _, v := range r.app.eng.View().Values {
+			if v.Text == second {
+				return true
+			}
+		}
+		return false
+	})
+	found := false
+	for _, v := range r.app.eng.View().Values {
+		if v.Text == second {
+			found = true
+			if v.Party != "mother" {
+				t.Fatalf("the second card was filed under %s", v.Party)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the second card is not on the form")
+	}
+	if r.app.eng.NextRole() != "" {
+		t.Fatal("the choice outlived its card")
+	}
+}

@@ -70,6 +70,7 @@ var words = map[string][2]string{
 	"form.waitcard":              {"Đặt thẻ của %s lên đầu đọc", "Place the card of %s on the reader"},
 	"form.confirm":               {"Xác nhận địa chỉ", "Confirm the address"},
 	"kb.ondesk":                  {"Bàn phím ảo", "On-screen keyboard"},
+	"form.nextcard":              {"Thẻ tiếp theo là của:", "The next card is for:"},
 	"form.selectone":             {"(Chọn một mục)", "(Select one)"},
 	"form.pick":                  {"Địa bàn cũ nay thuộc nhiều xã/phường. Xin chọn nơi bạn ở:", "The old commune is now split. Please pick where you live:"},
 	"form.general":               {"Thông tin chung", "General"},

@@ -122,6 +122,7 @@ type Engine struct {
 	parties    []notary.Party // notary: parties kept for the act
 	partiesAt  time.Time
 	kept       *keptReceipt // the receipt on screen (no card data)
+	nextRole   string       // desk: the officer's choice of role for the next card
 	wedge      scanner.Wedge
 	pin        pinGuard
 	sync       SyncView
@@ -269,7 +270,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.dropPartiesLocked()
 	e.qrOnly, e.read, e.photo, e.photoState = nil, nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
-	e.kept = nil
+	e.kept, e.nextRole = nil, ""
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }
