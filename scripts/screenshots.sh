@@ -5,9 +5,11 @@
 #
 #   bash scripts/screenshots.sh [OUTDIR]     (default docs/screenshots)
 #
-# Coordinates are for the 1280x800 screen this script creates (the demo
-# banner takes the top 48 px). Needs xvfb,
-# xdotool and imagemagick (installed here when missing).
+# The walk runs at 1280x800 and at 1920x1080: every mode, large text and
+# forged cards. Coordinates are taken from the window's edges (the demo
+# panel sits at the bottom right, the next action at the bottom centre);
+# the screens scroll inside a window that never grows, so they hold.
+# Needs xvfb, xdotool and imagemagick (installed here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshots}
@@ -32,64 +34,86 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$work/" ./cmd/motcua ./cmd/motcua-app
+go build -o "$work/" ./cmd/motcua-app
 
-# A private display: Xvfb picks a free number and writes it to fd 3.
-exec 3>"$work/display"
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-exec 3>&-
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
-export DISPLAY=":$(cat "$work/display")"
+# display WxH: a private display of that size (Xvfb picks a free number
+# and writes it to fd 3).
+display() {
+	rm -f "$work/display"
+	exec 3>"$work/display"
+	Xvfb -displayfd 3 -screen 0 "$1x24" -nolisten tcp >/dev/null 2>&1 &
+	xvfb=$!
+	pids+=($xvfb)
+	exec 3>&-
+	for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+	export DISPLAY=":$(cat "$work/display")"
+	W=${1%x*}
+	H=${1#*x}
+}
 
-click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.6}"; }
+click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.8}"; }
 shot() { import -window root "$out/$1.png"; echo "screenshot $out/$1.png"; }
 
 # start MODE ARGS...: run the app and wait for its window.
 start() {
-	"$work/motcua" "$@" --demo --data "$work/data" >"$work/app.log" 2>&1 &
+	rm -rf "$work/data"
+	"$work/motcua-app" "$@" --demo --queue-only --data "$work/data" >"$work/app.log" 2>&1 &
 	app=$!
 	pids+=($app)
 	for _ in $(seq 300); do grep -q "app ready" "$work/app.log" && break; sleep 0.1; done
 	grep -q "app ready" "$work/app.log" || { cat "$work/app.log"; exit 1; }
-	sleep 0.5
+	sleep 1
 }
 stop() { kill "$app"; wait "$app" 2>/dev/null || true; }
 
-# Kiosk: a citizen from card tap to receipt.
-start kiosk
-shot 1-attract
-click 992 759 0.3   # demo panel: scan the card's QR
-click 1105 759 1.5  # demo panel: place the card
-shot 2-identity
-click 476 675       # Tiếp tục
-shot 3-services
-click 300 250       # Xác nhận số CMND
-click 640 600       # the reason field: the on-screen keyboard opens
-click 110 690 0.2   # ⇧ (capital)
-for k in "1205 571" "72 571" "830 631" "498 571" "633 690" "576 511" "781 571" "830 511" "448 511" \
-	"633 690" "576 511" "830 511" "321 631" "922 571"; do # Telex: Lamf thur tucj
-	click $k 0.15
-done
-shot 4-telex-keyboard
-click 1234 690      # Xong
-click 640 365       # the phone field: the digits pad opens
-xdotool type --delay 60 0912345678
-click 761 679       # Xong
-click 476 675 1     # Xem lại
-click 100 540 0.3   # Tôi đồng ý
-shot 5-review
-click 314 675 1.5   # Gửi hồ sơ
-shot 6-receipt
-stop
+# demo CARD: pick a demo card (0 genuine … 2 altered, 3 cloned, 4 unknown
+# signer), scan its QR and place it. The demo panel's row ($panel from the
+# bottom edge), its list's item pitch and its buttons (from the right
+# edge) depend on the mode's text size.
+demo() {
+	click 400 $((H - panel)) 0.6                     # the card list opens upwards
+	click 400 $((H - panel - top + $1 * pitch)) 0.4 # the card
+	click $((W - qrx)) $((H - panel)) 0.3            # Quét QR
+	click $((W - cardx)) $((H - panel)) 2.5          # Đặt thẻ
+}
+kiosk_panel() { panel=41 top=278 pitch=59 qrx=287 cardx=174; }
+desk_panel() { panel=78 top=168 pitch=45 qrx=229 cardx=139; }
 
-# Desk: an officer reads a forged card.
-start desk --window
-click 640 722 0.6   # demo panel: the card list
-click 640 642 0.6   # the altered card
-click 1050 722 0.3  # scan its QR
-click 1140 722 1.5  # place it
-shot 7-desk-forged
-click 1117 75 1.5   # Hồ sơ đã gửi: the kiosk's dossier, synced to the demo intake
-shot 8-desk-outbox
-stop
+for size in 1280x800 1920x1080; do
+	display "$size"
+	p="$out/$size"
+	mkdir -p "$p"
+	# Kiosk: a citizen, the marriage form after the groom's card.
+	kiosk_panel
+	start kiosk
+	shot "$size/kiosk-1-attract"
+	demo 0
+	shot "$size/kiosk-2-identity"
+	click $((W / 2 - 164)) $((H - 125)) 1.5 # Tiếp tục
+	shot "$size/kiosk-3-services"
+	click $((W / 4)) $((H * 5 / 8)) 1.5 # the third tile: Đăng ký kết hôn
+	shot "$size/kiosk-4-form-marriage"
+	stop
+	# Kiosk with a cloned card: plain words, "Xin mời gặp cán bộ".
+	start kiosk
+	demo 3
+	shot "$size/kiosk-5-forged-clone"
+	stop
+	# Kiosk with large text: the card before its key, the digits pad whole.
+	start kiosk --set kiosk.large_text=true
+	click $((W - 174)) $((H - 55)) 2 # Đặt thẻ: the key is asked
+	shot "$size/kiosk-6-large-digits-pad"
+	stop
+	# Desk: an altered card, with the officer's details.
+	# (a desk is a 1280x800 window at the screen's top left, whatever the
+	# screen: the coordinates are the window's)
+	desk_panel
+	sw=$W sh=$H W=1280 H=800
+	start desk --window
+	demo 2
+	shot "$size/desk-1-forged-altered"
+	stop
+	W=$sw H=$sh
+	kill "$xvfb"
+	wait "$xvfb" 2>/dev/null || true
+done

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -24,7 +25,7 @@ func (a *App) askPIN() {
 	}
 	pin := newField(true)
 	pin.Password = true
-	pin.onFocus = a.kb.attach
+	pin.onFocus = a.focus
 	d := dialog.NewForm(T(a.lang, "admin.title"), T(a.lang, "admin.open"), T(a.lang, "cancel"),
 		[]*widget.FormItem{widget.NewFormItem(T(a.lang, "admin.pin"), pin)}, func(ok bool) {
 			a.kb.detach()
@@ -84,17 +85,21 @@ func (a *App) showAdmin(v engine.View) {
 		if err != nil {
 			return
 		}
-		text := info.OutboxDir + fmt.Sprintf("\npending %d · sending %d · accepted %d · rejected %d · needs attention %d",
-			counts[outbox.Pending], counts[outbox.Sending], counts[outbox.Accepted], counts[outbox.Rejected], counts[outbox.NeedsAttention])
+		var parts []string
+		for _, st := range []outbox.State{outbox.Pending, outbox.Sending, outbox.Accepted, outbox.Rejected, outbox.NeedsAttention} {
+			parts = append(parts, fmt.Sprintf("%s %d", a.word(string(st)), counts[st]))
+		}
+		text := info.OutboxDir + "\n" + strings.Join(parts, " · ")
 		a.do(func() { outboxLabel.SetText(text) })
 	})
 
-	idle := widget.NewSelect([]string{"1m0s", "1m30s", "2m0s", "5m0s"}, func(s string) {
-		if d, err := time.ParseDuration(s); err == nil {
+	idleChoices := map[string]time.Duration{"60 s": time.Minute, "90 s": 90 * time.Second, "120 s": 2 * time.Minute, "300 s": 5 * time.Minute}
+	idle := widget.NewSelect([]string{"60 s", "90 s", "120 s", "300 s"}, func(s string) {
+		if d, ok := idleChoices[s]; ok {
 			a.eng.SetIdle(d)
 		}
 	})
-	idle.PlaceHolder = v.Idle.String()
+	idle.PlaceHolder = fmt.Sprintf("%d s", int(v.Idle.Seconds()))
 	large := widget.NewCheck(T(a.lang, "large"), a.setLarge)
 	large.Checked = a.cfg.LargeText
 	contrast := widget.NewCheck(T(a.lang, "contrast"), a.setContrast)

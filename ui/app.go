@@ -11,11 +11,11 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -82,8 +82,13 @@ type App struct {
 	progress *widget.ProgressBar
 	steps    *widget.Label
 	idle     dialog.Dialog
-	page     int    // services page on show
-	printMsg string // after a print job
+	idleStop chan struct{} // ends the countdown of the idle dialog
+	page     int           // services page on show
+	printMsg string        // after a print job
+	actRef   string        // notary: the act number typed, kept across parties
+	// composeKeys: the physical keyboard composes Vietnamese (desk default);
+	// padOnDesk: the on-screen keyboard comes up on a desk too.
+	composeKeys, padOnDesk bool
 
 	uiMu   sync.Mutex // serialises UI work (see do)
 	mu     sync.Mutex // guards screen, for tests and benchmarks
@@ -99,13 +104,14 @@ func New(fa fyne.App, cfg Config) (*App, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("ui: an engine is required")
 	}
-	a := &App{cfg: cfg, eng: cfg.Engine, mode: cfg.Engine.Mode(), fa: fa, lang: cfg.Lang, last: -1}
+	a := &App{cfg: cfg, eng: cfg.Engine, mode: cfg.Engine.Mode(), fa: fa, lang: cfg.Lang, last: -1, composeKeys: true}
 	a.look = &look{scale: scaleFor(a.mode == Kiosk, cfg.LargeText), contrast: cfg.HighContrast}
 	fa.Settings().SetTheme(a.look)
-	a.win = fa.NewWindow(T(a.lang, "app.title"))
+	a.win = fa.NewWindow(a.title())
 	a.kb = newKeyboard(func() Lang { return a.lang })
 	a.body = container.NewStack()
 	a.bar = widget.NewLabel("")
+	a.bar.Wrapping = fyne.TextWrapWord
 	a.win.Canvas().SetOnTypedRune(a.typedRune)
 	a.win.Canvas().SetOnTypedKey(a.typedKey)
 	a.win.SetContent(a.frame())
@@ -162,6 +168,12 @@ func (a *App) Start(ctx context.Context) {
 // Stop stops the engine (which wipes the visit) and the app's own work.
 func (a *App) Stop() {
 	a.eng.Stop()
+	a.uiMu.Lock()
+	if a.idleStop != nil {
+		close(a.idleStop)
+		a.idleStop = nil
+	}
+	a.uiMu.Unlock()
 	if a.unsub != nil {
 		a.unsub()
 		a.unsub = nil
@@ -239,43 +251,60 @@ func (a *App) frame() fyne.CanvasObject {
 	top.Add(a.topBar())
 	bottom := container.NewVBox(a.kb.object())
 	if a.cfg.Demo != nil {
-		bottom.Add(a.demoPanel())
+		panel := a.demoPanel()
+		bottom.Add(panel)
+		a.kb.shown = func(up bool) { // the keyboard takes the panel's room
+			if up {
+				panel.Hide()
+			} else {
+				panel.Show()
+			}
+		}
 	}
 	if a.mode != Kiosk {
 		bottom.Add(a.bar)
 	}
-	return container.NewBorder(top, bottom, nil, nil, container.NewPadded(a.body))
+	// The screen scrolls inside the window: a screen taller than the window
+	// (large text, a long form, the keyboard up) never makes it grow.
+	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(container.NewPadded(a.body)))
 }
 
 func (a *App) isDemo() bool { return a.cfg.Demo != nil || a.eng.Info().Demo }
 
 // demoBanner says on every screen that this is a demonstration.
 func (a *App) demoBanner() fyne.CanvasObject {
-	bg := canvas.NewRectangle(warnColour)
-	t := canvas.NewText(T(a.lang, "demo.banner"), whiteText)
-	t.TextStyle.Bold = true
-	t.Alignment = fyne.TextAlignCenter
-	return container.NewStack(bg, container.NewPadded(t))
+	return onColour(warnColour, T(a.lang, "demo.banner"))
 }
 
 func (a *App) topBar() fyne.CanvasObject {
 	lang := widget.NewButton(T(a.lang, "lang"), func() {
 		a.lang = 1 - a.lang
-		a.win.SetTitle(T(a.lang, "app.title"))
+		a.win.SetTitle(a.title())
 		a.win.SetContent(a.frame())
 		a.render()
 	})
 	large := widget.NewButton(T(a.lang, "large"), func() { a.setLarge(!a.cfg.LargeText) })
 	contrast := widget.NewButton(T(a.lang, "contrast"), func() { a.setContrast(!a.look.contrast) })
-	title := widget.NewLabelWithStyle(T(a.lang, "app.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(a.title(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.Truncation = fyne.TextTruncateEllipsis
 	right := container.NewHBox(lang, large, contrast)
 	if a.mode == Desk {
 		right.Add(widget.NewButton(T(a.lang, "desk.outbox"), a.showOutbox))
 	}
+	if a.mode != Kiosk { // a desk PC has a keyboard: the on-screen one only when asked
+		pad := widget.NewCheck(T(a.lang, "kb.ondesk"), func(on bool) {
+			a.padOnDesk = on
+			if !on && a.kb.target != nil {
+				a.kb.detach()
+			}
+		})
+		pad.Checked = a.padOnDesk
+		right.Add(pad)
+	}
 	if a.mode != Kiosk || a.cfg.Demo != nil || a.eng.Info().AdminPIN {
 		right.Add(widget.NewButton(T(a.lang, "admin.title"), a.askPIN))
 	}
-	return container.NewBorder(nil, nil, title, right)
+	return container.NewBorder(nil, nil, nil, right, title) // the title takes what the buttons leave
 }
 
 func (a *App) setLarge(on bool) {
@@ -310,7 +339,25 @@ func (a *App) syncIdle(v engine.View) {
 	case v.StillThere && a.idle == nil:
 		yes := widget.NewButton(T(a.lang, "idle.yes"), nil)
 		yes.Importance = widget.HighImportance
-		body := container.NewVBox(widget.NewLabel(T(a.lang, "idle.body")), yes)
+		// The countdown is on screen: the wipe is never a surprise.
+		ends := time.Now().Add(a.eng.Grace())
+		count := para(fmt.Sprintf(T(a.lang, "idle.closes"), int(a.eng.Grace().Seconds())))
+		stop := make(chan struct{})
+		a.idleStop = stop
+		a.goIO(func() {
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					left := max(0, int(time.Until(ends).Round(time.Second).Seconds()))
+					a.do(func() { count.SetText(fmt.Sprintf(T(a.lang, "idle.closes"), left)) })
+				}
+			}
+		})
+		body := container.NewVBox(widget.NewLabel(T(a.lang, "idle.body")), count, yes)
 		d := dialog.NewCustomWithoutButtons(T(a.lang, "idle.title"), body, a.win)
 		yes.OnTapped = a.eng.StillHere
 		a.idle = d
@@ -318,6 +365,8 @@ func (a *App) syncIdle(v engine.View) {
 	case !v.StillThere && a.idle != nil:
 		a.idle.Hide()
 		a.idle = nil
+		close(a.idleStop)
+		a.idleStop = nil
 	}
 }
 
@@ -333,3 +382,17 @@ func (a *App) typedKey(e *fyne.KeyEvent) {
 
 // Scanned takes a QR code from any scanner (the engine decides what it is).
 func (a *App) Scanned(payload string) { a.eng.Scanned(payload) }
+
+// title is the window's and the top bar's title: the mode says what the
+// machine is for (a clinic's reception is no public-service kiosk).
+func (a *App) title() string {
+	switch a.mode {
+	case Desk:
+		return T(a.lang, "app.title.desk")
+	case Clinic:
+		return T(a.lang, "app.title.clinic")
+	case Notary:
+		return T(a.lang, "app.title.notary")
+	}
+	return T(a.lang, "app.title")
+}

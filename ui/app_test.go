@@ -137,7 +137,7 @@ func (r *rig) texts() []string {
 				}
 			case *widget.Button:
 				if w.Visible() {
-					out = append(out, "["+w.Text+"]")
+					out = append(out, "["+strings.ReplaceAll(w.Text, "\n", " ")+"]")
 				}
 			}
 		}
@@ -175,13 +175,31 @@ func (r *rig) tap(label string) {
 	var found *widget.Button
 	r.ui(func() {
 		for _, o := range r.objects() {
-			if b, ok := o.(*widget.Button); ok && b.Visible() && !b.Disabled() && strings.HasPrefix(b.Text, label) {
+			if b, ok := o.(*widget.Button); ok && b.Visible() && !b.Disabled() && strings.HasPrefix(strings.ReplaceAll(b.Text, "\n", " "), label) {
 				found = b
 			}
 		}
 	})
 	if found == nil {
 		r.t.Fatalf("no button %q on %q; showing: %s", label, r.app.Screen(), strings.Join(r.texts(), " | "))
+	}
+	r.ui(func() { test.Tap(found) })
+}
+
+// tapFirst taps the first visible button whose text starts with label, in
+// layout order (the screen comes before the keyboard).
+func (r *rig) tapFirst(label string) {
+	r.t.Helper()
+	var found *widget.Button
+	r.ui(func() {
+		for _, o := range r.objects() {
+			if b, ok := o.(*widget.Button); ok && found == nil && b.Visible() && !b.Disabled() && strings.HasPrefix(b.Text, label) {
+				found = b
+			}
+		}
+	})
+	if found == nil {
+		r.t.Fatalf("no button %q on %q", label, r.app.Screen())
 	}
 	r.ui(func() { test.Tap(found) })
 }
@@ -243,7 +261,7 @@ func TestKioskSubmit(t *testing.T) {
 	}
 	r.tap(w("id.continue"))
 	r.wait("services")
-	for !r.sees("Xác nhận số Chứng minh nhân dân") && r.sees(w("services.more")) {
+	for !r.sees("Xác nhận số Chứng minh nhân dân") && r.canTap(w("services.more")) {
 		r.tap(w("services.more"))
 	}
 	r.tap("Xác nhận số Chứng minh nhân dân")
@@ -294,12 +312,19 @@ func TestKioskSubmit(t *testing.T) {
 	if err != nil || !strings.Contains(string(payload), "Làm thủ tục") || !strings.Contains(string(payload), "0912345678") {
 		t.Fatalf("stored dossier lacks the typed values: %v", err)
 	}
-	// Taking the card away ends the visit and wipes it.
+	// Taking the card away (what the receipt asks) wipes the personal data;
+	// the receipt stays with its number and the service until "Xong".
+	ref := shortRef(recs[0].UUID)
 	r.deck.Remove()
-	r.wait("attract")
-	if v := r.app.eng.View(); v.Person != nil || v.Details != nil {
+	r.see(strings.Split(w("receipt.closes"), "%d")[0])
+	if v := r.app.eng.View(); v.Person != nil || v.Details != nil || v.Values != nil {
 		t.Error("card data survived the end of the visit")
 	}
+	if r.app.Screen() != "receipt" || !r.sees(ref) || !r.sees("Xác nhận số Chứng minh nhân dân") {
+		t.Fatalf("the receipt did not stay after the card left: %v", r.texts())
+	}
+	r.tapFirst(w("receipt.done")) // the hidden digits pad has a "Xong" too
+	r.wait("attract")
 }
 
 func TestForgedCardBadge(t *testing.T) {
@@ -381,7 +406,7 @@ func TestDeskOutboxRetry(t *testing.T) {
 	for time.Now().Before(deadline) && !r.sees(shortRef(id)) {
 		time.Sleep(2 * time.Millisecond)
 	}
-	if !r.sees("needs_attention") {
+	if !r.sees(r.app.word("needs_attention")) {
 		t.Fatalf("outbox view: %v", r.texts())
 	}
 	r.tap(w("desk.retry"))

@@ -30,6 +30,8 @@ func (a *App) demoPanel() fyne.CanvasObject {
 		}
 	})
 	remove := widget.NewButton(T(a.lang, "demo.remove"), d.Remove)
-	title := widget.NewLabelWithStyle(T(a.lang, "demo.title"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	return widget.NewCard("", "", container.NewBorder(nil, nil, title, container.NewHBox(scan, insert, remove), pick))
+	// One row, framed apart; the banner above every screen already says
+	// this is a demonstration.
+	pick.PlaceHolder = T(a.lang, "demo.title")
+	return widget.NewCard("", "", container.NewBorder(nil, nil, nil, container.NewHBox(scan, insert, remove), pick))
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"motcua/kiosk/engine"
+	"motcua/reader/cccd"
 	"motcua/sync/outbox"
 )
 
@@ -28,19 +29,27 @@ func (a *App) details(v engine.View) fyne.CanvasObject {
 		rows.Add(l)
 	}
 	p := v.Person
-	add("det.provenance", string(p.Provenance))
+	add("det.provenance", a.word(string(p.Provenance)))
 	if ver := p.Verification; ver != nil {
-		add("det.passive", ver.Passive)
-		add("det.passive_why", ver.PassiveReason)
-		add("det.chip_auth", ver.ChipAuth)
-		add("det.chip_why", ver.ChipAuthReason)
+		add("det.passive", a.word(ver.Passive))
+		add("det.passive_why", a.reason(ver.PassiveReason))
+		chip := ver.ChipAuth
+		if chip == cccd.ChipAuthFailed || chip == cccd.ChipAuthNotChecked {
+			chip = "chip_auth_" + chip
+		}
+		add("det.chip_auth", a.word(chip))
+		add("det.chip_why", a.reason(ver.ChipAuthReason))
 		add("det.signer", ver.Signer)
 		add("det.csca", ver.CSCA)
 	}
 	if d := v.Details; d != nil {
-		add("det.access", d.Access)
+		add("det.access", a.word(d.Access))
 		add("det.groups", strings.Join(d.Groups, ", "))
-		add("det.warnings", strings.Join(d.Warnings, "\n"))
+		var warns []string
+		for _, w := range d.Warnings {
+			warns = append(warns, a.reason(w))
+		}
+		add("det.warnings", strings.Join(warns, "\n"))
 	}
 	return widget.NewCard(T(a.lang, "desk.details"), "", rows)
 }
@@ -111,7 +120,7 @@ func (a *App) showOutbox() {
 }
 
 func (a *App) outboxRow(r outbox.Record) fyne.CanvasObject {
-	text := fmt.Sprintf("%s  %s  %s  %s", r.CreatedAt.Local().Format("02/01 15:04"), shortRef(r.UUID), r.Service, r.State)
+	text := fmt.Sprintf("%s  %s  %s  %s", r.CreatedAt.Local().Format("02/01 15:04"), shortRef(r.UUID), r.Service, a.word(string(r.State)))
 	switch r.State {
 	case outbox.Accepted:
 		text += "  " + r.DossierCode
@@ -119,10 +128,10 @@ func (a *App) outboxRow(r outbox.Record) fyne.CanvasObject {
 			text += " (" + n + ")"
 		}
 	case outbox.Rejected, outbox.NeedsAttention:
-		text += "  — " + r.Reason
+		text += "  — " + a.reason(r.Reason)
 	case outbox.Pending:
 		if r.Attempts > 0 {
-			text += fmt.Sprintf("  (%d×: %s)", r.Attempts, r.LastError)
+			text += fmt.Sprintf("  (%d×: %s)", r.Attempts, a.reason(r.LastError))
 		}
 	}
 	l := widget.NewLabel(text)

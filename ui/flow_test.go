@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -117,8 +118,9 @@ func TestPhotoRefusedShown(t *testing.T) {
 	}
 }
 
-// TestNotaryScreen: the act number is typed on the notary screen and the
-// record's file name comes back.
+// TestNotaryScreen: the act number typed for the first party stays for
+// the second; saving says success, offers to open the printable page, and
+// a second tap on save writes nothing more.
 func TestNotaryScreen(t *testing.T) {
 	dir := t.TempDir()
 	r := newRig(t, Notary, func(c *engine.Config) { c.Notary = engine.NotaryConfig{NotaryID: "CCV-0001", Dir: dir} })
@@ -128,8 +130,22 @@ func TestNotaryScreen(t *testing.T) {
 	}
 	fs := r.fields()
 	r.ui(func() { fs[0].SetText("123/2026/CC") })
+	r.tap(w("notary.another"))
+	r.wait("attract")
+	r.deck.Remove()
+	r.readCardTo(cardSecond, "notary")
+	if fs := r.fields(); len(fs) == 0 || fs[0].Text != "123/2026/CC" {
+		t.Fatalf("the act number was lost for the second party")
+	}
 	r.tap(w("notary.save"))
-	r.see(strings.Split(w("notary.saved"), "%s")[0])
+	r.see(w("notary.saved"))
+	r.see(w("record.open"))
+	r.ui(func() { r.app.eng.SaveNotary("123/2026/CC") }) // a second save
+	time.Sleep(50 * time.Millisecond)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("records written: %v", files)
+	}
 }
 
 // TestIdleDialog: the engine's "still there?" is a dialog; answering it

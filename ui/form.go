@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,6 +15,7 @@ import (
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/engine"
 	"motcua/kiosk/prefill"
+	"motcua/reader/cccd"
 )
 
 // showServices shows large tiles, a few per page (kiosk) or all (desk).
@@ -26,31 +28,38 @@ func (a *App) showServices(v engine.View) {
 	page := a.page
 	from := min(page*per, len(services))
 	to := min(from+per, len(services))
-	tiles := container.NewGridWithColumns(2)
+	tiles := container.NewGridWrap(fyne.NewSize(460, 110))
+	width := 44          // characters per line of a tile
 	if a.mode == Kiosk { // four large tiles filling the screen
-		tiles = container.NewGridWithRows(2)
+		tiles = container.NewGridWithColumns(2)
+		width = 30
+	}
+	if a.cfg.LargeText {
+		width = width * 3 / 4
 	}
 	for _, s := range services[from:to] {
-		name, sub := s.NameVI, s.NameEN
-		if a.lang == English {
-			name, sub = s.NameEN, s.NameVI
-		}
 		code := s.Code
-		b := widget.NewButton(name+"\n"+sub, func() { a.eng.ChooseService(code) })
+		// Buttons do not wrap: long names are broken into lines here, so a
+		// tile never makes the window wider. One language per screen.
+		b := widget.NewButton(wrapWords(a.serviceName(s), width), func() { a.eng.ChooseService(code) })
 		b.Alignment = widget.ButtonAlignCenter
-		if a.mode == Kiosk {
-			tiles.Add(b)
-		} else {
-			tiles.Add(container.NewGridWrap(fyne.NewSize(520, 110), b))
-		}
+		tiles.Add(b)
 	}
 	turn := func(p int) func() { return func() { a.page = p; a.showServices(a.eng.View()) } }
+	// The paging buttons keep their places on every page (a finger that
+	// tapped "more" finds it again); the one that cannot be used is greyed.
 	nav := container.NewHBox()
-	if page > 0 {
-		nav.Add(action(T(a.lang, "services.prev"), false, turn(page-1)))
-	}
-	if to < len(services) {
-		nav.Add(action(T(a.lang, "services.more"), false, turn(page+1)))
+	if per < len(services) {
+		prev := widget.NewButton(T(a.lang, "services.prev"), turn(page-1))
+		more := widget.NewButton(T(a.lang, "services.more"), turn(page+1))
+		if page == 0 {
+			prev.Disable()
+		}
+		if to >= len(services) {
+			more.Disable()
+		}
+		nav.Add(container.NewGridWrap(fyne.NewSize(320, 72), prev))
+		nav.Add(container.NewGridWrap(fyne.NewSize(320, 72), more))
 	}
 	nav.Add(a.cancelButton())
 	a.show("services", container.NewBorder(container.NewVBox(big(T(a.lang, "services.title")), a.notice(v)),
@@ -87,21 +96,80 @@ func shown(v *prefill.Value) string {
 	return v.Text
 }
 
-// showForm shows what the card filled (locked) and asks only the rest.
+// groups splits a form's values by party, in the service's party order
+// (dossier-level values last), so each person's values sit under a
+// heading of their own.
+func groups(svc *catalog.Service, vals []prefill.Value) (roles []string, by map[string][]*prefill.Value) {
+	by = map[string][]*prefill.Value{}
+	for i := range vals {
+		by[vals[i].Party] = append(by[vals[i].Party], &vals[i])
+	}
+	for _, p := range svc.Parties {
+		if len(by[p.Role]) > 0 {
+			roles = append(roles, p.Role)
+		}
+	}
+	if len(by[""]) > 0 {
+		roles = append(roles, "")
+	}
+	return roles, by
+}
+
+// heading is a party's heading ("Bên nữ", "Cha"); dossier-level values
+// have the service's own heading.
+func (a *App) heading(svc *catalog.Service, role string) fyne.CanvasObject {
+	text := T(a.lang, "form.general")
+	if role != "" {
+		text = a.partyLabel(svc, role)
+	}
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	return l
+}
+
+// serviceName is the chosen service in the current language.
+func (a *App) serviceName(svc *catalog.Service) string {
+	if a.lang == English && svc.NameEN != "" {
+		return svc.NameEN
+	}
+	return svc.NameVI
+}
+
+// cardText is a card value as the screen shows it: dates day first, the
+// ID number masked 3+3 on a kiosk (people in the queue can read it).
+func (a *App) cardText(v *prefill.Value) string {
+	if a.mode == Kiosk && (v.Field.Type == "id12" || v.Field.Source == "card:id_number") {
+		return cccd.MaskID(v.Text)
+	}
+	return shown(v)
+}
+
+// showForm shows what the card filled (locked) and asks only the rest,
+// each person's values under their own heading. A converted address is
+// settled here in one tap: confirm it, or pick the new commune.
 func (a *App) showForm(v engine.View) {
 	if v.Service == nil {
 		a.showAttract(v)
 		return
 	}
-	card := container.New(layout.NewFormLayout())
 	ask := container.NewVBox()
-	for i := range v.Values {
-		val := &v.Values[i]
-		if val.Provenance == prefill.Derived {
-			continue
-		}
-		if val.Locked {
-			text := shown(val)
+	card := container.NewVBox()
+	roles, by := groups(v.Service, v.Values)
+	for _, role := range roles {
+		rows := container.New(layout.NewFormLayout())
+		var asks []fyne.CanvasObject
+		for _, val := range by[role] {
+			if val.Provenance == prefill.Derived {
+				continue
+			}
+			if !val.Locked {
+				asks = append(asks, a.askRow(val))
+				continue
+			}
+			if val.NeedsConfirmation {
+				asks = append(asks, a.confirmRow(val))
+			}
+			text := a.cardText(val)
 			if val.Old != "" && val.Old != val.Text {
 				text = T(a.lang, "form.new") + ": " + val.Text + "\n" + T(a.lang, "form.old") + ": " + val.Old
 			}
@@ -111,17 +179,28 @@ func (a *App) showForm(v engine.View) {
 			if a.mode == Desk {
 				row = container.NewBorder(nil, nil, nil, a.unlockButton(val), l)
 			}
-			card.Add(widget.NewLabelWithStyle(a.label(val), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-			card.Add(row)
-			continue
+			rows.Add(widget.NewLabelWithStyle(a.label(val), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+			rows.Add(row)
 		}
-		ask.Add(a.askRow(val))
+		if len(asks) > 0 {
+			ask.Add(a.heading(v.Service, role))
+			for _, o := range asks {
+				ask.Add(o)
+			}
+		}
+		if len(rows.Objects) > 0 {
+			card.Add(a.heading(v.Service, role))
+			card.Add(rows)
+		}
 	}
-	parts := []fyne.CanvasObject{big(T(a.lang, "form.title"))}
+	parts := []fyne.CanvasObject{para(a.serviceName(v.Service))}
 	for _, p := range v.Problems {
 		text := p.VI
 		if a.lang == English {
 			text = p.EN
+		}
+		if p.Party != "" && len(roles) > 1 {
+			text = a.partyLabel(v.Service, p.Party) + " — " + text
 		}
 		l := widget.NewLabel(text)
 		l.Importance = widget.DangerImportance
@@ -131,6 +210,9 @@ func (a *App) showForm(v engine.View) {
 	parts = append(parts, a.notice(v))
 	if v.WaitingFor != "" {
 		parts = append(parts, para(fmt.Sprintf(T(a.lang, "form.waitcard"), a.partyLabel(v.Service, v.WaitingFor))))
+	}
+	if a.mode == Desk {
+		parts = append(parts, a.rolePicker(v))
 	}
 	// What the citizen must do comes first; what the card gave follows.
 	if len(ask.Objects) > 0 {
@@ -142,8 +224,37 @@ func (a *App) showForm(v engine.View) {
 		parts = append(parts, widget.NewCard(T(a.lang, "form.fromcard"), "", card))
 	}
 	next := action(T(a.lang, "form.next"), true, a.eng.Review)
-	a.show("form", container.NewBorder(nil, container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
+	// The title and the next action stay in view; the values scroll.
+	a.show("form", container.NewBorder(big(T(a.lang, "form.title")), container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
 		container.NewVScroll(container.NewVBox(parts...))))
+}
+
+// confirmRow settles a converted card address in one tap: "this is my
+// address today", or, when the old commune was split, one button per new
+// commune. The value stays the card's; no unlock is needed.
+func (a *App) confirmRow(v *prefill.Value) fyne.CanvasObject {
+	party, id, idx := v.Party, v.Field.ID, v.Index
+	row := container.NewVBox(widget.NewLabelWithStyle(a.label(v), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	old := widget.NewLabel(T(a.lang, "form.old") + ": " + v.Old)
+	old.Wrapping = fyne.TextWrapWord
+	row.Add(old)
+	if len(v.Choices) > 0 {
+		row.Add(para(T(a.lang, "form.pick")))
+		for i, c := range v.Choices {
+			i := i
+			b := widget.NewButton(c, func() { a.eng.ChooseAddress(party, id, idx, i) })
+			b.Importance = widget.HighImportance
+			row.Add(b)
+		}
+		return row
+	}
+	now := widget.NewLabel(T(a.lang, "form.new") + ": " + v.Text)
+	now.Wrapping = fyne.TextWrapWord
+	row.Add(now)
+	b := widget.NewButton(T(a.lang, "form.confirm"), func() { a.eng.ConfirmField(party, id, idx) })
+	b.Importance = widget.HighImportance
+	row.Add(container.NewHBox(container.NewGridWrap(fyne.NewSize(320, 64), b)))
+	return row
 }
 
 // askRow is one question: a text field with the keyboard, a pick list, or
@@ -156,15 +267,18 @@ func (a *App) askRow(v *prefill.Value) fyne.CanvasObject {
 	switch {
 	case len(v.Field.Options) > 0:
 		sel := widget.NewSelect(v.Field.Options, set)
+		sel.PlaceHolder = T(a.lang, "form.selectone") // Fyne's own is English
 		sel.Selected = v.Text
 		input = sel
 	default:
 		digits := v.Field.Type == "phone" || v.Field.Type == "number" || v.Field.Type == "id12" || v.Field.Type == "cmnd"
 		e := newField(digits)
 		e.label = a.label(v)
+		e.spec = v.Field
 		e.SetText(v.Text)
 		e.OnChanged = set
-		e.onFocus = a.kb.attach
+		e.onFocus = a.focus
+		e.compose = a.composer()
 		if v.Field.Type == "textarea" || v.Field.Type == "address" {
 			e.MultiLine = true
 			e.Wrapping = fyne.TextWrapWord
@@ -196,7 +310,8 @@ func (a *App) unlockButton(v *prefill.Value) fyne.CanvasObject {
 	party, id, idx := v.Party, v.Field.ID, v.Index
 	return widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() {
 		why := newField(false)
-		why.onFocus = a.kb.attach
+		why.onFocus = a.focus
+		why.compose = a.composer()
 		why.SetPlaceHolder(T(a.lang, "form.unlockwhy"))
 		d := dialog.NewForm(T(a.lang, "form.unlock"), T(a.lang, "form.unlock"), T(a.lang, "cancel"),
 			[]*widget.FormItem{widget.NewFormItem("", why)}, func(ok bool) {
@@ -208,22 +323,30 @@ func (a *App) unlockButton(v *prefill.Value) fyne.CanvasObject {
 	})
 }
 
-// showReview lists every value, the consent text and the submit button.
+// showReview lists every value under its party's heading, the service's
+// name, the consent text and the submit button.
 func (a *App) showReview(v engine.View) {
 	if v.Service == nil {
 		a.showAttract(v)
 		return
 	}
-	rows := container.New(layout.NewFormLayout())
-	for i := range v.Values {
-		val := &v.Values[i]
-		if val.Text == "" {
-			continue
+	list := container.NewVBox(para(a.serviceName(v.Service)))
+	roles, by := groups(v.Service, v.Values)
+	for _, role := range roles {
+		rows := container.New(layout.NewFormLayout())
+		for _, val := range by[role] {
+			if val.Text == "" {
+				continue
+			}
+			rows.Add(widget.NewLabelWithStyle(a.label(val), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+			l := widget.NewLabel(a.cardText(val))
+			l.Wrapping = fyne.TextWrapWord
+			rows.Add(l)
 		}
-		rows.Add(widget.NewLabelWithStyle(a.label(val), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-		l := widget.NewLabel(shown(val))
-		l.Wrapping = fyne.TextWrapWord
-		rows.Add(l)
+		if len(rows.Objects) > 0 {
+			list.Add(a.heading(v.Service, role))
+			list.Add(rows)
+		}
 	}
 	consentText := v.Service.ConsentVI
 	if a.lang == English && v.Service.ConsentEN != "" {
@@ -244,7 +367,7 @@ func (a *App) showReview(v engine.View) {
 	// The consent and its tick box stay in view under the values, next to
 	// the button they unlock.
 	a.show("review", container.NewBorder(big(T(a.lang, "review.title")),
-		container.NewVBox(widget.NewSeparator(), consent, agree, msg, buttons), nil, nil, container.NewVScroll(rows)))
+		container.NewVBox(widget.NewSeparator(), consent, agree, msg, buttons), nil, nil, container.NewVScroll(list)))
 }
 
 // showReceipt is the end of a visit: the receipt number and a QR code to
@@ -255,15 +378,30 @@ func (a *App) showReceipt(v engine.View) {
 		a.showAttract(v)
 		return
 	}
+	svc := v.ReceiptFor
+	if svc == nil {
+		svc = v.Service
+	}
 	code := ""
-	if v.Service != nil {
-		code = v.Service.Code
+	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title"))}
+	if svc != nil {
+		code = svc.Code
+		parts = append(parts, para(a.serviceName(svc)))
+	}
+	if !v.ReceiptAt.IsZero() {
+		parts = append(parts, para(T(a.lang, "receipt.date")+": "+v.ReceiptAt.Format("02/01/2006 15:04")))
+	}
+	if v.CardLeft {
+		if left := time.Until(v.ReceiptEnds).Round(time.Second); left > 0 {
+			parts = append(parts, para(fmt.Sprintf(T(a.lang, "receipt.closes"), int(left.Seconds()))))
+		}
+	} else {
+		parts = append(parts, para(T(a.lang, "receipt.takecard")))
 	}
 	img, png := receiptQR(receiptPayload(uuid, code, a.eng.Device()))
 	ref := widget.NewLabelWithStyle(shortRef(uuid), fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
 	ref.SizeName = theme.SizeNameHeadingText
-	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title")), para(T(a.lang, "receipt.takecard")),
-		para(T(a.lang, "receipt.code")), ref}
+	parts = append(parts, para(T(a.lang, "receipt.code")), ref)
 	if img != nil {
 		parts = append(parts, container.NewCenter(img), para(T(a.lang, "receipt.scan")))
 	}
@@ -291,4 +429,46 @@ func (a *App) showReceipt(v engine.View) {
 	}
 	a.show("receipt", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
 		container.NewVScroll(container.NewVBox(parts...))))
+}
+
+// wrapWords breaks text into lines of at most n characters at spaces.
+func wrapWords(text string, n int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > n {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// rolePicker lets the officer say whose card comes next, when the service
+// has several card parties (the mother's card before the father's, a
+// household member): one tap per card, none needed when the default fits.
+func (a *App) rolePicker(v engine.View) fyne.CanvasObject {
+	next := a.eng.NextRole()
+	row := container.NewHBox(widget.NewLabel(T(a.lang, "form.nextcard")))
+	n := 0
+	for _, p := range v.Service.Parties {
+		if !p.FromCard {
+			continue
+		}
+		n++
+		role := p.Role
+		b := widget.NewButton(a.partyLabel(v.Service, role), func() { a.eng.ChooseCardRole(role) })
+		if role == next {
+			b.Importance = widget.HighImportance
+		}
+		row.Add(b)
+	}
+	if n < 2 {
+		return layout.NewSpacer()
+	}
+	return row
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/text/unicode/norm"
 
+	"motcua/kiosk/catalog"
 	"motcua/ui/vnkey"
 )
 
@@ -17,10 +18,15 @@ import (
 // touched, so the keyboard types into the field the citizen chose.
 type field struct {
 	widget.Entry
-	digits  bool   // phone numbers, ID numbers: the digits pad
-	label   string // what the field is, shown above the keyboard
-	onFocus func(*field)
-	wrapped bool // OnChanged already keeps the keyboard in step
+	digits bool           // phone numbers, ID numbers: the digits pad
+	label  string         // what the field is, shown above the keyboard
+	spec   *catalog.Field // the form field it edits (nil: the key or PIN box)
+	// compose composes the physical keyboard's keys (nil: typed as is);
+	// composed is the text it last produced.
+	compose  *vnkey.Editor
+	composed string
+	onFocus  func(*field)
+	wrapped  bool // OnChanged already keeps the keyboard in step
 }
 
 func newField(digits bool) *field {
@@ -51,6 +57,9 @@ type keyboard struct {
 	box     *fyne.Container
 	preview *widget.Label // the field being typed into, always in view
 	upper   bool          // the next letter is a capital
+	// shown is told when the keyboard comes up or goes (the frame makes
+	// room for it: the demo panel steps aside).
+	shown func(up bool)
 }
 
 func newKeyboard(lang func() Lang) *keyboard {
@@ -84,6 +93,9 @@ func (k *keyboard) attach(f *field) {
 	k.updatePreview()
 	k.box.Show()
 	k.box.Refresh()
+	if k.shown != nil {
+		k.shown(true)
+	}
 }
 
 // changedBy keeps the composer in step with a physical keyboard: when the
@@ -106,6 +118,9 @@ func (k *keyboard) detach() {
 	k.target = nil
 	k.editor.Clear()
 	k.box.Hide()
+	if k.shown != nil {
+		k.shown(false)
+	}
 }
 
 // press types one key into the target.

@@ -2,6 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -64,13 +67,15 @@ func (a *App) noticeText(v engine.View) string {
 	case engine.NoticeActRef:
 		return T(a.lang, "notary.act") + "?"
 	case engine.NoticeSaved:
-		return fmt.Sprintf(T(a.lang, "notary.saved"), v.Detail)
+		return T(a.lang, "notary.saved")
 	case engine.NoticeSaveFailed:
 		return T(a.lang, "save.failed") + " (" + v.Detail + ")"
 	case engine.NoticeNeedAgree:
 		return T(a.lang, "review.needagree")
 	case engine.NoticeReadFailed:
 		return T(a.lang, "read.failed")
+	case engine.NoticeNotForForm:
+		return T(a.lang, "notice.notforform")
 	case engine.NoticeCheckIn:
 		return T(a.lang, "clinic.check")
 	}
@@ -120,7 +125,7 @@ func (a *App) showKey(v engine.View) {
 	entry := newField(true)
 	entry.label = T(a.lang, "key.placeholder")
 	entry.SetPlaceHolder(T(a.lang, "key.placeholder"))
-	entry.onFocus = a.kb.attach
+	entry.onFocus = a.focus
 	errLabel := para(a.noticeText(v))
 	errLabel.Importance = widget.DangerImportance
 	submit := func() {
@@ -192,6 +197,13 @@ func (a *App) showProblem(v engine.View) {
 	a.show("problem", container.NewVBox(parts...))
 }
 
+// refused reports a card whose checks failed (altered data, cloned chip):
+// the red badge.
+func refused(p *prefill.Person) bool {
+	v := p.Verification
+	return v != nil && (v.ChipAuth == cccd.ChipAuthFailed || v.Passive == cccd.PassiveFailed)
+}
+
 // badge is the honest verification badge: only a verified chip is green.
 func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 	text, colour := T(a.lang, "badge.unchecked"), neutralColour
@@ -210,13 +222,18 @@ func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 			text, colour = T(a.lang, "badge.chain"), warnColour
 		}
 	}
+	return onColour(colour, text)
+}
+
+// onColour is white text wrapped on a coloured band (badges, the demo
+// banner): it wraps instead of widening the window.
+func onColour(colour color.Color, text string) fyne.CanvasObject {
 	bg := canvas.NewRectangle(colour)
 	bg.CornerRadius = 8
-	label := canvas.NewText(text, whiteText)
-	label.TextStyle.Bold = true
-	label.TextSize = theme.TextSize() * a.look.scale * 1.1
-	label.Alignment = fyne.TextAlignCenter
-	return container.NewStack(bg, container.NewPadded(label))
+	label := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	label.SizeName = theme.SizeNameSubHeadingText
+	label.Wrapping = fyne.TextWrapWord
+	return container.NewStack(bg, container.NewThemeOverride(label, whiteOn{}))
 }
 
 // photo is the chip's face image as the engine decoded it, or a plain
@@ -254,7 +271,11 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 		rows.Add(l)
 	}
 	add("id.name", id.FullName)
-	add("id.number", id.IDNumber)
+	number := id.IDNumber
+	if a.mode == Kiosk { // people in the queue can read a kiosk's screen
+		number = cccd.MaskID(number)
+	}
+	add("id.number", number)
 	add("id.dob", dmy(id.DateOfBirth))
 	add("id.sex", id.Sex)
 	add("id.residence", id.PlaceOfResidence)
@@ -262,12 +283,15 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 	return container.NewBorder(a.badge(p), nil, a.photo(v), nil, rows)
 }
 
-// dmy shows an ISO date the Vietnamese way.
-func dmy(iso string) string {
-	if len(iso) != 10 {
-		return iso
+// dmy shows a date the Vietnamese way (dd/MM/yyyy), whichever of the
+// usual layouts it came in; anything else is shown as it is.
+func dmy(s string) string {
+	for _, layout := range []string{"2006-01-02", "20060102", "02/01/2006", "2006/01/02", time.RFC3339} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.Format("02/01/2006")
+		}
 	}
-	return iso[8:10] + "/" + iso[5:7] + "/" + iso[0:4]
+	return s
 }
 
 // showIdentity is the step after a read: who the card says, how sure we
@@ -281,10 +305,23 @@ func (a *App) showIdentity(v engine.View) {
 	if a.mode == Clinic {
 		next = action(T(a.lang, "clinic.check"), true, a.eng.CheckIn)
 	}
+	buttons := container.NewHBox(next, a.cancelButton())
 	parts := []fyne.CanvasObject{big(T(a.lang, "id.title")), a.identityCard(v), a.notice(v)}
+	if refused(v.Person) {
+		switch a.mode {
+		case Kiosk:
+			// A citizen cannot go on with a card that failed its checks:
+			// plain words and the one thing to do.
+			parts = append(parts, para(T(a.lang, "badge.seeofficer")))
+			buttons = container.NewHBox(action(T(a.lang, "id.seeofficer"), true, a.eng.Cancel))
+		default: // the officer decides; going on is no longer the main action
+			buttons = container.NewHBox(action(T(a.lang, "id.continue"), false, a.eng.Continue), a.cancelButton())
+		}
+	}
 	if a.mode != Kiosk {
 		parts = append(parts, a.details(v))
 	}
-	parts = append(parts, container.NewCenter(container.NewHBox(next, a.cancelButton())))
-	a.show("identity", container.NewVScroll(container.NewVBox(parts...)))
+	// The next action stays in view below the scrolling details.
+	a.show("identity", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
+		container.NewVScroll(container.NewVBox(parts...))))
 }

@@ -74,8 +74,32 @@ func (l *look) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 		}
 		return theme.DefaultTheme().Color(n, theme.VariantDark)
 	}
+	switch n { // Fyne's light palette is too pale for text: AA (4.5:1) on white
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		return lightPrimary
+	case theme.ColorNameError:
+		return lightError
+	case theme.ColorNameWarning:
+		return lightWarning
+	case theme.ColorNameSuccess:
+		return lightSuccess
+	case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
+		return lightQuiet
+	case theme.ColorNameInputBorder:
+		return lightBorder
+	}
 	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }
+
+// Light palette overrides, each checked by TestThemeContrastAA.
+var (
+	lightPrimary = color.NRGBA{R: 0x0b, G: 0x57, B: 0xd0, A: 0xff} // 6.6:1 with white
+	lightError   = color.NRGBA{R: 0xb0, G: 0x1c, B: 0x1c, A: 0xff} // 6.6:1 on white
+	lightWarning = color.NRGBA{R: 0x8a, G: 0x4b, B: 0x00, A: 0xff} // 6.4:1 on white
+	lightSuccess = color.NRGBA{R: 0x1b, G: 0x6e, B: 0x2a, A: 0xff} // 6.3:1 on white
+	lightQuiet   = color.NRGBA{R: 0x5f, G: 0x63, B: 0x68, A: 0xff} // 6.0:1 on white
+	lightBorder  = color.NRGBA{R: 0x76, G: 0x76, B: 0x76, A: 0xff} // 4.5:1 on white
+)
 
 // Font is the default font (Noto Sans covers Vietnamese).
 func (l *look) Font(s fyne.TextStyle) fyne.Resource { return theme.DefaultTheme().Font(s) }
@@ -86,4 +110,27 @@ func (l *look) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTh
 // Size scales every default size for the mode and text-size setting.
 func (l *look) Size(n fyne.ThemeSizeName) float32 {
 	return theme.DefaultTheme().Size(n) * l.scale
+}
+
+// whiteOn is the app's theme with white text, for text on a coloured band
+// (every band colour keeps 4.5:1 against white).
+type whiteOn struct{}
+
+func (whiteOn) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameForeground {
+		return whiteText
+	}
+	return fyne.CurrentApp().Settings().Theme().Color(n, v)
+}
+
+func (whiteOn) Font(s fyne.TextStyle) fyne.Resource {
+	return fyne.CurrentApp().Settings().Theme().Font(s)
+}
+
+func (whiteOn) Icon(n fyne.ThemeIconName) fyne.Resource {
+	return fyne.CurrentApp().Settings().Theme().Icon(n)
+}
+
+func (whiteOn) Size(n fyne.ThemeSizeName) float32 {
+	return fyne.CurrentApp().Settings().Theme().Size(n)
 }

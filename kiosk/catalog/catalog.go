@@ -74,6 +74,9 @@ type Party struct {
 	Min      int    `toml:"min"`
 	Max      int    `toml:"max"` // 0 means no limit (household members)
 	FromCard bool   `toml:"from_card"`
+	// Sex ("M" or "F", as cccd.SexCode) says that a card of that sex fills
+	// this role (bride, groom): the order the cards come in does not matter.
+	Sex string `toml:"sex"`
 }
 
 // Field is one form field.

@@ -127,7 +127,11 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 		read.Step = next
 		return []Event{read, e.setStep(next, NoticeNone, "")}
 	case session.Filling, session.ServiceChosen:
-		role := e.missingCardParty()
+		role := e.cardRole(res.Identity.Sex)
+		if role == "" { // no party of this form takes this card
+			res.Wipe()
+			return []Event{e.setStep(StepForm, NoticeNotForForm, "")}
+		}
 		if err := e.sess.CardRead(res, role); err != nil {
 			res.Wipe()
 			return []Event{e.slotNotFiled(err.Error()), e.setStep(StepForm, NoticeError, err.Error())}
@@ -155,7 +159,7 @@ func (e *Engine) cardRemoved(midRead bool) []Event {
 	st := e.sess.State()
 	switch {
 	case st == session.Submitted:
-		return e.wipeKeepingParties(WipeRemoved, n)
+		return e.receiptCardLeftLocked(n)
 	case (e.cfg.Mode == Clinic || e.cfg.Mode == Notary) && st != session.WaitingForCard:
 		return e.wipeKeepingParties(WipeRemoved, n)
 	case st == session.WaitingForCard:

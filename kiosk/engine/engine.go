@@ -139,6 +139,8 @@ type Engine struct {
 	recordFile string
 	parties    []notary.Party // notary: parties kept for the act
 	partiesAt  time.Time
+	kept       *keptReceipt // the receipt on screen (no card data)
+	nextRole   string       // desk: the officer's choice of role for the next card
 	wedge      scanner.Wedge
 	pin        pinGuard
 	sync       SyncView
@@ -300,6 +302,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.qrOnly, e.read, e.photo, e.photoState = nil, nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
 	e.slot.read = nil // the session wiped it
+	e.kept, e.nextRole = nil, ""
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }

@@ -106,15 +106,28 @@ func TestKioskVisit(t *testing.T) {
 	if ev := r.event(VisitWiped); ev.Why != WipeRemoved {
 		t.Fatalf("wiped for %s", ev.Why)
 	}
-	v = r.step(StepAttract)
-	if v.Person != nil || v.Details != nil || v.Photo != nil || v.Values != nil || v.Receipt != "" {
+	// The receipt stays (code, service, time) with the personal data gone,
+	// until ReceiptLinger after the card left.
+	v = r.step(StepReceipt)
+	if v.Person != nil || v.Details != nil || v.Photo != nil || v.Values != nil {
 		t.Fatalf("card data survived the end of the visit: %+v", v)
+	}
+	if v.Receipt == "" || v.ReceiptFor == nil || v.ReceiptFor.Code != "1.000466" || !v.CardLeft || v.ReceiptAt.IsZero() {
+		t.Fatalf("the receipt did not stay: %q %v %v", v.Receipt, v.ReceiptFor, v.CardLeft)
+	}
+	r.clock.Add(ReceiptLinger)
+	r.e.Tick()
+	v = r.step(StepAttract)
+	if v.Receipt != "" || v.ReceiptFor != nil {
+		t.Fatalf("the receipt outlived its time: %+v", v)
 	}
 }
 
 // TestDeskMultiParty: the first spouse's QR is scanned before the card;
 // marriage asks for the second spouse's card, the form keeps its data
-// while cards change, and the second card is filed under the missing role.
+// while cards change, and each card is filed under the role its holder's
+// sex fills (the reference citizen is a man: the groom, spouse_2; the
+// second card is a woman's: the bride, spouse_1), whatever the order.
 func TestDeskMultiParty(t *testing.T) {
 	r := newRig(t, Desk, nil)
 	r.e.Scanned(r.deck.QR(cardGenuine))
@@ -129,8 +142,8 @@ func TestDeskMultiParty(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := r.step(StepForm)
-	if v.WaitingFor != "spouse_2" {
-		t.Fatalf("waiting for %q, want spouse_2", v.WaitingFor)
+	if v.WaitingFor != "spouse_1" {
+		t.Fatalf("waiting for %q, want spouse_1 (the man's card is the groom's)", v.WaitingFor)
 	}
 	if err := r.e.SetField("", "ghi_chu_khong_co", 0, "x"); err == nil {
 		t.Fatal("a field the form does not have was accepted")
@@ -144,14 +157,14 @@ func TestDeskMultiParty(t *testing.T) {
 	r.step(StepKey)
 	r.e.Scanned(r.deck.QR(cardSecond))
 	ev := r.event(PartyAdded)
-	if ev.Role != "spouse_2" {
+	if ev.Role != "spouse_1" {
 		t.Fatalf("second card filed under %q", ev.Role)
 	}
 	v = r.until("second spouse on the form", func(v View) bool { return v.Step == StepForm && v.WaitingFor == "" })
 	second := simcard.NewProfile(7).Identity.IDNumber
 	found := false
 	for _, val := range v.Values {
-		if val.Party == "spouse_2" && val.Text == second {
+		if val.Party == "spouse_1" && val.Text == second {
 			found = true
 		}
 	}

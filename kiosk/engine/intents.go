@@ -255,6 +255,7 @@ func (e *Engine) Submit(consent bool) {
 			if e.cfg.Worker != nil {
 				e.cfg.Worker.Notify()
 			}
+			e.keepReceiptLocked(uuid)
 			code := ""
 			if f := e.sess.Current(); f != nil {
 				code = f.Service.Code
@@ -308,6 +309,7 @@ func (e *Engine) Tick() {
 		now.Sub(e.partiesAt) > 2*e.sess.IdleTimeout() {
 		evs = append(evs, e.wipeLocked(WipeIdle, StepAttract, NoticeNone)...)
 	}
+	evs = append(evs, e.receiptExpiredLocked(now)...)
 	if e.busy || e.cfg.Headless { // a save or look-up under way is activity; headless, nobody could answer "still there?"
 		e.sess.StillHere()
 	}

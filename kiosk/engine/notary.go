@@ -59,7 +59,8 @@ func (e *Engine) AnotherParty() error {
 // written off the caller's goroutine and synced before NotarySaved.
 func (e *Engine) SaveNotary(ref string) {
 	e.mu.Lock()
-	if e.cfg.Mode != Notary || e.step != StepNotary || e.busy {
+	// Saved already (recordFile set): a second tap writes nothing new.
+	if e.cfg.Mode != Notary || e.step != StepNotary || e.busy || e.recordFile != "" {
 		e.mu.Unlock()
 		return
 	}

@@ -48,21 +48,22 @@ type Notice string
 // Notices.
 const (
 	NoticeNone       Notice = ""
-	NoticeCancelled  Notice = "cancelled"   // the visit was cancelled and wiped
-	NoticePulled     Notice = "pulled"      // the card left during the read
-	NoticeWrongKey   Notice = "wrong_key"   // the key does not open this card
-	NoticeKeyInvalid Notice = "key_invalid" // typed digits were not 6 or 12
-	NoticeQRFirst    Notice = "qr_first"    // a QR was scanned; the card should follow
-	NoticeNotCardQR  Notice = "not_card_qr" // Detail: what the code is instead
-	NoticeBadQR      Notice = "bad_qr"      // a card-like QR that could not be used
-	NoticeReadFailed Notice = "read_failed" // Detail: the reason
-	NoticeNextParty  Notice = "next_party"  // notary: place the next party's card
-	NoticeActRef     Notice = "act_ref"     // notary: the act number is missing or odd
-	NoticeSaved      Notice = "saved"       // notary: Detail is the record's file name
-	NoticeSaveFailed Notice = "save_failed" // Detail: why
-	NoticeNeedAgree  Notice = "need_agree"  // submit without the consent ticked
-	NoticeCheckIn    Notice = "checkin"     // clinic: the check-in failed (Detail)
-	NoticeError      Notice = "error"       // Detail: an error in plain words
+	NoticeCancelled  Notice = "cancelled"    // the visit was cancelled and wiped
+	NoticePulled     Notice = "pulled"       // the card left during the read
+	NoticeWrongKey   Notice = "wrong_key"    // the key does not open this card
+	NoticeKeyInvalid Notice = "key_invalid"  // typed digits were not 6 or 12
+	NoticeQRFirst    Notice = "qr_first"     // a QR was scanned; the card should follow
+	NoticeNotCardQR  Notice = "not_card_qr"  // Detail: what the code is instead
+	NoticeBadQR      Notice = "bad_qr"       // a card-like QR that could not be used
+	NoticeReadFailed Notice = "read_failed"  // Detail: the reason
+	NoticeNextParty  Notice = "next_party"   // notary: place the next party's card
+	NoticeActRef     Notice = "act_ref"      // notary: the act number is missing or odd
+	NoticeSaved      Notice = "saved"        // notary: Detail is the record's file name
+	NoticeSaveFailed Notice = "save_failed"  // Detail: why
+	NoticeNeedAgree  Notice = "need_agree"   // submit without the consent ticked
+	NoticeCheckIn    Notice = "checkin"      // clinic: the check-in failed (Detail)
+	NoticeError      Notice = "error"        // Detail: an error in plain words
+	NoticeNotForForm Notice = "not_for_form" // a card no party of the form takes
 )
 
 // PhotoState says what can be shown of the chip's face image.
@@ -130,7 +131,14 @@ type View struct {
 	WaitingFor string            // the card party whose card is still needed
 
 	Receipt string // client reference of the submitted dossier
-	Busy    bool   // saving, looking up or writing: do not submit twice
+	// ReceiptAt and ReceiptFor: when and for which service (they stay
+	// after the card left, with Receipt; the personal data does not).
+	ReceiptAt  time.Time
+	ReceiptFor *catalog.Service
+	// CardLeft: the receipt stays until ReceiptEnds (or Done).
+	CardLeft    bool
+	ReceiptEnds time.Time
+	Busy        bool // saving, looking up or writing: do not submit twice
 
 	CheckIn    *clinic.CheckIn
 	RecordFile string // the clinic or notary record written
@@ -170,6 +178,7 @@ func (e *Engine) View() View {
 	}
 	v.Problems = append(v.Problems, e.problems...)
 	v.Receipt = e.sess.Receipt()
+	e.receiptView(&v)
 	for _, p := range e.parties {
 		v.Parties = append(v.Parties, Party{Role: p.Role, FullName: p.FullName, Verified: p.Verified, Summary: notary.Summary(p)})
 	}

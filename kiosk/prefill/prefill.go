@@ -66,6 +66,11 @@ type Value struct {
 	// NeedsConfirmation marks a converted value the citizen must confirm
 	// (an address whose commune could not be mapped).
 	NeedsConfirmation bool
+	// Choices lists today's address once per commune the card's commune
+	// may now be in (an old commune split between several): the citizen
+	// picks one with Choose. Empty when there is nothing to pick (one
+	// conversion to confirm, or none).
+	Choices []string
 	// Unlock records who unlocked a card value and why.
 	Unlock *Unlock
 	// Codes are the official unit codes of an address value in today's
@@ -146,9 +151,9 @@ func (f *Form) fill(fd *catalog.Field, party string, idx int, p *Person, table *
 	v := &Value{Field: fd, Party: party, Index: idx, Provenance: Typed}
 	switch {
 	case strings.HasPrefix(fd.Source, "card:") && p != nil:
-		text, old, confirm := cardValue(fd.Source[5:], p.Identity, table)
+		text, old, confirm, choices := cardValue(fd.Source[5:], p.Identity, table)
 		if text != "" {
-			v.Text, v.Old, v.NeedsConfirmation = text, old, confirm
+			v.Text, v.Old, v.NeedsConfirmation, v.Choices = text, old, confirm, choices
 			v.Provenance, v.Locked = p.Provenance, true
 			if fd.Source == "card:residence_today" {
 				v.Codes = residenceCodes(p.Identity.PlaceOfResidence, table)
@@ -169,33 +174,39 @@ func (f *Form) fill(fd *catalog.Field, party string, idx int, p *Person, table *
 }
 
 // cardValue maps a card source to a field value, converting where needed.
-func cardValue(src string, id cccd.Identity, table *address.Table) (text, old string, confirm bool) {
+func cardValue(src string, id cccd.Identity, table *address.Table) (text, old string, confirm bool, choices []string) {
 	switch src {
 	case "family_name", "given_names":
 		parts := strings.Fields(id.FullName)
 		if len(parts) == 0 {
-			return "", "", false
+			return "", "", false, nil
 		}
 		if src == "family_name" {
-			return parts[0], "", false
+			return parts[0], "", false, nil
 		}
-		return strings.Join(parts[1:], " "), "", false
+		return strings.Join(parts[1:], " "), "", false, nil
 	case "residence_today", "residence_province_today":
 		o, err := address.ParseOld(id.PlaceOfResidence)
 		if err != nil {
 			// Not parsable: keep the card's text, the citizen confirms it.
-			return id.PlaceOfResidence, id.PlaceOfResidence, id.PlaceOfResidence != ""
+			return id.PlaceOfResidence, id.PlaceOfResidence, id.PlaceOfResidence != "", nil
 		}
 		t := address.Map(o, table)
 		if src == "residence_province_today" {
-			return t.Province, o.Province, false
+			return t.Province, o.Province, false, nil
+		}
+		if t.NeedsConfirmation && len(t.Candidates) > 1 {
+			// The old commune was split: one choice per new commune.
+			for _, c := range t.Candidates {
+				choices = append(choices, address.Today{Detail: t.Detail, Commune: c.CommuneName, Province: t.Province}.String())
+			}
 		}
 		if t.NeedsConfirmation {
 			// Until the commune is confirmed the form shows the card's
 			// commune next to today's province.
 			t.Commune = o.Commune
 		}
-		return t.String(), o.String(), t.NeedsConfirmation
+		return t.String(), o.String(), t.NeedsConfirmation, choices
 	}
 	m := map[string]string{
 		"id_number": id.IDNumber, "full_name": id.FullName, "date_of_birth": id.DateOfBirth, "sex": id.Sex,
@@ -205,7 +216,7 @@ func cardValue(src string, id cccd.Identity, table *address.Table) (text, old st
 		"father_name": id.FatherName, "mother_name": id.MotherName, "spouse_name": id.SpouseName,
 		"old_id_number": id.OldIDNumber,
 	}
-	return m[src], "", false
+	return m[src], "", false, nil
 }
 
 // residenceCodes maps a card's residence to today's unit codes; nil when
@@ -278,7 +289,28 @@ func (f *Form) Confirm(party, fieldID string, index int) error {
 	if err != nil {
 		return err
 	}
+	if len(v.Choices) > 0 {
+		return fmt.Errorf("%w: pick the new commune first", ErrNoSuchChoice)
+	}
 	v.NeedsConfirmation = false
+	return nil
+}
+
+// ErrNoSuchChoice reports a pick outside a value's choices.
+var ErrNoSuchChoice = errors.New("no such choice for this address")
+
+// Choose settles a converted address whose old commune was split: the
+// value becomes choice i of Choices (still the card's, still locked; the
+// citizen only said which new commune the house is in).
+func (f *Form) Choose(party, fieldID string, index, i int) error {
+	v, err := f.Find(party, fieldID, index)
+	if err != nil {
+		return err
+	}
+	if i < 0 || i >= len(v.Choices) {
+		return fmt.Errorf("%w: %d of %d", ErrNoSuchChoice, i, len(v.Choices))
+	}
+	v.Text, v.NeedsConfirmation, v.Choices = v.Choices[i], false, nil
 	return nil
 }
 

@@ -173,8 +173,15 @@ func (s *Session) rebuild() error {
 	}
 	if s.form != nil {
 		for _, old := range s.form.Values {
-			if old.Provenance == prefill.Typed && old.Text != "" {
+			switch {
+			case old.Provenance == prefill.Typed && old.Text != "":
 				f.Set(old.Party, old.Field.ID, old.Index, old.Text)
+			case old.Locked && old.Old != "" && !old.NeedsConfirmation:
+				// An address already confirmed (or its new commune picked)
+				// stays settled when the next party's card arrives.
+				if nv, err := f.Find(old.Party, old.Field.ID, old.Index); err == nil && nv.Old == old.Old && nv.NeedsConfirmation {
+					nv.Text, nv.NeedsConfirmation, nv.Choices = old.Text, false, nil
+				}
 			}
 		}
 		s.form.Wipe()
@@ -196,6 +203,9 @@ func (s *Session) ChooseService(code string, role string) error {
 	if !ok {
 		s.mu.Unlock()
 		return fmt.Errorf("no service %s in the catalogue", code)
+	}
+	if role == "" {
+		role = CardRole(svc, nil, s.primary.Identity.Sex)
 	}
 	if role == "" {
 		for _, p := range svc.Parties {

@@ -1,0 +1,66 @@
+package engine
+
+import (
+	"time"
+
+	"motcua/kiosk/catalog"
+)
+
+// ReceiptLinger is how long the receipt stays on screen after the card
+// left: the citizen does what it says ("take your card") and can still
+// read or photograph the receipt number. "Xong" ends it sooner.
+const ReceiptLinger = 20 * time.Second
+
+// keptReceipt is what outlives the visit's personal data on the receipt
+// screen: the receipt code, the service and the time. No card data.
+type keptReceipt struct {
+	code    string
+	service *catalog.Service
+	at      time.Time
+	left    time.Time // when the card left (zero: still on the reader)
+}
+
+// keepReceiptLocked records the receipt of a dossier just made durable.
+// Called with e.mu held.
+func (e *Engine) keepReceiptLocked(uuid string) {
+	k := &keptReceipt{code: uuid, at: e.cfg.Now()}
+	if f := e.sess.Current(); f != nil {
+		k.service = f.Service
+	}
+	e.kept = k
+}
+
+// receiptCardLeftLocked wipes the visit's personal data when the card
+// leaves after its receipt, and keeps the receipt on screen (code,
+// service, time) until Done or ReceiptLinger. Called with e.mu held.
+func (e *Engine) receiptCardLeftLocked(n Notice) []Event {
+	k := e.kept
+	e.endVisitLocked()
+	if k == nil {
+		return []Event{{Kind: VisitWiped, Why: WipeRemoved, Step: StepAttract}, e.setStep(StepAttract, n, "")}
+	}
+	k.left = e.cfg.Now()
+	e.kept = k
+	return []Event{{Kind: VisitWiped, Why: WipeRemoved, Step: StepReceipt}, e.setStep(StepReceipt, n, "")}
+}
+
+// receiptExpiredLocked ends a receipt left on screen once ReceiptLinger
+// passed after the card left. Called with e.mu held.
+func (e *Engine) receiptExpiredLocked(now time.Time) []Event {
+	if e.kept == nil || e.kept.left.IsZero() || now.Sub(e.kept.left) < ReceiptLinger || e.step != StepReceipt {
+		return nil
+	}
+	return e.wipeLocked(WipeDone, StepAttract, NoticeNone)
+}
+
+// receiptView fills the receipt's part of a view. Called with e.mu held.
+func (e *Engine) receiptView(v *View) {
+	if e.kept == nil || e.step != StepReceipt {
+		return
+	}
+	v.Receipt, v.ReceiptAt, v.ReceiptFor = e.kept.code, e.kept.at, e.kept.service
+	v.CardLeft = !e.kept.left.IsZero()
+	if v.CardLeft {
+		v.ReceiptEnds = e.kept.left.Add(ReceiptLinger)
+	}
+}
