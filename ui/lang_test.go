@@ -24,10 +24,7 @@ var englishWords = map[string]bool{
 // other language), the reader's hardware name and the demo cards' labels.
 func (r *rig) english() []string {
 	var out []string
-	skip := []string{"[English]", r.reader.Name()}
-	for _, c := range r.deck.Cards() {
-		skip = append(skip, c)
-	}
+	skip := append([]string{"[English]", r.reader.Name()}, r.deck.Cards()...)
 	for _, t := range r.texts() {
 		ignored := false
 		for _, s := range skip {
