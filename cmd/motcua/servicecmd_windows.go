@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/windows/svc/eventlog"
 	"golang.org/x/sys/windows/svc/mgr"
 
+	"motcua/internal/agent"
 	"motcua/internal/config"
 	"motcua/sync/outbox"
 )
@@ -36,6 +37,7 @@ func runServiceCmd(args []string) int {
 		{"start", "start the service and wait until it runs", func(a []string) int { return serviceControl("start", a) }},
 		{"stop", "stop the service and wait until it has stopped", func(a []string) int { return serviceControl("stop", a) }},
 		{"status", "show the service's state, configuration and the data directory's ACL", func(a []string) int { return serviceControl("status", a) }},
+		{"cleanup", "after the service is deleted (the MSI's uninstall): remove the Event Log source, and with --purge-data the data directory", serviceCleanup},
 	}, nil)
 }
 
@@ -104,12 +106,20 @@ func ensureConfig(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	text := strings.ReplaceAll(string(config.DefaultTOML), "\n", "\r\n")
+	text := strings.ReplaceAll(windowsDefaults(string(config.DefaultTOML)), "\n", "\r\n")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		return fmt.Errorf("writing the default configuration: %w", err)
 	}
 	fmt.Printf("wrote the documented defaults to %s\n", path)
 	return nil
+}
+
+// windowsDefaults adapts the documented defaults to Windows: the trust
+// store under %ProgramData%\motcua (as packaging/build.sh does for the MSI's
+// motcua.toml.dist).
+func windowsDefaults(toml string) string {
+	return strings.Replace(toml, `csca_dir = "/etc/motcua/csca"`,
+		"csca_dir = '"+filepath.Join(programData(), "motcua", "csca")+"'", 1)
 }
 
 // secureDataDir creates dir and sets its protected DACL (dataSDDL); files
@@ -238,6 +248,48 @@ func serviceUninstall(args []string) int {
 		fmt.Fprintf(os.Stderr, "motcua: event log source: %v\n", err)
 	}
 	fmt.Printf("service %s removed; the data directory is kept\n", serviceName)
+	return 0
+}
+
+// serviceCleanup is what an uninstall does once the MSI deleted the
+// service: the Event Log source goes; the data (outbox, key, pairings)
+// stays unless --purge-data says otherwise, and never while a service or
+// agent still uses it.
+func serviceCleanup(args []string) int {
+	fs := newFlags("service cleanup", "[--data DIR] [--purge-data]")
+	data := fs.String("data", defaultDataDir(), "data directory of the service")
+	purge := fs.Bool("purge-data", false, "delete the data directory (outbox, its key, pairings): queued dossiers are lost")
+	if _, err := parseArgs(fs, args); err != nil {
+		return 2
+	}
+	if err := eventlog.Remove(serviceName); err != nil {
+		fmt.Fprintf(os.Stderr, "motcua: event log source: %v\n", err)
+	}
+	if !*purge {
+		fmt.Printf("kept the data directory %s\n", *data)
+		return 0
+	}
+	if m, err := mgr.Connect(); err == nil {
+		s, err := m.OpenService(serviceName)
+		m.Disconnect()
+		if err == nil {
+			s.Close()
+			return fail("service cleanup: the service %s is still installed: not deleting its data", serviceName)
+		}
+	}
+	if _, err := os.Stat(*data); errors.Is(err, os.ErrNotExist) {
+		return 0
+	}
+	// The agent lock says whether any agent still runs on it.
+	lock, err := agent.AcquireLock(*data, "motcua service cleanup")
+	if err != nil {
+		return fail("service cleanup: %v", err)
+	}
+	lock.Release()
+	if err := os.RemoveAll(*data); err != nil {
+		return fail("service cleanup: %v", err)
+	}
+	fmt.Printf("deleted the data directory %s\n", *data)
 	return 0
 }
 

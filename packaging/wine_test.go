@@ -1,0 +1,378 @@
+package packaging
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The Windows smoke tests run the cross-compiled Windows binaries under
+// Wine (Debian's wine64, REFERENCE.md section 11), each test in a private
+// WINEPREFIX with the ProcessPrng shim (packaging/wine) that Go >= 1.22
+// needs and Wine 8 lacks. They skip, saying why, where Wine or mingw-w64
+// is missing. What Wine cannot show: PC/SC (its winscard.dll is a stub),
+// the Event Log's contents (ReportEvent is accepted and dropped) and file
+// ACLs (Wine keeps no ACLs: it maps them onto Unix mode bits).
+
+// wineTimeout bounds every Wine command: a cold prefix on a loaded 2-core
+// machine takes a minute to boot.
+const wineTimeout = 4 * time.Minute
+
+// winePrefix is one test's private Wine installation.
+type winePrefix struct {
+	t    *testing.T
+	dir  string // WINEPREFIX
+	wine string // the wine64 loader
+	env  []string
+}
+
+// wineLoader finds the 64-bit Wine loader, or says why there is none.
+func wineLoader() (string, error) {
+	for _, c := range []string{"/usr/lib/wine/wine64", "wine64", "wine"} {
+		if p, err := exec.LookPath(c); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("Wine is not installed (Debian package wine64, listed in scripts/packages.txt)")
+}
+
+// needWine skips the test where the Windows smoke tests cannot run.
+func needWine(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs Windows binaries under Wine (-short)")
+	}
+	w, err := wineLoader()
+	if err != nil {
+		t.Skip(err.Error())
+	}
+	if _, err := exec.LookPath("wineserver"); err != nil {
+		t.Skip("wineserver not found (Debian package wine64)")
+	}
+	if _, err := exec.LookPath("x86_64-w64-mingw32-gcc"); err != nil {
+		t.Skip("mingw-w64 not installed (Debian package gcc-mingw-w64-x86-64): cannot build the Windows binaries or the ProcessPrng shim")
+	}
+	return w
+}
+
+// newWinePrefix boots a private prefix, installs the ProcessPrng shim into
+// its system32 and keeps its wineserver running until the test ends (a
+// wineserver that exits takes the prefix's services with it); cleanup
+// stops it with wineserver -k.
+func newWinePrefix(t *testing.T, display string) *winePrefix {
+	t.Helper()
+	loader := needWine(t)
+	dir := filepath.Join(t.TempDir(), "wineprefix")
+	w := &winePrefix{t: t, dir: dir, wine: loader}
+	w.env = append(os.Environ(), "WINEPREFIX="+dir, "WINEDEBUG=-all", "WINEARCH=win64",
+		// No Mono or Gecko install prompts: nothing here needs them.
+		"WINEDLLOVERRIDES=mscoree,mshtml=", "DISPLAY="+display, "LANG=C.UTF-8")
+	t.Cleanup(func() {
+		cmd := exec.Command("wineserver", "-k")
+		cmd.Env = w.env
+		cmd.Run()
+	})
+	if out, err := w.cmd(wineTimeout, "wineboot", "-i").CombinedOutput(); err != nil {
+		t.Fatalf("wineboot: %v\n%s", err, out)
+	}
+	shim := filepath.Join(dir, "drive_c", "windows", "system32", "bcryptprimitives.dll")
+	cc := exec.Command("x86_64-w64-mingw32-gcc", "-shared", "-O2", "-s", "-o", shim,
+		"wine/bcryptprimitives.c", "wine/bcryptprimitives.def", "-ladvapi32")
+	if out, err := cc.CombinedOutput(); err != nil {
+		t.Fatalf("building the ProcessPrng shim: %v\n%s", err, out)
+	}
+	// No output pipes: the server detaches and would hold them open.
+	srv := exec.Command("wineserver", "-p")
+	srv.Env = w.env
+	if err := srv.Run(); err != nil {
+		t.Fatalf("wineserver -p: %v", err)
+	}
+	return w
+}
+
+// cmd is a Wine command (a Windows program and its arguments) in the prefix.
+func (w *winePrefix) cmd(limit time.Duration, args ...string) *exec.Cmd {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	w.t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, w.wine, args...)
+	cmd.Env = w.env
+	cmd.WaitDelay = 10 * time.Second
+	return cmd
+}
+
+// run runs a Windows program and returns its stdout; stderr is logged.
+func (w *winePrefix) run(args ...string) (string, error) {
+	w.t.Helper()
+	cmd := w.cmd(wineTimeout, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if s := stderr.String(); s != "" {
+		w.t.Logf("%s stderr:\n%s", strings.Join(args, " "), s)
+	}
+	if err != nil {
+		return string(out), fmt.Errorf("wine %s: %w\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out), nil
+}
+
+// must is run that fails the test on error.
+func (w *winePrefix) must(args ...string) string {
+	w.t.Helper()
+	out, err := w.run(args...)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return out
+}
+
+// drive maps a Windows path on C: to the Unix path in the prefix.
+func (w *winePrefix) drive(winPath string) string {
+	p := strings.TrimPrefix(strings.TrimPrefix(winPath, `C:\`), `c:\`)
+	return filepath.Join(w.dir, "drive_c", filepath.FromSlash(strings.ReplaceAll(p, `\`, "/")))
+}
+
+// winBuild cross-compiles packages for Windows (as packaging/build.sh does)
+// into dir; the build cache makes every build after the first quick.
+var winBuildMu sync.Mutex
+
+func winBuild(t *testing.T, dir string, pkgs ...string) {
+	t.Helper()
+	winBuildMu.Lock()
+	defer winBuildMu.Unlock()
+	for _, pkg := range pkgs {
+		out := filepath.Join(dir, filepath.Base(pkg)+".exe")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=1", "CC=x86_64-w64-mingw32-gcc")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("cross-compiling %s: %v\n%s", pkg, err, b)
+		}
+	}
+}
+
+// linuxBuild builds a Linux command into dir.
+func linuxBuild(t *testing.T, dir, pkg string) string {
+	t.Helper()
+	out := filepath.Join(dir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = ".."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", pkg, err, b)
+	}
+	return out
+}
+
+// intakeProc is a Linux motcua-intake on loopback, stopped by pid.
+type intakeProc struct {
+	cmd  *exec.Cmd
+	url  string
+	logs chan string // stderr lines
+}
+
+// startIntake starts the reference intake on a free loopback port
+// (addr "" ) or on addr, with extra flags (faults).
+func startIntake(t *testing.T, bin, data, token, addr string, extra ...string) *intakeProc {
+	t.Helper()
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	args := append([]string{"serve", "--addr", addr, "--data", data}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "MOTCUA_INTAKE_TOKEN="+token)
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &intakeProc{cmd: cmd, logs: make(chan string, 1000)}
+	t.Cleanup(p.stop)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			select {
+			case p.logs <- sc.Text():
+			default:
+			}
+		}
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("intake did not start: %v", err)
+	}
+	go io.Copy(io.Discard, stdout)
+	p.url = strings.TrimSpace(strings.TrimPrefix(line, "motcua-intake: listening on "))
+	if !strings.HasPrefix(p.url, "http://127.0.0.1:") {
+		t.Fatalf("intake: unexpected first line %q", line)
+	}
+	return p
+}
+
+// stop ends the intake (SIGTERM, then SIGKILL) and waits for it.
+func (p *intakeProc) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// waitLog waits for an intake log line containing s.
+func (p *intakeProc) waitLog(t *testing.T, s string, limit time.Duration) string {
+	t.Helper()
+	deadline := time.After(limit)
+	for {
+		select {
+		case l := <-p.logs:
+			if strings.Contains(l, s) {
+				return l
+			}
+		case <-deadline:
+			t.Fatalf("intake never logged %q within %s", s, limit)
+		}
+	}
+}
+
+// intakeDossier is what `motcua-intake list --json` reports per dossier.
+type intakeDossier struct {
+	IdempotencyKey string `json:"idempotency_key"`
+	Service        string `json:"service"`
+	Submissions    int    `json:"submissions"`
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestWineCLI runs motcua.exe's windowless commands under Wine: the
+// service catalogue, config check, outbox add, and sync --once to a Linux
+// motcua-intake on loopback, with the Windows process SIGKILLed after the
+// intake stored a dossier but before the agent heard the answer. Nothing
+// is lost and each dossier is once at the intake.
+func TestWineCLI(t *testing.T) {
+	w := newWinePrefix(t, "")
+	bin := t.TempDir()
+	winBuild(t, w.drive(`C:\motcua`), "./cmd/motcua")
+	intakeBin := linuxBuild(t, bin, "./cmd/motcua-intake")
+	exe := `C:\motcua\motcua.exe`
+
+	out := w.must(exe, "forms", "list")
+	for _, code := range []string{"1.004222", "2.000488"} {
+		if !strings.Contains(out, code) {
+			t.Errorf("forms list lacks %s:\n%s", code, out)
+		}
+	}
+	w.must(exe, "config", "check")
+
+	data := `C:\motcua\data`
+	const token = "wine-test-token-0123456789"
+	const n = 3
+	payloads := w.drive(`C:\motcua\payloads`)
+	os.MkdirAll(payloads, 0o755)
+	for i := range n {
+		f := filepath.Join(payloads, fmt.Sprintf("d%d.json", i))
+		body := fmt.Sprintf(`{"applicant":{"full_name":"NGUYEN VAN TEST %d"},"note":"synthetic"}`, i)
+		if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w.must(exe, "outbox", "add", "--data", data, "--service", "1.004222", "--file", fmt.Sprintf(`C:\motcua\payloads\d%d.json`, i))
+	}
+	if _, err := os.Stat(filepath.Join(w.drive(data), "outbox.db")); err != nil {
+		t.Fatalf("the outbox file is not where Windows wrote it: %v", err)
+	}
+
+	// The intake stores the first dossier, then drops the connection
+	// without answering: the agent cannot know it was accepted. It is
+	// SIGKILLed right then, mid-pass.
+	idata := filepath.Join(bin, "intake")
+	addr := freePort(t)
+	in := startIntake(t, intakeBin, idata, token, addr, "--fault-silent-accept", "1", "--fault-seed", "7")
+	sync1 := w.cmd(wineTimeout, exe, "sync", "--once", "--data", data, "--endpoint", in.url, "--backoff", "1ms", "--max-backoff", "1ms")
+	sync1.Env = append(sync1.Env, "MOTCUA_SYNC_TOKEN="+token)
+	if err := sync1.Start(); err != nil {
+		t.Fatal(err)
+	}
+	in.waitLog(t, "silent accept", wineTimeout)
+	if err := sync1.Process.Kill(); err != nil { // SIGKILL, by pid
+		t.Fatal(err)
+	}
+	sync1.Wait()
+	in.stop()
+
+	// A healthy intake on the same store; the next passes deliver the rest
+	// and re-deliver the unanswered one under its idempotency key.
+	in = startIntake(t, intakeBin, idata, token, addr)
+	for pass := 0; pass < 3; pass++ {
+		c := w.cmd(wineTimeout, exe, "sync", "--once", "--data", data, "--endpoint", in.url, "--backoff", "1ms", "--max-backoff", "1ms")
+		c.Env = append(c.Env, "MOTCUA_SYNC_TOKEN="+token)
+		b, err := c.CombinedOutput()
+		t.Logf("sync --once pass %d: %v\n%s", pass+1, err, b)
+		list := w.must(exe, "outbox", "list", "--data", data, "--json")
+		if strings.Count(list, `"accepted"`) >= n {
+			break
+		}
+	}
+	in.stop()
+
+	var recs []struct {
+		ID    string `json:"uuid"`
+		State string `json:"state"`
+	}
+	list := w.must(exe, "outbox", "list", "--data", data, "--json")
+	if err := json.Unmarshal([]byte(list), &recs); err != nil {
+		t.Fatalf("outbox list --json: %v\n%s", err, list)
+	}
+	if len(recs) != n {
+		t.Fatalf("outbox holds %d records, want %d (nothing lost):\n%s", len(recs), n, list)
+	}
+	for _, r := range recs {
+		if r.State != "accepted" {
+			t.Errorf("record %s is %s, want accepted", r.ID, r.State)
+		}
+	}
+	lb, err := exec.Command(intakeBin, "list", "--data", idata, "--json").Output()
+	if err != nil {
+		t.Fatalf("intake list: %v", err)
+	}
+	var ds []intakeDossier
+	if err := json.Unmarshal(lb, &ds); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]int{}
+	resubmitted := 0
+	for _, d := range ds {
+		keys[d.IdempotencyKey]++
+		if d.Submissions > 1 {
+			resubmitted++
+		}
+	}
+	if len(ds) != n || len(keys) != n {
+		t.Fatalf("intake holds %d dossiers under %d keys, want %d each (exactly once):\n%s", len(ds), len(keys), n, lb)
+	}
+	if resubmitted == 0 {
+		t.Errorf("no dossier was delivered twice: the SIGKILL did not land between store and answer:\n%s", lb)
+	}
+}
