@@ -30,7 +30,7 @@ const wineTimeout = 4 * time.Minute
 
 // winePrefix is one test's private Wine installation.
 type winePrefix struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string // WINEPREFIX
 	wine string // the wine64 loader
 	env  []string
@@ -47,7 +47,7 @@ func wineLoader() (string, error) {
 }
 
 // needWine skips the test where the Windows smoke tests cannot run.
-func needWine(t *testing.T) string {
+func needWine(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs Windows binaries under Wine (-short)")
@@ -69,7 +69,7 @@ func needWine(t *testing.T) string {
 // its system32 and keeps its wineserver running until the test ends (a
 // wineserver that exits takes the prefix's services with it); cleanup
 // stops it with wineserver -k.
-func newWinePrefix(t *testing.T, display string) *winePrefix {
+func newWinePrefix(t testing.TB, display string) *winePrefix {
 	t.Helper()
 	loader := needWine(t)
 	dir := filepath.Join(t.TempDir(), "wineprefix")
@@ -82,8 +82,11 @@ func newWinePrefix(t *testing.T, display string) *winePrefix {
 		cmd.Env = w.env
 		cmd.Run()
 	})
-	if out, err := w.cmd(wineTimeout, "wineboot", "-i").CombinedOutput(); err != nil {
-		t.Fatalf("wineboot: %v\n%s", err, out)
+	boot := w.cmd(wineTimeout, "wineboot", "-i")
+	bootOut := w.outFile()
+	boot.Stdout, boot.Stderr = bootOut, bootOut
+	if err := boot.Run(); err != nil {
+		t.Fatalf("wineboot: %v\n%s", err, readBack(bootOut))
 	}
 	shim := filepath.Join(dir, "drive_c", "windows", "system32", "bcryptprimitives.dll")
 	cc := exec.Command("x86_64-w64-mingw32-gcc", "-shared", "-O2", "-s", "-o", shim,
@@ -96,6 +99,10 @@ func newWinePrefix(t *testing.T, display string) *winePrefix {
 	srv.Env = w.env
 	if err := srv.Run(); err != nil {
 		t.Fatalf("wineserver -p: %v", err)
+	}
+	// Start the prefix's own services now, on file handles (see run).
+	if _, err := w.run("cmd", "/c", "ver"); err != nil {
+		t.Fatalf("starting the prefix: %v", err)
 	}
 	return w
 }
@@ -111,19 +118,39 @@ func (w *winePrefix) cmd(limit time.Duration, args ...string) *exec.Cmd {
 }
 
 // run runs a Windows program and returns its stdout; stderr is logged.
+// Output goes through files, not pipes: Wine starts its own services from
+// the first program of a prefix, and they inherit (and hold open) its
+// standard handles.
 func (w *winePrefix) run(args ...string) (string, error) {
 	w.t.Helper()
 	cmd := w.cmd(wineTimeout, args...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if s := stderr.String(); s != "" {
-		w.t.Logf("%s stderr:\n%s", strings.Join(args, " "), s)
+	stdout, stderr := w.outFile(), w.outFile()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	err := cmd.Run()
+	out, errOut := readBack(stdout), readBack(stderr)
+	if errOut != "" {
+		w.t.Logf("%s stderr:\n%s", strings.Join(args, " "), errOut)
 	}
 	if err != nil {
-		return string(out), fmt.Errorf("wine %s: %w\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+		return out, fmt.Errorf("wine %s: %w\n%s%s", strings.Join(args, " "), err, out, errOut)
 	}
-	return string(out), nil
+	return out, nil
+}
+
+// outFile is a fresh temporary file for a Wine program's output.
+func (w *winePrefix) outFile() *os.File {
+	f, err := os.CreateTemp(w.t.TempDir(), "out")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// readBack reads what was written to f.
+func readBack(f *os.File) string {
+	b, _ := os.ReadFile(f.Name())
+	return string(b)
 }
 
 // must is run that fails the test on error.
@@ -146,7 +173,7 @@ func (w *winePrefix) drive(winPath string) string {
 // into dir; the build cache makes every build after the first quick.
 var winBuildMu sync.Mutex
 
-func winBuild(t *testing.T, dir string, pkgs ...string) {
+func winBuild(t testing.TB, dir string, pkgs ...string) {
 	t.Helper()
 	winBuildMu.Lock()
 	defer winBuildMu.Unlock()
@@ -162,7 +189,7 @@ func winBuild(t *testing.T, dir string, pkgs ...string) {
 }
 
 // linuxBuild builds a Linux command into dir.
-func linuxBuild(t *testing.T, dir, pkg string) string {
+func linuxBuild(t testing.TB, dir, pkg string) string {
 	t.Helper()
 	out := filepath.Join(dir, filepath.Base(pkg))
 	cmd := exec.Command("go", "build", "-o", out, pkg)
@@ -310,8 +337,9 @@ func TestWineCLI(t *testing.T) {
 	idata := filepath.Join(bin, "intake")
 	addr := freePort(t)
 	in := startIntake(t, intakeBin, idata, token, addr, "--fault-silent-accept", "1", "--fault-seed", "7")
+	w.env = append(w.env, "MOTCUA_SYNC_TOKEN="+token)
 	sync1 := w.cmd(wineTimeout, exe, "sync", "--once", "--data", data, "--endpoint", in.url, "--backoff", "1ms", "--max-backoff", "1ms")
-	sync1.Env = append(sync1.Env, "MOTCUA_SYNC_TOKEN="+token)
+	sync1.Stdout, sync1.Stderr = w.outFile(), w.outFile()
 	if err := sync1.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -326,9 +354,7 @@ func TestWineCLI(t *testing.T) {
 	// and re-deliver the unanswered one under its idempotency key.
 	in = startIntake(t, intakeBin, idata, token, addr)
 	for pass := 0; pass < 3; pass++ {
-		c := w.cmd(wineTimeout, exe, "sync", "--once", "--data", data, "--endpoint", in.url, "--backoff", "1ms", "--max-backoff", "1ms")
-		c.Env = append(c.Env, "MOTCUA_SYNC_TOKEN="+token)
-		b, err := c.CombinedOutput()
+		b, err := w.run(exe, "sync", "--once", "--data", data, "--endpoint", in.url, "--backoff", "1ms", "--max-backoff", "1ms")
 		t.Logf("sync --once pass %d: %v\n%s", pass+1, err, b)
 		list := w.must(exe, "outbox", "list", "--data", data, "--json")
 		if strings.Count(list, `"accepted"`) >= n {
