@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: the README's test command. Installs what is missing, starts pcscd
-# (with the vpcd virtual readers) unless one is already running, runs every
-# test, and stops what it started. Extra arguments go to `go test`.
+# (with the vpcd virtual readers) unless one is already running, runs go vet
+# and staticcheck (both fail the run on any finding), every test, and stops
+# what it started. Extra arguments go to `go test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh $(grep -v '^#' scripts/packages.txt)
@@ -42,5 +43,14 @@ if ! pcscd_alive; then
 fi
 export MOTCUA_PCSC=1   # hwtest runs its suite through the real PC/SC stack too
 
+# staticcheck, pinned: installed into GOPATH/bin from the module proxy when
+# that version is not there yet.
+STATICCHECK_VERSION=v0.8.2
+staticcheck="$(go env GOPATH)/bin/staticcheck"
+if ! "$staticcheck" -version 2>/dev/null | grep -q "(${STATICCHECK_VERSION#v})"; then
+  go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
+
 go vet ./...
+"$staticcheck" ./...
 go test -count=1 -timeout 30m "$@" ./...

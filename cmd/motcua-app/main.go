@@ -1,7 +1,9 @@
 // Command motcua-app is the Một Cửa Edge app that citizens, officers,
 // receptionists and notaries see (Fyne): a full-screen kiosk or a desk
-// window, from card tap to receipt. With no PC/SC reader (or --demo) it
-// runs on the simulated reader with a demo panel of synthetic cards.
+// window, from card tap to receipt. With --demo, or with no configuration
+// file at all, it runs the demo: the simulated reader with a demo panel of
+// synthetic cards. With a configuration it never does: with no reader it
+// says "no reader" and waits for one.
 //
 // It is a separate binary from motcua (the CLI and the agent service) so
 // that the headless service never links OpenGL and X11; `motcua` with no
@@ -10,8 +12,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,10 +34,6 @@ import (
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/clinic"
 	"motcua/reader"
-	"motcua/reader/pa"
-	"motcua/sync/connector"
-	"motcua/sync/intake"
-	"motcua/sync/outbox"
 	"motcua/sync/worker"
 	"motcua/ui"
 )
@@ -68,10 +64,13 @@ const appUsage = `usage: motcua-app [kiosk|desk|clinic|notary] [--demo] [--queue
 
 The mode defaults to kiosk.mode in the configuration (kiosk).
 
-With no PC/SC reader attached, or with --demo, the app runs on the simulated
-reader with a demo panel of synthetic cards (a forged one among them), keeps
-its dossiers apart (DATA/demo) and syncs them to an intake on loopback (or
-only queues them with --queue-only).`
+With --demo, or when there is no configuration file at all, the app runs the
+demo: the simulated reader with a demo panel of synthetic cards (a forged one
+among them); its dossiers stay apart (DATA/demo) and go to an intake on
+loopback (or only queue, with --queue-only), never to a configured provider.
+With a configuration file and no reader attached, the app shows "no reader"
+and waits for one. The app is the agent of its machine: it refuses to start
+while another agent (motcua serve, another app) runs on its data directory.`
 
 func runApp(mode string, args []string) int {
 	fs := flag.NewFlagSet("app", flag.ContinueOnError)
@@ -100,11 +99,14 @@ func runApp(mode string, args []string) int {
 	if err != nil {
 		return fail("config: %v", err)
 	}
+	if !agent.HasDisplay() {
+		return fail("%s", agent.NoDisplayMessage)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	fa := fyneapp.NewWithID("vn.motcua.edge")
-	a, cleanup, err := startApp(ctx, fa, cfg, appChoice{Demo: *demo || cfg.Reader.Simulated, QueueOnly: *queueOnly})
+	a, cleanup, err := startApp(ctx, fa, cfg, appChoice{Demo: *demo || cfg.Reader.Simulated, QueueOnly: *queueOnly, ConfigFile: cf.Source})
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -124,8 +126,12 @@ func runApp(mode string, args []string) int {
 
 // appChoice is what the command line adds to the configuration.
 type appChoice struct {
+	// Demo is an explicit --demo (or reader.simulated).
 	Demo      bool
 	QueueOnly bool
+	// ConfigFile is the configuration file loaded; "" (none at all) makes
+	// the demo, as the README's first command expects.
+	ConfigFile string
 	// Log overrides the configured logger (tests, benchmarks).
 	Log *slog.Logger
 }
@@ -158,43 +164,27 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if err != nil {
 		return nil, nil, err
 	}
-	dir, err := agent.DataDir(cfg)
+	// The one start-up: data directory, agent lock, the outbox's one path,
+	// trust store. The demo only when asked.
+	ag, err := agent.Start(agent.Options{Role: "motcua-app", Config: cfg, ConfigFile: ch.ConfigFile,
+		Demo: ch.Demo, DemoWithoutConfig: true, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}
+	stack = append(stack, ag.Close)
+	dir := ag.DataDir
 
-	// The reader: the configured PC/SC reader, or the demo.
+	// The reader: the demo's simulated reader, or the configured PC/SC
+	// reader, waited for while none is attached (never the demo).
 	var term reader.Terminal
 	var deck *simcard.Deck
-	var trust *pa.TrustStore
-	trustInfo := ""
-	if !ch.Demo {
-		if trust = agent.LoadTrust(cfg.Trust.CSCADir, log); trust != nil {
-			trustInfo = fmt.Sprintf("%s (%d CSCA)", cfg.Trust.CSCADir, len(trust.CSCAs))
-		}
-		t, err := agent.OpenPCSC(ctx, cfg.Reader.Name)
-		if err != nil {
-			return nil, nil, err
-		}
-		if t == nil {
-			log.Warn("no card reader found: starting the demo on the simulated reader")
-			ch.Demo = true
-		} else {
-			stack = append(stack, t.Close)
-			term = t
-		}
-	}
-	if ch.Demo {
+	if ag.Demo {
 		r := simcard.NewReader("Simulated reader (motcua demo)")
 		term, deck = r, simcard.DemoDeck(r)
-		dir = filepath.Join(dir, "demo") // demo dossiers never mix with real ones
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, nil, fmt.Errorf("demo data directory: %w", err)
-		}
-		if trust, err = simcard.DefaultTrust(); err != nil {
-			return nil, nil, err
-		}
-		trustInfo = "DEMO: the test CSCA of the synthetic cards"
+	} else {
+		slot := agent.NewReaderSlot(cfg.Reader.Name, log)
+		stack = append(stack, slot.Close)
+		term = slot
 	}
 
 	cat, err := catalog.Load(cfg.Kiosk.CatalogDir)
@@ -205,20 +195,18 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		log.Error("service file skipped", "err", e.Error())
 	}
 
-	box, err := outbox.Open(filepath.Join(dir, "outbox"), outbox.Options{Device: cfg.Device(),
-		Retention: cfg.Retention.AcceptedPayload.Duration, MaxAttempts: cfg.Retention.MaxAttempts, Logger: log})
+	box, err := ag.OpenOutbox()
 	if err != nil {
 		return nil, nil, err
 	}
 	stack = append(stack, func() { box.Close() })
-	if r := box.Recovered(); r != nil {
-		log.Error("the outbox file was corrupt and has been moved aside; a fresh outbox was created", "moved_to", r.MovedTo, "reason", r.Reason)
-	}
 
-	conn, provider, err := appConnector(ctx, cfg, ch, dir, log, &stack)
+	delivery, err := ag.Deliver(ctx, ch.QueueOnly)
 	if err != nil {
 		return nil, nil, err
 	}
+	stack = append(stack, delivery.Stop)
+	conn, provider := delivery.Conn, delivery.Describe
 
 	var app *ui.App
 	var w *worker.Worker
@@ -234,10 +222,10 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	}
 
 	ucfg := ui.Config{
-		Mode: mode, Terminal: term, TrustInfo: trustInfo, Catalog: cat, Outbox: box, Worker: w, Provider: provider,
+		Mode: mode, Terminal: term, TrustInfo: ag.TrustInfo, Catalog: cat, Outbox: box, Worker: w, Provider: provider,
 		AdminPIN: cfg.Kiosk.AdminPIN, Device: cfg.Device(), Idle: cfg.Kiosk.IdleTimeout.Duration,
 		LargeText: cfg.Kiosk.LargeText, HighContrast: cfg.Kiosk.HighContrast,
-		ReadOptions: agent.ReadOptions(cfg, trust),
+		ReadOptions: agent.ReadOptions(cfg, ag.Trust),
 		Notary:      ui.NotaryConfig{NotaryID: cfg.Kiosk.NotaryID, Office: cfg.Kiosk.Office, Dir: recordsDir(cfg, dir, "notary")},
 		Clinic: ui.ClinicConfig{Staff: clinic.Staff{Name: cfg.Kiosk.StaffName, IDNumber: cfg.Kiosk.StaffID},
 			Facility: cfg.Kiosk.Facility, Dir: recordsDir(cfg, dir, "clinic")},
@@ -248,7 +236,10 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if deck != nil {
 		ucfg.Demo = deck
 		if ucfg.AdminPIN == "" {
-			ucfg.AdminPIN = "2468" // the demo's admin PIN, shown in the README
+			// The demo's admin PIN, shown in the README. Only an explicit
+			// demo has a default PIN; a configured app without
+			// kiosk.admin_pin keeps its admin screen shut.
+			ucfg.AdminPIN = "2468"
 		}
 		if ucfg.Notary.NotaryID == "" {
 			ucfg.Notary.NotaryID, ucfg.Notary.Office = "CCV-DEMO", "Văn phòng công chứng (demo)"
@@ -287,56 +278,9 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		}()
 		stack = append(stack, func() { cancel(); <-done })
 	}
-	log.Info("app started", "mode", mode.String(), "reader_name", term.Name(), "demo", ch.Demo, "data_dir", dir, "provider", provider)
+	log.Info("app started", "mode", mode.String(), "reader_name", term.Name(), "demo", ag.Demo, "data_dir", dir, "provider", provider)
 	ok = true
 	return app, cleanup, nil
-}
-
-// appConnector is where dossiers go: the configured provider; in the demo,
-// an intake on loopback (unless queue-only); else nowhere (queue only).
-func appConnector(ctx context.Context, cfg *config.Config, ch appChoice, dir string, log *slog.Logger, stack *[]func()) (connector.Connector, string, error) {
-	p := cfg.Provider
-	tlsc := connector.TLSConfig{CAFile: p.CAFile, CertFile: p.CertFile, KeyFile: p.KeyFile}
-	switch {
-	case p.Kind == "intake":
-		token := p.Token
-		if t := os.Getenv("MOTCUA_SYNC_TOKEN"); t != "" {
-			token = t
-		}
-		c, err := connector.NewIntake(connector.IntakeConfig{Endpoint: p.Endpoint, Token: token, TLS: tlsc, Timeout: p.Timeout.Duration})
-		return c, p.Endpoint, err
-	case p.Kind == "igate":
-		c, err := connector.NewIGate(connector.IGateConfig{BaseURL: p.Endpoint, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
-			Unit: p.Unit, TLS: tlsc, Timeout: p.Timeout.Duration})
-		return c, p.Endpoint, err
-	case ch.Demo && !ch.QueueOnly:
-		tok := make([]byte, 16)
-		if _, err := rand.Read(tok); err != nil {
-			return nil, "", err
-		}
-		token := hex.EncodeToString(tok)
-		ictx, cancel := context.WithCancel(ctx)
-		ready := make(chan string, 1)
-		done := make(chan error, 1)
-		go func() {
-			done <- intake.ListenAndServe(ictx, intake.Config{Addr: "127.0.0.1:0", DataDir: filepath.Join(dir, "intake"), Token: token,
-				Logger: log.With("component", "demo-intake")}, func(url string) { ready <- url })
-		}()
-		select {
-		case url := <-ready:
-			*stack = append(*stack, func() { cancel(); <-done })
-			c, err := connector.NewIntake(connector.IntakeConfig{Endpoint: url, Token: token})
-			return c, url + " (demo intake on loopback)", err
-		case err := <-done:
-			cancel()
-			return nil, "", fmt.Errorf("demo intake: %w", err)
-		case <-time.After(10 * time.Second):
-			cancel()
-			<-done
-			return nil, "", errors.New("demo intake did not start within 10s")
-		}
-	}
-	return nil, "", nil
 }
 
 func recordsDir(cfg *config.Config, dataDir, kind string) string {

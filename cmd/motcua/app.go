@@ -6,12 +6,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+
+	"motcua/internal/agent"
 )
 
 // The app is its own binary (cmd/motcua-app), so the CLI and the headless
 // service never link OpenGL and X11. These commands start it.
 func init() {
-	register("app", "start the app in the configured mode (kiosk.mode); with no reader, the demo", func(a []string) int { return startAppBinary("app", a) })
+	register("app", "start the app in the configured mode (kiosk.mode); the demo with --demo or without a configuration file", func(a []string) int { return startAppBinary("app", a) })
 	register("kiosk", "start the full-screen kiosk app for citizens", func(a []string) int { return startAppBinary("kiosk", a) })
 	register("desk", "start the desk app for an officer (windowed)", func(a []string) int { return startAppBinary("desk", a) })
 	register("clinic", "start the clinic check-in app (BHYT look-up with the chip card)", func(a []string) int { return startAppBinary("clinic", a) })
@@ -38,11 +40,26 @@ func appBinary() (string, error) {
 	return p, nil
 }
 
-// startAppBinary starts the app with the mode and arguments given.
+// startAppBinary starts the app with the mode and arguments given. With no
+// display it says so in one line (and how to run headless) instead of
+// letting the toolkit fail.
 func startAppBinary(mode string, args []string) int {
+	if !agent.HasDisplay() && !wantsHelp(args) {
+		return fail("%s", agent.NoDisplayMessage)
+	}
 	bin, err := appBinary()
 	if err != nil {
 		return fail("%v", err)
 	}
 	return execApp(bin, append([]string{bin, mode}, args...))
+}
+
+// wantsHelp reports whether args ask for the usage (which needs no display).
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
 }

@@ -1,16 +1,16 @@
 // Command motcua is the Một Cửa Edge agent: it reads CCCD chip cards and
 // their QR codes, prefills e-forms, buffers dossiers offline and syncs them.
 //
-// Each subcommand lives in its own file and registers itself in init, so a
-// concern's CLI sits next to nothing but its own flags.
+// Each command lives in its own file and registers itself in init, so a
+// concern's CLI sits next to nothing but its own flags; commands with
+// sub-commands dispatch through subcommands, and every command parses its
+// flags with the standard flag package (see cli.go).
 package main
 
 import (
 	"fmt"
 	"os"
-	"sort"
 	"strings"
-	"time"
 )
 
 // command is one subcommand. run gets the arguments after the subcommand
@@ -21,10 +21,6 @@ type command struct {
 }
 
 var commands = map[string]command{}
-
-// processStart is when the process began (near enough: package init),
-// for start-up figures.
-var processStart = time.Now()
 
 // defaultCommand runs when motcua is started with no arguments.
 var defaultCommand = "app"
@@ -39,10 +35,10 @@ func register(name, summary string, run func(args []string) int) {
 func main() {
 	args := os.Args[1:]
 	name := defaultCommand
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		name, args = args[0], args[1:]
 	}
-	if name == "help" {
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		usage(os.Stdout)
 		return
 	}
@@ -57,12 +53,7 @@ func main() {
 
 func usage(w *os.File) {
 	fmt.Fprintln(w, "usage: motcua COMMAND [flags]   (motcua COMMAND -h for a command's flags)")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedNames(commands) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 }

@@ -77,6 +77,11 @@ func openOutbox(dir string, opts outbox.Options) (*outbox.Store, error) {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	s, err := outbox.Open(dir, opts)
+	if errors.Is(err, outbox.ErrLocked) {
+		if h := agent.Holder(dir); h != nil && h.Binary != "" {
+			return nil, fmt.Errorf("%w: %s (pid %d) holds it open; stop it, or use its screens", err, h.Binary, h.PID)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

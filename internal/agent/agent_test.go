@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +13,10 @@ import (
 	"time"
 
 	"motcua/internal/config"
+	"motcua/sync/connector"
+	"motcua/sync/intake"
 	"motcua/sync/outbox"
+	"motcua/sync/worker"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -33,7 +38,13 @@ func TestSecondLockNamesTheRunningAgent(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "motcua serve (pid ") || !strings.Contains(msg, dir) {
 		t.Fatalf("message %q", msg)
 	}
+	if h := Holder(dir); h == nil || h.PID != os.Getpid() || h.Binary != "motcua serve" {
+		t.Fatalf("holder %+v", h)
+	}
 	l.Release()
+	if h := Holder(dir); h != nil {
+		t.Fatalf("holder after release: %+v", h)
+	}
 	l2, err := AcquireLock(dir, "motcua-app")
 	if err != nil {
 		t.Fatalf("lock after release: %v", err)
@@ -271,4 +282,103 @@ func TestMigrateCopyResumesFromItsJournal(t *testing.T) {
 	if len(seen) != 3 {
 		t.Fatalf("%d distinct payloads, want 3", len(seen))
 	}
+}
+
+// A configured reader that is not attached (or no PC/SC service at all)
+// is "no reader" with no card, never the simulated reader.
+func TestReaderSlotWithoutTheReaderSaysNoReader(t *testing.T) {
+	s := NewReaderSlot("Reader that is not attached 00", quiet)
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if present := <-s.Watch(ctx); present {
+		t.Fatal("a card is present in a reader that is not attached")
+	}
+	if s.Name() != NoReader || s.Attached() {
+		t.Fatalf("slot %q attached=%v", s.Name(), s.Attached())
+	}
+	if _, err := s.Connect(); err == nil {
+		t.Fatal("connected with no reader")
+	}
+}
+
+// The simulated reader (serve --sim) delivers to a loopback intake only:
+// its synthetic dossiers never reach a provider off the machine.
+func TestSimulatedReaderNeverDeliversOffTheMachine(t *testing.T) {
+	for _, c := range []struct {
+		endpoint string
+		ok       bool
+	}{
+		{"https://province.example.vn/intake", false},
+		{"http://127.0.0.1:8080", true},
+		{"http://localhost:8080", true},
+	} {
+		cfg := config.Defaults()
+		cfg.Agent.DataDir = t.TempDir()
+		cfg.Trust.CSCADir = ""
+		cfg.Reader.Simulated = true
+		cfg.Provider = config.Provider{Kind: "intake", Endpoint: c.endpoint, Token: "t", Timeout: cfg.Provider.Timeout}
+		a, err := Start(Options{Role: "motcua serve", Config: &cfg, ConfigFile: "x.toml", Log: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := a.Deliver(context.Background(), false)
+		a.Close()
+		if (err == nil) != c.ok || (c.ok && d.Conn == nil) {
+			t.Errorf("%s: delivery %+v, err %v", c.endpoint, d, err)
+		}
+	}
+}
+
+// The syncer delivers what is added while it runs, woken by Notify, and
+// leaves the outbox closed between passes.
+func TestSyncerDeliversWhatIsAdded(t *testing.T) {
+	dir := t.TempDir()
+	url, store := loopbackIntake(t)
+	conn, err := connector.NewIntake(connector.IntakeConfig{Endpoint: url, Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Syncer{
+		Open:     func() (*outbox.Store, error) { return outbox.Open(dir, outbox.Options{Logger: quiet}) },
+		Worker:   worker.Config{Conn: conn, Logger: quiet},
+		Interval: time.Minute, // only Notify can make the next pass come soon
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(50 * time.Millisecond)
+	ids := addRecords(t, dir, 1, "syncer") // opens the store: free between passes
+	s.Notify()
+	for i := 0; i < 200; i++ {
+		if ds, _ := store.List(); len(ds) == 1 {
+			if ds[0].IdempotencyKey != ids[0] {
+				t.Fatalf("intake holds %s, want %s", ds[0].IdempotencyKey, ids[0])
+			}
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal("the dossier did not reach the intake after Notify")
+}
+
+func loopbackIntake(t *testing.T) (string, *intake.Store) {
+	t.Helper()
+	store, err := intake.OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := intake.NewServer(store, "tok", intake.Faults{}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(l)
+	t.Cleanup(func() { hs.Close(); store.Close() })
+	return "http://" + l.Addr().String(), store
 }

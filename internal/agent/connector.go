@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"motcua/internal/config"
@@ -58,6 +61,10 @@ func ProviderConnector(cfg *config.Config) (connector.Connector, error) {
 // configured provider, or queues when there is none.
 func (a *Agent) Deliver(ctx context.Context, queueOnly bool) (*Delivery, error) {
 	if !a.Demo {
+		if a.Config.Reader.Simulated && a.Config.Provider.Kind != "" && !loopbackURL(a.Config.Provider.Endpoint) {
+			return nil, fmt.Errorf("the simulated reader's synthetic dossiers never go to a provider off this machine (%s): "+
+				"use a loopback intake for tests, or unset provider.kind", a.Config.Provider.Endpoint)
+		}
 		c, err := ProviderConnector(a.Config)
 		if err != nil || c == nil {
 			return &Delivery{}, err
@@ -104,4 +111,18 @@ func demoIntake(ctx context.Context, dir string, log *slog.Logger) (*Delivery, e
 		<-done
 		return nil, errors.New("demo intake did not start within 10s")
 	}
+}
+
+// loopbackURL reports whether u names a loopback host.
+func loopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	h := p.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

@@ -61,7 +61,8 @@ func AcquireLock(dir, binary string) (*Lock, error) {
 	// only while holding the lock, so a reader never sees a stale owner as
 	// current unless the lock is also held.
 	line := []byte(strconv.Itoa(os.Getpid()) + " " + binary + "\n")
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt(line, 0)
 	}
 	if err != nil {
@@ -92,4 +93,26 @@ func readOwner(path string) (int, string) {
 	pid, bin, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 	n, _ := strconv.Atoi(pid)
 	return n, bin
+}
+
+// Holder returns the agent that holds the lock of dir, or nil when none
+// does. It writes nothing: it tries the lock for an instant on its own
+// handle and gives it back.
+func Holder(dir string) *RunningError {
+	path := filepath.Join(dir, LockFile)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if err := lockFile(f); err != nil {
+		if errors.Is(err, errLocked) {
+			re := &RunningError{Dir: dir}
+			re.PID, re.Binary = readOwner(path)
+			return re
+		}
+		return nil
+	}
+	unlockFile(f)
+	return nil
 }

@@ -110,6 +110,16 @@ func (s *ReaderSlot) Watch(ctx context.Context) <-chan bool {
 				return
 			}
 			s.detach(t) // the reader or the PC/SC service went away
+			if !send(false) {
+				return
+			}
+			// A reader that is listed but cannot be watched must not
+			// become a busy loop: look again after a pause.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(slotPoll):
+			}
 		}
 	}()
 	return out

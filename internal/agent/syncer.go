@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"motcua/sync/outbox"
@@ -26,6 +27,7 @@ type Syncer struct {
 	// OnPass, when set, is told each pass's outcome.
 	OnPass func(worker.Stats, error)
 
+	once sync.Once
 	wake chan struct{}
 }
 
@@ -38,9 +40,7 @@ func (s *Syncer) Notify() {
 }
 
 func (s *Syncer) wakeCh() chan struct{} {
-	if s.wake == nil {
-		s.wake = make(chan struct{}, 1)
-	}
+	s.once.Do(func() { s.wake = make(chan struct{}, 1) })
 	return s.wake
 }
 

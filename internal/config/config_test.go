@@ -73,6 +73,8 @@ func TestErrorsAreLinePrecise(t *testing.T) {
 		{"missing secret", "[provider]\nkind = \"igate\"\nendpoint = \"https://lgsp.example.vn\"\nclient_id = \"x\"\n", 0, "provider.client_secret", "required"},
 		{"short idle", "[kiosk]\nidle_timeout = \"1s\"\n", 2, "kiosk.idle_timeout", "between"},
 		{"log output", "[log]\noutput = \"relative.log\"\n", 2, "log.output", "absolute"},
+		{"short admin PIN", "[kiosk]\nmode = \"kiosk\"\n\nadmin_pin = \"2468\"\n", 4, "kiosk.admin_pin", "6 to 12 digits"},
+		{"admin PIN not digits", "[kiosk]\nadmin_pin = \"abc123\"\n", 2, "kiosk.admin_pin", "6 to 12 digits"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,6 +91,13 @@ func TestErrorsAreLinePrecise(t *testing.T) {
 				t.Fatalf("message %q does not start with the file and line", e.Error())
 			}
 		})
+	}
+}
+
+func TestAdminPINOfSixDigitsIsAccepted(t *testing.T) {
+	c, err := Parse([]byte("[kiosk]\nadmin_pin = \"024680\"\n"), "f.toml")
+	if err != nil || c.Kiosk.AdminPIN != "024680" {
+		t.Fatalf("six-digit PIN: %v", err)
 	}
 }
 

@@ -74,8 +74,9 @@ func (c *Config) validate() Errors {
 	}
 	oneOf("kiosk.language", c.Kiosk.Language, "vi", "en")
 	oneOf("kiosk.mode", c.Kiosk.Mode, "kiosk", "desk", "clinic", "notary")
-	if pin := c.Kiosk.AdminPIN; pin != "" && (len(pin) < 4 || len(pin) > 12 || strings.Trim(pin, "0123456789") != "") {
-		bad("kiosk.admin_pin", "must be 4 to 12 digits")
+	// A public kiosk's admin screen: a short PIN is guessed in minutes.
+	if pin := c.Kiosk.AdminPIN; pin != "" && (len(pin) < 6 || len(pin) > 12 || strings.Trim(pin, "0123456789") != "") {
+		bad("kiosk.admin_pin", "must be 6 to 12 digits")
 	}
 
 	if d := c.Retention.AcceptedPayload.Duration; d <= 0 || d > 365*24*time.Hour {

@@ -30,11 +30,16 @@ if ! getent passwd "$user" >/dev/null; then
 	adduser --system --group --home /var/lib/$user --shell /usr/sbin/nologin \
 		--gecos "Mot Cua kiosk" "$user"
 fi
-# Display, input and GPU access for the compositor.
-for g in video input render; do
+# Display, input and GPU access for the compositor; group motcua reads the
+# configuration (/etc/motcua/motcua.toml is root:motcua 0640).
+for g in video input render motcua; do
 	getent group "$g" >/dev/null && adduser "$user" "$g" >/dev/null
 done
 
+install -d -m 0700 -o "$user" -g "$user" /var/lib/$user/data
+# One agent per machine: on a kiosk the app is the agent (it owns the reader,
+# the outbox and the sync), so the headless service must not run too.
+systemctl disable --now motcua.service 2>/dev/null || true
 install -m 0644 "$here/cage.pam" /etc/pam.d/cage
 install -m 0644 "$here/motcua-kiosk.service" /etc/systemd/system/motcua-kiosk.service
 systemctl daemon-reload
