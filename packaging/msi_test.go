@@ -145,11 +145,15 @@ func TestMSIInstallUpgradeRemove(t *testing.T) {
 	if h := healthz(); !strings.Contains(h, `"ok":true`) {
 		t.Errorf("healthz after install: %s", h)
 	}
-	for _, p := range []string{exe, `C:\Program Files\motcua\motcua-app.exe`, `C:\ProgramData\motcua\motcua.toml.dist`,
-		`C:\ProgramData\Microsoft\Windows\Start Menu\Programs\Mot Cua Edge\Mot Cua Edge.lnk`} {
+	for _, p := range []string{exe, `C:\Program Files\motcua\motcua-app.exe`, `C:\ProgramData\motcua\motcua.toml.dist`} {
 		if _, err := os.Stat(w.drive(p)); err != nil {
 			t.Errorf("after install: %s missing: %v", p, err)
 		}
+	}
+	if lnk := shortcut(w); lnk == "" {
+		t.Errorf("after install: no Start-menu shortcut %q", shortcutName)
+	} else {
+		t.Logf("Start-menu shortcut: %s", lnk)
 	}
 	status := w.must(exe, "service", "status")
 	t.Logf("motcua service status (as Wine reports it):\n%s", status)
@@ -196,10 +200,11 @@ func TestMSIInstallUpgradeRemove(t *testing.T) {
 	if st := scState(); strings.Contains(st, "RUNNING") || strings.Contains(st, "STOPPED") {
 		t.Errorf("after uninstall the service still exists: %s", st)
 	}
-	for _, p := range []string{exe, `C:\ProgramData\Microsoft\Windows\Start Menu\Programs\Mot Cua Edge\Mot Cua Edge.lnk`} {
-		if _, err := os.Stat(w.drive(p)); err == nil {
-			t.Errorf("after uninstall %s is still there", p)
-		}
+	if _, err := os.Stat(w.drive(exe)); err == nil {
+		t.Errorf("after uninstall %s is still there", exe)
+	}
+	if lnk := shortcut(w); lnk != "" {
+		t.Errorf("after uninstall the shortcut %s is still there", lnk)
 	}
 	for _, p := range []string{filepath.Join(dataDir, "outbox.db"), filepath.Join(dataDir, "outbox.key"), filepath.Join(confDir, "motcua.toml")} {
 		if _, err := os.Stat(p); err != nil {
@@ -224,6 +229,27 @@ func TestMSIInstallUpgradeRemove(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(confDir, "motcua.toml")); err != nil {
 		t.Errorf("PURGEDATA=1 removed the configuration too: %v", err)
 	}
+}
+
+// shortcutName is the app's Start-menu entry, under Programs.
+const shortcutName = `Mot Cua Edge\Mot Cua Edge.lnk`
+
+// shortcut finds the app's Start-menu shortcut: in the all-users Start menu
+// (Windows, ALLUSERS=1), or in the user's, where Wine 8's msi puts
+// ProgramMenuFolder even for a per-machine install. "" when there is none.
+func shortcut(w *winePrefix) string {
+	for _, dir := range []string{`C:\ProgramData\Microsoft\Windows\Start Menu\Programs`,
+		`C:\users\` + os.Getenv("USER") + `\AppData\Roaming\Microsoft\Windows\Start Menu\Programs`} {
+		p := dir + `\` + shortcutName
+		if _, err := os.Stat(w.drive(p)); err == nil {
+			return p
+		}
+	}
+	matches, _ := filepath.Glob(filepath.Join(w.dir, "drive_c", "users", "*", "AppData", "Roaming", "Microsoft", "Windows", "Start Menu", "Programs", "Mot Cua Edge", "Mot Cua Edge.lnk"))
+	if len(matches) > 0 {
+		return matches[0]
+	}
+	return ""
 }
 
 // tail is the last n bytes of s.
