@@ -191,7 +191,7 @@ func TestMSIInstallUpgradeRemove(t *testing.T) {
 		t.Fatalf("the upgrade lost the queued dossier %s:\n%s", id, list)
 	}
 	products := w.must("reg", "query", `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall`, "/s")
-	if n := strings.Count(products, "Mot Cua Edge"); n != 1 {
+	if n := strings.Count(products, "DisplayName    REG_SZ    Mot Cua Edge"); n != 1 {
 		t.Errorf("after the upgrade %d products named Mot Cua Edge are registered, want 1", n)
 	}
 

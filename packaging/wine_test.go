@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -400,5 +401,80 @@ func TestWineCLI(t *testing.T) {
 	}
 	if resubmitted == 0 {
 		t.Errorf("no dossier was delivered twice: the SIGKILL did not land between store and answer:\n%s", lb)
+	}
+}
+
+// TestWineService registers the agent with `motcua service install` (the
+// zip's path) under Wine's service control manager: the service runs
+// motcua serve as LocalSystem (/healthz answers on the configured port),
+// its Event Log source is registered, the data directory is created and
+// given its ACL through the Windows API, a second agent on the same data
+// directory is refused while the service holds it, and stop, uninstall
+// and cleanup leave the data in place.
+func TestWineService(t *testing.T) {
+	w := newWinePrefix(t, "")
+	winBuild(t, w.drive(`C:\motcua`), "./cmd/motcua")
+	exe := `C:\motcua\motcua.exe`
+	port := freePort(t)
+	cfg := `C:\ProgramData\motcua\motcua.toml`
+	os.MkdirAll(w.drive(`C:\ProgramData\motcua`), 0o755)
+	def, err := os.ReadFile("../internal/config/motcua.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(def), `listen = "127.0.0.1:7420"`, fmt.Sprintf("listen = %q", port), 1)
+	if err := os.WriteFile(w.drive(cfg), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out := w.must(exe, "service", "install")
+	t.Logf("service install:\n%s", out)
+	if st, _ := w.run("sc", "query", "motcua"); !strings.Contains(st, "RUNNING") {
+		t.Fatalf("sc query motcua after install:\n%s", st)
+	}
+	var health string
+	for i := 0; i < 120 && health == ""; i++ {
+		if resp, err := http.Get("http://" + port + "/healthz"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			health = string(b)
+		} else {
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(health, `"ok":true`) {
+		t.Fatalf("healthz of the service: %q", health)
+	}
+	status := w.must(exe, "service", "status")
+	t.Logf("service status as Wine reports it (Wine keeps no ACLs: the DACL shown is synthesised from Unix mode bits):\n%s", status)
+	for _, want := range []string{"state:     running", "account:   LocalSystem", `serve --config`, `acl:       C:\ProgramData\motcua\data D:`} {
+		if !strings.Contains(status, want) {
+			t.Errorf("service status lacks %q", want)
+		}
+	}
+	if src := w.must("reg", "query", `HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\motcua`); !strings.Contains(src, "EventMessageFile") {
+		t.Errorf("no Event Log source:\n%s", src)
+	}
+	// One agent per data directory: the service holds it.
+	second, err := w.run(exe, "sync", "--once", "--data", `C:\ProgramData\motcua\data`, "--endpoint", "http://127.0.0.1:9")
+	if err == nil || !strings.Contains(err.Error(), "motcua serve") {
+		t.Errorf("a second agent on the service's data directory was not refused with the holder's name: %v\n%s", err, second)
+	}
+	log, err := os.ReadFile(w.drive(`C:\ProgramData\motcua\log\motcua.log`))
+	if err != nil || !strings.Contains(string(log), "motcua serve ready") {
+		t.Errorf("the service's JSON log beside the configuration: %v\n%s", err, log)
+	}
+
+	w.must(exe, "service", "stop")
+	w.must(exe, "service", "uninstall")
+	if st, _ := w.run("sc", "query", "motcua"); strings.Contains(st, "STATE") {
+		t.Errorf("the service still exists after uninstall:\n%s", st)
+	}
+	w.must(exe, "service", "cleanup")
+	if _, err := w.run("reg", "query", `HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\motcua`); err == nil {
+		t.Errorf("the Event Log source is still registered after cleanup")
+	}
+	if _, err := os.Stat(filepath.Join(w.drive(`C:\ProgramData\motcua\data`), "outbox.key")); err != nil {
+		t.Errorf("uninstall and cleanup removed the data: %v", err)
 	}
 }

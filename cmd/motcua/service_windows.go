@@ -119,7 +119,8 @@ func (h *scmHandler) Execute(_ []string, req <-chan svc.ChangeRequest, st chan<-
 				code = exitUnhealthy
 			}
 			h.code = code
-			sup.set(svc.Status{State: svc.Stopped, Win32ExitCode: exitCode(code), ServiceSpecificExitCode: uint32(code)})
+			// svc.Run reports Stopped with these: a service-specific
+			// error when serve failed or was stopped as unhealthy.
 			return code != 0, uint32(code)
 		case c := <-req:
 			switch c.Cmd {
@@ -131,14 +132,6 @@ func (h *scmHandler) Execute(_ []string, req <-chan svc.ChangeRequest, st chan<-
 			}
 		}
 	}
-}
-
-// exitCode is the Win32 exit code for a service-specific code.
-func exitCode(code int) uint32 {
-	if code == 0 {
-		return 0
-	}
-	return 1066 // ERROR_SERVICE_SPECIFIC_ERROR
 }
 
 // Event Log event ids (one per level: the message carries the detail).

@@ -262,20 +262,25 @@ func serviceCleanup(args []string) int {
 	if _, err := parseArgs(fs, args); err != nil {
 		return 2
 	}
-	if err := eventlog.Remove(serviceName); err != nil {
+	if err := eventlog.Remove(serviceName); err != nil && !errors.Is(err, windows.ERROR_FILE_NOT_FOUND) {
 		fmt.Fprintf(os.Stderr, "motcua: event log source: %v\n", err)
 	}
 	if !*purge {
 		fmt.Printf("kept the data directory %s\n", *data)
 		return 0
 	}
+	// The MSI deleted the service just before; a service still running
+	// (deletion pending until its process ends) must stop first.
 	if m, err := mgr.Connect(); err == nil {
-		s, err := m.OpenService(serviceName)
-		m.Disconnect()
-		if err == nil {
+		if s, err := m.OpenService(serviceName); err == nil {
+			if _, err := waitState(s, svc.Stopped, 30*time.Second); err != nil {
+				s.Close()
+				m.Disconnect()
+				return fail("service cleanup: the service %s still runs (%v): not deleting its data", serviceName, err)
+			}
 			s.Close()
-			return fail("service cleanup: the service %s is still installed: not deleting its data", serviceName)
 		}
+		m.Disconnect()
 	}
 	if _, err := os.Stat(*data); errors.Is(err, os.ErrNotExist) {
 		return 0
@@ -286,11 +291,34 @@ func serviceCleanup(args []string) int {
 		return fail("service cleanup: %v", err)
 	}
 	lock.Release()
-	if err := os.RemoveAll(*data); err != nil {
+	if err := removeTree(*data); err != nil {
 		return fail("service cleanup: %v", err)
 	}
 	fmt.Printf("deleted the data directory %s\n", *data)
 	return 0
+}
+
+// removeTree deletes dir and everything in it with plain DeleteFile and
+// RemoveDirectory calls, deepest first. (os.RemoveAll's handle-relative
+// deletion needs FileDispositionInformationEx, which Wine 8 lacks.)
+func removeTree(dir string) error {
+	var paths []string
+	err := filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := len(paths) - 1; i >= 0; i-- {
+		if err := os.Remove(paths[i]); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 func serviceControl(op string, args []string) int {
