@@ -95,7 +95,12 @@ func newWinePrefix(t testing.TB, display string) *winePrefix {
 	if out, err := cc.CombinedOutput(); err != nil {
 		t.Fatalf("building the ProcessPrng shim: %v\n%s", err, out)
 	}
-	// No output pipes: the server detaches and would hold them open.
+	// Let wineboot's server exit (it lingers a few seconds), then start a
+	// persistent one: -p fails while another server runs. No output
+	// pipes: the server detaches and would hold them open.
+	wait := exec.Command("wineserver", "-w")
+	wait.Env = w.env
+	wait.Run()
 	srv := exec.Command("wineserver", "-p")
 	srv.Env = w.env
 	if err := srv.Run(); err != nil {
@@ -456,7 +461,7 @@ func TestWineService(t *testing.T) {
 		t.Errorf("no Event Log source:\n%s", src)
 	}
 	// One agent per data directory: the service holds it.
-	second, err := w.run(exe, "sync", "--once", "--data", `C:\ProgramData\motcua\data`, "--endpoint", "http://127.0.0.1:9")
+	second, err := w.run(exe, "sync", "--once", "--data", `C:\ProgramData\motcua\data`, "--endpoint", "http://127.0.0.1:9", "--token", "not-used-0123456789")
 	if err == nil || !strings.Contains(err.Error(), "motcua serve") {
 		t.Errorf("a second agent on the service's data directory was not refused with the holder's name: %v\n%s", err, second)
 	}
