@@ -428,6 +428,7 @@ func TestWineService(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Replace(string(def), `listen = "127.0.0.1:7420"`, fmt.Sprintf("listen = %q", port), 1)
+	text = strings.Replace(text, `health_interval = "0s"`, `health_interval = "2s"`, 1)
 	if err := os.WriteFile(w.drive(cfg), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -470,6 +471,31 @@ func TestWineService(t *testing.T) {
 		t.Errorf("the service's JSON log beside the configuration: %v\n%s", err, log)
 	}
 
+	// The SCM's watchdog counterpart: the outbox file goes away, the
+	// outbox check fails, and after 30 s of failing checks serve stops
+	// with exit code 70 for the recovery actions (Wine's SCM may or may
+	// not run them: either it restarts the agent, or it stays stopped
+	// with that code).
+	pid := scPID(w)
+	if err := os.Remove(filepath.Join(w.drive(`C:\ProgramData\motcua\data`), "outbox.db")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		log, _ := os.ReadFile(w.drive(`C:\ProgramData\motcua\log\motcua.log`))
+		st, _ := w.run("sc", "query", "motcua")
+		stopped70 := strings.Contains(st, "STOPPED") && strings.Contains(st, "SERVICE_EXIT_CODE  : 70")
+		restarted := strings.Contains(st, "RUNNING") && scPID(w) != pid
+		if strings.Contains(string(log), "unhealthy for too long") && (stopped70 || restarted) {
+			t.Logf("after 30 s unhealthy (restarted by the recovery actions: %v):\n%s", restarted, st)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("an unhealthy service was not stopped for recovery within 3 min:\n%s\nlog tail:\n%s", st, tail(string(log), 3000))
+		}
+		time.Sleep(2 * time.Second)
+	}
+
 	w.must(exe, "service", "stop")
 	w.must(exe, "service", "uninstall")
 	if st, _ := w.run("sc", "query", "motcua"); strings.Contains(st, "STATE") {
@@ -482,4 +508,17 @@ func TestWineService(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(w.drive(`C:\ProgramData\motcua\data`), "outbox.key")); err != nil {
 		t.Errorf("uninstall and cleanup removed the data: %v", err)
 	}
+}
+
+// scPID is the service's process id as `motcua service status` reports it.
+func scPID(w *winePrefix) string {
+	out, _ := w.run(`C:\motcua\motcua.exe`, "service", "status")
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "state:") {
+			if i := strings.Index(l, "(pid "); i >= 0 {
+				return strings.TrimSuffix(strings.TrimSpace(l[i+5:]), ")")
+			}
+		}
+	}
+	return ""
 }
