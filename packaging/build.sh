@@ -5,13 +5,17 @@
 #   dist/motcua_VERSION_amd64.deb                 Debian/Ubuntu package (pcscd, systemd unit, config, desktop entry)
 #   dist/motcua-VERSION-linux-amd64.tar.gz        every ./cmd/... binary for Linux
 #   dist/motcua-VERSION-windows-amd64.zip         Windows build (mingw-w64 cross-compile) with README and installer script
+#   dist/motcua-MSIVERSION-x64.msi                Windows Installer package (wixl from msitools; packaging/windows/motcua.wxs)
 #   dist/motcua-kiosk-recipe-VERSION.tar.gz       Linux kiosk session recipe (cage + motcua kiosk)
 #   dist/SHA256SUMS
 #
 # Environment:
 #   VERSION   package version (default: from git, e.g. 0.1.0+git20261123.abc1234)
 #   DIST      output directory (default: dist)
-#   TARGETS   space-separated subset of: linux deb windows kiosk (default: all)
+#   TARGETS   space-separated subset of: linux deb windows msi kiosk (default: all)
+#   MSI_VERSION  the MSI's ProductVersion, X.Y.Z numbers only (default: the
+#             leading numbers of VERSION, e.g. 0.1.0 for 0.1.0+git...); a
+#             major upgrade needs a higher one
 #   GOARCH    Linux architecture (default amd64)
 #
 # Every ./cmd/... command is built; a command that does not compile (e.g. the
@@ -22,7 +26,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 DIST=${DIST:-dist}
-TARGETS=${TARGETS:-linux deb windows kiosk}
+TARGETS=${TARGETS:-linux deb windows msi kiosk}
 GOARCH=${GOARCH:-amd64}
 if [ -z "${VERSION:-}" ]; then
 	rev=$(git rev-parse --short=7 HEAD 2>/dev/null || echo unknown)
@@ -107,14 +111,14 @@ if want deb; then
 	fi
 fi
 
-if want windows; then
+if want windows || want msi; then
 	CC_WIN=${CC_WIN:-x86_64-w64-mingw32-gcc}
 	if ! command -v "$CC_WIN" >/dev/null; then
 		log "$CC_WIN not found (Debian package gcc-mingw-w64-x86-64): skipping the Windows build"
 		failed="$failed windows/(no-mingw)"
 	else
 		build_cmds windows "$work/windows/motcua" CGO_ENABLED=1 GOARCH=amd64 CC="$CC_WIN"
-		if [ -f "$work/windows/motcua/motcua.exe" ]; then
+		if want windows && [ -f "$work/windows/motcua/motcua.exe" ]; then
 			w="$work/windows/motcua"
 			sed 's/$/\r/' packaging/windows/README.txt >"$w/README.txt"
 			sed 's/$/\r/' internal/config/motcua.toml >"$w/motcua.toml"
@@ -126,6 +130,40 @@ if want windows; then
 			(cd "$work/windows" && zip -qr -9 "$zip" motcua)
 			log "dist/$(basename "$zip") ($(du -h "$zip" | cut -f1))"
 		fi
+	fi
+fi
+
+if want msi; then
+	MSI_VERSION=${MSI_VERSION:-$(printf '%s' "$VERSION" | grep -oE '^[0-9]+(\.[0-9]+){0,2}')}
+	if ! command -v wixl >/dev/null; then
+		log "wixl not found (Debian package wixl, from msitools): skipping the MSI"
+		failed="$failed windows/(no-wixl)"
+	elif [ -z "$MSI_VERSION" ]; then
+		log "VERSION $VERSION has no leading X.Y.Z for the MSI: set MSI_VERSION"
+		failed="$failed windows/msi"
+	elif [ -f "$work/windows/motcua/motcua.exe" ] && [ -f "$work/windows/motcua/motcua-app.exe" ]; then
+		# wixl takes Source paths relative to where it runs: stage bin/ and doc/.
+		m="$work/msi"
+		install -d "$m/bin" "$m/doc"
+		cp "$work/windows/motcua/motcua.exe" "$work/windows/motcua/motcua-app.exe" "$m/bin/"
+		sed 's/$/\r/' packaging/windows/README.txt >"$m/doc/README.txt"
+		# The Windows defaults: the trust store under ProgramData (the same
+		# edit `motcua service install` makes when it writes motcua.toml).
+		sed -e 's|^csca_dir = "/etc/motcua/csca"|csca_dir = '"'"'C:\\ProgramData\\motcua\\csca'"'"'|' -e 's/$/\r/' \
+			internal/config/motcua.toml >"$m/doc/motcua.toml"
+		cp kiosk/localapi/openapi.yaml "$m/doc/openapi.yaml"
+		cp kiosk/localapi/example/index.html "$m/doc/example-clinic.html"
+		msi="$DIST/motcua-${MSI_VERSION}-x64.msi"
+		if (cd "$m" && wixl -a x64 -D Version="$MSI_VERSION" -D Bin=bin -D Doc=doc -o "$msi" "$root/packaging/windows/motcua.wxs") 2>"$work/err-msi"; then
+			log "dist/$(basename "$msi") ($(du -h "$msi" | cut -f1))"
+		else
+			log "FAILED the MSI:"
+			sed 's/^/    /' "$work/err-msi" | head -20 >&2
+			failed="$failed windows/msi"
+		fi
+	else
+		log "motcua.exe or motcua-app.exe did not build: no MSI"
+		failed="$failed windows/msi"
 	fi
 fi
 
@@ -143,6 +181,6 @@ if [ -n "$failed" ]; then
 	log "not built:$failed"
 fi
 case " $failed " in
-*" linux/motcua "* | *" windows/motcua "* | *" linux/motcua-app "* | *" windows/motcua-app "*) exit 1 ;;
+*" linux/motcua "* | *" windows/motcua "* | *" linux/motcua-app "* | *" windows/motcua-app "* | *" windows/msi "*) exit 1 ;;
 esac
 exit 0

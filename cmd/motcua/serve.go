@@ -60,6 +60,9 @@ func runServeAgent(args []string) int {
 	if err != nil {
 		return configFailure(err)
 	}
+	if code, ok := runAsService(cfg, af.source()); ok { // started by the Windows SCM
+		return code
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, cfg, af.source())
@@ -72,7 +75,8 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 		return fail("%v", err)
 	}
 	defer lg.Close()
-	log := lg.Logger
+	sup := supervisorFrom(ctx) // the Windows SCM, when it runs serve
+	log := sup.Logger(lg.Logger, lg.Scrubber)
 	notify, err := sdnotify.FromEnv()
 	if err != nil {
 		log.Warn("systemd notification disabled", "err", err)
@@ -203,12 +207,16 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 		time.Sleep(10 * time.Millisecond)
 	}
 	notify.Ready(readyStatus(l.Addr().String(), term))
+	sup.Ready(readyStatus(l.Addr().String(), term))
 	log.Info("motcua serve ready", "listen", l.Addr().String(), "reader_name", term.Name(),
 		"data_dir", dir, "provider", delivery.Describe, "startup_ms", time.Since(start).Milliseconds(), "watchdog", notify.Enabled())
 
 	interval := cfg.Service.HealthInterval.Duration
 	if wd, ok := sdnotify.WatchdogInterval(); ok && interval == 0 {
 		interval = wd / 2
+	}
+	if interval == 0 {
+		interval = sup.HealthInterval()
 	}
 	wdDone := make(chan struct{})
 	go func() {
@@ -232,6 +240,7 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 			sort.Strings(bad)
 			return errors.New(strings.Join(bad, "; "))
 		}, func(err error) {
+			sup.Health(err)
 			if err != nil {
 				log.Warn("unhealthy: watchdog not fed", "err", err)
 			}
@@ -246,6 +255,7 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 		code = 1
 	}
 	notify.Stopping()
+	sup.Stopping()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	hs.Shutdown(sctx)
 	cancel()
