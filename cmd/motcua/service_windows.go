@@ -267,3 +267,8 @@ func (s *scmSupervisor) close() {
 		s.el.Close()
 	}
 }
+
+// withSupervisor hands s to the serve started with ctx.
+func withSupervisor(ctx context.Context, s supervisor) context.Context {
+	return context.WithValue(ctx, supervisorKey{}, s)
+}

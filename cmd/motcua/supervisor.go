@@ -38,11 +38,6 @@ func (noSupervisor) Stopping()                                              {}
 
 type supervisorKey struct{}
 
-// withSupervisor hands s to the serve started with ctx.
-func withSupervisor(ctx context.Context, s supervisor) context.Context {
-	return context.WithValue(ctx, supervisorKey{}, s)
-}
-
 // supervisorFrom is the supervisor of ctx (noSupervisor when none).
 func supervisorFrom(ctx context.Context) supervisor {
 	if s, ok := ctx.Value(supervisorKey{}).(supervisor); ok {
