@@ -1,42 +1,13 @@
 package metrics
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"time"
 
-	"motcua/reader"
+	"motcua/kiosk/cardloop"
 	"motcua/reader/cccd"
-	"motcua/reader/iso7816"
 )
-
-// Read failure reasons (the reason label of motcua_read_failures_total).
-const (
-	ReasonWrongKey    = "wrong_key"
-	ReasonNoKey       = "no_key"
-	ReasonCardRemoved = "card_removed"
-	ReasonMalformed   = "malformed"
-	ReasonTimeout     = "timeout"
-	ReasonOther       = "other"
-)
-
-// ReadFailureReason classifies a read error into a reason label.
-func ReadFailureReason(err error) string {
-	switch {
-	case errors.Is(err, reader.ErrWrongKey):
-		return ReasonWrongKey
-	case errors.Is(err, reader.ErrNoKey):
-		return ReasonNoKey
-	case errors.Is(err, iso7816.ErrCardRemoved):
-		return ReasonCardRemoved
-	case errors.Is(err, reader.ErrMalformed):
-		return ReasonMalformed
-	case errors.Is(err, context.DeadlineExceeded):
-		return ReasonTimeout
-	}
-	return ReasonOther
-}
 
 // OutboxSnapshot is what the outbox gauges show, computed at scrape time.
 type OutboxSnapshot struct {
@@ -79,7 +50,7 @@ func NewAgent() *Agent {
 	a := &Agent{Registry: r, cacheFor: 2 * time.Second, now: time.Now}
 	a.reads = r.NewCounter("motcua_reads_total", "Chip reads that produced an identity.")
 	a.readFailures = r.NewCounterVec("motcua_read_failures_total", "Chip reads that failed, by reason.", "reason")
-	for _, reason := range []string{ReasonWrongKey, ReasonNoKey, ReasonCardRemoved, ReasonMalformed, ReasonTimeout, ReasonOther} {
+	for _, reason := range []string{cardloop.ReasonWrongKey, cardloop.ReasonNoKey, cardloop.ReasonCardRemoved, cardloop.ReasonMalformed, cardloop.ReasonTimeout, cardloop.ReasonOther} {
 		a.readFailures.Counter(reason) // exported at 0 so rates work from the start
 	}
 	a.verdicts = r.NewCounterVec("motcua_verification_total", "Verification verdicts of successful reads (Passive and Chip Authentication).", "passive", "chip_auth")
@@ -150,7 +121,7 @@ func (a *Agent) snapshot() (OutboxSnapshot, error) {
 // with its reason.
 func (a *Agent) ObserveRead(res *cccd.ReadResult, err error) {
 	if err != nil {
-		a.readFailures.Counter(ReadFailureReason(err)).Inc()
+		a.readFailures.Counter(cardloop.Classify(err)).Inc() // the card loop's own reasons
 		return
 	}
 	a.reads.Inc()
