@@ -62,21 +62,11 @@ func (s *Server) putAttachment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "body is larger than the listed size")
 		return
 	}
-	flight := key + "/attachments/" + name
-	s.mu.Lock()
-	if s.inFlight[flight] {
-		s.mu.Unlock()
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusConflict, "an upload of this attachment is still being processed")
+	release, ok := s.claimInFlight(w, key+"/attachments/"+name, "an upload of this attachment is still being processed")
+	if !ok {
 		return
 	}
-	s.inFlight[flight] = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.inFlight, flight)
-		s.mu.Unlock()
-	}()
+	defer release()
 	if f := s.currentFaults(); f.Delay > 0 {
 		time.Sleep(f.Delay)
 	}

@@ -248,20 +248,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	s.mu.Lock()
-	if s.inFlight[key] {
-		s.mu.Unlock()
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusConflict, "a request with this Idempotency-Key is still being processed")
+	release, ok := s.claimInFlight(w, key, "a request with this Idempotency-Key is still being processed")
+	if !ok {
 		return
 	}
-	s.inFlight[key] = true
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.inFlight, key)
-		s.mu.Unlock()
-	}()
+	defer release()
 
 	f := s.currentFaults()
 	if f.Delay > 0 {
@@ -385,4 +376,23 @@ func validService(code string) bool {
 		}
 	}
 	return true
+}
+
+// claimInFlight marks name as being processed, or answers 409 with
+// Retry-After when it already is (a retry that overtook a slow request).
+// The caller defers release.
+func (s *Server) claimInFlight(w http.ResponseWriter, name, busy string) (release func(), ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inFlight[name] {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusConflict, busy)
+		return nil, false
+	}
+	s.inFlight[name] = true
+	return func() {
+		s.mu.Lock()
+		delete(s.inFlight, name)
+		s.mu.Unlock()
+	}, true
 }
