@@ -142,7 +142,7 @@ func TestMSIInstallUpgradeRemove(t *testing.T) {
 	if st := scState(); !strings.Contains(st, "RUNNING") {
 		t.Fatalf("after install: sc query motcua: %s", st)
 	}
-	if h := healthz(); !strings.Contains(h, `"ok":true`) {
+	if h := healthz(); !healthOK(h) {
 		t.Errorf("healthz after install: %s", h)
 	}
 	for _, p := range []string{exe, `C:\Program Files\motcua\motcua-app.exe`, `C:\ProgramData\motcua\motcua.toml.dist`} {

@@ -205,11 +205,14 @@ func ListenAndServe(ctx context.Context, cfg Config, ready func(url string)) err
 		srv.SetRateLimit(rate, burst)
 	}
 	if cfg.DB == "" {
-		stopAdmin, err := serveAdminSocket(filepath.Join(cfg.DataDir, AdminSocket), srv, log)
-		if err != nil {
-			return err
+		// The admin socket is an operator convenience (list and report while
+		// serve holds the bbolt lock): a system without unix sockets (Wine,
+		// older Windows) serves without it, and says so.
+		if stopAdmin, err := serveAdminSocket(filepath.Join(cfg.DataDir, AdminSocket), srv, log); err != nil {
+			log.Warn("no admin socket: list and report need the server stopped", "err", err)
+		} else {
+			defer stopAdmin()
 		}
-		defer stopAdmin()
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
