@@ -59,20 +59,7 @@ func (s *PGStore) SubmitWithAttachments(ctx context.Context, device, key, servic
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		d, err = scanDossier(tx.QueryRow(ctx, `SELECT `+dossierCols+` FROM dossiers WHERE idempotency_key = $1 FOR UPDATE`, key), false)
-		if err != nil {
-			return err
-		}
-		if d.Device != device {
-			d = Dossier{}
-			return ErrOtherDevice
-		}
-		if d.BodySHA256 != sum {
-			return ErrKeyReuse
-		}
-		d.Submissions++
-		d.LastAt = now
-		if _, err := tx.Exec(ctx, `UPDATE dossiers SET submissions = $2, last_at = $3 WHERE idempotency_key = $1`, key, d.Submissions, now); err != nil {
+		if d, err = pgReplay(ctx, tx, device, key, sum, now); err != nil {
 			return err
 		}
 		d.Attachments, err = pgAttachments(ctx, tx, key)

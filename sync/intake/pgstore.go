@@ -111,20 +111,7 @@ func (s *PGStore) SubmitFrom(ctx context.Context, device, key, service string, p
 	}
 	// The key exists (rows are never deleted): lock, compare, count.
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		d, err = scanDossier(tx.QueryRow(ctx, `SELECT `+dossierCols+` FROM dossiers WHERE idempotency_key = $1 FOR UPDATE`, key), false)
-		if err != nil {
-			return err
-		}
-		if d.Device != device {
-			d = Dossier{}
-			return ErrOtherDevice
-		}
-		if d.BodySHA256 != sum {
-			return ErrKeyReuse
-		}
-		d.Submissions++
-		d.LastAt = now
-		_, err = tx.Exec(ctx, `UPDATE dossiers SET submissions = $2, last_at = $3 WHERE idempotency_key = $1`, key, d.Submissions, now)
+		d, err = pgReplay(ctx, tx, device, key, sum, now)
 		return err
 	})
 	return d, false, err
@@ -395,4 +382,26 @@ func (s *PGStore) Tally(ctx context.Context, from, to time.Time) ([]Tally, error
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// pgReplay answers a repeated submission of a key that exists (rows are
+// never deleted): it locks the row, refuses another device or another
+// body, and counts the submission.
+func pgReplay(ctx context.Context, tx pgx.Tx, device, key, sum string, now time.Time) (Dossier, error) {
+	d, err := scanDossier(tx.QueryRow(ctx, `SELECT `+dossierCols+` FROM dossiers WHERE idempotency_key = $1 FOR UPDATE`, key), false)
+	if err != nil {
+		return Dossier{}, err
+	}
+	if d.Device != device {
+		return Dossier{}, ErrOtherDevice
+	}
+	if d.BodySHA256 != sum {
+		return d, ErrKeyReuse
+	}
+	d.Submissions++
+	d.LastAt = now
+	if _, err := tx.Exec(ctx, `UPDATE dossiers SET submissions = $2, last_at = $3 WHERE idempotency_key = $1`, key, d.Submissions, now); err != nil {
+		return d, err
+	}
+	return d, nil
 }
