@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -17,54 +16,6 @@ import (
 	"motcua/kiosk/prefill"
 	"motcua/reader/cccd"
 )
-
-// showServices shows large tiles, a few per page (kiosk) or all (desk).
-func (a *App) showServices(v engine.View) {
-	services := a.eng.Services()
-	per := 4
-	if a.mode != Kiosk {
-		per = len(services)
-	}
-	page := a.page
-	from := min(page*per, len(services))
-	to := min(from+per, len(services))
-	tiles := container.NewGridWrap(fyne.NewSize(460, 110))
-	width := 44          // characters per line of a tile
-	if a.mode == Kiosk { // four large tiles filling the screen
-		tiles = container.NewGridWithColumns(2)
-		width = 30
-	}
-	if a.cfg.LargeText {
-		width = width * 3 / 4
-	}
-	for _, s := range services[from:to] {
-		code := s.Code
-		// Buttons do not wrap: long names are broken into lines here, so a
-		// tile never makes the window wider. One language per screen.
-		b := widget.NewButton(wrapWords(a.serviceName(s), width), func() { a.eng.ChooseService(code) })
-		b.Alignment = widget.ButtonAlignCenter
-		tiles.Add(b)
-	}
-	turn := func(p int) func() { return func() { a.page = p; a.showServices(a.eng.View()) } }
-	// The paging buttons keep their places on every page (a finger that
-	// tapped "more" finds it again); the one that cannot be used is greyed.
-	nav := container.NewHBox()
-	if per < len(services) {
-		prev := widget.NewButton(T(a.lang, "services.prev"), turn(page-1))
-		more := widget.NewButton(T(a.lang, "services.more"), turn(page+1))
-		if page == 0 {
-			prev.Disable()
-		}
-		if to >= len(services) {
-			more.Disable()
-		}
-		nav.Add(container.NewGridWrap(fyne.NewSize(320, 72), prev))
-		nav.Add(container.NewGridWrap(fyne.NewSize(320, 72), more))
-	}
-	nav.Add(a.cancelButton())
-	a.show("services", container.NewBorder(container.NewVBox(big(T(a.lang, "services.title")), a.notice(v)),
-		container.NewCenter(nav), nil, nil, container.NewVScroll(tiles)))
-}
 
 // label picks the field label in the current language.
 func (a *App) label(v *prefill.Value) string {
@@ -368,67 +319,6 @@ func (a *App) showReview(v engine.View) {
 	// the button they unlock.
 	a.show("review", container.NewBorder(big(T(a.lang, "review.title")),
 		container.NewVBox(widget.NewSeparator(), consent, agree, msg, buttons), nil, nil, container.NewVScroll(list)))
-}
-
-// showReceipt is the end of a visit: the receipt number and a QR code to
-// follow the dossier, then "take your card".
-func (a *App) showReceipt(v engine.View) {
-	uuid := v.Receipt
-	if uuid == "" {
-		a.showAttract(v)
-		return
-	}
-	svc := v.ReceiptFor
-	if svc == nil {
-		svc = v.Service
-	}
-	code := ""
-	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title"))}
-	if svc != nil {
-		code = svc.Code
-		parts = append(parts, para(a.serviceName(svc)))
-	}
-	if !v.ReceiptAt.IsZero() {
-		parts = append(parts, para(T(a.lang, "receipt.date")+": "+v.ReceiptAt.Format("02/01/2006 15:04")))
-	}
-	if v.CardLeft {
-		if left := time.Until(v.ReceiptEnds).Round(time.Second); left > 0 {
-			parts = append(parts, para(fmt.Sprintf(T(a.lang, "receipt.closes"), int(left.Seconds()))))
-		}
-	} else {
-		parts = append(parts, para(T(a.lang, "receipt.takecard")))
-	}
-	img, png := receiptQR(receiptPayload(uuid, code, a.eng.Device()))
-	ref := widget.NewLabelWithStyle(shortRef(uuid), fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
-	ref.SizeName = theme.SizeNameHeadingText
-	parts = append(parts, para(T(a.lang, "receipt.code")), ref)
-	if img != nil {
-		parts = append(parts, container.NewCenter(img), para(T(a.lang, "receipt.scan")))
-	}
-	if !v.Sync.Worker || v.Sync.Offline {
-		parts = append(parts, para(T(a.lang, "receipt.offline")))
-	}
-	buttons := container.NewHBox(action(T(a.lang, "receipt.done"), true, a.eng.Done))
-	if a.cfg.Print != nil && png != nil {
-		buttons.Add(action(T(a.lang, "receipt.print"), false, func() {
-			a.goIO(func() {
-				err := a.cfg.Print(png)
-				a.do(func() {
-					a.printMsg = T(a.lang, "receipt.printed")
-					if err != nil {
-						a.printMsg = err.Error()
-					}
-					a.render()
-				})
-			})
-		}))
-	}
-	if a.printMsg != "" {
-		parts = append(parts, para(a.printMsg))
-		a.printMsg = ""
-	}
-	a.show("receipt", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
 }
 
 // wrapWords breaks text into lines of at most n characters at spaces.
