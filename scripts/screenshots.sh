@@ -4,12 +4,12 @@
 # a touch screen, captured with ImageMagick's import.
 #
 #   bash scripts/screenshots.sh [OUTDIR]     (default docs/screenshots)
+#   SIZES=1024x768 bash scripts/screenshots.sh /tmp/shots   (other screen sizes)
 #
 # The walk runs at 1280x800 and at 1920x1080: every mode, large text and
-# forged cards. Coordinates are taken from the window's edges (the demo
-# panel sits at the bottom right, the next action at the bottom centre);
-# the screens scroll inside a window that never grows, so they hold.
-# Needs xvfb, xdotool and imagemagick (installed here when missing).
+# forged cards. Controls are tapped by their labels, found on the app's tap
+# map (MOTCUA_UI_MAP, ui/walkmap.go), never by fixed coordinates.
+# Needs xvfb, xdotool, imagemagick and jq (installed here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshots}
@@ -19,6 +19,7 @@ need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v xdotool >/dev/null || need+=(xdotool)
 command -v import >/dev/null || need+=(imagemagick)
+command -v jq >/dev/null || need+=(jq)
 if ((${#need[@]})); then
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo=sudo
@@ -54,66 +55,176 @@ display() {
 click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.8}"; }
 shot() { import -window root "$out/$1.png"; echo "screenshot $out/$1.png"; }
 
+# The app writes its tap map (ui/walkmap.go: each control's label and
+# centre in window pixels) to $map: the walk taps controls by their
+# labels, as a person finds them, so a screen that changes its layout does
+# not send the walk astray. A label that is not on screen stops the walk
+# with the labels that are.
+map="$work/tapmap.json"
+export MOTCUA_UI_MAP="$map"
+
+# tap LABEL [PAUSE] [N]: tap the Nth (default first) control in view labelled LABEL.
+tap() {
+	local xy=""
+	for _ in $(seq 50); do
+		xy=$(jq -r --arg t "$1" --argjson n "${3:-0}" \
+			'[.targets[] | select((.text | gsub("\n"; " ")) == $t and .in_view and (.disabled | not))][$n] // empty | "\(.x + '"$ox"') \(.y + '"$oy"')"' \
+			"$map" 2>/dev/null || true)
+		[ -n "$xy" ] && break
+		sleep 0.1
+	done
+	if [ -z "$xy" ]; then
+		echo "walk: no '$1' on screen $(jq -r .screen "$map"); there is:" >&2
+		jq -r '.targets[] | "  \(.kind) \(.text) in_view=\(.in_view)"' "$map" >&2
+		exit 1
+	fi
+	# shellcheck disable=SC2086
+	click $xy "${2:-1}"
+}
+
+# has LABEL: is a control labelled LABEL in view?
+has() {
+	jq -e --arg t "$1" '[.targets[] | select((.text | gsub("\n"; " ")) == $t and .in_view)] | length > 0' "$map" >/dev/null 2>&1
+}
+
+# reveal LABEL: scroll the screen (mouse wheel over its middle, at most 30
+# notches) until the control labelled LABEL is in view.
+reveal() {
+	for _ in $(seq 30); do
+		jq -e --arg t "$1" '[.targets[] | select((.text | gsub("\n"; " ")) == $t and .in_view)] | length > 0' "$map" >/dev/null 2>&1 && return
+		xdotool mousemove $((ox + $(jq .width "$map") / 2)) $((oy + $(jq .height "$map") / 2)) click 5
+		sleep 0.25
+	done
+}
+
+# tap_service NAME: tap a service tile, turning the kiosk's pages (at most
+# ten) until it shows.
+tap_service() {
+	for _ in $(seq 10); do
+		sleep 0.3
+		has "$1" && { tap "$1" 1.5; return; }
+		tap "Xem thêm" 0.8
+	done
+	echo "walk: no service tile '$1'" >&2
+	exit 1
+}
+
+# screen NAME: wait (bounded) until the app shows screen NAME.
+screen() {
+	for _ in $(seq 100); do
+		[ "$(jq -r .screen "$map" 2>/dev/null)" = "$1" ] && { sleep 0.4; return; }
+		sleep 0.1
+	done
+	echo "walk: screen $(jq -r .screen "$map") instead of $1" >&2
+	exit 1
+}
+
+# type TEXT: type into the field that has the focus.
+typetext() { xdotool type --delay 60 "$1"; sleep 0.5; }
+
 # start MODE ARGS...: run the app and wait for its window.
 start() {
-	rm -rf "$work/data"
+	rm -rf "$work/data" "$map"
 	"$work/motcua-app" "$@" --demo --queue-only --data "$work/data" >"$work/app.log" 2>&1 &
 	app=$!
 	pids+=($app)
 	for _ in $(seq 300); do grep -q "app ready" "$work/app.log" && break; sleep 0.1; done
 	grep -q "app ready" "$work/app.log" || { cat "$work/app.log"; exit 1; }
-	sleep 1
+	for _ in $(seq 50); do [ -s "$map" ] && break; sleep 0.1; done
+	sleep 0.5
 }
 stop() { kill "$app"; wait "$app" 2>/dev/null || true; }
 
-# demo CARD: pick a demo card (0 genuine … 2 altered, 3 cloned, 4 unknown
-# signer), scan its QR and place it. The demo panel's row ($panel from the
-# bottom edge), its list's item pitch and its buttons (from the right
-# edge) depend on the mode's text size.
+# demo CARD: pick demo card CARD (0 genuine, 1 a second genuine person,
+# 2 altered, 3 cloned, 4 unknown signer) in the demo panel, scan its QR
+# and place it on the simulated reader.
 demo() {
-	click 400 $((H - panel)) 0.6                     # the card list opens upwards
-	click 400 $((H - panel - top + $1 * pitch)) 0.4 # the card
-	click $((W - qrx)) $((H - panel)) 0.3            # Quét QR
-	click $((W - cardx)) $((H - panel)) 2.5          # Đặt thẻ
+	tap "Bảng thử nghiệm (thẻ giả lập)" 0.6
+	local item
+	item=$(jq -r --argjson n "$1" '[.targets[] | select(.kind == "menu-item")][$n] // empty | "\(.x + '"$ox"') \(.y + '"$oy"')"' "$map")
+	[ -n "$item" ] || { echo "walk: the demo card list did not open" >&2; exit 1; }
+	# shellcheck disable=SC2086
+	click $item 0.5
+	tap "Quét QR" 0.4
+	tap "Đặt thẻ" 2.5
 }
-kiosk_panel() { panel=41 top=278 pitch=59 qrx=287 cardx=174; }
-desk_panel() { panel=78 top=168 pitch=45 qrx=229 cardx=139; }
 
-for size in 1280x800 1920x1080; do
+# (ox, oy): where the window's top left sits on the screen (a full-screen
+# kiosk at 0,0; a desk window is placed at the top left too, no window
+# manager runs under Xvfb).
+ox=0
+oy=0
+
+for size in ${SIZES:-1280x800 1920x1080}; do
 	display "$size"
 	p="$out/$size"
 	mkdir -p "$p"
-	# Kiosk: a citizen, the marriage form after the groom's card.
-	kiosk_panel
+
+	# Kiosk: a citizen files a temporary-absence declaration to the receipt.
 	start kiosk
 	shot "$size/kiosk-1-attract"
 	demo 0
+	screen identity
 	shot "$size/kiosk-2-identity"
-	click $((W / 2 - 164)) $((H - 125)) 1.5 # Tiếp tục
+	tap "Tiếp tục"
+	screen services
 	shot "$size/kiosk-3-services"
-	click $((W / 4)) $((H * 5 / 8)) 1.5 # the third tile: Đăng ký kết hôn
+	tap "Xem thêm"
+	shot "$size/kiosk-3b-services-more"
+	stop
+
+	# Kiosk: marriage, the groom's card first, then the bride's.
+	start kiosk
+	demo 0
+	screen identity
+	tap "Tiếp tục"
+	screen services
+	tap_service "Đăng ký kết hôn"
+	screen form
 	shot "$size/kiosk-4-form-marriage"
 	stop
+
 	# Kiosk with a cloned card: plain words, "Xin mời gặp cán bộ".
 	start kiosk
 	demo 3
+	screen identity
 	shot "$size/kiosk-5-forged-clone"
 	stop
+
 	# Kiosk with large text: the card before its key, the digits pad whole.
 	start kiosk --set kiosk.large_text=true
-	click $((W - 174)) $((H - 55)) 2 # Đặt thẻ: the key is asked
+	tap "Đặt thẻ" 2
 	shot "$size/kiosk-6-large-digits-pad"
 	stop
+
 	# Desk: an altered card, with the officer's details.
-	# (a desk is a 1280x800 window at the screen's top left, whatever the
-	# screen: the coordinates are the window's)
-	desk_panel
-	sw=$W sh=$H W=1280 H=800
 	start desk --window
 	demo 2
+	screen identity
 	shot "$size/desk-1-forged-altered"
 	stop
-	W=$sw H=$sh
+
+	# Clinic: the receptionist checks a card's health insurance.
+	start clinic --window
+	demo 0
+	screen identity
+	shot "$size/clinic-1-identity"
+	tap "Kiểm tra thẻ BHYT" 2
+	shot "$size/clinic-2-checkin"
+	stop
+
+	# Notary: a party's verification record, saved.
+	start notary --window
+	demo 0
+	screen notary
+	shot "$size/notary-1-party"
+	reveal "Số việc công chứng"
+	tap "Số việc công chứng" 0.5
+	typetext "123/2026/CC"
+	tap "Lưu biên bản xác minh" 1.5
+	shot "$size/notary-2-saved"
+	stop
+
 	kill "$xvfb"
 	wait "$xvfb" 2>/dev/null || true
 done

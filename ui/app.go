@@ -83,6 +83,7 @@ type App struct {
 	steps    *widget.Label
 	idle     dialog.Dialog
 	idleStop chan struct{} // ends the countdown of the idle dialog
+	tapStop  chan struct{} // ends the tap map's writer (see walkmap.go)
 	page     int           // services page on show
 	printMsg string        // after a print job
 	actRef   string        // notary: the act number typed, kept across parties
@@ -161,6 +162,7 @@ func (a *App) Screen() string {
 func (a *App) Start(ctx context.Context) {
 	if a.unsub == nil {
 		a.unsub = a.eng.Subscribe(func(e engine.Event) { a.do(func() { a.onEvent(e) }) })
+		a.startTapMap()
 	}
 	a.eng.Start(ctx)
 }
@@ -172,6 +174,10 @@ func (a *App) Stop() {
 	if a.idleStop != nil {
 		close(a.idleStop)
 		a.idleStop = nil
+	}
+	if a.tapStop != nil {
+		close(a.tapStop)
+		a.tapStop = nil
 	}
 	a.uiMu.Unlock()
 	if a.unsub != nil {
