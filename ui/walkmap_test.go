@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2"
 )
 
 // TestTapMapFindsNextAction: the tap map names the identity screen's
 // "Tiếp tục" where the window shows it, and carries no card data.
 func TestTapMapFindsNextAction(t *testing.T) {
 	r := newRig(t, Kiosk, nil)
+	r.app.win.Resize(fyne.NewSize(1280, 800))
 	r.readCard(cardGenuine)
 	path := filepath.Join(t.TempDir(), "map.json")
 	r.app.do(func() { r.app.writeTapMap(path) })
