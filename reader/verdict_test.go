@@ -113,7 +113,7 @@ func TestVerdictRules(t *testing.T) {
 		{name: "PACE-CAM for another key, lost answer", fault: simcard.FaultCAMWrongKey + "," + simcard.FaultGlitch,
 			passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "does not match the static key"},
 		{name: "PACE-CAM announced, Chip Authentication claimed instead", fault: simcard.FaultPACECAM,
-			change: func(raw *reader.RawRead) { raw.ChipAuthMethod = "CA" },
+			change:  func(raw *reader.RawRead) { raw.ChipAuthMethod = "CA" },
 			passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "announces PACE-CAM but the chip did not run it"},
 		{name: "PACE-CAM proof never judged", fault: simcard.FaultPACECAM,
 			change:  func(raw *reader.RawRead) { raw.ChipAuth = cccd.ChipAuthNotChecked },
