@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/sha256"
-	"encoding/asn1"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -117,20 +116,6 @@ func (p Profile) MRZInfo() (string, error) {
 // paceParams is the CCCD suite: ECDH generic mapping, AES-128, brainpoolP256r1.
 var paceParams = icao.PACEParams{Protocol: icao.PACEProtocol{OID: lds.OIDPACEECDHGMAES128, Cipher: icao.AES128}, ParamID: 13}
 
-// The PACE-CAM variant of the same suite (FaultPACECAM).
-var (
-	camProtocol = icao.PACEProtocol{OID: append(append(asn1.ObjectIdentifier{}, icao.OIDPACEECDHCAM...), 2), Cipher: icao.AES128}
-	camPACEInfo = lds.PACEInfo{Protocol: camProtocol.OID, Version: 2, ParameterID: 13}
-)
-
-// otherChipKey is the static key of another chip (FaultCAMWrongKey): a
-// clone that holds a key, just not the one the signed data names.
-func otherChipKey(id string) []byte {
-	seed := sha256.Sum256([]byte("motcua synthetic clone key: " + id))
-	k, _, _ := ecc.BrainpoolP256r1.GenerateKey(rand.NewChaCha8(seed))
-	return k
-}
-
 // Card personalises a virtual card for the profile: EF.CardAccess as on
 // real cards, EF.COM, DG1, DG2, DG3 (EAC-protected), DG13, DG14, DG15 and
 // an EF.SOD signed by the test document signer.
@@ -186,11 +171,7 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	if o.Fault.Has(FaultCardAccessAltered) {
 		dg14PACE.ParameterID = 16
 	}
-	cam := o.Fault.Has(FaultPACECAM) || o.Fault.Has(FaultCAMWrongKey) || o.Fault.Has(FaultCAMNotDone) || o.Fault.Has(FaultCAMRefused)
-	var camInfo []byte // the PACE-CAM PACEInfo, in EF.CardAccess, DG14 and EF.CardSecurity alike
-	if cam {
-		camInfo = lds.BuildPACEInfo(camPACEInfo)
-	}
+	cam, camInfo := camFault(o.Fault), camInfo(o.Fault) // the PACE-CAM PACEInfo, in EF.CardAccess, DG14 and EF.CardSecurity alike
 	dg14 := lds.BuildDG14(
 		camInfo,
 		lds.BuildPACEInfo(dg14PACE),
@@ -304,22 +285,7 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	pp := paceParams
 	cfg.PACE = &pp
-	if cam {
-		// ICAO 9303-11 §4.4.3.5: the chip runs CAM and GM on the same
-		// parameters; what its CAM proves is its DG14 key, or another.
-		gm := paceParams.Protocol
-		cfg.PACE = &icao.PACEParams{Protocol: camProtocol, ParamID: 13}
-		cfg.PACEAlso = []icao.PACEProtocol{gm}
-		cfg.CAMKey = keys.CAPrivate
-		switch {
-		case o.Fault.Has(FaultCAMWrongKey):
-			cfg.CAMKey = otherChipKey(p.Identity.IDNumber)
-		case o.Fault.Has(FaultCAMNotDone):
-			cfg.CAMKey = nil
-		case o.Fault.Has(FaultCAMRefused):
-			cfg.PACE, cfg.PACEAlso = &pp, nil
-		}
-	}
+	configureCAM(&cfg, o.Fault, keys.CAPrivate, p.Identity.IDNumber)
 	if o.Fault.Has(FaultCardSecurity) || o.Fault.Has(FaultCardSecurityForged) || cam {
 		// EF.CardSecurity carries every SecurityInfo of EF.CardAccess and
 		// the Chip Authentication key (BSI TR-03110-3), signed like EF.SOD.
