@@ -1,6 +1,8 @@
 package reader
 
 import (
+	"fmt"
+
 	"motcua/reader/cccd"
 	"motcua/reader/ecc"
 	"motcua/reader/icao"
@@ -58,7 +60,14 @@ func (m *readMachine) camKeys(id lds.FileID, raw []byte) bool {
 		si, err = lds.ParseDG14(raw)
 	}
 	if err != nil {
-		return true // a malformed file is judged by the other rules; the proof stays pending
+		// A signed file that should name the key does not parse: the
+		// proof cannot be trusted to any key (as Chip Authentication
+		// fails on a malformed DG14).
+		for _, p := range m.camProofs {
+			p.Fail(fmt.Sprintf("%s is malformed (%v)", name, err))
+		}
+		m.camRecord()
+		return true
 	}
 	src := camSource{name: name}
 	for _, k := range si.ChipKeys {

@@ -2,6 +2,7 @@ package icao
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/asn1"
@@ -342,11 +343,15 @@ type PACECard struct {
 	Attempts int // failed authentications, for tests and blocking policies
 }
 
-// NewPACECard prepares the card side with its passwords.
+// NewPACECard prepares the card side with its passwords; a nil rnd is
+// crypto/rand.
 func NewPACECard(p PACEParams, rnd io.Reader, pws ...Password) *PACECard {
 	m := map[byte]Password{}
 	for _, pw := range pws {
 		m[pw.Ref] = pw
+	}
+	if rnd == nil {
+		rnd = rand.Reader
 	}
 	return &PACECard{params: p, offered: []PACEProtocol{p.Protocol}, password: m, rnd: rnd}
 }
