@@ -58,6 +58,15 @@ func TestCardAccessVectors(t *testing.T) {
 		{"PACEInfo version 1", "31143012060A04007F0007020204020202010102010D", "", 0, "", false, false, false},
 		// DH generic mapping (Appendix G.2's protocol): not implemented, BAC.
 		{"DH GM only", "31143012060A04007F0007020204010202010202010D", "", 0, "", false, false, false},
+		// ECDH integrated mapping (Appendix H's protocol): not implemented.
+		{"ECDH IM only", "31143012060A04007F0007020204040202010202010D", "", 0, "", false, false, false},
+		// IM announced before GM: GM is run.
+		{"IM then GM", "31283012060A04007F0007020204040202010202010D3012060A04007F0007020204020202010202010D",
+			"0.4.0.127.0.7.2.2.4.2.2", 13, "", false, false, false},
+		// CAM with 3DES does not exist: not run, GM is (EF.CardSecurity is
+		// still looked for, as for any id-PACE-ECDH-CAM announcement).
+		{"CAM-3DES then GM", "31283012060A04007F0007020204060102010202010D3012060A04007F0007020204020202010202010D",
+			"0.4.0.127.0.7.2.2.4.2.2", 13, "", false, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
