@@ -121,33 +121,45 @@ func BenchmarkPassiveAuthentication(b *testing.B) {
 	}
 }
 
-// BenchmarkChipAuth reads the card with and without Chip Authentication;
-// the difference is what clone detection costs in time and APDUs.
+// BenchmarkChipAuth reads the card with and without Chip Authentication,
+// and a PACE-CAM chip whose proof comes with PACE (it reads EF.CardSecurity
+// and runs no Chip Authentication); the differences are what clone
+// detection costs in time, APDUs and modelled contactless time.
+//
+//	go test -run '^$' -bench ChipAuth ./hwtest/
 func BenchmarkChipAuth(b *testing.B) {
 	p := simcard.ReferenceProfile()
-	for _, skip := range []bool{true, false} {
-		name := "with-CA"
-		if skip {
-			name = "without-CA"
-		}
-		b.Run(name, func(b *testing.B) {
-			var apdus, caAPDUs int
+	for _, tc := range []struct {
+		name  string
+		skip  bool
+		fault simcard.Fault
+	}{{"without-CA", true, ""}, {"with-CA", false, ""}, {"PACE-CAM", false, simcard.FaultPACECAM}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var apdus, caAPDUs, n int
+			var link time.Duration
 			for b.Loop() {
 				b.StopTimer()
-				card, _ := p.Card(simcard.CardOptions{Extended: true})
+				card, _ := p.Card(simcard.CardOptions{Extended: true, Fault: tc.fault})
 				conn, remove := inProcess{}.Insert(b, card)
+				lm := &linkModel{Conn: conn, model: simcard.Contactless424}
 				b.StartTimer()
-				raw, err := reader.ReadFiles(conn, reader.Options{Keys: idKey(b, p.Identity.IDNumber), NoChipAuth: skip, SkipPhoto: true})
+				raw, err := reader.ReadFiles(lm, reader.Options{Keys: idKey(b, p.Identity.IDNumber), NoChipAuth: tc.skip, SkipPhoto: true})
 				if err != nil {
 					b.Fatal(err)
 				}
+				if !tc.skip && raw.ChipAuth != cccd.ChipAuthPassed {
+					b.Fatalf("clone check %s: %s", raw.ChipAuth, raw.ChipAuthReason)
+				}
 				apdus, caAPDUs = raw.Stats.APDUs, raw.ChipAuthAPDUs
 				b.StopTimer()
+				link += lm.modelled
+				n++
 				remove()
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(apdus), "apdus")
 			b.ReportMetric(float64(caAPDUs), "ca-apdus")
+			b.ReportMetric(float64((link/time.Duration(n)).Microseconds())/1000, "contactless-ms")
 		})
 	}
 }

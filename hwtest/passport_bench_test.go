@@ -13,7 +13,9 @@ import (
 // BenchmarkPassportRead reads the simulated e-passport whole (PACE with the
 // scanned MRZ, Chip Authentication, a 20.5 KB JPEG 2000 face) with Passive
 // Authentication, and then decodes the face; the CCCD read (a 16 KB JPEG
-// face, PACE with the CAN) is the baseline in the same run. Reported: APDUs,
+// face, PACE with the CAN) is the baseline in the same run; the same
+// passport as a PACE-CAM chip (its proof in PACE, EF.CardSecurity read, no
+// Chip Authentication) is the third case. Reported: APDUs,
 // bytes, wall time in-process, the time the same exchanges take under the
 // contactless model (3 ms per APDU plus 424 kbit/s), and the face decode.
 //
@@ -31,19 +33,21 @@ func BenchmarkPassportRead(b *testing.B) {
 	}
 	id := simcard.ReferenceProfile()
 	for _, tc := range []struct {
-		name string
-		p    simcard.Profile
-		keys []reader.Key
+		name  string
+		p     simcard.Profile
+		keys  []reader.Key
+		fault simcard.Fault
 	}{
-		{"cccd-jpeg-baseline", id, idKey(b, id.Identity.IDNumber)},
-		{"passport-jpeg2000", passport, []reader.Key{pk}},
+		{"cccd-jpeg-baseline", id, idKey(b, id.Identity.IDNumber), ""},
+		{"passport-jpeg2000", passport, []reader.Key{pk}, ""},
+		{"passport-jpeg2000-pace-cam", passport, []reader.Key{pk}, simcard.FaultPACECAM},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var total, link, decode time.Duration
 			var apdus, bytes, faceBytes, n int
 			for b.Loop() {
 				b.StopTimer()
-				card, err := tc.p.Card(simcard.CardOptions{Extended: true})
+				card, err := tc.p.Card(simcard.CardOptions{Extended: true, Fault: tc.fault})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -43,6 +43,11 @@ func TestPassport(t *testing.T) {
 				{"39794-5 face", string(simcard.FaultFace39794), scanned, cccd.AccessPACE, cccd.PassiveVerified, cccd.ChipAuthPassed, lds.MIMEJPEG2000},
 				{"clone", string(simcard.FaultClone), scanned, cccd.AccessPACE, cccd.PassiveVerified, cccd.ChipAuthFailed, lds.MIMEJPEG2000},
 				{"MRZ altered after signing", string(simcard.FaultDG13Altered), scanned, cccd.AccessPACE, cccd.PassiveFailed, cccd.ChipAuthPassed, lds.MIMEJPEG2000},
+				// PACE-CAM with the MRZ (as ICAO 9303-11 Appendix I does).
+				{"PACE-CAM", string(simcard.FaultPACECAM), scanned, cccd.AccessPACE, cccd.PassiveVerified, cccd.ChipAuthPassed, lds.MIMEJPEG2000},
+				{"PACE-CAM for another key", string(simcard.FaultCAMWrongKey), scanned, cccd.AccessPACE, cccd.PassiveVerified, cccd.ChipAuthFailed, lds.MIMEJPEG2000},
+				{"PACE-CAM announced, not done", string(simcard.FaultCAMNotDone), scanned, cccd.AccessPACE, cccd.PassiveVerified, cccd.ChipAuthFailed, lds.MIMEJPEG2000},
+				{"PACE-CAM clone", string(simcard.FaultPACECAM + "," + simcard.FaultClone), scanned, cccd.AccessPACE, cccd.PassiveVerified, cccd.ChipAuthFailed, lds.MIMEJPEG2000},
 			} {
 				t.Run(tt.name, func(t *testing.T) {
 					res, err := reader.Read(insert(t, h, newCard(t, p, simcard.Fault(tt.fault))), reader.Options{Keys: key(t, tt.mrz), Trust: trust})

@@ -205,6 +205,7 @@ func TestConformance(t *testing.T) {
 					}
 				})
 			}
+			t.Run("PACE-CAM", func(t *testing.T) { paceCAM(t, h, p) })
 			t.Run("card behaves like a card", func(t *testing.T) { cardBehaviour(t, h, p) })
 		})
 	}
@@ -278,5 +279,37 @@ func cardBehaviour(t *testing.T, h harness, p simcard.Profile) {
 	}
 	if _, err := sess.Exchange(iso7816.Command{Ins: 0xB0, P1: 0x81, Ne: 16}); err == nil {
 		t.Fatal("the old session still answered after the card dropped it")
+	}
+}
+
+// paceCAM reads a PACE-CAM chip (issue 20): the reader runs chip
+// authentication mapping and the chip's proof, checked against its signed
+// static key, is the clone verdict; the chip's last GENERAL AUTHENTICATE
+// answer carries the Encrypted Chip Authentication Data (DO 8A).
+func paceCAM(t *testing.T, h harness, p simcard.Profile) {
+	conn, remove := h.Insert(t, newCard(t, p, simcard.FaultPACECAM))
+	res, err := reader.Read(conn, reader.Options{Keys: idKey(t, p.Identity.IDNumber), Trust: testTrust(t)})
+	remove() // one card in the field at a time
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Identity != p.Identity || res.Access != cccd.AccessPACE || !res.Verification.Verified() || res.Verification.ChipAuth != cccd.ChipAuthPassed {
+		t.Fatalf("access %s verdict %+v", res.Access, res.Verification)
+	}
+	conn = insert(t, h, newCard(t, p, simcard.FaultPACECAM))
+	params := icao.PACEParams{ParamID: 13}
+	params.Protocol, err = icao.ParsePACEProtocol(append(append([]int{}, icao.OIDPACEECDHCAM...), 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := icao.EstablishPACE(conn, params, icao.CANPassword(p.CAN()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CAM == nil || r.CAM.State() != icao.CAMPending {
+		t.Fatalf("no pending PACE-CAM proof after PACE: %+v", r.CAM)
+	}
+	if _, err := icao.PACE(conn, params, icao.CANPassword(p.CAN()), nil); !errors.Is(err, icao.ErrCAMNeedsProof) {
+		t.Fatalf("PACE() with CAM: %v", err)
 	}
 }

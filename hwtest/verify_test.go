@@ -71,6 +71,13 @@ func TestForgeryVerdicts(t *testing.T) {
 		{simcard.FaultExplicitCurve, cccd.PassiveFailed, cccd.ChipAuthFailed, false, "explicit EC parameters"},
 		{simcard.FaultPlain6700, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 		{simcard.FaultCardAccessAltered, cccd.PassiveFailed, cccd.ChipAuthPassed, false, "EF.CardAccess was altered"},
+		// PACE-CAM: a chip that announces it proves itself with it.
+		{simcard.FaultPACECAM, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
+		{simcard.FaultCAMWrongKey, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "does not match the static key in EF.CardSecurity"},
+		{simcard.FaultCAMNotDone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "sent no Chip Authentication data"},
+		{simcard.FaultCAMRefused, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "announces PACE-CAM but the chip did not run it"},
+		{simcard.FaultPACECAM + "," + simcard.FaultClone, cccd.PassiveVerified, cccd.ChipAuthFailed, false, "probable clone"},
+		{simcard.FaultPACECAM + "," + simcard.FaultShortOnly, cccd.PassiveVerified, cccd.ChipAuthPassed, true, ""},
 	}
 	for name, h := range harnesses(t) {
 		t.Run(name, func(t *testing.T) {

@@ -55,6 +55,19 @@
 //     EC, or explicit parameters that are not a named curve, rule 6), Chip
 //     Authentication not attempted, refused by the chip, or interrupted —
 //     is chip_auth failed with the reason, never not_supported.
+//     2b. PACE-CAM. When EF.CardAccess announces PACE with Chip
+//     Authentication Mapping, the reader runs it (before generic mapping)
+//     and chip_auth is passed only if it ran and its proof held: the
+//     chip's Encrypted Chip Authentication Data (DO 8A of the last GENERAL
+//     AUTHENTICATE) decrypts to CA_IC with CA_IC · PK_IC = PK_Map,IC for
+//     the static Chip Authentication key PK_IC of every signed source
+//     read (EF.CardSecurity, DG14) that holds one on the PACE curve.
+//     Missing or malformed data, a key that does not match, a chip that
+//     refuses CAM (the read continues with generic mapping), or no signed
+//     key to check against is chip_auth failed with the reason, never
+//     not_supported. A resumed read runs PACE-CAM again and each session's
+//     proof is judged. Chip Authentication is not run on top: it would
+//     prove the same key; a passed PACE-CAM satisfies rule 2.
 //  3. Likewise Active Authentication: when EF.SOD signs DG15 (or DG15 was
 //     read) and rule 2 does not apply, chip_auth is passed only if Active
 //     Authentication verified the chip's signature over a fresh challenge

@@ -185,6 +185,18 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 	aaRequired := !caRequired && (dg15Signed || raw.Files[lds.DG15] != nil)
 	switch {
 	case v.ChipAuth == cccd.ChipAuthFailed:
+	case raw.CardAccessCAM || raw.ChipAuthMethod == "CAM":
+		// Rule 2b: a chip that announces PACE-CAM proves itself with it.
+		switch {
+		case raw.ChipAuth == cccd.ChipAuthPassed && raw.ChipAuthMethod == "CAM":
+			v.ChipAuth = cccd.ChipAuthPassed
+		case raw.ChipAuthMethod != "CAM":
+			failChip("EF.CardAccess announces PACE-CAM but the chip did not run it (no Chip Authentication Mapping)")
+		case raw.ChipAuthReason != "":
+			failChip(raw.ChipAuthReason)
+		default:
+			failChip("PACE-CAM was not completed")
+		}
 	case caRequired && raw.ChipAuth == cccd.ChipAuthPassed && raw.ChipAuthMethod == "CA":
 		v.ChipAuth = cccd.ChipAuthPassed
 	case caRequired:

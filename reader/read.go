@@ -70,6 +70,7 @@ type Options struct {
 	// NoChipAuth skips Chip and Active Authentication (clone detection),
 	// for measurements: a chip that announces either is then judged
 	// chip_auth failed ("not completed"), never verified (doc.go, rule 2).
+	// PACE-CAM is part of PACE and is judged all the same.
 	NoChipAuth bool
 }
 
@@ -101,6 +102,9 @@ type RawRead struct {
 	ChipAuthReason string
 	ChipAuthAPDUs  int
 	ChipAuthMethod string
+	// CardAccessCAM records that EF.CardAccess announces PACE-CAM: the
+	// chip must then prove itself with it (ChipAuthMethod "CAM").
+	CardAccessCAM bool
 }
 
 // readOrder is identity first, photo last: DG13 and DG1 make the form, SOD,
@@ -142,6 +146,12 @@ type readMachine struct {
 	wantCardSecurity bool
 	start            time.Time
 	step             time.Time
+	// PACE-CAM (cam.go): paceGM is the generic mapping the chip also
+	// announces, tried when it refuses CAM; camProofs are the proofs of
+	// the read's sessions, camSources the signed keys read so far.
+	paceGM     *icao.PACEParams
+	camProofs  []*icao.CAMProof
+	camSources []camSource
 }
 
 // ReadFiles runs the read state machine over t.
@@ -209,7 +219,11 @@ func (m *readMachine) next(s readState) (readState, error) {
 		}
 		return stateReadFiles, nil
 	case stateReadFiles:
-		return stateDone, m.readFiles()
+		err := m.readFiles()
+		if err == nil {
+			m.camSettle()
+		}
+		return stateDone, err
 	}
 	return stateDone, fmt.Errorf("reader: bad state %d", s)
 }
@@ -283,8 +297,23 @@ func (m *readMachine) readCardAccess() error {
 		if pi.ParameterID == 0 || pi.Version != 2 {
 			continue // ICAO 9303-11 §9.2.1: PACEInfo version is 2; anything else is not a usable announcement
 		}
-		m.pace = &icao.PACEParams{Protocol: proto, ParamID: pi.ParameterID}
-		break
+		p := &icao.PACEParams{Protocol: proto, ParamID: pi.ParameterID}
+		switch {
+		case proto.CAM():
+			// PACE-CAM first: it proves the chip genuine in the same
+			// exchanges, and a chip that announces it must do it.
+			m.out.CardAccessCAM = true
+			if m.pace != nil && !m.pace.Protocol.CAM() {
+				m.paceGM = m.pace
+			}
+			if m.pace == nil || !m.pace.Protocol.CAM() {
+				m.pace = p
+			}
+		case m.pace == nil:
+			m.pace = p
+		case m.paceGM == nil && m.pace.Protocol.CAM():
+			m.paceGM = p
+		}
 	}
 	return nil
 }
@@ -300,6 +329,7 @@ func (m *readMachine) readCardSecurity() error {
 	if err == nil {
 		m.out.Files[lds.CardSecurity] = raw
 		m.out.Order = append(m.out.Order, lds.CardSecurity)
+		m.camKeys(lds.CardSecurity, raw)
 		m.lap(f.Name)
 		if m.opts.OnFile != nil {
 			m.opts.OnFile(lds.CardSecurity, raw)
@@ -333,11 +363,21 @@ func (m *readMachine) accessControl() error {
 			if !ok {
 				continue
 			}
-			sm, err := icao.PACE(m.sess.T, *m.pace, pw, m.opts.Rand)
+			res, err := icao.EstablishPACE(m.sess.T, *m.pace, pw, m.opts.Rand)
+			if err != nil && m.pace.Protocol.CAM() && m.paceGM != nil && !errors.Is(err, icao.ErrAccessDenied) && !isRemoved(err) && !isTransient(err) {
+				// The chip refused PACE-CAM: generic mapping still opens
+				// it, and the verdict notes the announced proof not given.
+				_ = m.sess.SelectMF()
+				res, err = icao.EstablishPACE(m.sess.T, *m.paceGM, pw, m.opts.Rand)
+				if err == nil {
+					m.pace = m.paceGM
+				}
+			}
 			if err == nil {
-				m.sess.SM, m.key = sm, k
-				m.out.Access, m.out.Cipher = cccd.AccessPACE, sm.Cipher
+				m.sess.SM, m.key = res.SM, k
+				m.out.Access, m.out.Cipher = cccd.AccessPACE, res.SM.Cipher
 				m.out.PACE = &lds.PACEInfo{Protocol: m.pace.Protocol.OID, Version: 2, ParameterID: m.pace.ParamID}
+				m.camAfterPACE(res.CAM)
 				return nil
 			}
 			if errors.Is(err, icao.ErrAccessDenied) {
@@ -568,6 +608,9 @@ func (m *readMachine) startCA() error {
 // cloneCheck runs Chip Authentication after DG14, or Active Authentication
 // after DG15 when the chip offers no Chip Authentication.
 func (m *readMachine) cloneCheck(id lds.FileID, raw []byte) error {
+	if id == lds.DG14 && m.camKeys(id, raw) {
+		return nil // PACE-CAM has proved (or failed) the chip's key already
+	}
 	if m.opts.NoChipAuth {
 		return nil
 	}
@@ -589,7 +632,7 @@ func (m *readMachine) cloneCheck(id lds.FileID, raw []byte) error {
 		m.ca = ca
 		return m.startCA()
 	case lds.DG15:
-		if m.ca != nil || m.out.ChipAuth != cccd.ChipAuthNotChecked {
+		if m.ca != nil || m.out.ChipAuth != cccd.ChipAuthNotChecked || len(m.camProofs) > 0 {
 			return nil
 		}
 		m.out.ChipAuthMethod = "AA"

@@ -100,6 +100,27 @@ func TestVerdictRules(t *testing.T) {
 				panic("the reader did not look for EF.CardSecurity")
 			}
 		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		// Rule 2b: PACE-CAM.
+		{name: "PACE-CAM chip proves itself in PACE", fault: simcard.FaultPACECAM, change: func(raw *reader.RawRead) {
+			if !raw.CardAccessCAM || raw.ChipAuthMethod != "CAM" || raw.ChipAuthAPDUs != 0 || raw.Files[lds.CardSecurity] == nil {
+				panic(fmt.Sprintf("PACE-CAM not used: announced %v method %q APDUs %d", raw.CardAccessCAM, raw.ChipAuthMethod, raw.ChipAuthAPDUs))
+			}
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "PACE-CAM passed with Chip Authentication off (it is part of PACE)", fault: simcard.FaultPACECAM, opts: reader.Options{NoChipAuth: true},
+			passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "PACE-CAM, lost answer: the new session proves itself again", fault: simcard.FaultPACECAM + "," + simcard.FaultGlitch,
+			passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
+		{name: "PACE-CAM for another key, lost answer", fault: simcard.FaultCAMWrongKey + "," + simcard.FaultGlitch,
+			passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "does not match the static key"},
+		{name: "PACE-CAM announced, Chip Authentication claimed instead", fault: simcard.FaultPACECAM,
+			change:  func(raw *reader.RawRead) { raw.ChipAuthMethod = "CA" },
+			passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "announces PACE-CAM but the chip did not run it"},
+		{name: "PACE-CAM proof never judged", fault: simcard.FaultPACECAM,
+			change:  func(raw *reader.RawRead) { raw.ChipAuth = cccd.ChipAuthNotChecked },
+			passive: cccd.PassiveVerified, chip: cccd.ChipAuthFailed, reason: "PACE-CAM was not completed"},
+		{name: "PACE-CAM announcement stripped from EF.CardAccess", fault: simcard.FaultPACECAM, change: func(raw *reader.RawRead) {
+			raw.CardAccessCAM = false
+		}, passive: cccd.PassiveVerified, chip: cccd.ChipAuthPassed, verified: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -171,7 +171,9 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	if o.Fault.Has(FaultCardAccessAltered) {
 		dg14PACE.ParameterID = 16
 	}
+	cam, camInfo := camFault(o.Fault), camInfo(o.Fault) // the PACE-CAM PACEInfo, in EF.CardAccess, DG14 and EF.CardSecurity alike
 	dg14 := lds.BuildDG14(
+		camInfo,
 		lds.BuildPACEInfo(dg14PACE),
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		caKeyInfo,
@@ -241,6 +243,7 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 		keys.CAPrivate, keys.AAPrivate = nil, nil // copied data, but the keys never leave a chip
 	}
 	cardAccess := lds.BuildSecurityInfos(
+		camInfo,
 		lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13}),
 		lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 		lds.BuildTAInfo())
@@ -282,10 +285,12 @@ func (p Profile) Card(o CardOptions) (*Card, error) {
 	}
 	pp := paceParams
 	cfg.PACE = &pp
-	if o.Fault.Has(FaultCardSecurity) || o.Fault.Has(FaultCardSecurityForged) {
+	configureCAM(&cfg, o.Fault, keys.CAPrivate, p.Identity.IDNumber)
+	if o.Fault.Has(FaultCardSecurity) || o.Fault.Has(FaultCardSecurityForged) || cam {
 		// EF.CardSecurity carries every SecurityInfo of EF.CardAccess and
 		// the Chip Authentication key (BSI TR-03110-3), signed like EF.SOD.
 		infos := lds.BuildSecurityInfos(
+			camInfo,
 			lds.BuildPACEInfo(dg14PACE),
 			lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1}),
 			lds.BuildTAInfo(),

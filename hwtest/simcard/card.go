@@ -126,12 +126,31 @@ const (
 	// (parameters 16), while EF.CardAccess, which is not signed, was
 	// altered to announce brainpoolP256r1 (13), the variant the chip runs.
 	FaultCardAccessAltered Fault = "cardaccess-altered"
+
+	// PACE-CAM (chip authentication mapping, ICAO 9303-11 §4.4.3.5).
+
+	// FaultPACECAM is a genuine variant: EF.CardAccess announces PACE-CAM
+	// (AES-128, brainpoolP256r1) next to generic mapping, the chip sends
+	// its Chip Authentication data in PACE, DG14 and EF.CardSecurity (in
+	// the MF) carry the static key it proves.
+	FaultPACECAM Fault = "pace-cam"
+	// FaultCAMWrongKey: a PACE-CAM chip whose Chip Authentication data is
+	// computed with another static key than the one DG14 and
+	// EF.CardSecurity sign (a clone with a key of its own).
+	FaultCAMWrongKey Fault = "cam-wrong-key"
+	// FaultCAMNotDone: a chip that announces PACE-CAM, runs it, and sends
+	// no Chip Authentication data with its token.
+	FaultCAMNotDone Fault = "cam-not-done"
+	// FaultCAMRefused: a chip that announces PACE-CAM and refuses it in
+	// MSE:Set AT, doing generic mapping only.
+	FaultCAMRefused Fault = "cam-refused"
 )
 
 // Faults lists every fault mode by name.
 var Faults = []Fault{FaultPulled, FaultBadMAC, FaultSelectMF, FaultShortOnly, FaultSlow, FaultTruncated, FaultGlitch, FaultNoPACE, FaultNoSFI,
 	FaultDG13Altered, FaultUntrustedSigner, FaultExpiredSigner, FaultClone, FaultTruncatedSOD, FaultAAOnly,
-	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly, FaultCardAccessAltered, FaultVNPKI, FaultFace39794, FaultCardSecurity, FaultCardSecurityForged}
+	FaultCloneHidesDG14, FaultCloneMuteAfterCA, FaultMuteAfterCA, FaultPhotoBomb, FaultExplicitCurve, FaultPlain6700, FaultOldSigner, FaultBERSOD, FaultAADER, FaultDG14KeyOnly, FaultCardAccessAltered, FaultVNPKI, FaultFace39794, FaultCardSecurity, FaultCardSecurityForged,
+	FaultPACECAM, FaultCAMWrongKey, FaultCAMNotDone, FaultCAMRefused}
 
 // ErrMute is what a card that stays silent returns from Transmit: a
 // transient transport error in-process; vpcd sends pcscd an empty answer.
@@ -178,6 +197,11 @@ type Config struct {
 
 	// ChipAuth is the card side of Chip Authentication (DG14); nil: none.
 	ChipAuth *icao.CACard
+	// PACEAlso lists more PACE protocols the chip runs on the same domain
+	// parameters (a PACE-CAM chip also does generic mapping); CAMKey is
+	// the static key its PACE-CAM proves (nil: no Chip Authentication data).
+	PACEAlso []icao.PACEProtocol
+	CAMKey   []byte
 	// AACurve and AAPrivate sign Active Authentication challenges (DG15);
 	// a nil AAPrivate answers with a signature that cannot verify (a clone).
 	AACurve   *ecc.Curve
@@ -259,6 +283,10 @@ func (c *Card) Reset() {
 			pws = append(pws, icao.MRZPassword(c.cfg.MRZInfo))
 		}
 		c.pace = icao.NewPACECard(*c.cfg.PACE, c.cfg.Rand, pws...)
+		c.pace.CAMKey = c.cfg.CAMKey
+		for _, p := range c.cfg.PACEAlso {
+			c.pace.Offer(p)
+		}
 	}
 	if c.cfg.MRZInfo != "" {
 		c.bac = icao.NewBACCard(c.cfg.MRZInfo, c.cfg.Rand)

@@ -82,7 +82,8 @@ func (pp *Passport) validate() error {
 
 // passportFaults are the modes a passport supports; others are refused
 // rather than silently ignored.
-var passportFaults = []Fault{FaultNoPACE, FaultClone, FaultFace39794, FaultDG13Altered, FaultShortOnly, FaultSlow, FaultGlitch, FaultBadMAC}
+var passportFaults = []Fault{FaultNoPACE, FaultClone, FaultFace39794, FaultDG13Altered, FaultShortOnly, FaultSlow, FaultGlitch, FaultBadMAC,
+	FaultPACECAM, FaultCAMWrongKey, FaultCAMNotDone, FaultCAMRefused}
 
 // card personalises a virtual e-passport: EF.CardAccess (PACE GM
 // brainpoolP256r1, Chip and Terminal Authentication), EF.COM, DG1 (TD3),
@@ -138,11 +139,12 @@ func (pp *Passport) card(o CardOptions) (*Card, error) {
 		buildDG2 = lds.BuildDG2ISO39794
 	}
 	pace := lds.BuildPACEInfo(lds.PACEInfo{Protocol: lds.OIDPACEECDHGMAES128, Version: 2, ParameterID: 13})
+	cam := camInfo(o.Fault) // PACE-CAM, when the fault asks for it, listed wherever PACE is
 	caInfo := lds.BuildChipAuthInfo(lds.ChipAuthInfo{Protocol: lds.OIDCAECDHAES128, Version: 1})
 	files := map[lds.FileID][]byte{
 		lds.DG1:  lds.BuildDG1(mrz),
 		lds.DG2:  buildDG2(face, 240, 320),
-		lds.DG14: lds.BuildDG14(pace, caInfo, caKeyInfo, lds.BuildTAInfo(), lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256)),
+		lds.DG14: lds.BuildDG14(cam, pace, caInfo, caKeyInfo, lds.BuildTAInfo(), lds.BuildActiveAuthInfo(cms.OIDECDSAWithSHA256)),
 		lds.DG15: dg15,
 	}
 	sod, err := lds.BuildSOD(crypto.SHA256, files, is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
@@ -166,7 +168,7 @@ func (pp *Passport) card(o CardOptions) (*Card, error) {
 	}
 	maxResp := o.MaxResponse
 	cfg := Config{
-		MF:          []File{{FID: 0x011C, SFI: 0x1C, Data: lds.BuildSecurityInfos(pace, caInfo, lds.BuildTAInfo()), Open: true}},
+		MF:          []File{{FID: 0x011C, SFI: 0x1C, Data: lds.BuildSecurityInfos(cam, pace, caInfo, lds.BuildTAInfo()), Open: true}},
 		App:         app,
 		CAN:         pp.CAN,
 		MRZInfo:     info,
@@ -181,6 +183,15 @@ func (pp *Passport) card(o CardOptions) (*Card, error) {
 	}
 	pp2 := paceParams
 	cfg.PACE = &pp2
+	if camFault(o.Fault) {
+		// A PACE-CAM passport carries EF.CardSecurity (ICAO 9303-11 §4.4.3.5).
+		cs, err := lds.BuildCardSecurity(lds.BuildSecurityInfos(cam, pace, caInfo, lds.BuildTAInfo(), caKeyInfo), is.DS, is.DSKey, is.DS.NotBefore.Add(24*time.Hour))
+		if err != nil {
+			return nil, fmt.Errorf("sign EF.CardSecurity: %w", err)
+		}
+		cfg.MF = append(cfg.MF, File{FID: 0x011D, SFI: 0x1D, Data: cs})
+		configureCAM(&cfg, o.Fault, caPriv, pp.DocumentNumber)
+	}
 	if o.Fault.Has(FaultNoPACE) {
 		cfg.PACE, cfg.MF = nil, nil
 	}

@@ -1,6 +1,7 @@
 // Package icao implements ICAO Doc 9303 Part 11 access control and secure
-// messaging: BAC, PACE (ECDH generic mapping), and the secure-messaging codec
-// for 3DES and AES. Both the terminal side and the card side of each protocol
+// messaging: BAC, PACE (ECDH generic mapping and chip authentication
+// mapping, PACE-CAM), Chip and Active Authentication, and the
+// secure-messaging codec for 3DES and AES. Both the terminal side and the card side of each protocol
 // live here, so the simulated card in hwtest runs exactly the same
 // cryptography the reader checks against.
 package icao

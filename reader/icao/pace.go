@@ -2,6 +2,7 @@ package icao
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/asn1"
@@ -15,7 +16,7 @@ import (
 )
 
 // ErrPACEUnsupported reports a PACE variant this reader does not implement
-// (DH, integrated or chip-authentication mapping). The caller falls back to BAC.
+// (DH, integrated mapping). The caller falls back to BAC.
 var ErrPACEUnsupported = errors.New("PACE variant not supported")
 
 // OIDPACEECDHGM is id-PACE-ECDH-GM (0.4.0.127.0.7.2.2.4.2); the last arc
@@ -28,16 +29,19 @@ type PACEProtocol struct {
 	Cipher Cipher
 }
 
-// ParsePACEProtocol accepts the ECDH generic-mapping OIDs.
+// ParsePACEProtocol accepts the ECDH generic-mapping and chip-authentication
+// mapping OIDs (the latter with AES only).
 func ParsePACEProtocol(oid asn1.ObjectIdentifier) (PACEProtocol, error) {
-	if len(oid) != len(OIDPACEECDHGM)+1 || !oid[:len(OIDPACEECDHGM)].Equal(OIDPACEECDHGM) {
+	gm := len(oid) == len(OIDPACEECDHGM)+1 && oid[:len(OIDPACEECDHGM)].Equal(OIDPACEECDHGM)
+	cam := len(oid) == len(OIDPACEECDHCAM)+1 && oid[:len(OIDPACEECDHCAM)].Equal(OIDPACEECDHCAM)
+	if !gm && !cam {
 		return PACEProtocol{}, fmt.Errorf("%w: %s", ErrPACEUnsupported, oid)
 	}
 	c, ok := cipherFromArc(oid[len(oid)-1])
-	if !ok {
+	if !ok || (cam && c == TDES) {
 		return PACEProtocol{}, fmt.Errorf("%w: %s", ErrPACEUnsupported, oid)
 	}
-	return PACEProtocol{OID: oid, Cipher: c}, nil
+	return PACEProtocol{OID: append(asn1.ObjectIdentifier(nil), oid...), Cipher: c}, nil
 }
 
 // cipherFromArc maps the last arc of the PACE and CA protocol OIDs.
@@ -169,9 +173,40 @@ func generalAuthenticate(t iso7816.Transport, step int, tag uint32, value []byte
 	return v, nil
 }
 
+// ErrCAMNeedsProof reports a call of PACE with a chip-authentication mapping
+// protocol: its proof would be dropped, so EstablishPACE is required.
+var ErrCAMNeedsProof = errors.New("PACE-CAM yields a chip proof that must be checked: use EstablishPACE")
+
 // PACE runs PACE with ECDH generic mapping (terminal side) and returns the
 // secure-messaging session. rnd supplies the two ephemeral private keys.
+// It refuses PACE-CAM, whose proof would be lost (ErrCAMNeedsProof).
 func PACE(t iso7816.Transport, p PACEParams, pw Password, rnd io.Reader) (*SecureMessaging, error) {
+	if p.Protocol.CAM() {
+		return nil, ErrCAMNeedsProof
+	}
+	r, err := EstablishPACE(t, p, pw, rnd)
+	if err != nil {
+		return nil, err
+	}
+	return r.SM, nil
+}
+
+// PACEResult is an established PACE session. CAM is the chip's PACE-CAM
+// proof, nil after generic mapping; it is pending until checked against
+// the chip's static key from signed data (CAMProof.Check).
+type PACEResult struct {
+	SM  *SecureMessaging
+	CAM *CAMProof
+}
+
+// EstablishPACE runs PACE with ECDH generic mapping or chip authentication
+// mapping (terminal side). Its steps are those of the chip's state machine
+// (PACECard): MSE:Set AT, encrypted nonce, mapping, key agreement, mutual
+// authentication. After CAM the session is established whatever the chip's
+// Chip Authentication data: the tokens have proved the password, and the
+// proof (failed when the data is missing or malformed) is the verdict's
+// business, not a reason to stop reading.
+func EstablishPACE(t iso7816.Transport, p PACEParams, pw Password, rnd io.Reader) (*PACEResult, error) {
 	curve, err := ecc.ByStandardizedID(p.ParamID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrPACEUnsupported, err)
@@ -272,18 +307,30 @@ func PACE(t iso7816.Transport, p PACEParams, pw Password, rnd io.Reader) (*Secur
 	if subtle.ConstantTimeCompare(want, tIC) != 1 {
 		return nil, errors.New("PACE mutual authentication: card token does not verify (not the card it claims to be)")
 	}
-	return sm, nil
+	res := &PACEResult{SM: sm}
+	if p.Protocol.CAM() {
+		aIC, found := tlv.Find(d, 0x8A)
+		res.CAM = newCAMProof(curve, pkMapIC, aIC, found, c, sm.encKey)
+	}
+	return res, nil
 }
 
-// PACECard is the card side of PACE generic mapping, an explicit state
-// machine: MSE:Set AT, then the four GENERAL AUTHENTICATE steps in order.
-// Any error returns it to the initial state.
+// PACECard is the card side of PACE (generic or chip authentication
+// mapping), an explicit state machine: MSE:Set AT, then the four GENERAL
+// AUTHENTICATE steps in order. Any error returns it to the initial state.
 type PACECard struct {
 	params   PACEParams
+	offered  []PACEProtocol    // protocols MSE:Set AT may select (params.Protocol first)
 	password map[byte]Password // by reference: the card knows its CAN and MRZ
 	rnd      io.Reader
+	// CAMKey is the static Chip Authentication private key that PACE-CAM
+	// proves possession of (CA_IC = CAMKey⁻¹ · SK_Map,IC). With a CAM
+	// protocol and a nil CAMKey the card sends no Chip Authentication data:
+	// a chip that announces CAM and does not do it.
+	CAMKey []byte
 
 	state    int // 0 idle, 1 set, 2 nonce sent, 3 mapped, 4 keys agreed
+	proto    PACEProtocol
 	pw       Password
 	curve    *ecc.Curve
 	mapped   *ecc.Curve
@@ -296,14 +343,22 @@ type PACECard struct {
 	Attempts int // failed authentications, for tests and blocking policies
 }
 
-// NewPACECard prepares the card side with its passwords.
+// NewPACECard prepares the card side with its passwords; a nil rnd is
+// crypto/rand.
 func NewPACECard(p PACEParams, rnd io.Reader, pws ...Password) *PACECard {
 	m := map[byte]Password{}
 	for _, pw := range pws {
 		m[pw.Ref] = pw
 	}
-	return &PACECard{params: p, password: m, rnd: rnd}
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	return &PACECard{params: p, offered: []PACEProtocol{p.Protocol}, password: m, rnd: rnd}
 }
+
+// Offer lets MSE:Set AT select another protocol on the same domain
+// parameters (a PACE-CAM chip also does generic mapping).
+func (pc *PACECard) Offer(p PACEProtocol) { pc.offered = append(pc.offered, p) }
 
 // Reset returns the machine to its initial state.
 func (pc *PACECard) Reset() { pc.state = 0; pc.sm = nil }
@@ -324,7 +379,14 @@ func (pc *PACECard) SetAT(data []byte) error {
 			ref = o.Value
 		}
 	}
-	if !bytes.Equal(oid, oidContent(pc.params.Protocol.OID)) {
+	var proto *PACEProtocol
+	for i := range pc.offered {
+		if bytes.Equal(oid, oidContent(pc.offered[i].OID)) {
+			proto = &pc.offered[i]
+			break
+		}
+	}
+	if proto == nil {
 		return fmt.Errorf("%w: protocol not offered", ErrPACEUnsupported)
 	}
 	if len(ref) != 1 {
@@ -338,7 +400,7 @@ func (pc *PACECard) SetAT(data []byte) error {
 	if err != nil {
 		return err
 	}
-	pc.pw, pc.curve, pc.state = pw, curve, 1
+	pc.pw, pc.curve, pc.proto, pc.state = pw, curve, *proto, 1
 	return nil
 }
 
@@ -351,7 +413,7 @@ func (pc *PACECard) GeneralAuthenticate(data []byte) ([]byte, *SecureMessaging, 
 		pc.Reset()
 		return nil, nil, err
 	}
-	c := pc.params.Protocol.Cipher
+	c := pc.proto.Cipher
 	fail := func(e error) ([]byte, *SecureMessaging, error) { pc.Reset(); return nil, nil, e }
 	switch pc.state {
 	case 1:
@@ -411,7 +473,7 @@ func (pc *PACECard) GeneralAuthenticate(data []byte) ([]byte, *SecureMessaging, 
 		if !ok {
 			return fail(errors.New("PACE: no terminal token"))
 		}
-		want, err := AuthToken(c, pc.sm.macKey, pc.params.Protocol.OID, pc.pkDH)
+		want, err := AuthToken(c, pc.sm.macKey, pc.proto.OID, pc.pkDH)
 		if err != nil {
 			return fail(err)
 		}
@@ -420,13 +482,25 @@ func (pc *PACECard) GeneralAuthenticate(data []byte) ([]byte, *SecureMessaging, 
 			pc.Attempts++
 			return fail(ErrAccessDenied)
 		}
-		tIC, err := AuthToken(c, pc.sm.macKey, pc.params.Protocol.OID, pc.pkDHIFD)
+		tIC, err := AuthToken(c, pc.sm.macKey, pc.proto.OID, pc.pkDHIFD)
 		if err != nil {
 			return fail(err)
 		}
+		out := tlv.Encode(0x86, tIC)
+		if pc.proto.CAM() && pc.CAMKey != nil {
+			ca, err := ChipAuthData(pc.curve, pc.CAMKey, pc.skMap)
+			if err != nil {
+				return fail(err)
+			}
+			aIC, err := EncryptChipAuthData(c, pc.sm.encKey, ca)
+			if err != nil {
+				return fail(err)
+			}
+			out = append(out, tlv.Encode(0x8A, aIC)...)
+		}
 		sm := pc.sm
 		pc.state = 0
-		return tlv.Encode(0x7C, tlv.Encode(0x86, tIC)), sm, nil
+		return tlv.Encode(0x7C, out), sm, nil
 	}
 	return fail(errors.New("PACE: GENERAL AUTHENTICATE out of sequence"))
 }
