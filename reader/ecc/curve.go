@@ -65,135 +65,48 @@ func (c *Curve) IsOnCurve(p Point) bool {
 	return y2.Cmp(rhs) == 0
 }
 
-// jacobian point (X/Z², Y/Z³); Z == 0 is infinity.
-type jpoint struct{ x, y, z *big.Int }
+// arith returns the curve's fast arithmetic. Building it costs a few
+// math/big operations (R² mod p), small against one scalar multiplication,
+// so nothing is cached and a Curve stays a plain value. It fails only for a
+// prime this package cannot handle (even, tiny or over 576 bits); no named
+// curve and no explicit parameters that Match a named curve are such.
+func (c *Curve) arith() (*arith, error) { return newArith(c) }
 
-func (c *Curve) toJ(p Point) jpoint {
-	if p.Infinity() {
-		return jpoint{new(big.Int), new(big.Int), new(big.Int)}
-	}
-	return jpoint{new(big.Int).Set(p.X), new(big.Int).Set(p.Y), big.NewInt(1)}
-}
-
-func (c *Curve) fromJ(j jpoint) Point {
-	if j.z.Sign() == 0 {
+// Add returns p + q. It returns the point at infinity on a curve whose prime
+// the arithmetic cannot handle.
+func (c *Curve) Add(p, q Point) Point {
+	ar, err := c.arith()
+	if err != nil {
 		return Point{}
 	}
-	zi := new(big.Int).ModInverse(j.z, c.P)
-	zi2 := new(big.Int).Mul(zi, zi)
-	x := new(big.Int).Mul(j.x, zi2)
-	x.Mod(x, c.P)
-	zi2.Mul(zi2, zi)
-	y := new(big.Int).Mul(j.y, zi2)
-	y.Mod(y, c.P)
-	return Point{x, y}
+	jp, jq := ar.fromAffine(p), ar.fromAffine(q)
+	ar.add(&jp, &jp, &jq)
+	return ar.toAffine(&jp)
 }
-
-func (c *Curve) mod(x *big.Int) *big.Int { return x.Mod(x, c.P) }
-
-// double in Jacobian coordinates for a general a (dbl-2007-bl).
-func (c *Curve) double(p jpoint) jpoint {
-	if p.z.Sign() == 0 || p.y.Sign() == 0 {
-		return jpoint{new(big.Int), new(big.Int), new(big.Int)}
-	}
-	xx := c.mod(new(big.Int).Mul(p.x, p.x))
-	yy := c.mod(new(big.Int).Mul(p.y, p.y))
-	yyyy := c.mod(new(big.Int).Mul(yy, yy))
-	zz := c.mod(new(big.Int).Mul(p.z, p.z))
-	// S = 2*((X+YY)²-XX-YYYY)
-	s := new(big.Int).Add(p.x, yy)
-	s.Mul(s, s)
-	s.Sub(s, xx)
-	s.Sub(s, yyyy)
-	s.Lsh(s, 1)
-	c.mod(s)
-	// M = 3*XX + a*ZZ²
-	m := new(big.Int).Mul(zz, zz)
-	m.Mul(m, c.A)
-	m.Add(m, new(big.Int).Mul(xx, big.NewInt(3)))
-	c.mod(m)
-	// X3 = M² - 2S
-	x3 := new(big.Int).Mul(m, m)
-	x3.Sub(x3, new(big.Int).Lsh(s, 1))
-	c.mod(x3)
-	// Y3 = M*(S-X3) - 8*YYYY
-	y3 := new(big.Int).Sub(s, x3)
-	y3.Mul(y3, m)
-	y3.Sub(y3, new(big.Int).Lsh(yyyy, 3))
-	c.mod(y3)
-	// Z3 = (Y+Z)² - YY - ZZ
-	z3 := new(big.Int).Add(p.y, p.z)
-	z3.Mul(z3, z3)
-	z3.Sub(z3, yy)
-	z3.Sub(z3, zz)
-	c.mod(z3)
-	return jpoint{x3, y3, z3}
-}
-
-// add in Jacobian coordinates (add-2007-bl).
-func (c *Curve) add(p, q jpoint) jpoint {
-	if p.z.Sign() == 0 {
-		return q
-	}
-	if q.z.Sign() == 0 {
-		return p
-	}
-	z1z1 := c.mod(new(big.Int).Mul(p.z, p.z))
-	z2z2 := c.mod(new(big.Int).Mul(q.z, q.z))
-	u1 := c.mod(new(big.Int).Mul(p.x, z2z2))
-	u2 := c.mod(new(big.Int).Mul(q.x, z1z1))
-	s1 := c.mod(new(big.Int).Mul(p.y, new(big.Int).Mul(q.z, z2z2)))
-	s2 := c.mod(new(big.Int).Mul(q.y, new(big.Int).Mul(p.z, z1z1)))
-	h := c.mod(new(big.Int).Sub(u2, u1))
-	r := c.mod(new(big.Int).Sub(s2, s1))
-	if h.Sign() == 0 {
-		if r.Sign() == 0 {
-			return c.double(p)
-		}
-		return jpoint{new(big.Int), new(big.Int), new(big.Int)}
-	}
-	r.Lsh(r, 1)
-	i := new(big.Int).Lsh(h, 1)
-	i.Mul(i, i)
-	c.mod(i)
-	j := c.mod(new(big.Int).Mul(h, i))
-	v := c.mod(new(big.Int).Mul(u1, i))
-	x3 := new(big.Int).Mul(r, r)
-	x3.Sub(x3, j)
-	x3.Sub(x3, new(big.Int).Lsh(v, 1))
-	c.mod(x3)
-	y3 := new(big.Int).Sub(v, x3)
-	y3.Mul(y3, r)
-	y3.Sub(y3, new(big.Int).Lsh(new(big.Int).Mul(s1, j), 1))
-	c.mod(y3)
-	z3 := new(big.Int).Add(p.z, q.z)
-	z3.Mul(z3, z3)
-	z3.Sub(z3, z1z1)
-	z3.Sub(z3, z2z2)
-	z3.Mul(z3, h)
-	c.mod(z3)
-	return jpoint{x3, y3, z3}
-}
-
-// Add returns p + q.
-func (c *Curve) Add(p, q Point) Point { return c.fromJ(c.add(c.toJ(p), c.toJ(q))) }
 
 // ScalarMult returns k·p. k is a big-endian unsigned integer.
 func (c *Curve) ScalarMult(p Point, k []byte) Point {
 	return c.ScalarMultInt(p, new(big.Int).SetBytes(k))
 }
 
-// ScalarMultInt returns k·p.
+// ScalarMultInt returns k·p (|k|·p for a negative k). k may be secret: the
+// multiplication is a fixed-window method whose sequence of field operations
+// depends only on the lengths of N and k (see the package doc for what
+// math/big still leaks). It returns the point at infinity on a curve whose
+// prime the arithmetic cannot handle.
 func (c *Curve) ScalarMultInt(p Point, k *big.Int) Point {
-	acc := jpoint{new(big.Int), new(big.Int), new(big.Int)}
-	jp := c.toJ(p)
-	for i := k.BitLen() - 1; i >= 0; i-- {
-		acc = c.double(acc)
-		if k.Bit(i) == 1 {
-			acc = c.add(acc, jp)
-		}
+	ar, err := c.arith()
+	if err != nil {
+		return Point{}
 	}
-	return c.fromJ(acc)
+	jp := ar.fromAffine(p)
+	order := c.N
+	if order == nil {
+		order = new(big.Int)
+	}
+	var r jac
+	ar.scalarMult(&r, &jp, k, order)
+	return ar.toAffine(&r)
 }
 
 // ScalarBaseMult returns k·G.

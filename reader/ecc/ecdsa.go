@@ -37,7 +37,14 @@ func (c *Curve) VerifyECDSA(pub Point, hash []byte, r, s *big.Int) bool {
 	u1.Mod(u1, c.N)
 	u2 := new(big.Int).Mul(r, w)
 	u2.Mod(u2, c.N)
-	p := c.fromJ(c.add(c.toJ(c.ScalarMultInt(c.G(), u1)), c.toJ(c.ScalarMultInt(pub, u2))))
+	ar, err := c.arith()
+	if err != nil {
+		return false
+	}
+	g, q := ar.fromAffine(Point{c.Gx, c.Gy}), ar.fromAffine(pub)
+	var sum jac
+	ar.doubleMult(&sum, &g, u1, &q, u2) // one doubling chain for u1·G + u2·Q
+	p := ar.toAffine(&sum)
 	if p.Infinity() {
 		return false
 	}
