@@ -89,7 +89,7 @@ func (c *Curve) ScalarMult(p Point, k []byte) Point {
 	return c.ScalarMultInt(p, new(big.Int).SetBytes(k))
 }
 
-// ScalarMultInt returns k·p (|k|·p for a negative k). k may be secret: the
+// ScalarMultInt returns k·p. k may be secret: the
 // multiplication is a fixed-window method whose sequence of field operations
 // depends only on the lengths of N and k (see the package doc for what
 // math/big still leaks). It returns the point at infinity on a curve whose
@@ -106,6 +106,9 @@ func (c *Curve) ScalarMultInt(p Point, k *big.Int) Point {
 	}
 	var r jac
 	ar.scalarMult(&r, &jp, k, order)
+	if k.Sign() < 0 {
+		ar.negate(&r, &r)
+	}
 	return ar.toAffine(&r)
 }
 

@@ -106,10 +106,3 @@ func TestUnmarshalRejectsOffCurve(t *testing.T) {
 		t.Fatal("short encoding accepted")
 	}
 }
-
-func BenchmarkScalarMultBrainpoolP256r1(b *testing.B) {
-	k := bytes.Repeat([]byte{0xA5}, 32)
-	for b.Loop() {
-		BrainpoolP256r1.ScalarBaseMult(k)
-	}
-}

@@ -1,0 +1,77 @@
+package ecc
+
+import (
+	"crypto/sha512"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+)
+
+// The benchmarks time each operation on every named curve with this
+// package's arithmetic ("fast") and with the former implementation kept in
+// reference_test.go ("reference"), in the same run:
+//
+//	go test -run '^$' -bench 'ScalarMult|Verify' ./reader/ecc/
+//
+// ScalarMult is a variable-base multiplication by a secret-sized scalar (the
+// ECDH of PACE and Chip Authentication); Verify is one ECDSA verification (a
+// signature in Passive Authentication).
+
+type benchCase struct {
+	priv   []byte
+	pub    Point
+	digest []byte
+	r, s   *big.Int
+}
+
+func newBenchCase(b *testing.B, c *Curve) benchCase {
+	var seed [32]byte
+	copy(seed[:], c.Name)
+	rnd := rand.NewChaCha8(seed)
+	priv, pub, err := c.GenerateKey(rnd)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := sha512.Sum512([]byte("EF.SOD"))
+	r, s, err := c.SignECDSA(rnd, priv, d[:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchCase{priv, pub, d[:], r, s}
+}
+
+func BenchmarkScalarMult(b *testing.B) {
+	for _, c := range Named {
+		bc := newBenchCase(b, c)
+		b.Run(c.Name+"/fast", func(b *testing.B) {
+			for b.Loop() {
+				c.ScalarMult(bc.pub, bc.priv)
+			}
+		})
+		b.Run(c.Name+"/reference", func(b *testing.B) {
+			for b.Loop() {
+				ref{c}.ScalarMult(bc.pub, bc.priv)
+			}
+		})
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	for _, c := range Named {
+		bc := newBenchCase(b, c)
+		b.Run(c.Name+"/fast", func(b *testing.B) {
+			for b.Loop() {
+				if !c.VerifyECDSA(bc.pub, bc.digest, bc.r, bc.s) {
+					b.Fatal("rejected")
+				}
+			}
+		})
+		b.Run(c.Name+"/reference", func(b *testing.B) {
+			for b.Loop() {
+				if !(ref{c}).VerifyECDSA(bc.pub, bc.digest, bc.r, bc.s) {
+					b.Fatal("rejected")
+				}
+			}
+		})
+	}
+}
