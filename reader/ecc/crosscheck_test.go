@@ -263,3 +263,33 @@ func TestWNAF(t *testing.T) {
 		}
 	}
 }
+
+// The fixed-window multiplication performs the same number of field
+// multiplications for every scalar below the order, whatever its bits: no
+// skipped zero windows, no early start, no doubling special case. (This is a
+// property of the point-level code; see the package doc for what math/big
+// still leaks.)
+func TestScalarMultOperationCountIndependentOfScalar(t *testing.T) {
+	for ci, c := range Named {
+		ar, err := c.arith()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rnd := seeded(600 + uint64(ci))
+		p := ar.fromAffine(c.G())
+		scalars := []*big.Int{big.NewInt(1), big.NewInt(16), new(big.Int).Sub(c.N, big.NewInt(1)),
+			new(big.Int).Rsh(c.N, 7), randBelow(rnd, c.N), randBelow(rnd, c.N)}
+		counts := map[int][]string{}
+		for _, k := range scalars {
+			n := 0
+			ar.f.reductions = &n
+			var r jac
+			ar.scalarMult(&r, &p, k, c.N)
+			ar.f.reductions = nil
+			counts[n] = append(counts[n], k.Text(16))
+		}
+		if len(counts) != 1 {
+			t.Errorf("%s: field multiplications per scalar differ: %v", c.Name, counts)
+		}
+	}
+}

@@ -4,9 +4,25 @@
 // and multiplication with an arbitrary generator, which crypto/ecdh does not
 // expose, and Vietnamese cards use brainpoolP256r1.
 //
-// The arithmetic uses math/big and is not constant time. It handles ephemeral
-// keys of one session on the terminal side and public-key operations; it must
-// not be used to guard long-term secrets on a shared machine.
+// Field elements are fixed arrays of 64-bit words in Montgomery form
+// (field.go), points are Jacobian (jacobian.go), so the inner loops neither
+// allocate nor divide. Signature verification computes u1·G + u2·Q in one
+// chain of doublings (Shamir's trick with width-5 NAFs); it handles public
+// values only and its running time depends on them.
+//
+// Secret scalars (the terminal's ephemeral PACE and Chip Authentication keys,
+// the simulated card's signing keys) go through ScalarMult/ScalarMultInt, a
+// fixed-window method: the same doublings and additions for every scalar
+// below the group order, each table entry fetched by reading all of them,
+// field operations without branches on the values. That is better than the
+// former double-and-add, which branched on every bit, but it is not a
+// constant-time implementation: math/big still converts the scalar and the
+// coordinates in and out (its running time depends on the values), GenerateKey
+// reduces the random scalar with math/big, SignECDSA inverts the nonce with
+// big.Int.ModInverse, and nothing here has been checked for timing at the
+// instruction level. Use it for one session's ephemeral keys on the terminal
+// and for public-key operations; do not use it to guard long-term secrets on a
+// machine shared with an adversary.
 package ecc
 
 import (

@@ -30,6 +30,10 @@ type field struct {
 	one  fe     // R mod p: 1 in Montgomery form
 	pm2  []byte // p-2 big-endian: the exponent of Fermat inversion
 	pBig *big.Int
+	// reductions, when set, counts Montgomery reductions (one per
+	// multiplication or squaring): the tests check with it that a secret
+	// scalar does not change the sequence of operations.
+	reductions *int
 }
 
 // errField reports a modulus this arithmetic cannot handle.
@@ -92,58 +96,111 @@ func (f *field) toBig(x *fe) *big.Int {
 	return new(big.Int).SetBytes(buf[:8*f.n])
 }
 
-// mul sets z = x·y·R⁻¹ mod p (CIOS Montgomery multiplication). x and y must
-// be below p; z may alias either.
+// wide holds a double-width product before Montgomery reduction.
+type wide [2*maxLimbs + 1]uint64
+
+// mul sets z = x·y·R⁻¹ mod p: a schoolbook product, then Montgomery
+// reduction (separated operand scanning). x and y must be below p; z may
+// alias either.
 func (f *field) mul(z, x, y *fe) {
-	var t [maxLimbs + 2]uint64
+	var t wide
 	n := f.n
-	for i := 0; i < n; i++ {
-		// t += x·y[i]
-		yi := y[i]
+	xs, ys := x[:n], y[:n]
+	for i, yi := range ys {
+		tt := t[i : i+n]
+		tt = tt[:len(xs)]
 		var c uint64
-		for j := 0; j < n; j++ {
-			hi, lo := bits.Mul64(x[j], yi)
+		for j, xj := range xs {
+			hi, lo := bits.Mul64(xj, yi)
 			var cc uint64
-			lo, cc = bits.Add64(lo, t[j], 0)
+			lo, cc = bits.Add64(lo, tt[j], 0)
 			hi += cc
 			lo, cc = bits.Add64(lo, c, 0)
 			hi += cc
-			t[j], c = lo, hi
+			tt[j], c = lo, hi
 		}
-		var cc uint64
-		t[n], cc = bits.Add64(t[n], c, 0)
-		t[n+1] = cc
-		// t = (t + m·p) / 2^64, with m chosen so the low word vanishes
-		m := t[0] * f.pinv
-		hi, lo := bits.Mul64(m, f.p[0])
-		_, cc = bits.Add64(lo, t[0], 0)
-		c = hi + cc
-		for j := 1; j < n; j++ {
-			hi, lo = bits.Mul64(m, f.p[j])
-			lo, cc = bits.Add64(lo, t[j], 0)
-			hi += cc
-			lo, cc = bits.Add64(lo, c, 0)
-			hi += cc
-			t[j-1], c = lo, hi
-		}
-		t[n-1], cc = bits.Add64(t[n], c, 0)
-		t[n] = t[n+1] + cc
+		t[i+n] = c
 	}
-	// t < 2p: subtract p once unless that borrows, chosen by mask
-	var r fe
-	var b uint64
-	for j := 0; j < n; j++ {
-		r[j], b = bits.Sub64(t[j], f.p[j], b)
-	}
-	_, b = bits.Sub64(t[n], 0, b)
-	keep := -b // all ones when t < p
-	for j := 0; j < n; j++ {
-		z[j] = t[j]&keep | r[j]&^keep
-	}
+	f.reduce(z, &t)
 }
 
-// sqr sets z = x²·R⁻¹ mod p.
-func (f *field) sqr(z, x *fe) { f.mul(z, x, x) }
+// sqr sets z = x²·R⁻¹ mod p, computing each cross product once.
+func (f *field) sqr(z, x *fe) {
+	var t wide
+	n := f.n
+	xs := x[:n]
+	for i := 0; i < n-1; i++ {
+		xi := xs[i]
+		tt := t[2*i+1 : i+n]
+		rest := xs[i+1:]
+		tt = tt[:len(rest)]
+		var c uint64
+		for j, xj := range rest {
+			hi, lo := bits.Mul64(xi, xj)
+			var cc uint64
+			lo, cc = bits.Add64(lo, tt[j], 0)
+			hi += cc
+			lo, cc = bits.Add64(lo, c, 0)
+			hi += cc
+			tt[j], c = lo, hi
+		}
+		t[i+n] = c
+	}
+	// double the cross products (their sum is below 2^(128n-1))
+	for k := 2*n - 1; k > 0; k-- {
+		t[k] = t[k]<<1 | t[k-1]>>63
+	}
+	t[0] <<= 1
+	// add the squares on the diagonal
+	var c uint64
+	for i, xi := range xs {
+		hi, lo := bits.Mul64(xi, xi)
+		t[2*i], c = bits.Add64(t[2*i], lo, c)
+		t[2*i+1], c = bits.Add64(t[2*i+1], hi, c)
+	}
+	f.reduce(z, &t)
+}
+
+// reduce sets z = t·R⁻¹ mod p for t < p·R: n rounds each adding the
+// multiple of p that clears the lowest word, then one subtraction of p
+// chosen by mask.
+func (f *field) reduce(z *fe, t *wide) {
+	if f.reductions != nil {
+		*f.reductions++
+	}
+	n := f.n
+	ps := f.p[:n]
+	var top uint64 // the carry out of word i+n, owed to word i+n+1
+	for i := 0; i < n; i++ {
+		m := t[i] * f.pinv
+		tt := t[i : i+n]
+		tt = tt[:len(ps)]
+		var c uint64
+		for j, pj := range ps {
+			hi, lo := bits.Mul64(m, pj)
+			var cc uint64
+			lo, cc = bits.Add64(lo, tt[j], 0)
+			hi += cc
+			lo, cc = bits.Add64(lo, c, 0)
+			hi += cc
+			tt[j], c = lo, hi
+		}
+		t[i+n], top = bits.Add64(t[i+n], c, top)
+	}
+	// the result t[n:2n] + top·R is below 2p
+	hiw := t[n : 2*n]
+	hiw = hiw[:len(ps)]
+	var r fe
+	var b uint64
+	for j, pj := range ps {
+		r[j], b = bits.Sub64(hiw[j], pj, b)
+	}
+	_, b = bits.Sub64(top, 0, b)
+	keep := -b // all ones when the result is below p
+	for j := range ps {
+		z[j] = hiw[j]&keep | r[j]&^keep
+	}
+}
 
 // add sets z = x + y mod p.
 func (f *field) add(z, x, y *fe) {
