@@ -1,6 +1,7 @@
 package ecc
 
 import (
+	"crypto/sha256"
 	"crypto/sha512"
 	"math/big"
 	"testing"
@@ -139,6 +140,37 @@ func TestWycheproofBrainpoolP512r1SHA512(t *testing.T) {
 		}
 		if got := (ref{c}).VerifyECDSA(pub, digest[:], r, s); got != tt.valid {
 			t.Errorf("tcId %d: reference VerifyECDSA = %v, want %v", tt.tcID, got, tt.valid)
+		}
+	}
+}
+
+// Wycheproof (C2SP/wycheproof, testvectors_v1/
+// ecdsa_brainpoolP256r1_sha256_p1363_test.json): the Vietnamese cards' curve,
+// message "123400" under SHA-256, the genuine signature and the range checks.
+func TestWycheproofBrainpoolP256r1SHA256(t *testing.T) {
+	c := BrainpoolP256r1
+	pub := Point{hexInt("019a2d9637743a63ddaefdbca0ee229a163b809b9b145e5313bbeb8defeab9d6"),
+		hexInt("548caf89bf5ba49499404145651234336401b9b2843a579ed152e090f11b9e59")}
+	if !c.IsOnCurve(pub) {
+		t.Fatal("public key not on the curve (transcription error)")
+	}
+	digest := sha256.Sum256([]byte{0x31, 0x32, 0x33, 0x34, 0x30, 0x30})
+	for _, tt := range []struct {
+		tcID  int
+		sig   string
+		valid bool
+	}{
+		{1, "0a5f8c70ba2d0842d5d0f841f160ad15195769a8159bfe692634d73d469d111f426e857aad3ff7aa96e4d200c03b45f1846a36d089ee3917768ca1a0d6d4da6e", true},
+		{2, "b45ae44c5c1bb1ff143702d28ee43a86a590e44bcafda560b652e5bfdde567c6678cd260f4aeb211a781388fdd48478007cf43d32b736de019916ce1c0737c39", false},
+		{4, "9f9bcb6ae7c1a1796895124eac22e05c72e210fb9fc5a88e69e9374550ab4588678cd260f4aeb211a781388fdd48478007cf43d32b736de019916ce1c0737c39", false},
+		{11, "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000", false},
+		{19, "00000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000001", false},
+		{35, "a9fb57dba1eea9bc3e660a909d838d718c397aa3b561a6f7901e0e82974856a6a9fb57dba1eea9bc3e660a909d838d718c397aa3b561a6f7901e0e82974856a6", false},
+	} {
+		sig := unhex(t, tt.sig)
+		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+		if got := c.VerifyECDSA(pub, digest[:], r, s); got != tt.valid {
+			t.Errorf("tcId %d: VerifyECDSA = %v, want %v", tt.tcID, got, tt.valid)
 		}
 	}
 }
