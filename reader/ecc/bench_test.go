@@ -94,3 +94,27 @@ func cpuMetric(b *testing.B) func() {
 		}
 	}
 }
+
+// BenchmarkField times one Montgomery multiplication and squaring per field
+// size, the unit every point operation is made of.
+func BenchmarkField(b *testing.B) {
+	for _, c := range []*Curve{BrainpoolP256r1, BrainpoolP384r1, BrainpoolP512r1} {
+		f, err := newField(c.P)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x, y := f.fromBig(c.Gx), f.fromBig(c.Gy)
+		b.Run(c.Name+"/mul", func(b *testing.B) {
+			defer cpuMetric(b)()
+			for b.Loop() {
+				f.mul(&x, &x, &y)
+			}
+		})
+		b.Run(c.Name+"/sqr", func(b *testing.B) {
+			defer cpuMetric(b)()
+			for b.Loop() {
+				f.sqr(&x, &x)
+			}
+		})
+	}
+}

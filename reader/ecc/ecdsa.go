@@ -44,11 +44,11 @@ func (c *Curve) VerifyECDSA(pub Point, hash []byte, r, s *big.Int) bool {
 	g, q := ar.fromAffine(Point{c.Gx, c.Gy}), ar.fromAffine(pub)
 	var sum jac
 	ar.doubleMult(&sum, &g, u1, &q, u2) // one doubling chain for u1·G + u2·Q
-	p := ar.toAffine(&sum)
-	if p.Infinity() {
+	x := ar.affineXPublic(&sum)
+	if x == nil {
 		return false
 	}
-	v := new(big.Int).Mod(p.X, c.N)
+	v := x.Mod(x, c.N)
 	return v.Cmp(r) == 0
 }
 
