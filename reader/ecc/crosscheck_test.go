@@ -293,3 +293,29 @@ func TestScalarMultOperationCountIndependentOfScalar(t *testing.T) {
 		}
 	}
 }
+
+// FuzzScalarMultAgainstReference compares the fast multiplication with the
+// reference for any scalar, on a curve with general a (brainpoolP256r1) and
+// one with a = -3 (P-224):
+//
+//	go test -run '^$' -fuzz ScalarMultAgainstReference ./reader/ecc/
+func FuzzScalarMultAgainstReference(f *testing.F) {
+	f.Add([]byte{1}, false)
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, true)
+	f.Add(BrainpoolP256r1.N.Bytes(), false)
+	f.Add(P224.N.Bytes(), true)
+	f.Fuzz(func(t *testing.T, k []byte, nist bool) {
+		if len(k) > 80 {
+			return
+		}
+		c := BrainpoolP256r1
+		if nist {
+			c = P224
+		}
+		got, want := c.ScalarBaseMult(k), (ref{c}).ScalarBaseMult(k)
+		if got.Infinity() != want.Infinity() || !got.Infinity() && (got.X.Cmp(want.X) != 0 || got.Y.Cmp(want.Y) != 0) {
+			t.Fatalf("%s: k=%X: fast and reference differ", c.Name, k)
+		}
+	})
+}
