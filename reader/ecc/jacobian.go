@@ -217,14 +217,13 @@ func (ar *arith) addCT(r, p, q *jac) {
 	f := ar.f
 	pInf, qInf := f.isZero(&p.z), f.isZero(&q.z)
 	var sum jac
-	sameX, sameY := ar.addFormula(&sum, p, q)
+	sameX, _ := ar.addFormula(&sum, p, q)
 	if sameX&^pInf&^qInf == 1 {
 		ar.add(r, p, q) // p == ±q, both finite
 		return
 	}
 	ar.selectJac(&sum, &sum, q, pInf)
 	ar.selectJac(r, &sum, p, qInf)
-	_ = sameY
 }
 
 // selectJac sets r = b if cond == 1, else a, without branching.

@@ -28,7 +28,7 @@ func (ar *arith) scalarMult(r *jac, p *jac, k *big.Int, order *big.Int) {
 	bitsLen := max(order.BitLen(), k.BitLen())
 	nWin := (bitsLen + window - 1) / window
 	kb := make([]byte, (nWin*window+7)/8)
-	k.FillBytes(kb)               // |k|, big-endian; a negative k is treated as |k| as before
+	k.FillBytes(kb)               // |k|, big-endian; ScalarMultInt negates for a negative k
 	digit := func(w int) uint64 { // window w counted from the least significant
 		bit := w * window
 		b := kb[len(kb)-1-bit/8]
