@@ -238,7 +238,7 @@ func BenchmarkPhotoBomb(b *testing.B) {
 
 // BenchmarkPassiveAuthenticationChains times Passive Authentication with the
 // Vietnamese-like chain (ecdsa-with-SHA512 over brainpoolP512r1, explicit
-// parameters, checked with this package's math/big arithmetic) against the
+// parameters, checked with reader/ecc's Montgomery arithmetic) against the
 // P-256/SHA-256 chain of the default test PKI (the standard library's
 // constant-time code), in the same run.
 //
