@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"motcua/kiosk/engine"
+	"motcua/kiosk/printer"
 	"motcua/reader/qr/scanner"
 	"motcua/sync/worker"
 )
@@ -64,6 +65,10 @@ type Config struct {
 	Demo Demo
 	// Print sends a receipt image to a printer; nil hides the button.
 	Print func(png []byte) error
+	// Printer prints receipt slips on an ESC/POS printer (kiosk.printer);
+	// it comes before Print. Office heads the slip (kiosk.office).
+	Printer *printer.Printer
+	Office  string
 }
 
 // App is the running app.
@@ -235,6 +240,8 @@ func (a *App) render() {
 		a.showNotary(v)
 	case engine.StepAdmin:
 		a.showAdmin(v)
+	case engine.StepLookup:
+		a.showLookup(v)
 	default:
 		a.showAttract(v)
 	}
