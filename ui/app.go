@@ -88,6 +88,7 @@ type App struct {
 	steps    *widget.Label
 	idle     dialog.Dialog
 	idleStop chan struct{} // ends the countdown of the idle dialog
+	tickStop chan struct{} // ends the receipt's and look-up's countdowns (receipt.go)
 	page     int           // services page on show
 	printMsg string        // after a print job
 	actRef   string        // notary: the act number typed, kept across parties
@@ -177,6 +178,10 @@ func (a *App) Stop() {
 	if a.idleStop != nil {
 		close(a.idleStop)
 		a.idleStop = nil
+	}
+	if a.tickStop != nil {
+		close(a.tickStop)
+		a.tickStop = nil
 	}
 	a.uiMu.Unlock()
 	if a.unsub != nil {

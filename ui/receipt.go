@@ -270,7 +270,8 @@ func (a *App) showReceipt(v engine.View) {
 }
 
 // countdown rewrites label each second with the seconds left until ends,
-// while content is the screen on show (at most until ends).
+// while content is the screen on show (at most until ends, or Stop).
+// Called on the UI goroutine.
 func (a *App) countdown(content fyne.CanvasObject, label *widget.Label, ends time.Time, key string) {
 	set := func() int {
 		left := max(0, int(time.Until(ends).Round(time.Second).Seconds()))
@@ -280,10 +281,19 @@ func (a *App) countdown(content fyne.CanvasObject, label *widget.Label, ends tim
 	if set() == 0 {
 		return
 	}
+	if a.tickStop == nil {
+		a.tickStop = make(chan struct{})
+	}
+	stop := a.tickStop
 	a.goIO(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
-		for range t.C {
+		for {
+			select {
+			case <-stop: // the app stops
+				return
+			case <-t.C:
+			}
 			done := false
 			a.do(func() {
 				if len(a.body.Objects) == 0 || a.body.Objects[0] != content {
