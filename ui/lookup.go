@@ -30,6 +30,13 @@ func (a *App) showLookup(v engine.View) {
 		return
 	}
 	parts := []fyne.CanvasObject{big(T(a.lang, "lookup.title"))}
+	// The answer leaves by itself: the countdown stays in view, on top.
+	count := para("")
+	counting := !l.Ends.IsZero() && l.Result != engine.LookupWaiting && l.Result != engine.LookupBusy
+	if counting {
+		count.Importance = widget.HighImportance
+		parts = append(parts, count)
+	}
 	switch l.Result {
 	case engine.LookupWaiting:
 		parts = append(parts, para(T(a.lang, "lookup.ask")), para(T(a.lang, "lookup.private")), a.notice(v))
@@ -58,15 +65,11 @@ func (a *App) showLookup(v engine.View) {
 			parts = append(parts, para("("+l.Detail+")"))
 		}
 	}
-	count := para("")
-	if !l.Ends.IsZero() && l.Result != engine.LookupBusy {
-		parts = append(parts, count)
-	}
 	buttons := container.NewHBox(action(T(a.lang, "receipt.done"), true, a.eng.Done))
 	content := container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
 		container.NewVScroll(container.NewVBox(parts...)))
 	a.show("lookup", content)
-	if !l.Ends.IsZero() && l.Result != engine.LookupBusy {
+	if counting {
 		a.countdown(content, count, l.Ends, "lookup.closes")
 	}
 }

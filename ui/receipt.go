@@ -159,10 +159,18 @@ func due(svc *catalog.Service, filed time.Time) time.Time {
 	return receipt.ExpectedResult(filed.Local(), svc.Procedure.ProcessingDays)
 }
 
-// procedureInfo is the procedure's public information on the receipt:
-// time limit and the expected date, fees, how the result comes back.
+// procedureInfo is the filing date and the procedure's public information
+// on the receipt: time limit and the expected date, fees, how the result
+// comes back (svc nil: the date alone).
 func (a *App) procedureInfo(svc *catalog.Service, filed time.Time) fyne.CanvasObject {
 	rows := container.New(layout.NewFormLayout())
+	if !filed.IsZero() {
+		rows.Add(widget.NewLabelWithStyle(T(a.lang, "receipt.date"), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		rows.Add(widget.NewLabel(filed.Local().Format("02/01/2006 15:04")))
+	}
+	if svc == nil {
+		return rows
+	}
 	add := func(k, val string) {
 		if val == "" {
 			return
@@ -200,40 +208,49 @@ func (a *App) showReceipt(v engine.View) {
 		svc = v.Service
 	}
 	rec := receiptRecord(v, svc, a.eng.Device())
-	parts := []fyne.CanvasObject{big(T(a.lang, "receipt.title"))}
+	// Above: what happened and what to do now; left: the numbers and the
+	// procedure; right: the QR, then what it is. Side by side, the QR
+	// stays in view without scrolling.
+	head := []fyne.CanvasObject{big(T(a.lang, "receipt.title"))}
 	if svc != nil {
-		parts = append(parts, para(a.serviceName(svc)))
-	}
-	if !v.ReceiptAt.IsZero() {
-		parts = append(parts, para(T(a.lang, "receipt.date")+": "+v.ReceiptAt.Local().Format("02/01/2006 15:04")))
+		head = append(head, para(a.serviceName(svc)))
 	}
 	// "Take your card", then the countdown ticking each second.
 	count := para(T(a.lang, "receipt.takecard"))
-	parts = append(parts, count)
+	count.Importance = widget.HighImportance
+	head = append(head, count)
 	ref := widget.NewLabelWithStyle(shortRef(uuid), fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
 	ref.SizeName = theme.SizeNameHeadingText
-	parts = append(parts, para(T(a.lang, "receipt.code")), ref)
+	left := []fyne.CanvasObject{para(T(a.lang, "receipt.code")), ref}
 	if rec.OfficialCode != "" {
-		parts = append(parts, para(T(a.lang, "receipt.official")+": "+rec.OfficialCode))
+		left = append(left, para(T(a.lang, "receipt.official")+": "+rec.OfficialCode))
 	}
 	if rec.State == outbox.Accepted || rec.State == outbox.Rejected {
-		parts = append(parts, para(T(a.lang, "lookup.status")+": "+a.statusWords(rec)))
+		left = append(left, para(T(a.lang, "lookup.status")+": "+a.statusWords(rec)))
 	}
+	left = append(left, a.procedureInfo(svc, v.ReceiptAt))
+	if rec.State == outbox.Pending && (!v.Sync.Worker || v.Sync.Offline) {
+		left = append(left, para(T(a.lang, "receipt.offline")))
+	}
+	// The QR sits right of the numbers at a fixed size; its caption runs
+	// under both (a wrapped label in a column of a grid would double its
+	// width and widen the window).
 	var png []byte
+	var qrBox fyne.CanvasObject
+	var caption []fyne.CanvasObject
 	q, err := a.eng.ReceiptQR(rec)
 	if err == nil {
 		var img fyne.CanvasObject
 		img, png = receiptQR(q.Content)
 		if img != nil {
-			parts = append(parts, container.NewCenter(img), para(a.qrCaption(q.Official)))
+			qrBox = container.NewVBox(img)
+			l := widget.NewLabelWithStyle(a.qrCaption(q.Official), fyne.TextAlignCenter, fyne.TextStyle{})
+			l.Wrapping = fyne.TextWrapWord
+			caption = append(caption, l)
 		}
 	}
-	if svc != nil {
-		parts = append(parts, a.procedureInfo(svc, v.ReceiptAt))
-	}
-	if rec.State == outbox.Pending && (!v.Sync.Worker || v.Sync.Offline) {
-		parts = append(parts, para(T(a.lang, "receipt.offline")))
-	}
+	parts := append(head, container.NewBorder(nil, nil, nil, qrBox, container.NewVBox(left...)))
+	parts = append(parts, caption...)
 	buttons := container.NewHBox(action(T(a.lang, "receipt.done"), true, a.eng.Done))
 	switch {
 	case a.cfg.Printer != nil && err == nil:
