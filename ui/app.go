@@ -88,13 +88,17 @@ type App struct {
 	steps    *widget.Label
 	idle     dialog.Dialog
 	idleStop chan struct{} // ends the countdown of the idle dialog
-	tickStop chan struct{} // ends the receipt's and look-up's countdowns (receipt.go)
 	page     int           // services page on show
 	printMsg string        // after a print job
 	actRef   string        // notary: the act number typed, kept across parties
 	// composeKeys: the physical keyboard composes Vietnamese (desk default);
 	// padOnDesk: the on-screen keyboard comes up on a desk too.
 	composeKeys, padOnDesk bool
+
+	// tickStop ends the receipt's and look-up's countdowns (receipt.go);
+	// scroll is the frame's scroll, back to the top on a new screen.
+	tickStop chan struct{}
+	scroll   *container.Scroll
 
 	uiMu   sync.Mutex // serialises UI work (see do)
 	mu     sync.Mutex // guards screen, for tests and benchmarks
@@ -278,7 +282,8 @@ func (a *App) frame() fyne.CanvasObject {
 	}
 	// The screen scrolls inside the window: a screen taller than the window
 	// (large text, a long form, the keyboard up) never makes it grow.
-	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(container.NewPadded(a.body)))
+	a.scroll = container.NewVScroll(container.NewPadded(a.body))
+	return container.NewBorder(top, bottom, nil, nil, a.scroll)
 }
 
 func (a *App) isDemo() bool { return a.cfg.Demo != nil || a.eng.Info().Demo }
@@ -340,6 +345,9 @@ func (a *App) show(name string, content fyne.CanvasObject) {
 	}
 	a.body.Objects = []fyne.CanvasObject{content}
 	a.body.Refresh()
+	if a.scroll != nil && name != a.Screen() { // a new screen starts at its top
+		a.scroll.ScrollToTop()
+	}
 	a.mu.Lock()
 	a.screen = name
 	a.mu.Unlock()

@@ -211,17 +211,21 @@ func (a *App) showReceipt(v engine.View) {
 	// Above: what happened and what to do now; left: the numbers and the
 	// procedure; right: the QR, then what it is. Side by side, the QR
 	// stays in view without scrolling.
+	// What matters first stays in view on the smallest screen: what to do
+	// now, then the receipt number; the rest scrolls.
 	head := []fyne.CanvasObject{big(T(a.lang, "receipt.title"))}
-	if svc != nil {
-		head = append(head, para(a.serviceName(svc)))
-	}
 	// "Take your card", then the countdown ticking each second.
 	count := para(T(a.lang, "receipt.takecard"))
 	count.Importance = widget.HighImportance
 	head = append(head, count)
 	ref := widget.NewLabelWithStyle(shortRef(uuid), fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
 	ref.SizeName = theme.SizeNameHeadingText
-	left := []fyne.CanvasObject{para(T(a.lang, "receipt.code")), ref}
+	refLabel := widget.NewLabel(T(a.lang, "receipt.code") + ":")
+	refLabel.SizeName = theme.SizeNameSubHeadingText
+	left := []fyne.CanvasObject{container.NewCenter(container.NewHBox(refLabel, ref))}
+	if svc != nil {
+		left = append(left, para(a.serviceName(svc)))
+	}
 	if rec.OfficialCode != "" {
 		left = append(left, para(T(a.lang, "receipt.official")+": "+rec.OfficialCode))
 	}
