@@ -129,7 +129,11 @@ func (a *App) outboxRow(r outbox.Record) fyne.CanvasObject {
 	if svc, ok := a.eng.Catalog().Service(r.Service); ok {
 		name = r.Service + " " + a.serviceName(svc)
 	}
-	text := fmt.Sprintf("%s  %s  %s  —  %s", r.CreatedAt.Local().Format("02/01 15:04"), shortRef(r.UUID), name, a.word(string(r.State)))
+	state := a.word(string(r.State))
+	if r.State == outbox.Accepted { // the province's status below says where it is
+		state = T(a.lang, "desk.sent")
+	}
+	text := fmt.Sprintf("%s  %s  %s  —  %s", r.CreatedAt.Local().Format("02/01 15:04"), shortRef(r.UUID), name, state)
 	switch r.State {
 	case outbox.Accepted:
 		if r.OfficialCode != "" {

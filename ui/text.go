@@ -207,6 +207,7 @@ var words = map[string][2]string{
 	"dstatus.9":           {"Đã có kết quả: xin mời nhận kết quả.", "The result is ready: please collect it."},
 	"dstatus.10":          {"Đã trả kết quả.", "The result has been handed over."},
 	"desk.qr":             {"Mã QR", "QR code"},
+	"desk.sent":           {"đã gửi lên hệ thống của tỉnh", "sent to the province"},
 	"desk.code.receiver":  {"Mã tiếp nhận", "Receiver's code"},
 	"lookup.open":         {"Tra cứu hồ sơ", "Look up a dossier"},
 	"lookup.title":        {"Tra cứu hồ sơ", "Look up a dossier"},
