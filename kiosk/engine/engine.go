@@ -14,6 +14,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"log/slog"
 	"sync"
@@ -167,6 +168,9 @@ type Engine struct {
 func New(cfg Config) (*Engine, error) {
 	if cfg.Catalog == nil || cfg.Outbox == nil {
 		return nil, errors.New("engine: a catalogue and an outbox are required")
+	}
+	if err := cfg.Receipt.Check(); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -45,7 +45,7 @@ func (e *Engine) ScanQR(text string) (*qr.Payload, error) {
 	evs = append(evs, Event{Kind: QRAccepted, QR: p, Step: e.step})
 	if !e.present && e.sess.State() == session.WaitingForCard && e.step != StepAdmin {
 		e.qrOnly = p
-		evs = append(evs, e.setStep(StepAttract, NoticeQRFirst, ""))
+		evs = append(evs, e.setStep(e.lookupRest(), NoticeQRFirst, "")) // the look-up waits for the card too
 	}
 	e.unlockEmit(evs...)
 	e.log.Info("QR scanned", "id", cccd.MaskID(p.IDNumber), "unreliable", p.Unreliable)

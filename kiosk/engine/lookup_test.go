@@ -198,3 +198,27 @@ func TestReceiptLearnsOfficialCode(t *testing.T) {
 		t.Errorf("after the card left: person %v dossier %v", v.Person != nil, v.ReceiptDossier)
 	}
 }
+
+// A card's QR scanned on the look-up keeps the look-up (the card follows);
+// nobody's next visit is taken for a look-up once it is closed.
+func TestLookupQRThenCard(t *testing.T) {
+	r := newRig(t, Kiosk, nil)
+	mine := submitOne(t, r, cardGenuine)
+	r.e.Lookup()
+	r.step(StepLookup)
+	r.e.Scanned(r.deck.QR(cardGenuine))
+	if v := r.step(StepLookup); v.Notice != NoticeQRFirst || v.Lookup == nil {
+		t.Fatalf("QR on the look-up: %s %q", v.Step, v.Notice)
+	}
+	r.insert(cardGenuine)
+	v := r.until("answer", func(v View) bool { return v.Lookup != nil && v.Lookup.Result == LookupFound })
+	if len(v.Lookup.Items) != 1 || v.Lookup.Items[0].UUID != mine {
+		t.Fatalf("%+v", v.Lookup)
+	}
+	r.e.Done()
+	r.step(StepAttract)
+	r.deck.Remove()
+	r.until("card off", func(v View) bool { return !v.CardPresent })
+	// The next card opens a visit, not a look-up.
+	r.readCard(cardSecond, StepIdentity)
+}
