@@ -274,15 +274,17 @@ func (a *App) showReceipt(v engine.View) {
 			})
 		}))
 	}
+	// The printer's answer sits just above the buttons, always in view.
+	bottom := container.NewVBox(container.NewCenter(buttons))
 	if a.printMsg != "" {
 		msg := para(a.printMsg)
-		if a.printMsg != T(a.lang, "receipt.printed") {
+		if a.printMsg != T(a.lang, "receipt.printed") && a.printMsg != T(a.lang, "print.busy") {
 			msg.Importance = widget.DangerImportance
 		}
-		parts = append(parts, msg)
+		bottom.Objects = append([]fyne.CanvasObject{msg}, bottom.Objects...)
 		a.printMsg = ""
 	}
-	content := container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
+	content := container.NewBorder(nil, bottom, nil, nil,
 		container.NewVScroll(container.NewVBox(parts...)))
 	a.show("receipt", content)
 	if v.CardLeft {
