@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"motcua/kiosk/engine"
+	"motcua/kiosk/printer"
 	"motcua/reader/qr/scanner"
 	"motcua/sync/worker"
 )
@@ -64,6 +65,10 @@ type Config struct {
 	Demo Demo
 	// Print sends a receipt image to a printer; nil hides the button.
 	Print func(png []byte) error
+	// Printer prints receipt slips on an ESC/POS printer (kiosk.printer);
+	// it comes before Print. Office heads the slip (kiosk.office).
+	Printer *printer.Printer
+	Office  string
 }
 
 // App is the running app.
@@ -90,6 +95,11 @@ type App struct {
 	// composeKeys: the physical keyboard composes Vietnamese (desk default);
 	// padOnDesk: the on-screen keyboard comes up on a desk too.
 	composeKeys, padOnDesk bool
+
+	// tickStop ends the receipt's and look-up's countdowns (receipt.go);
+	// scroll is the frame's scroll, back to the top on a new screen.
+	tickStop chan struct{}
+	scroll   *container.Scroll
 
 	uiMu   sync.Mutex // serialises UI work (see do)
 	mu     sync.Mutex // guards screen, for tests and benchmarks
@@ -179,6 +189,10 @@ func (a *App) Stop() {
 		close(a.tapStop)
 		a.tapStop = nil
 	}
+	if a.tickStop != nil {
+		close(a.tickStop)
+		a.tickStop = nil
+	}
 	a.uiMu.Unlock()
 	if a.unsub != nil {
 		a.unsub()
@@ -241,6 +255,8 @@ func (a *App) render() {
 		a.showNotary(v)
 	case engine.StepAdmin:
 		a.showAdmin(v)
+	case engine.StepLookup:
+		a.showLookup(v)
 	default:
 		a.showAttract(v)
 	}
@@ -272,7 +288,8 @@ func (a *App) frame() fyne.CanvasObject {
 	}
 	// The screen scrolls inside the window: a screen taller than the window
 	// (large text, a long form, the keyboard up) never makes it grow.
-	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(container.NewPadded(a.body)))
+	a.scroll = container.NewVScroll(container.NewPadded(a.body))
+	return container.NewBorder(top, bottom, nil, nil, a.scroll)
 }
 
 func (a *App) isDemo() bool { return a.cfg.Demo != nil || a.eng.Info().Demo }
@@ -334,6 +351,9 @@ func (a *App) show(name string, content fyne.CanvasObject) {
 	}
 	a.body.Objects = []fyne.CanvasObject{content}
 	a.body.Refresh()
+	if a.scroll != nil && name != a.Screen() { // a new screen starts at its top
+		a.scroll.ScrollToTop()
+	}
 	a.mu.Lock()
 	a.screen = name
 	a.mu.Unlock()

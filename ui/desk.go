@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
@@ -119,14 +120,28 @@ func (a *App) showOutbox() {
 	})
 }
 
+// outboxRow is one dossier of the outbox view: when, the receipt number,
+// the service, the delivery state, the province's codes and the dossier's
+// status in plain words; a retry button when it needs attention and the
+// official QR once the province gave the mã hồ sơ.
 func (a *App) outboxRow(r outbox.Record) fyne.CanvasObject {
-	text := fmt.Sprintf("%s  %s  %s  %s", r.CreatedAt.Local().Format("02/01 15:04"), shortRef(r.UUID), r.Service, a.word(string(r.State)))
+	name := r.Service
+	if svc, ok := a.eng.Catalog().Service(r.Service); ok {
+		name = r.Service + " " + a.serviceName(svc)
+	}
+	state := a.word(string(r.State))
+	if r.State == outbox.Accepted { // the province's status below says where it is
+		state = T(a.lang, "desk.sent")
+	}
+	text := fmt.Sprintf("%s  %s  %s  —  %s", r.CreatedAt.Local().Format("02/01 15:04"), shortRef(r.UUID), name, state)
 	switch r.State {
 	case outbox.Accepted:
-		text += "  " + r.DossierCode
-		if n := outbox.StatusName(r.ProvincialStatus); n != "" {
-			text += " (" + n + ")"
+		if r.OfficialCode != "" {
+			text += "\n" + T(a.lang, "receipt.official") + ": " + r.OfficialCode
+		} else if r.DossierCode != "" {
+			text += "\n" + T(a.lang, "desk.code.receiver") + ": " + r.DossierCode
 		}
+		text += "\n" + T(a.lang, "lookup.status") + ": " + a.statusWords(r)
 	case outbox.Rejected, outbox.NeedsAttention:
 		text += "  — " + a.reason(r.Reason)
 	case outbox.Pending:
@@ -136,15 +151,37 @@ func (a *App) outboxRow(r outbox.Record) fyne.CanvasObject {
 	}
 	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
-	if r.State != outbox.NeedsAttention {
+	buttons := container.NewHBox()
+	if r.OfficialCode != "" {
+		rec := r
+		buttons.Add(widget.NewButton(T(a.lang, "desk.qr"), func() { a.showOfficialQR(rec) }))
+	}
+	if r.State == outbox.NeedsAttention {
+		id := r.UUID
+		buttons.Add(widget.NewButton(T(a.lang, "desk.retry"), func() {
+			a.goIO(func() {
+				a.eng.Requeue(id)
+				a.do(a.showOutbox)
+			})
+		}))
+	}
+	if len(buttons.Objects) == 0 {
 		return l
 	}
-	id := r.UUID
-	retry := widget.NewButton(T(a.lang, "desk.retry"), func() {
-		a.goIO(func() {
-			a.eng.Requeue(id)
-			a.do(a.showOutbox)
-		})
-	})
-	return container.NewBorder(nil, nil, nil, retry, l)
+	return container.NewBorder(nil, nil, nil, buttons, l)
+}
+
+// showOfficialQR shows a dossier's official QR (TT 01/2023/TT-VPCP Điều 26)
+// for the citizen at the desk to scan or photograph.
+func (a *App) showOfficialQR(r outbox.Record) {
+	q, err := a.eng.ReceiptQR(r)
+	if err != nil || !q.Official {
+		return
+	}
+	img, _ := receiptQR(q.Content)
+	if img == nil {
+		return
+	}
+	body := container.NewVBox(container.NewCenter(img), para(r.OfficialCode), para(a.qrCaption(true)))
+	dialog.ShowCustom(T(a.lang, "receipt.official")+" "+shortRef(r.UUID), T(a.lang, "admin.close"), body, a.win)
 }

@@ -116,6 +116,9 @@ func (a *App) showAttract(v engine.View) {
 	if v.QRWaiting || len(v.Parties) > 0 {
 		parts = append(parts, container.NewCenter(a.cancelButton()))
 	}
+	if (a.mode == Kiosk || a.mode == Desk) && !v.QRWaiting { // the dossier look-up (lookup.go)
+		parts = append(parts, a.lookupButton())
+	}
 	parts = append(parts, layout.NewSpacer())
 	a.show("attract", container.NewVBox(parts...))
 }

@@ -37,7 +37,9 @@ import (
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/clinic"
 	"motcua/kiosk/engine"
+	"motcua/kiosk/printer"
 	"motcua/reader"
+	"motcua/sync/receipt"
 	"motcua/sync/worker"
 	"motcua/ui"
 )
@@ -274,6 +276,15 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if pc := cfg.Kiosk.PrintCommand; pc != "" {
 		ucfg.Print = func(png []byte) error { return printReceipt(pc, png) }
 	}
+	// Receipt slips on an ESC/POS printer and the official QR's target.
+	if ucfg.Printer, err = receiptPrinter(cfg); err != nil {
+		return nil, nil, err
+	}
+	ucfg.Office = cfg.Kiosk.Office
+	ecfg.Receipt = receipt.Config{StatusURL: cfg.Kiosk.StatusURL}
+	if err := ecfg.Receipt.Check(); err != nil {
+		return nil, nil, fmt.Errorf("config: kiosk.status_url: %w", err)
+	}
 	if ucfg.Engine, err = engine.New(ecfg); err != nil {
 		return nil, nil, err
 	}
@@ -322,6 +333,20 @@ func recordsDir(cfg *config.Config, dataDir, kind string) string {
 		return filepath.Join(cfg.Kiosk.RecordsDir, kind)
 	}
 	return filepath.Join(dataDir, "records", kind)
+}
+
+// receiptPrinter is the configured ESC/POS slip printer (kiosk.printer),
+// nil when none is configured. Nothing is opened until a slip is printed.
+func receiptPrinter(cfg *config.Config) (*printer.Printer, error) {
+	k := cfg.Kiosk
+	if k.Printer == "" {
+		return nil, nil
+	}
+	p, err := printer.New(printer.Config{Address: k.Printer, WidthDots: k.PrinterWidth, QR: k.PrinterQR, NoStatus: k.PrinterNoStatus})
+	if err != nil {
+		return nil, fmt.Errorf("config: kiosk.printer: %w", err)
+	}
+	return p, nil
 }
 
 // printReceipt writes the receipt image to a private temporary file and

@@ -86,6 +86,19 @@ type Kiosk struct {
 	PrintCommand string `toml:"print_command"`
 	// RecordsDir is where clinic check-in and notary records are written.
 	RecordsDir string `toml:"records_dir"`
+	// Receipt slips and QR (kiosk/printer, sync/receipt). Printer is the
+	// ESC/POS printer of receipt slips: tcp://HOST:9100, usb:/dev/usb/lp0
+	// or serial:/dev/ttyUSB0[?baud=N] ("" none; print_command then
+	// prints). PrinterWidth is its printable width in dots (576 for 80 mm,
+	// 384 for 58 mm; 0 = 576), PrinterQR "native" or "raster" ("" =
+	// native), PrinterNoStatus skips status queries on one-way links.
+	// StatusURL is where the official dossier QR links to: an https URL
+	// template with {code} ("" = the national portal's look-up page).
+	Printer         string `toml:"printer"`
+	PrinterWidth    int    `toml:"printer_width"`
+	PrinterQR       string `toml:"printer_qr"`
+	PrinterNoStatus bool   `toml:"printer_no_status"`
+	StatusURL       string `toml:"status_url"`
 	// Facility, StaffName and StaffID identify the clinic for BHYT look-ups;
 	// NotaryID and Office identify the notary.
 	Facility  string `toml:"facility"`
@@ -156,7 +169,8 @@ func Defaults() Config {
 		Trust:    Trust{CSCADir: "/etc/motcua/csca"},
 		Provider: Provider{Timeout: Duration{30 * time.Second}},
 		Kiosk: Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi", Mode: "kiosk",
-			GatewayPasswordEncoding: "md5", GatewayBody: "json", GatewayLoginBody: "json", GatewayHistoryBody: "form"},
+			GatewayPasswordEncoding: "md5", GatewayBody: "json", GatewayLoginBody: "json", GatewayHistoryBody: "form",
+			PrinterWidth: 576, PrinterQR: "native"},
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},

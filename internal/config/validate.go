@@ -78,6 +78,17 @@ func (c *Config) validate() Errors {
 	oneOf("kiosk.gateway_body", c.Kiosk.GatewayBody, "json", "form")
 	oneOf("kiosk.gateway_login_body", c.Kiosk.GatewayLoginBody, "json", "form")
 	oneOf("kiosk.gateway_history_body", c.Kiosk.GatewayHistoryBody, "json", "form")
+	// Receipt slips (kiosk/printer checks the address itself when the app starts).
+	oneOf("kiosk.printer_qr", c.Kiosk.PrinterQR, "native", "raster")
+	if w := c.Kiosk.PrinterWidth; w < 128 || w > 2048 || w%8 != 0 {
+		bad("kiosk.printer_width", "must be a multiple of 8 dots: 576 for 80 mm paper, 384 for 58 mm (got %d)", w)
+	}
+	if a := c.Kiosk.Printer; a != "" && !strings.HasPrefix(a, "tcp://") && !strings.HasPrefix(a, "usb:") && !strings.HasPrefix(a, "serial:") {
+		bad("kiosk.printer", "must be tcp://HOST:9100, usb:/dev/usb/lp0 or serial:/dev/ttyUSB0")
+	}
+	if u := c.Kiosk.StatusURL; u != "" && (!strings.HasPrefix(u, "https://") || strings.Count(u, "{code}") != 1) {
+		bad("kiosk.status_url", "must be an https URL with {code} exactly once")
+	}
 	if u := c.Kiosk.GatewayURL; u != "" && !strings.HasPrefix(u, "https://") && !loopbackHTTP(u) {
 		bad("kiosk.gateway_url", "must be https (plain http only to loopback)")
 	}

@@ -104,6 +104,9 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 			res.Wipe()
 			return []Event{e.slotNotFiled("the operator screen is open")}
 		}
+		if e.look != nil { // the dossier look-up: the card asks, it opens no visit
+			return e.lookupCardLocked(res, read)
+		}
 		if err := e.sess.CardRead(res, ""); err != nil {
 			res.Wipe()
 			return []Event{e.slotNotFiled(err.Error()), e.setStep(StepProblem, NoticeError, err.Error())}
@@ -167,7 +170,10 @@ func (e *Engine) cardRemoved(midRead bool) []Event {
 			return nil
 		}
 		if e.step == StepKey || e.step == StepReading || e.step == StepProblem {
-			return []Event{e.setStep(StepAttract, n, "")}
+			return []Event{e.setStep(e.lookupRest(), n, "")}
+		}
+		if e.step == StepLookup {
+			return e.lookupCardLeftLocked()
 		}
 		if n != NoticeNone {
 			return []Event{e.setStep(e.step, n, "")}

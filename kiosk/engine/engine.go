@@ -14,6 +14,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"log/slog"
 	"sync"
@@ -32,6 +33,7 @@ import (
 	"motcua/reader/qr"
 	"motcua/reader/qr/scanner"
 	"motcua/sync/outbox"
+	"motcua/sync/receipt"
 )
 
 // Outbox is where dossiers are stored durably; *outbox.Store satisfies
@@ -107,6 +109,10 @@ type Config struct {
 	Beat func()
 	Log  *slog.Logger
 	Now  func() time.Time
+
+	// Receipt and look-up (receipt.go, lookup.go): where the official
+	// dossier QR links to, and so which scanned receipts are read back.
+	Receipt receipt.Config
 }
 
 // Engine conducts one reader slot and its visits. Its methods are safe for
@@ -140,6 +146,7 @@ type Engine struct {
 	parties    []notary.Party // notary: parties kept for the act
 	partiesAt  time.Time
 	kept       *keptReceipt // the receipt on screen (no card data)
+	look       *lookupState // the dossier look-up while open (no card data)
 	nextRole   string       // desk: the officer's choice of role for the next card
 	wedge      scanner.Wedge
 	pin        pinGuard
@@ -161,6 +168,9 @@ type Engine struct {
 func New(cfg Config) (*Engine, error) {
 	if cfg.Catalog == nil || cfg.Outbox == nil {
 		return nil, errors.New("engine: a catalogue and an outbox are required")
+	}
+	if err := cfg.Receipt.Check(); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -303,6 +313,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
 	e.slot.read = nil // the session wiped it
 	e.kept, e.nextRole = nil, ""
+	e.look = nil
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }

@@ -16,7 +16,12 @@ import (
 
 // Scanned takes a code from any QR scanner: a card's QR gives the keys to
 // its chip (they wait for the card); anything else is explained.
-func (e *Engine) Scanned(text string) { e.ScanQR(text) }
+func (e *Engine) Scanned(text string) {
+	if e.lookupScanned(text) { // a receipt's QR: the dossier look-up
+		return
+	}
+	e.ScanQR(text)
+}
 
 // ScanQR is Scanned for a caller that answers someone (the local API):
 // it returns the card's QR payload, or why the code gives no keys.
@@ -40,7 +45,7 @@ func (e *Engine) ScanQR(text string) (*qr.Payload, error) {
 	evs = append(evs, Event{Kind: QRAccepted, QR: p, Step: e.step})
 	if !e.present && e.sess.State() == session.WaitingForCard && e.step != StepAdmin {
 		e.qrOnly = p
-		evs = append(evs, e.setStep(StepAttract, NoticeQRFirst, ""))
+		evs = append(evs, e.setStep(e.lookupRest(), NoticeQRFirst, "")) // the look-up waits for the card too
 	}
 	e.unlockEmit(evs...)
 	e.log.Info("QR scanned", "id", cccd.MaskID(p.IDNumber), "unreliable", p.Unreliable)
@@ -232,9 +237,12 @@ func (e *Engine) Submit(consent bool) {
 	}
 	e.busy = true
 	gen := e.gen
+	owners := e.ownersLocked()
 	ev := e.changed()
 	e.unlockEmit(ev)
 	e.goIO(func(ctx context.Context) {
+		// Each person can find the dossier later by card (keyed tags, no number stored).
+		ctx = outbox.WithOwners(ctx, owners...)
 		if e.cfg.Demo {
 			// A demo dossier is marked in the outbox: the worker never
 			// sends it to a real provider.
@@ -310,6 +318,7 @@ func (e *Engine) Tick() {
 		evs = append(evs, e.wipeLocked(WipeIdle, StepAttract, NoticeNone)...)
 	}
 	evs = append(evs, e.receiptExpiredLocked(now)...)
+	evs = append(evs, e.lookupExpiredLocked(now)...)
 	if e.busy || e.cfg.Headless { // a save or look-up under way is activity; headless, nobody could answer "still there?"
 		e.sess.StillHere()
 	}

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"motcua/kiosk/catalog"
+	"motcua/sync/outbox"
+	"motcua/sync/receipt"
 )
 
 // ReceiptLinger is how long the receipt stays on screen after the card
@@ -18,6 +20,9 @@ type keptReceipt struct {
 	service *catalog.Service
 	at      time.Time
 	left    time.Time // when the card left (zero: still on the reader)
+	// rec is the dossier's outbox record as last read: the province's mã
+	// hồ sơ and status arrive there after sync (refreshReceipt).
+	rec *outbox.Record
 }
 
 // keepReceiptLocked records the receipt of a dossier just made durable.
@@ -59,8 +64,54 @@ func (e *Engine) receiptView(v *View) {
 		return
 	}
 	v.Receipt, v.ReceiptAt, v.ReceiptFor = e.kept.code, e.kept.at, e.kept.service
+	if e.kept.rec != nil {
+		r := *e.kept.rec
+		v.ReceiptDossier = &r
+	}
 	v.CardLeft = !e.kept.left.IsZero()
 	if v.CardLeft {
 		v.ReceiptEnds = e.kept.left.Add(ReceiptLinger)
 	}
 }
+
+// refreshReceipt reads the record of the receipt on screen again, so the
+// receipt shows the official dossier code and QR as soon as the sync
+// worker has stored them. It runs with the outbox count (every few
+// seconds and after each sync pass); store I/O, never under e.mu.
+func (e *Engine) refreshReceipt() {
+	e.mu.Lock()
+	k := e.kept
+	if k == nil || e.step != StepReceipt || (k.rec != nil && outbox.StatusFinal(k.rec.ProvincialStatus)) {
+		e.mu.Unlock()
+		return
+	}
+	uuid := k.code
+	e.mu.Unlock()
+	r, err := e.getRecord(uuid)
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	if e.kept != k {
+		e.mu.Unlock()
+		return
+	}
+	was := k.rec
+	k.rec = &r
+	if was == nil { // what the receipt showed: a dossier waiting to be sent
+		was = &outbox.Record{State: outbox.Pending}
+	}
+	if was.State == r.State && was.OfficialCode == r.OfficialCode && was.ProvincialStatus == r.ProvincialStatus {
+		e.mu.Unlock()
+		return
+	}
+	ev := e.changed()
+	e.unlockEmit(ev)
+}
+
+// ReceiptConfig is where the official dossier QR links to (Config.Receipt).
+func (e *Engine) ReceiptConfig() receipt.Config { return e.cfg.Receipt }
+
+// ReceiptQR is the QR of a dossier's receipt: the official dossier QR once
+// the province gave the mã hồ sơ, else the local receipt reference.
+func (e *Engine) ReceiptQR(r outbox.Record) (receipt.QR, error) { return receipt.For(r, e.cfg.Receipt) }

@@ -30,6 +30,7 @@ func (e *Engine) refreshSync() {
 
 // countOutbox reads the outbox depth (store I/O, never under e.mu).
 func (e *Engine) countOutbox() {
+	e.refreshReceipt()
 	counts, err := e.cfg.Outbox.Counts()
 	if err != nil {
 		return

@@ -8,6 +8,7 @@ import (
 	"motcua/kiosk/clinic"
 	"motcua/kiosk/notary"
 	"motcua/kiosk/prefill"
+	"motcua/sync/outbox"
 )
 
 // Step is what the visit is waiting for: the screen a front end shows.
@@ -28,10 +29,11 @@ const (
 	StepCheckIn                // clinic: the look-up's answer
 	StepNotary                 // notary: the party on the reader, the parties kept
 	StepAdmin                  // the operator screen (the visit was wiped first)
+	StepLookup                 // the dossier look-up: by card or receipt QR (View.Lookup)
 )
 
 var stepNames = [...]string{"attract", "key", "reading", "problem", "identity", "services", "form",
-	"review", "receipt", "checking", "checkin", "notary", "admin"}
+	"review", "receipt", "checking", "checkin", "notary", "admin", "lookup"}
 
 // String names the step (the ui names its screens the same).
 func (s Step) String() string {
@@ -148,6 +150,13 @@ type View struct {
 	StillThere bool
 	Idle       time.Duration
 	Sync       SyncView
+
+	// Receipt and look-up (receipt.go, lookup.go). ReceiptDossier is the
+	// receipt's outbox record as last read (the province's mã hồ sơ and
+	// status once known; no personal data), nil until read. Lookup is the
+	// look-up on StepLookup.
+	ReceiptDossier *outbox.Record
+	Lookup         *LookupView
 }
 
 // View is the engine's state now, copied for rendering.
@@ -179,6 +188,7 @@ func (e *Engine) View() View {
 	v.Problems = append(v.Problems, e.problems...)
 	v.Receipt = e.sess.Receipt()
 	e.receiptView(&v)
+	e.lookupView(&v)
 	for _, p := range e.parties {
 		v.Parties = append(v.Parties, Party{Role: p.Role, FullName: p.FullName, Verified: p.Verified, Summary: notary.Summary(p)})
 	}

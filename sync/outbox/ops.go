@@ -45,6 +45,8 @@ type addReq struct {
 	dk   []byte
 	data []byte // payload sealed under dk for rec.UUID
 	pt   []byte // the plaintext, to reseal if the UUID must be redrawn
+	// owners are the record's owner tags (owner.go), stored with it.
+	owners []string
 	// fixedID: the UUID names files already written (attachments) and
 	// cannot be redrawn.
 	fixedID bool
@@ -101,8 +103,12 @@ func (s *Store) newAddReq(ctx context.Context, service string, payload []byte) (
 	if err != nil {
 		return nil, err
 	}
+	owners, err := s.ownerTags(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.opts.Now().UTC()
-	return &addReq{
+	return &addReq{owners: owners,
 		rec: Record{UUID: id, Service: service, State: Pending, Device: s.opts.Device, Demo: IsDemo(ctx),
 			CreatedAt: now, UpdatedAt: now, NextAttemptAt: now, PayloadSize: len(payload)},
 		dk: dk, data: data, pt: payload, done: make(chan struct{}),
@@ -176,6 +182,9 @@ func (s *Store) commitAdds(batch []*addReq) error {
 				return err
 			}
 			if err := tx.Bucket(bData).Put(k, r.data); err != nil {
+				return err
+			}
+			if err := putOwners(tx, r.rec.UUID, r.owners); err != nil {
 				return err
 			}
 		}

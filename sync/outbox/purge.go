@@ -78,6 +78,9 @@ func (s *Store) Purge() (int, error) {
 			if err := delDEK(tx, id, r.seq); err != nil {
 				return err
 			}
+			if err := delOwners(tx, id); err != nil {
+				return err
+			}
 			if len(r.Attachments) > 0 {
 				withFiles = append(withFiles, id)
 			}

@@ -105,8 +105,9 @@ type Store struct {
 	recovery *Recovery
 	log      *slog.Logger
 
-	mu     sync.Mutex // guards kr and closed
+	mu     sync.Mutex // guards kr, closed and ownKey
 	closed bool
+	ownKey []byte // the owner key once loaded (owner.go)
 
 	// Group commit of Add (see Add).
 	attMu    sync.Mutex // one attachment writer at a time, so the budget holds

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"motcua/sync/outbox"
 )
@@ -155,4 +156,20 @@ func Parse(content string, cfg Config) (Scanned, error) {
 		}
 	}
 	return Scanned{}, errors.New("receipt: not a receipt QR of this kiosk's configuration")
+}
+
+// ExpectedResult is the expected result date of a dossier filed at filed
+// whose procedure takes days working days (catalog ProcessingDays; 0: the
+// same day): Saturdays and Sundays are skipped. Public holidays are not
+// known here (they are announced each year), so receipts call the date
+// expected ("dự kiến") and the office's appointment slip decides.
+func ExpectedResult(filed time.Time, days int) time.Time {
+	d := time.Date(filed.Year(), filed.Month(), filed.Day(), 0, 0, 0, 0, filed.Location())
+	for days > 0 {
+		d = d.AddDate(0, 0, 1)
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			days--
+		}
+	}
+	return d
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"motcua/sync/outbox"
 )
@@ -61,6 +62,28 @@ func TestParseReadsBothKindsBack(t *testing.T) {
 		"https://dvc.example.vn/tra-cuu?ma=L%C3%AA", "001099012345"} {
 		if _, err := Parse(bad, cfg); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// Working days skip weekends, from the filing day; 0 is the same day.
+func TestExpectedResult(t *testing.T) {
+	loc := time.FixedZone("ICT", 7*3600)
+	fri := time.Date(2026, 11, 27, 16, 30, 0, 0, loc) // a Friday
+	for _, tc := range []struct {
+		from time.Time
+		days int
+		want string
+	}{
+		{fri, 0, "27/11/2026"},
+		{fri, 1, "30/11/2026"}, // Monday
+		{fri, 5, "04/12/2026"},
+		{fri, 10, "11/12/2026"},
+		{time.Date(2026, 11, 28, 9, 0, 0, 0, loc), 1, "30/11/2026"}, // filed on a Saturday
+		{time.Date(2026, 11, 30, 9, 0, 0, 0, loc), 3, "03/12/2026"},
+	} {
+		if got := ExpectedResult(tc.from, tc.days).Format("02/01/2006"); got != tc.want {
+			t.Errorf("%s + %d working days = %s, want %s", tc.from.Format("Mon 02/01"), tc.days, got, tc.want)
 		}
 	}
 }
