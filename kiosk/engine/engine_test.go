@@ -96,6 +96,7 @@ func TestKioskVisit(t *testing.T) {
 	}
 	// The stream tells the visit in order (progress, sync and the reader's readiness left out).
 	want := []string{"card_inserted→attract", "step_changed→key", "step_changed→reading", "card_reading→reading",
+		"card_identified→reading", "card_identified→reading", // the identity, then the photo, ahead of the verdict
 		"card_read→identity", "step_changed→identity", "step_changed→services", "step_changed→form",
 		"step_changed→form", "step_changed→review", "changed→review", "changed→review",
 		"submitted→receipt", "step_changed→receipt"}
