@@ -148,6 +148,10 @@ func (a *App) showKey(v engine.View) {
 // showReading shows the read under way: a bar that moves per file and a
 // spinner that never stops, so the screen never looks frozen.
 func (a *App) showReading(v engine.View) {
+	if v.Checking && v.Early != nil { // the identity arrived ahead of its verdict
+		a.showIdentity(v)
+		return
+	}
 	bar := widget.NewProgressBar()
 	steps := para(T(a.lang, "reading.identity") + " …")
 	if p := v.Progress; p.Total > 0 {
@@ -280,7 +284,11 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 	add("id.sex", id.Sex)
 	add("id.residence", id.PlaceOfResidence)
 	add("id.expiry", dmy(id.DateOfExpiry))
-	return container.NewBorder(a.badge(p), nil, a.photo(v), nil, rows)
+	badge := a.badge(p)
+	if v.Checking {
+		badge = a.checkingBadge()
+	}
+	return container.NewBorder(badge, nil, a.photo(v), nil, rows)
 }
 
 // dmy shows a date the Vietnamese way (dd/MM/yyyy), whichever of the
@@ -297,6 +305,10 @@ func dmy(s string) string {
 // showIdentity is the step after a read: who the card says, how sure we
 // are, and the mode's next step.
 func (a *App) showIdentity(v engine.View) {
+	if v.Checking && v.Early != nil {
+		a.showIdentityChecking(v)
+		return
+	}
 	if v.Person == nil {
 		a.showAttract(v)
 		return
@@ -324,4 +336,34 @@ func (a *App) showIdentity(v engine.View) {
 	// The next action stays in view below the scrolling details.
 	a.show("identity", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
 		container.NewVScroll(container.NewVBox(parts...))))
+}
+
+// Issue 21: the identity ahead of its verdict.
+
+// checkingBadge is the badge of an identity whose checks are still
+// running: neutral, never green, never a verdict.
+func (a *App) checkingBadge() fyne.CanvasObject {
+	return onColour(neutralColour, T(a.lang, "badge.checking"))
+}
+
+// showIdentityChecking shows the identity as soon as the chip gave it,
+// while EF.SOD, Chip and Passive Authentication still run: the details
+// with the "checking" badge, the photo when it came, the read's progress,
+// and Cancel only. Nothing here goes on: the verdict brings the identity
+// screen with its buttons (the engine refuses Continue and Submit until
+// then as well).
+func (a *App) showIdentityChecking(v engine.View) {
+	ev := v
+	ev.Person = v.Early
+	bar := widget.NewProgressBar()
+	steps := para(T(a.lang, "reading.proof") + " …")
+	if p := v.Progress; p.Total > 0 {
+		bar.SetValue(float64(p.Done) / float64(p.Total))
+		steps.SetText(a.stepText(p))
+	}
+	parts := []fyne.CanvasObject{big(T(a.lang, "id.title")), a.identityCard(ev),
+		para(T(a.lang, "id.checking")), bar, widget.NewProgressBarInfinite(), steps}
+	a.show("identity-checking", container.NewBorder(nil, container.NewCenter(a.cancelButton()), nil, nil,
+		container.NewVScroll(container.NewVBox(parts...))))
+	a.progress, a.steps = bar, steps
 }

@@ -174,6 +174,10 @@ var words = map[string][2]string{
 	"demo.insert":                {"Đặt thẻ", "Insert"},
 	"demo.remove":                {"Rút thẻ", "Remove card"},
 	"demo.scan":                  {"Quét QR", "Scan QR"},
+
+	// The identity shown while the card is still checked (issue 21).
+	"badge.checking": {"Đang kiểm tra…", "Checking…"},
+	"id.checking":    {"Đang kiểm tra tính xác thực của thẻ. Xin giữ nguyên thẻ trên đầu đọc.", "Checking that the card is genuine. Please keep the card on the reader."},
 }
 
 // T returns the sentence for key in lang (the key itself when missing,
