@@ -230,14 +230,19 @@ func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 }
 
 // onColour is white text wrapped on a coloured band (badges, the demo
-// banner): it wraps instead of widening the window.
+// banner): it wraps instead of widening the window. The white comes from
+// the app theme's colourOnBand, not from a theme override: Fyne loads
+// every font afresh for each override (its font cache is keyed by the
+// override's scope), which cost several MiB of heap and a font parse per
+// badge drawn.
 func onColour(colour color.Color, text string) fyne.CanvasObject {
 	bg := canvas.NewRectangle(colour)
 	bg.CornerRadius = 8
-	label := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	label.SizeName = theme.SizeNameSubHeadingText
+	label := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyle{
+		Alignment: fyne.TextAlignCenter, ColorName: colourOnBand, SizeName: theme.SizeNameSubHeadingText,
+		TextStyle: fyne.TextStyle{Bold: true}}})
 	label.Wrapping = fyne.TextWrapWord
-	return container.NewStack(bg, container.NewThemeOverride(label, whiteOn{}))
+	return container.NewStack(bg, label)
 }
 
 // photo is the chip's face image as the engine decoded it, or a plain
