@@ -42,16 +42,33 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 	for _, id := range raw.Order {
 		res.DataGroups = append(res.DataGroups, lds.FileOf(id).Name)
 	}
+	if err := assembleIdentity(res, raw); err != nil {
+		return nil, err
+	}
+	if err := assemblePhoto(res, raw); err != nil {
+		return nil, err
+	}
+	res.Verification = verify(raw, trust, now)
+	if res.Verification.Passive != cccd.PassiveFailed && res.Verification.ChipAuth == cccd.ChipAuthFailed {
+		res.Warnings = append(res.Warnings, "probable clone: the signed data is genuine but the chip failed chip authentication")
+	}
+	return res, nil
+}
+
+// assembleIdentity fills res with the identity of DG13 (cross-checked with
+// DG1), or of DG1 alone (a passport). Shared by Assemble and the early
+// report (early.go), so both say the same.
+func assembleIdentity(res *cccd.ReadResult, raw *RawRead) error {
 	if dg13, ok := raw.Files[lds.DG13]; ok {
 		d13, err := lds.ParseDG13(dg13)
 		if err != nil {
-			return nil, fmt.Errorf("%w: DG13: %v", ErrMalformed, err)
+			return fmt.Errorf("%w: DG13: %v", ErrMalformed, err)
 		}
 		res.Identity, res.Document = d13.Identity(), cccd.DocumentIDCard
 		if dg1, ok := raw.Files[lds.DG1]; ok {
 			mrz, err := lds.ParseDG1(dg1)
 			if err != nil {
-				return nil, fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
+				return fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
 			}
 			res.Warnings = append(res.Warnings, crossCheckMRZ(mrz, res.Identity)...)
 		}
@@ -60,7 +77,7 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 		// A passport (or a foreign ID card): no DG13, the identity is the MRZ.
 		mrz, err := lds.ParseDG1(dg1)
 		if err != nil {
-			return nil, fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
+			return fmt.Errorf("%w: DG1: %v", ErrMalformed, err)
 		}
 		res.Identity, res.Document, res.DocumentNumber = identityFromMRZ(mrz)
 		if res.IDNumber != "" {
@@ -68,14 +85,20 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 		}
 	} else {
 		if err := raw.Unread[lds.DG13]; err != nil {
-			return nil, fmt.Errorf("%w: the chip gave neither DG13 (personal data: %v) nor DG1 (MRZ: %v)", ErrMalformed, err, unreadWhy(raw, lds.DG1))
+			return fmt.Errorf("%w: the chip gave neither DG13 (personal data: %v) nor DG1 (MRZ: %v)", ErrMalformed, err, unreadWhy(raw, lds.DG1))
 		}
-		return nil, fmt.Errorf("%w: the chip has neither DG13 (personal data) nor DG1 (MRZ)", ErrMalformed)
+		return fmt.Errorf("%w: the chip has neither DG13 (personal data) nor DG1 (MRZ)", ErrMalformed)
 	}
+	return nil
+}
+
+// assemblePhoto fills res with the DG2 face image, when it was read and
+// passes the photo budget.
+func assemblePhoto(res *cccd.ReadResult, raw *RawRead) error {
 	if dg2, ok := raw.Files[lds.DG2]; ok {
 		face, err := lds.ParseDG2(dg2)
 		if err != nil {
-			return nil, fmt.Errorf("%w: DG2: %v", ErrMalformed, err)
+			return fmt.Errorf("%w: DG2: %v", ErrMalformed, err)
 		}
 		res.PhotoMIME = face.MIME
 		if _, err := lds.CheckPhoto(face.Image); err != nil {
@@ -87,11 +110,7 @@ func Assemble(raw *RawRead, trust *pa.TrustStore, now time.Time) (*cccd.ReadResu
 			res.Photo = append([]byte(nil), face.Image...)
 		}
 	}
-	res.Verification = verify(raw, trust, now)
-	if res.Verification.Passive != cccd.PassiveFailed && res.Verification.ChipAuth == cccd.ChipAuthFailed {
-		res.Warnings = append(res.Warnings, "probable clone: the signed data is genuine but the chip failed chip authentication")
-	}
-	return res, nil
+	return nil
 }
 
 // verify runs Passive Authentication and applies the verdict rules of

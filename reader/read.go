@@ -72,6 +72,11 @@ type Options struct {
 	// chip_auth failed ("not completed"), never verified (doc.go, rule 2).
 	// PACE-CAM is part of PACE and is judged all the same.
 	NoChipAuth bool
+	// OnEarly, when set, is called on the read's goroutine with the
+	// identity as soon as DG13 and DG1 have been read, and again with the
+	// photo once DG2 has, before anything is verified (Early). The read
+	// waits for it: it must be quick. The receiver owns the Early.
+	OnEarly func(*Early)
 }
 
 // RawRead is the result of reading the chip's files.
@@ -144,8 +149,10 @@ type readMachine struct {
 	// wantCardSecurity: EF.CardAccess announces PACE-CAM or Terminal
 	// Authentication, whose chips carry EF.CardSecurity in the MF.
 	wantCardSecurity bool
-	start            time.Time
-	step             time.Time
+	// earlySent: OnEarly has reported the identity.
+	earlySent bool
+	start     time.Time
+	step      time.Time
 	// PACE-CAM (cam.go): paceGM is the generic mapping the chip also
 	// announces, tried when it refuses CAM; camProofs are the proofs of
 	// the read's sessions, camSources the signed keys read so far.
@@ -462,6 +469,7 @@ func (m *readMachine) readFiles() error {
 				// A protected refusal (file not found, access denied) or a
 				// damaged proof file: a verdict, not a failed read.
 				m.out.Unread[id] = err
+				m.reportEarly(id)
 				continue
 			}
 			return classify(err)
@@ -476,6 +484,7 @@ func (m *readMachine) readFiles() error {
 		if m.opts.OnFile != nil {
 			m.opts.OnFile(id, raw)
 		}
+		m.reportEarly(id)
 		if err := m.cloneCheck(id, raw); err != nil {
 			return err
 		}

@@ -212,7 +212,7 @@ func (a *App) onEvent(e engine.Event) {
 			a.progress.SetValue(float64(e.Progress.Done) / float64(e.Progress.Total))
 			a.steps.SetText(a.stepText(e.Progress))
 		}
-	case engine.StepChanged, engine.Changed, engine.PartyAdded, engine.QRRefused, engine.KeyRefused, engine.SubmitFailed:
+	case engine.StepChanged, engine.Changed, engine.PartyAdded, engine.QRRefused, engine.KeyRefused, engine.SubmitFailed, engine.CardIdentified:
 		a.render()
 	case engine.StillThere:
 		a.syncIdle(a.eng.View())

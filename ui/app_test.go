@@ -135,6 +135,10 @@ func (r *rig) texts() []string {
 				if w.Visible() && w.Text != "" {
 					out = append(out, w.Text)
 				}
+			case *widget.RichText: // a badge or banner (onColour), whole before it wraps
+				if w.Visible() && w.String() != "" {
+					out = append(out, w.String())
+				}
 			case *widget.Button:
 				if w.Visible() {
 					out = append(out, "["+strings.ReplaceAll(w.Text, "\n", " ")+"]")

@@ -151,6 +151,10 @@ func (a *App) showKey(v engine.View) {
 // showReading shows the read under way: a bar that moves per file and a
 // spinner that never stops, so the screen never looks frozen.
 func (a *App) showReading(v engine.View) {
+	if v.Checking && v.Early != nil { // the identity arrived ahead of its verdict
+		a.showIdentity(v)
+		return
+	}
 	bar := widget.NewProgressBar()
 	steps := para(T(a.lang, "reading.identity") + " …")
 	if p := v.Progress; p.Total > 0 {
@@ -229,14 +233,19 @@ func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 }
 
 // onColour is white text wrapped on a coloured band (badges, the demo
-// banner): it wraps instead of widening the window.
+// banner): it wraps instead of widening the window. The white comes from
+// the app theme's colourOnBand, not from a theme override: Fyne loads
+// every font afresh for each override (its font cache is keyed by the
+// override's scope), which cost several MiB of heap and a font parse per
+// badge drawn.
 func onColour(colour color.Color, text string) fyne.CanvasObject {
 	bg := canvas.NewRectangle(colour)
 	bg.CornerRadius = 8
-	label := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	label.SizeName = theme.SizeNameSubHeadingText
+	label := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyle{
+		Alignment: fyne.TextAlignCenter, ColorName: colourOnBand, SizeName: theme.SizeNameSubHeadingText,
+		TextStyle: fyne.TextStyle{Bold: true}}})
 	label.Wrapping = fyne.TextWrapWord
-	return container.NewStack(bg, container.NewThemeOverride(label, whiteOn{}))
+	return container.NewStack(bg, label)
 }
 
 // photo is the chip's face image as the engine decoded it, or a plain
@@ -283,7 +292,11 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 	add("id.sex", id.Sex)
 	add("id.residence", id.PlaceOfResidence)
 	add("id.expiry", dmy(id.DateOfExpiry))
-	return container.NewBorder(a.badge(p), nil, a.photo(v), nil, rows)
+	badge := a.badge(p)
+	if v.Checking {
+		badge = a.checkingBadge()
+	}
+	return container.NewBorder(badge, nil, a.photo(v), nil, rows)
 }
 
 // dmy shows a date the Vietnamese way (dd/MM/yyyy), whichever of the
@@ -300,6 +313,10 @@ func dmy(s string) string {
 // showIdentity is the step after a read: who the card says, how sure we
 // are, and the mode's next step.
 func (a *App) showIdentity(v engine.View) {
+	if v.Checking && v.Early != nil {
+		a.showIdentityChecking(v)
+		return
+	}
 	if v.Person == nil {
 		a.showAttract(v)
 		return
@@ -327,4 +344,34 @@ func (a *App) showIdentity(v engine.View) {
 	// The next action stays in view below the scrolling details.
 	a.show("identity", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
 		container.NewVScroll(container.NewVBox(parts...))))
+}
+
+// Issue 21: the identity ahead of its verdict.
+
+// checkingBadge is the badge of an identity whose checks are still
+// running: neutral, never green, never a verdict.
+func (a *App) checkingBadge() fyne.CanvasObject {
+	return onColour(neutralColour, T(a.lang, "badge.checking"))
+}
+
+// showIdentityChecking shows the identity as soon as the chip gave it,
+// while EF.SOD, Chip and Passive Authentication still run: the details
+// with the "checking" badge, the photo when it came, the read's progress,
+// and Cancel only. Nothing here goes on: the verdict brings the identity
+// screen with its buttons (the engine refuses Continue and Submit until
+// then as well).
+func (a *App) showIdentityChecking(v engine.View) {
+	ev := v
+	ev.Person = v.Early
+	bar := widget.NewProgressBar()
+	steps := para(T(a.lang, "reading.proof") + " …")
+	if p := v.Progress; p.Total > 0 {
+		bar.SetValue(float64(p.Done) / float64(p.Total))
+		steps.SetText(a.stepText(p))
+	}
+	parts := []fyne.CanvasObject{big(T(a.lang, "id.title")), a.identityCard(ev),
+		para(T(a.lang, "id.checking")), bar, widget.NewProgressBarInfinite(), steps}
+	a.show("identity-checking", container.NewBorder(nil, container.NewCenter(a.cancelButton()), nil, nil,
+		container.NewVScroll(container.NewVBox(parts...))))
+	a.progress, a.steps = bar, steps
 }

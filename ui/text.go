@@ -222,6 +222,9 @@ var words = map[string][2]string{
 	"lookup.unavailable":  {"Chưa tra cứu được lúc này. Xin hỏi cán bộ tại quầy.", "The look-up is not available now. Please ask at the desk."},
 	"lookup.status":       {"Tình trạng", "State"},
 	"lookup.closes":       {"Màn hình này tự đóng sau %d giây.", "This screen closes in %d seconds."},
+	// The identity shown while the card is still checked (issue 21).
+	"badge.checking": {"Đang kiểm tra…", "Checking…"},
+	"id.checking":    {"Đang kiểm tra tính xác thực của thẻ. Xin giữ nguyên thẻ trên đầu đọc.", "Checking that the card is genuine. Please keep the card on the reader."},
 }
 
 // T returns the sentence for key in lang (the key itself when missing,

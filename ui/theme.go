@@ -52,6 +52,9 @@ var (
 
 // Color is the default palette, or black, white and yellow for high contrast.
 func (l *look) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == colourOnBand {
+		return whiteText
+	}
 	if l.contrast {
 		switch n {
 		case theme.ColorNameBackground, theme.ColorNameOverlayBackground, theme.ColorNameMenuBackground:
@@ -112,25 +115,7 @@ func (l *look) Size(n fyne.ThemeSizeName) float32 {
 	return theme.DefaultTheme().Size(n) * l.scale
 }
 
-// whiteOn is the app's theme with white text, for text on a coloured band
-// (every band colour keeps 4.5:1 against white).
-type whiteOn struct{}
-
-func (whiteOn) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
-	if n == theme.ColorNameForeground {
-		return whiteText
-	}
-	return fyne.CurrentApp().Settings().Theme().Color(n, v)
-}
-
-func (whiteOn) Font(s fyne.TextStyle) fyne.Resource {
-	return fyne.CurrentApp().Settings().Theme().Font(s)
-}
-
-func (whiteOn) Icon(n fyne.ThemeIconName) fyne.Resource {
-	return fyne.CurrentApp().Settings().Theme().Icon(n)
-}
-
-func (whiteOn) Size(n fyne.ThemeSizeName) float32 {
-	return fyne.CurrentApp().Settings().Theme().Size(n)
-}
+// colourOnBand is the text colour on a coloured band (badges, the demo
+// banner): white in both palettes (every band colour keeps 4.5:1 against
+// white).
+const colourOnBand fyne.ThemeColorName = "motcua-on-band"

@@ -38,6 +38,7 @@ type Reader struct {
 	card    *Card
 	subs    map[chan bool]struct{}
 	latency Latency
+	pace    Latency // slept per exchange (SetPace)
 	// Modelled is the link time the latency model added up (not slept).
 	Modelled time.Duration
 }
@@ -55,6 +56,15 @@ func (r *Reader) Name() string { return r.name }
 func (r *Reader) SetLatency(l Latency) {
 	r.mu.Lock()
 	r.latency = l
+	r.mu.Unlock()
+}
+
+// SetPace makes every exchange take the link's time for real (slept, not
+// only accounted): the demo then moves at a real reader's pace, and
+// benchmarks through the whole app see the read as a person would.
+func (r *Reader) SetPace(l Latency) {
+	r.mu.Lock()
+	r.pace = l
 	r.mu.Unlock()
 }
 
@@ -108,12 +118,15 @@ func (r *Reader) ATR() []byte {
 // Transmit sends one APDU to the card in the slot.
 func (r *Reader) Transmit(apdu []byte) ([]byte, error) {
 	r.mu.Lock()
-	c, lat := r.card, r.latency
+	c, lat, pace := r.card, r.latency, r.pace
 	r.mu.Unlock()
 	if c == nil {
 		return nil, ErrRemoved
 	}
 	out, err := c.Transmit(apdu)
+	if pace != (Latency{}) {
+		time.Sleep(pace.Cost(len(apdu), len(out)))
+	}
 	r.mu.Lock()
 	r.Modelled += lat.Cost(len(apdu), len(out))
 	if c.Removed() && r.card == c { // the card left mid-command (FaultPulled)

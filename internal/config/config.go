@@ -45,6 +45,10 @@ type Reader struct {
 	Simulated bool   `toml:"simulated"`
 	Extended  string `toml:"extended"`
 	ReadPhoto bool   `toml:"read_photo"`
+	// SimulatedPace (issue 21): "contactless" makes the demo's simulated
+	// reader take a contactless reader's time per exchange (3 ms plus 424
+	// kbit/s), so the demo shows what a person sees; "" is instant.
+	SimulatedPace string `toml:"simulated_pace"`
 }
 
 // Trust is the CSCA trust store for Passive Authentication.

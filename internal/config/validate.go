@@ -37,6 +37,7 @@ func (c *Config) validate() Errors {
 	}
 
 	oneOf("reader.extended", c.Reader.Extended, "auto", "on", "off")
+	oneOf("reader.simulated_pace", c.Reader.SimulatedPace, "", "contactless") // issue 21
 
 	p := &c.Provider
 	oneOf("provider.kind", p.Kind, "", "intake", "igate")

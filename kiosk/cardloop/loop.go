@@ -38,9 +38,14 @@ const (
 	Removed
 	// ReaderGone: the reader disappeared; the loop watches for it again.
 	ReaderGone
+	// Identified: during the read, the identity (DG13 and DG1) has
+	// arrived, unverified (Early); it comes again with the photo once DG2
+	// has. Read or Failed follows (or Removed). The receiver owns Early
+	// and must wipe it when the read ends, whichever way.
+	Identified
 )
 
-var eventNames = [...]string{"inserted", "reading", "progress", "read", "failed", "removed", "reader_gone"}
+var eventNames = [...]string{"inserted", "reading", "progress", "read", "failed", "removed", "reader_gone", "identified"}
 
 // String names the event type.
 func (t EventType) String() string {
@@ -64,6 +69,8 @@ type Event struct {
 	NeedsKey    bool
 	// QR is the payload the keys came from (nil when they were typed).
 	QR *qr.Payload
+	// Early is the unverified identity of an Identified event.
+	Early *reader.Early
 }
 
 // Loop reads the cards put on one terminal. Set the fields, then Run.
@@ -228,6 +235,13 @@ func (l *Loop) readOnce(ctx context.Context, keys []reader.Key, q *qr.Payload) (
 		}
 		done++
 		l.OnEvent(Event{Type: Progress, File: f, Bytes: len(raw), Done: min(done, total), Total: total})
+	}
+	opts.OnEarly = func(e *reader.Early) {
+		if ctx.Err() != nil { // the card left: nobody shows it
+			e.Wipe()
+			return
+		}
+		l.OnEvent(Event{Type: Identified, Early: e, QR: q})
 	}
 	res, err := reader.Read(conn, opts)
 	if err != nil {

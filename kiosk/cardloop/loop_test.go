@@ -2,6 +2,7 @@ package cardloop
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,14 +23,18 @@ func run(t *testing.T, r *simcard.Reader, keys *KeyBox, opts reader.Options) <-c
 	return events
 }
 
-// next waits (bounded) for the next event that is not progress, collecting
-// the progress events on the way.
+// next waits (bounded) for the next event that is neither progress nor an
+// early identity, collecting the progress events on the way.
 func next(t *testing.T, ch <-chan Event, progress *[]Event) Event {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
 		case e := <-ch:
+			if e.Type == Identified {
+				e.Early.Wipe()
+				continue
+			}
 			if e.Type == Progress {
 				if progress != nil {
 					*progress = append(*progress, e)
@@ -122,5 +127,49 @@ func TestRemovedMidReadStopsTheRead(t *testing.T) {
 	case e := <-ev:
 		t.Fatalf("event after removal: %v", e.Type)
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// The identity comes as soon as DG13 and DG1 are in, before the proof
+// files, then again with the photo; the verified read follows.
+func TestIdentifiedBeforeTheProof(t *testing.T) {
+	r := simcard.NewReader("sim")
+	keys := NewKeyBox()
+	ev := run(t, r, keys, reader.Options{})
+	k, _ := reader.KeyFromID(simcard.ReferenceProfile().Identity.IDNumber)
+	keys.Put([]reader.Key{k}, nil)
+	r.Insert(card(t, ""))
+	var seq []string
+	timeout := time.After(10 * time.Second)
+	for done := false; !done; {
+		select {
+		case e := <-ev:
+			switch e.Type {
+			case Progress:
+				seq = append(seq, lds.FileOf(e.File).Name)
+			case Identified:
+				if e.Early.Identity.IDNumber != simcard.ReferenceProfile().Identity.IDNumber {
+					t.Fatal("early identity is not the card's")
+				}
+				if len(e.Early.Photo) > 0 {
+					seq = append(seq, "identified+photo")
+				} else {
+					seq = append(seq, "identified")
+				}
+				e.Early.Wipe()
+			case Read:
+				seq = append(seq, "read")
+				e.Result.Wipe()
+				done = true
+			case Failed:
+				t.Fatalf("read failed: %v", e.Err)
+			}
+		case <-timeout:
+			t.Fatalf("no read; so far %v", seq)
+		}
+	}
+	want := "DG13 DG1 identified EF.SOD DG14 DG15 DG2 identified+photo read"
+	if got := strings.Join(seq, " "); got != want {
+		t.Fatalf("order:\n got %s\nwant %s", got, want)
 	}
 }

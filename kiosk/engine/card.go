@@ -12,6 +12,10 @@ import (
 // onCard takes the card loop's events (on its goroutines) and moves the
 // visit.
 func (e *Engine) onCard(ce cardloop.Event) {
+	if ce.Type == cardloop.Identified { // the identity ahead of its verdict (early.go)
+		e.onIdentified(ce)
+		return
+	}
 	e.mu.Lock()
 	var evs []Event
 	switch ce.Type {
@@ -45,6 +49,7 @@ func (e *Engine) onCard(ce cardloop.Event) {
 		evs = append(evs, e.cardRead(ce.Result)...)
 	case cardloop.Failed:
 		e.reading = false
+		e.dropEarlyLocked()
 		e.slot.set(SlotFailed)
 		e.slot.reason, e.slot.errText = ce.Reason, ce.Err.Error()
 		evs = append(evs, Event{Kind: CardFailed, Reason: ce.Reason, Err: ce.Err, NeedsKey: ce.NeedsKey, Step: e.step, Session: e.slot.session})
@@ -58,6 +63,7 @@ func (e *Engine) onCard(ce cardloop.Event) {
 	case cardloop.Removed:
 		midRead := e.reading
 		e.present, e.reading = false, false
+		e.dropEarlyLocked()
 		session := e.slot.session
 		e.slot = cardSlot{}
 		e.slot.set(SlotEmpty)
@@ -96,6 +102,7 @@ func (e *Engine) restStep() Step {
 // cardRead files a chip read in the visit: the visitor's identity, or the
 // next party of the form. Called with e.mu held.
 func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
+	earlyPhoto := e.takeEarlyPhotoLocked(res.Photo) // the verdict replaces the early identity
 	snap := *res
 	read := Event{Kind: CardRead, Read: &snap, Session: e.slot.session}
 	switch e.sess.State() {
@@ -115,6 +122,8 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 		e.photo, e.photoState = nil, PhotoNone
 		if res.PhotoRefused != "" { // the reader refused it before any pixel
 			e.photoState = PhotoRefused
+		} else if earlyPhoto != nil {
+			e.photo, e.photoState = earlyPhoto, PhotoShown // decoded when it arrived
 		} else if len(res.Photo) > 0 {
 			if img, err := lds.DecodePhoto(res.Photo); err == nil {
 				e.photo, e.photoState = img, PhotoShown

@@ -156,6 +156,7 @@ type Engine struct {
 	readyTerm  bool            // the reader answered since it was (re)watched
 	attached   chan struct{}   // closed when term is set
 	lastBeat   atomic.Int64    // unix nanoseconds of the card loop's last beat
+	early      *earlyRead      // issue 21: the identity shown while the chip's checks run (early.go)
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -309,6 +310,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.sess.Cancel()
 	e.keys.Clear()
 	e.dropPartiesLocked()
+	e.dropEarlyLocked()
 	e.qrOnly, e.read, e.photo, e.photoState = nil, nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
 	e.slot.read = nil // the session wiped it

@@ -72,12 +72,20 @@ const (
 	// ReaderReady: the reader answered (first presence report after it
 	// was attached or came back).
 	ReaderReady
+
+	// Issue 21 (early.go):
+
+	// CardIdentified: during the read, the identity (and later its photo)
+	// arrived ahead of the verdict; View.Checking and View.Early show it,
+	// unverified. No personal data rides on the event.
+	CardIdentified
 )
 
 var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
 	"card_removed", "reader_gone", "qr_accepted", "qr_refused", "key_refused", "step_changed", "party_added",
 	"still_there", "visit_wiped", "submitted", "submit_failed", "checked_in", "checkin_failed",
-	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready"}
+	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready",
+	"card_identified"} // issue 21
 
 // String names the kind (for logs and the local API's event types).
 func (k Kind) String() string {

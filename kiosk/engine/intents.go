@@ -124,7 +124,7 @@ func (e *Engine) ContinueQROnly() {
 // Continue goes from the identity to the service tiles (kiosk, desk).
 func (e *Engine) Continue() {
 	e.mu.Lock()
-	if e.step != StepIdentity || e.sess.Primary() == nil || e.cfg.Mode == Clinic || e.cfg.Mode == Notary {
+	if e.step != StepIdentity || e.sess.Primary() == nil || e.cfg.Mode == Clinic || e.cfg.Mode == Notary || e.checkingLocked() {
 		e.mu.Unlock()
 		return
 	}
@@ -136,6 +136,10 @@ func (e *Engine) Continue() {
 // ChooseService picks the service by its code (mã TTHC) and prefills its form.
 func (e *Engine) ChooseService(code string) error {
 	e.mu.Lock()
+	if e.checkingLocked() {
+		e.mu.Unlock()
+		return ErrChecking
+	}
 	var ev Event
 	err := e.sess.ChooseService(code, "")
 	if err != nil {
@@ -195,6 +199,10 @@ func (e *Engine) UnlockField(party, field string, index int, reason string) erro
 // problems stay on the form.
 func (e *Engine) Review() {
 	e.mu.Lock()
+	if e.checkingLocked() {
+		e.mu.Unlock()
+		return
+	}
 	var ev Event
 	probs, err := e.sess.Review()
 	switch {
@@ -225,7 +233,7 @@ func (e *Engine) Back() {
 // receipt step comes only once the outbox says the dossier is durable.
 func (e *Engine) Submit(consent bool) {
 	e.mu.Lock()
-	if e.step != StepReview || e.busy {
+	if e.step != StepReview || e.busy || e.checkingLocked() {
 		e.mu.Unlock()
 		return
 	}

@@ -157,6 +157,13 @@ type View struct {
 	// look-up on StepLookup.
 	ReceiptDossier *outbox.Record
 	Lookup         *LookupView
+	// Early identity (issue 21, early.go). Checking: the chip is still
+	// being read and checked (EF.SOD, Chip and Passive Authentication)
+	// while Early, the identity DG13 and DG1 gave, is on show, unverified
+	// (Verification nil); Photo and PhotoState are its photo once DG2 came.
+	// Nothing may go on from it: the verdict ends it.
+	Checking bool
+	Early    *prefill.Person
 }
 
 // View is the engine's state now, copied for rendering.
@@ -189,6 +196,7 @@ func (e *Engine) View() View {
 	v.Receipt = e.sess.Receipt()
 	e.receiptView(&v)
 	e.lookupView(&v)
+	e.earlyView(&v) // issue 21
 	for _, p := range e.parties {
 		v.Parties = append(v.Parties, Party{Role: p.Role, FullName: p.FullName, Verified: p.Verified, Summary: notary.Summary(p)})
 	}
