@@ -148,6 +148,10 @@ type View struct {
 	StillThere bool
 	Idle       time.Duration
 	Sync       SyncView
+
+	// Desk capture and the notarial act's draft (capture.go, notary.go).
+	Capture *CaptureView // nil: no attachment to capture on this step
+	Notary  *NotaryView  // notary mode: act number, signing photos, e-document
 }
 
 // View is the engine's state now, copied for rendering.
@@ -177,6 +181,7 @@ func (e *Engine) View() View {
 		v.WaitingFor = e.missingCardParty()
 	}
 	v.Problems = append(v.Problems, e.problems...)
+	v.Capture, v.Notary = e.captureViewLocked(), e.notaryViewLocked()
 	v.Receipt = e.sess.Receipt()
 	e.receiptView(&v)
 	for _, p := range e.parties {
