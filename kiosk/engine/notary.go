@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	xdraw "golang.org/x/image/draw"
 
@@ -43,7 +44,11 @@ type notaryDraft struct {
 	// same record under the same name (never a second one).
 	rec  *notary.Record
 	base string
+	seq  uint64 // numbers the act (NotaryView.Act)
 }
+
+// draftSeq numbers the acts of the process.
+var draftSeq atomic.Uint64
 
 func (e *Engine) dropDraftLocked() {
 	if e.draft.rec != nil {
@@ -57,6 +62,9 @@ func (e *Engine) dropDraftLocked() {
 
 // NotaryView is the notarial act's draft as the notary screen shows it.
 type NotaryView struct {
+	// Act numbers the act being put together: a front end's own state of
+	// an act (fields typed, boxes ticked) goes when it changes.
+	Act    uint64
 	ActRef string
 	// Role is the role of the card on the reader; Roles every role of the
 	// act so far (the parties kept and the card on the reader).
@@ -88,7 +96,10 @@ func (e *Engine) notaryViewLocked() *NotaryView {
 		return nil
 	}
 	d := &e.draft
-	v := &NotaryView{ActRef: d.actRef, Role: e.currentRoleLocked(), Roles: e.rolesLocked(), PhotoBusy: d.photoBusy,
+	if d.seq == 0 {
+		d.seq = draftSeq.Add(1)
+	}
+	v := &NotaryView{Act: d.seq, ActRef: d.actRef, Role: e.currentRoleLocked(), Roles: e.rolesLocked(), PhotoBusy: d.photoBusy,
 		PhotoErr: d.photoErr, EDocQR: d.eQR, EDocLink: d.eURL,
 		CanPhoto: e.cfg.Capture.OpenCamera != nil || e.cfg.Capture.Folder != ""}
 	for i, p := range d.photos {
@@ -325,9 +336,7 @@ func (e *Engine) SetElectronicDocument(qr, link string) error {
 	}
 	if qr != "" || link != "" {
 		if err := (&notary.Record{}).SetElectronicDocument(qr, link); err != nil {
-			e.notice, e.detail = NoticeError, err.Error()
-			ev := e.changed()
-			e.unlockEmit(ev)
+			e.mu.Unlock()
 			return err
 		}
 	}
