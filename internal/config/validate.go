@@ -78,6 +78,16 @@ func (c *Config) validate() Errors {
 	oneOf("kiosk.gateway_body", c.Kiosk.GatewayBody, "json", "form")
 	oneOf("kiosk.gateway_login_body", c.Kiosk.GatewayLoginBody, "json", "form")
 	oneOf("kiosk.gateway_history_body", c.Kiosk.GatewayHistoryBody, "json", "form")
+	oneOf("kiosk.capture_source", c.Kiosk.CaptureSource, "", "scanner", "camera", "folder")
+	if n := c.Kiosk.CaptureDPI; n < 75 || n > 600 {
+		bad("kiosk.capture_dpi", "must be between 75 and 600 (got %d)", n)
+	}
+	if c.Kiosk.CaptureSource == "folder" && c.Kiosk.CaptureFolder == "" {
+		bad("kiosk.capture_folder", "required when capture_source is \"folder\"")
+	}
+	if c.Kiosk.CaptureSource == "camera" && c.Kiosk.CaptureCamera == "" {
+		bad("kiosk.capture_camera", "required when capture_source is \"camera\"")
+	}
 	if u := c.Kiosk.GatewayURL; u != "" && !strings.HasPrefix(u, "https://") && !loopbackHTTP(u) {
 		bad("kiosk.gateway_url", "must be https (plain http only to loopback)")
 	}
