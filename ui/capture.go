@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -111,7 +112,7 @@ func (a *App) showCapture(v engine.View) bool {
 			item = it
 		}
 	}
-	parts := []fyne.CanvasObject{para(a.attLabel(item.Attachment))}
+	var parts []fyne.CanvasObject
 	switch {
 	case c.PDF > 0:
 		parts = append(parts, wrapped(fmt.Sprintf(T(a.lang, "cap.pdf"), kb(int64(c.PDF)))+" — "+c.PDFName, widget.MediumImportance))
@@ -126,16 +127,22 @@ func (a *App) showCapture(v engine.View) bool {
 	if msg := a.captureProblem(c); msg != "" {
 		parts = append(parts, wrapped(msg, widget.DangerImportance))
 	}
-	tiles := container.NewGridWrap(fyne.NewSize(236, 340))
+	var tiles []fyne.CanvasObject
 	if c.PDF > 0 {
 		del := widget.NewButtonWithIcon(T(a.lang, "cap.delete"), theme.DeleteIcon(), func() { a.eng.DeletePage(0) })
-		tiles.Add(container.NewVBox(container.NewCenter(widget.NewIcon(theme.FileApplicationIcon())), widget.NewLabel("PDF"), del))
+		tiles = append(tiles, container.NewVBox(container.NewCenter(widget.NewIcon(theme.FileApplicationIcon())), widget.NewLabel("PDF"), del))
 	}
 	for i, p := range c.Pages {
-		tiles.Add(a.pageTile(i, len(c.Pages), p, c.Busy))
+		tiles = append(tiles, a.pageTile(i, len(c.Pages), p, c.Busy))
 	}
-	if len(tiles.Objects) > 0 {
-		parts = append(parts, tiles)
+	if len(tiles) > 0 {
+		// Every tile as large as the largest needs (text size changes it).
+		size := fyne.NewSize(220, 0)
+		for _, t := range tiles {
+			m := t.MinSize()
+			size = fyne.NewSize(max(size.Width, m.Width), max(size.Height, m.Height))
+		}
+		parts = append(parts, container.NewGridWrap(size, tiles...))
 	}
 	label := T(a.lang, "cap.take."+c.Source)
 	take := widget.NewButtonWithIcon(label, theme.ContentAddIcon(), a.eng.CapturePage)
@@ -145,8 +152,9 @@ func (a *App) showCapture(v engine.View) bool {
 	}
 	done := action(T(a.lang, "cap.done"), false, a.eng.CloseCapture)
 	buttons := container.NewCenter(container.NewHBox(container.NewGridWrap(fyne.NewSize(320, 72), take), done))
-	a.show("capture", container.NewBorder(big(T(a.lang, "cap.title")), buttons, nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+	// The attachment's name is the heading: the screen is about it alone.
+	a.show("capture", container.NewBorder(big(a.attLabel(item.Attachment)), buttons, nil, nil,
+		a.keptScroll("capture", container.NewVBox(parts...))))
 	return true
 }
 
@@ -156,8 +164,14 @@ func (a *App) pageTile(i, n int, p engine.CapturedPage, busy bool) fyne.CanvasOb
 	if p.Thumb != nil {
 		ci := canvas.NewImageFromImage(p.Thumb)
 		ci.FillMode = canvas.ImageFillContain
-		ci.SetMinSize(fyne.NewSize(150, 160))
-		img = ci
+		b := p.Thumb.Bounds()
+		k := min(150/float32(max(b.Dx(), 1)), 160/float32(max(b.Dy(), 1)))
+		ci.SetMinSize(fyne.NewSize(float32(b.Dx())*k, float32(b.Dy())*k))
+		// The paper's edge: a scan's white margin would vanish on the
+		// screen's white.
+		edge := canvas.NewRectangle(color.Transparent)
+		edge.StrokeColor, edge.StrokeWidth = color.Gray{Y: 0x99}, 1
+		img = container.NewStack(ci, edge)
 	}
 	info := widget.NewLabelWithStyle(fmt.Sprintf(T(a.lang, "cap.page"), i+1, kb(int64(p.Bytes))), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	up := widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() { a.eng.MovePage(i, i-1) })
@@ -175,7 +189,8 @@ func (a *App) pageTile(i, n int, p engine.CapturedPage, busy bool) fyne.CanvasOb
 		retake.Disable()
 		del.Disable()
 	}
-	return container.NewVBox(container.NewCenter(img), info, container.NewGridWithColumns(2, up, down), retake, del)
+	return container.NewVBox(container.NewCenter(img), info, container.NewGridWithColumns(2, up, down),
+		container.NewGridWithColumns(2, retake, del))
 }
 
 // captureProblem puts the last capture's problem into words; the

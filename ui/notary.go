@@ -25,6 +25,10 @@ type notaryUI struct {
 	shows      map[string]bool
 	eQR, eLink string
 	typed      bool // the e-document fields were typed since they were put in the record
+	// scroll is the scroller of the notary and capture screens on show: a
+	// redraw (a photo taken, a page scanned) keeps the place, instead of
+	// jumping back to the top.
+	scroll map[string]*container.Scroll
 	bad        bool // the engine refused them
 }
 
@@ -59,7 +63,14 @@ func (a *App) showNotary(v engine.View) {
 		sum := strings.SplitN(q.Summary, " / ", 2)
 		parts = append(parts, widget.NewLabel(fmt.Sprintf("%s: %s — %s", q.Role, q.FullName, sum[min(int(a.lang), len(sum)-1)])))
 	}
-	parts = append(parts, para(fmt.Sprintf("%s %d — %s", T(a.lang, "notary.party"), len(v.Parties)+1, nv.Role)),
+	who := nv.Role // "Bên 2", or a witness or interpreter
+	if who == "" {
+		who = fmt.Sprintf("%s %d", T(a.lang, "notary.party"), len(v.Parties)+1)
+	}
+	if v.RecordFile != "" { // filed: the parties are in the record, not "the next party"
+		who = T(a.lang, "notary.saved")
+	}
+	parts = append(parts, para(who),
 		a.identityCard(v), a.details(v))
 	if v.RecordFile == "" {
 		parts = append(parts, a.notaryRolePicker(nv), act)
@@ -68,7 +79,11 @@ func (a *App) showNotary(v engine.View) {
 	if v.RecordFile == "" {
 		parts = append(parts, a.eDocument(nv))
 	}
-	parts = append(parts, para(a.noticeText(v)))
+	notice := a.noticeText(v)
+	if v.Notice == engine.NoticeError { // the record's refusal, in the screen's language
+		notice = a.photoProblem(v.Detail)
+	}
+	parts = append(parts, para(notice))
 	save := widget.NewButton(T(a.lang, "notary.save"), func() { a.eng.SaveNotary("") })
 	save.Importance = widget.HighImportance
 	if v.Busy {
@@ -104,7 +119,21 @@ func (a *App) showNotary(v engine.View) {
 		a.printMsg = ""
 	}
 	a.show("notary", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+		a.keptScroll("notary", container.NewVBox(parts...))))
+}
+
+// keptScroll scrolls content, at the place the same screen's scroller
+// was before this redraw.
+func (a *App) keptScroll(screen string, content fyne.CanvasObject) *container.Scroll {
+	sc := container.NewVScroll(content)
+	if a.notaryUI.scroll == nil {
+		a.notaryUI.scroll = map[string]*container.Scroll{}
+	}
+	if old := a.notaryUI.scroll[screen]; old != nil && a.Screen() == screen {
+		sc.Offset = old.Offset
+	}
+	a.notaryUI.scroll[screen] = sc
+	return sc
 }
 
 // notaryRolePicker names the role of the card on the reader: a party of the
@@ -135,7 +164,7 @@ func (a *App) signingPhotos(v engine.View, nv *engine.NotaryView) fyne.CanvasObj
 	if len(nv.Photos) == 0 {
 		box.Add(wrapped(T(a.lang, "notary.photo.none"), widget.WarningImportance))
 	}
-	tiles := container.NewGridWrap(fyne.NewSize(260, 330))
+	var tiles []fyne.CanvasObject
 	for i, p := range nv.Photos {
 		var img fyne.CanvasObject = widget.NewIcon(theme.BrokenImageIcon())
 		if p.Thumb != nil {
@@ -144,19 +173,26 @@ func (a *App) signingPhotos(v engine.View, nv *engine.NotaryView) fyne.CanvasObj
 			ci.SetMinSize(fyne.NewSize(240, 160))
 			img = ci
 		}
-		who := strings.Join(p.Shows, ", ")
+		who := widget.NewLabel(strings.Join(p.Shows, ", "))
+		who.Truncation = fyne.TextTruncateEllipsis
 		tile := container.NewVBox(img,
-			widget.NewLabelWithStyle(fmt.Sprintf(T(a.lang, "notary.photo.n"), i+1)+" · SHA-256 "+p.SHA256[:12]+"…", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}),
-			wrapped(who, widget.MediumImportance))
+			widget.NewLabelWithStyle(fmt.Sprintf(T(a.lang, "notary.photo.n"), i+1), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			widget.NewLabelWithStyle("SHA-256 "+p.SHA256[:12]+"…", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}),
+			who)
 		if !saved {
 			i := i
 			del := widget.NewButtonWithIcon(T(a.lang, "notary.photo.del"), theme.DeleteIcon(), func() { a.eng.RemoveSigningPhoto(i) })
 			tile.Add(del)
 		}
-		tiles.Add(tile)
+		tiles = append(tiles, tile)
 	}
-	if len(tiles.Objects) > 0 {
-		box.Add(tiles)
+	if len(tiles) > 0 {
+		size := fyne.NewSize(280, 0) // every tile as large as the largest needs
+		for _, t := range tiles {
+			m := t.MinSize()
+			size = fyne.NewSize(max(size.Width, m.Width), max(size.Height, m.Height))
+		}
+		box.Add(container.NewGridWrap(size, tiles...))
 	}
 	if len(nv.Photos) > 0 && len(nv.Missing) > 0 {
 		box.Add(wrapped(fmt.Sprintf(T(a.lang, "notary.photo.miss"), strings.Join(nv.Missing, ", ")), widget.WarningImportance))

@@ -177,7 +177,18 @@ func (e *Engine) SetPartyRole(role string) error {
 		e.mu.Unlock()
 		return errors.New("engine: a role is at most 40 printable characters")
 	}
+	before := e.currentRoleLocked()
 	e.draft.role = role
+	// The photos taken show this person: they show them under the new name.
+	if after := e.currentRoleLocked(); after != before {
+		for i := range e.draft.photos {
+			for j, s := range e.draft.photos[i].Shows {
+				if s == before {
+					e.draft.photos[i].Shows[j] = after
+				}
+			}
+		}
+	}
 	ev := e.changed()
 	e.unlockEmit(ev)
 	return nil

@@ -184,3 +184,28 @@ func TestNotarySaveRetriedOnce(t *testing.T) {
 		t.Fatalf("the retried record has a party twice or none: %s", b)
 	}
 }
+
+// TestNotaryRoleRenamesPhotos: naming this person a witness after their
+// photo was taken renames them in the photo (it shows the same person),
+// and the record saves.
+func TestNotaryRoleRenamesPhotos(t *testing.T) {
+	dir := t.TempDir()
+	r := newRig(t, Notary, func(c *Config) { c.Notary = NotaryConfig{NotaryID: "CCV-0001", Dir: dir} })
+	r.readCard(cardGenuine, StepNotary)
+	if err := r.e.AddSigningPhoto(photoJPEG(t, color.RGBA{10, 200, 10, 255}), []string{notary.ShowsNotary, "Bên 1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.e.SetPartyRole(notary.RoleInterpreter); err != nil {
+		t.Fatal(err)
+	}
+	v := r.e.View()
+	if v.Notary.Photos[0].Shows[1] != notary.RoleInterpreter || len(v.Notary.Missing) != 0 {
+		t.Fatalf("photo shows %v, missing %v", v.Notary.Photos[0].Shows, v.Notary.Missing)
+	}
+	r.e.SaveNotary("9/2026")
+	ev := r.event(NotarySaved)
+	b, _ := os.ReadFile(ev.File)
+	if !strings.Contains(string(b), notary.RoleInterpreter) {
+		t.Fatalf("record %s", b)
+	}
+}
