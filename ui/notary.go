@@ -29,7 +29,7 @@ type notaryUI struct {
 	// redraw (a photo taken, a page scanned) keeps the place, instead of
 	// jumping back to the top.
 	scroll map[string]*container.Scroll
-	bad        bool // the engine refused them
+	bad    bool // the engine refused them
 }
 
 // showNotary is what a notary sees after a read: the chip photo large, the
