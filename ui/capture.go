@@ -150,7 +150,11 @@ func (a *App) showCapture(v engine.View) bool {
 	if c.Busy || c.PDF > 0 {
 		take.Disable()
 	}
-	done := action(T(a.lang, "cap.done"), false, a.eng.CloseCapture)
+	doneBtn := widget.NewButton(T(a.lang, "cap.done"), a.eng.CloseCapture)
+	if c.Busy { // the page on its way belongs to this attachment
+		doneBtn.Disable()
+	}
+	done := container.NewGridWrap(fyne.NewSize(320, 72), doneBtn)
 	buttons := container.NewCenter(container.NewHBox(container.NewGridWrap(fyne.NewSize(320, 72), take), done))
 	// The attachment's name is the heading: the screen is about it alone.
 	a.show("capture", container.NewBorder(big(a.attLabel(item.Attachment)), buttons, nil, nil,

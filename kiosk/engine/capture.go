@@ -223,8 +223,14 @@ func (e *Engine) OpenCapture(id string) error {
 }
 
 // CloseCapture goes back from an attachment to the list; its pages stay.
+// Not while a page is being captured: the form could go to review and the
+// dossier be stored without the page on its way.
 func (e *Engine) CloseCapture() {
 	e.mu.Lock()
+	if e.capt.busy {
+		e.mu.Unlock()
+		return
+	}
 	e.capt.open, e.capt.problem, e.capt.detail = "", CaptureOK, ""
 	ev := e.changed()
 	e.unlockEmit(ev)

@@ -114,6 +114,12 @@ func TestCaptureScanReorderSubmit(t *testing.T) {
 	}
 	for i := 0; i < 3; i++ {
 		r.e.CapturePage()
+		if i == 0 { // the page on its way keeps the attachment open
+			r.e.CloseCapture()
+			if v := r.e.View(); v.Capture.Open != "to_khai" || !v.Capture.Busy {
+				t.Fatalf("closed during a scan: open %q busy %v", v.Capture.Open, v.Capture.Busy)
+			}
+		}
 		r.until("page scanned", func(v View) bool {
 			return v.Capture != nil && !v.Capture.Busy && len(v.Capture.Pages) == i+1 || v.Capture.Problem != ""
 		})
