@@ -178,7 +178,6 @@ func TestNotarySigningPhotoScreen(t *testing.T) {
 		t.Fatal("the act number was lost for the second party")
 	}
 	r.see(w("notary.photo.none"))
-	r.fits(t, "notary before the photo")
 	if e := r.english(); len(e) > 0 {
 		t.Errorf("notary shows English: %q", e)
 	}
