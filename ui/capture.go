@@ -234,3 +234,32 @@ func clipText(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// captureSummary lists on review what will go with the dossier: each
+// attachment captured, with its pages and size, and each required one
+// that was not.
+func (a *App) captureSummary(v engine.View) fyne.CanvasObject {
+	c := v.Capture
+	if c == nil || len(c.Items) == 0 {
+		return layout.NewSpacer()
+	}
+	box := container.NewVBox(a.headingText(T(a.lang, "cap.title")))
+	for _, it := range c.Items {
+		switch {
+		case it.PDF:
+			box.Add(wrapped(a.attLabel(it.Attachment)+": "+fmt.Sprintf(T(a.lang, "cap.pdf"), kb(it.Bytes)), widget.MediumImportance))
+		case it.Pages > 0:
+			box.Add(wrapped(a.attLabel(it.Attachment)+": "+fmt.Sprintf(T(a.lang, "cap.count"), it.Pages, kb(it.Bytes)), widget.MediumImportance))
+		case it.Attachment.Required:
+			box.Add(wrapped(a.attLabel(it.Attachment)+": "+T(a.lang, "cap.none"), widget.WarningImportance))
+		}
+	}
+	return box
+}
+
+// headingText is a bold sub-heading.
+func (a *App) headingText(text string) fyne.CanvasObject {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	return l
+}

@@ -138,6 +138,14 @@ func TestDeskCaptureScreens(t *testing.T) {
 	r.tap(w("cap.done"))
 	r.wait("form")
 	r.see("2 trang, ")
+	r.ui(func() {
+		r.app.eng.SetField("applicant", "dien_thoai", 0, "0912345678")
+		r.app.eng.SetField("", "ly_do", 0, "Làm thủ tục")
+	})
+	r.tap(w("form.next"))
+	r.wait("review")
+	r.see("Tờ khai đã ký: 2 trang, ") // what goes with the dossier, before it is sent
+	r.fits(t, "review with attachments")
 
 	// A page over its byte limit, in plain words, on a desk scanning grey at 200 dpi.
 	sc.Limits.MaxPageBytes = 3000

@@ -303,6 +303,7 @@ func (a *App) showReview(v engine.View) {
 			list.Add(rows)
 		}
 	}
+	list.Add(a.captureSummary(v)) // desk: the attachments going with the dossier (capture.go)
 	consentText := v.Service.ConsentVI
 	if a.lang == English && v.Service.ConsentEN != "" {
 		consentText = v.Service.ConsentEN
