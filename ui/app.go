@@ -92,6 +92,7 @@ type App struct {
 	page     int           // services page on show
 	printMsg string        // after a print job
 	actRef   string        // notary: the act number typed, kept across parties
+	notaryUI notaryUI      // notary: the signing photo's people and the e-document as typed (notary.go)
 	// composeKeys: the physical keyboard composes Vietnamese (desk default);
 	// padOnDesk: the on-screen keyboard comes up on a desk too.
 	composeKeys, padOnDesk bool

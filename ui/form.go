@@ -103,6 +103,9 @@ func (a *App) showForm(v engine.View) {
 		a.showAttract(v)
 		return
 	}
+	if a.showCapture(v) { // desk: an attachment is being scanned (capture.go)
+		return
+	}
 	ask := container.NewVBox()
 	card := container.NewVBox()
 	roles, by := groups(v.Service, v.Values)
@@ -174,6 +177,7 @@ func (a *App) showForm(v engine.View) {
 	if len(card.Objects) > 0 {
 		parts = append(parts, widget.NewCard(T(a.lang, "form.fromcard"), "", card))
 	}
+	parts = append(parts, a.captureSection(v)) // desk: the attachments to scan (capture.go)
 	next := action(T(a.lang, "form.next"), true, a.eng.Review)
 	// The title and the next action stay in view; the values scroll.
 	a.show("form", container.NewBorder(big(T(a.lang, "form.title")), container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
@@ -299,6 +303,7 @@ func (a *App) showReview(v engine.View) {
 			list.Add(rows)
 		}
 	}
+	list.Add(a.captureSummary(v)) // desk: the attachments going with the dossier (capture.go)
 	consentText := v.Service.ConsentVI
 	if a.lang == English && v.Service.ConsentEN != "" {
 		consentText = v.Service.ConsentEN

@@ -250,6 +250,7 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if w != nil {
 		ecfg.Worker = w
 	}
+	ecfg.Capture = captureConfig(cfg) // desk attachments, notary signing photos (capture.go)
 	ucfg := ui.Config{LargeText: cfg.Kiosk.LargeText, HighContrast: cfg.Kiosk.HighContrast}
 	if cfg.Kiosk.Language == "en" {
 		ucfg.Lang = ui.English

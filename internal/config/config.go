@@ -123,6 +123,19 @@ type Kiosk struct {
 	GatewayBody             string `toml:"gateway_body"`
 	GatewayLoginBody        string `toml:"gateway_login_body"`
 	GatewayHistoryBody      string `toml:"gateway_history_body"`
+
+	// Desk capture of attachments and notary signing photos
+	// (kiosk/engine.CaptureConfig): CaptureSource is "scanner" (SANE),
+	// "camera" (a V4L2 document camera) or "folder" (a drop folder); ""
+	// offers no capture. ScannerDevice is the SANE device ("" = SANE's
+	// default, "test" = its test backend), CaptureDPI the resolution kept,
+	// CaptureFolder the drop folder, CaptureCamera the V4L2 device (the
+	// notary's signing photos too).
+	CaptureSource string `toml:"capture_source"`
+	ScannerDevice string `toml:"scanner_device"`
+	CaptureDPI    int    `toml:"capture_dpi"`
+	CaptureFolder string `toml:"capture_folder"`
+	CaptureCamera string `toml:"capture_camera"`
 }
 
 // Retention bounds how long data stays.
@@ -174,7 +187,7 @@ func Defaults() Config {
 		Provider: Provider{Timeout: Duration{30 * time.Second}},
 		Kiosk: Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi", Mode: "kiosk",
 			GatewayPasswordEncoding: "md5", GatewayBody: "json", GatewayLoginBody: "json", GatewayHistoryBody: "form",
-			PrinterWidth: 576, PrinterQR: "native"},
+			PrinterWidth: 576, PrinterQR: "native", CaptureDPI: 200},
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},

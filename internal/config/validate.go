@@ -90,6 +90,16 @@ func (c *Config) validate() Errors {
 	if u := c.Kiosk.StatusURL; u != "" && (!strings.HasPrefix(u, "https://") || strings.Count(u, "{code}") != 1) {
 		bad("kiosk.status_url", "must be an https URL with {code} exactly once")
 	}
+	oneOf("kiosk.capture_source", c.Kiosk.CaptureSource, "", "scanner", "camera", "folder")
+	if n := c.Kiosk.CaptureDPI; n < 75 || n > 600 {
+		bad("kiosk.capture_dpi", "must be between 75 and 600 (got %d)", n)
+	}
+	if c.Kiosk.CaptureSource == "folder" && c.Kiosk.CaptureFolder == "" {
+		bad("kiosk.capture_folder", "required when capture_source is \"folder\"")
+	}
+	if c.Kiosk.CaptureSource == "camera" && c.Kiosk.CaptureCamera == "" {
+		bad("kiosk.capture_camera", "required when capture_source is \"camera\"")
+	}
 	if u := c.Kiosk.GatewayURL; u != "" && !strings.HasPrefix(u, "https://") && !loopbackHTTP(u) {
 		bad("kiosk.gateway_url", "must be https (plain http only to loopback)")
 	}

@@ -1,6 +1,9 @@
 package capture
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Document is the pages of one attachment being captured, in order. The
 // screens drive it: add a page, retake one (replace it), move one, delete
@@ -8,7 +11,12 @@ import "fmt"
 type Document struct {
 	// Name is the catalogue attachment ID, Label its display name.
 	Name, Label string
-	pages       []*Page
+	// At is the document's date inside its PDF (CreationDate): set once,
+	// so that the PDF is the same bytes each time it is assembled (its
+	// SHA-256 is listed in the dossier before the file is streamed to
+	// the outbox). Zero: stamped the first time the PDF is written.
+	At    time.Time
+	pages []*Page
 }
 
 // Pages returns the pages in order.

@@ -90,6 +90,8 @@ type Config struct {
 	Idle, Grace time.Duration
 	Clinic      ClinicConfig
 	Notary      NotaryConfig
+	// Capture digitises attachments at the desk (capture.go).
+	Capture CaptureConfig
 	// AdminPIN opens the operator screen; "" keeps it shut.
 	AdminPIN string
 	// PIN is the back-off after wrong PINs (zero: DefaultPINPolicy).
@@ -157,6 +159,10 @@ type Engine struct {
 	attached   chan struct{}   // closed when term is set
 	lastBeat   atomic.Int64    // unix nanoseconds of the card loop's last beat
 	early      *earlyRead      // issue 21: the identity shown while the chip's checks run (early.go)
+	// Attachments captured at the desk, and the notarial act's draft
+	// (act number, signing photos, electronic document): capture.go, notary.go.
+	capt  captureState
+	draft notaryDraft
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -316,6 +322,8 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.slot.read = nil // the session wiped it
 	e.kept, e.nextRole = nil, ""
 	e.look = nil
+	e.dropCaptureLocked()
+	e.dropDraftLocked()
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }
@@ -327,6 +335,7 @@ func (e *Engine) endVisitLocked() {
 	e.read, e.photo, e.photoState = nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.stillThere = nil, "", false
 	e.slot.read = nil // the session wiped it
+	e.dropCaptureLocked()
 	e.gen++
 }
 

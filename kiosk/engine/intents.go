@@ -246,6 +246,7 @@ func (e *Engine) Submit(consent bool) {
 	e.busy = true
 	gen := e.gen
 	owners := e.ownersLocked()
+	sub := e.submitterLocked() // the outbox, with the attachments captured at the desk
 	ev := e.changed()
 	e.unlockEmit(ev)
 	e.goIO(func(ctx context.Context) {
@@ -256,7 +257,7 @@ func (e *Engine) Submit(consent bool) {
 			// sends it to a real provider.
 			ctx = outbox.WithDemo(ctx)
 		}
-		uuid, err := e.sess.Submit(ctx, e.cfg.Outbox, true)
+		uuid, err := e.sess.Submit(ctx, sub, true)
 		e.mu.Lock()
 		if gen != e.gen { // wiped meanwhile (idle, cancel): the dossier, if saved, is in the outbox
 			e.mu.Unlock()

@@ -164,6 +164,9 @@ type View struct {
 	// Nothing may go on from it: the verdict ends it.
 	Checking bool
 	Early    *prefill.Person
+	// Desk capture and the notarial act's draft (capture.go, notary.go).
+	Capture *CaptureView // nil: no attachment to capture on this step
+	Notary  *NotaryView  // notary mode: act number, signing photos, e-document
 }
 
 // View is the engine's state now, copied for rendering.
@@ -193,6 +196,7 @@ func (e *Engine) View() View {
 		v.WaitingFor = e.missingCardParty()
 	}
 	v.Problems = append(v.Problems, e.problems...)
+	v.Capture, v.Notary = e.captureViewLocked(), e.notaryViewLocked()
 	v.Receipt = e.sess.Receipt()
 	e.receiptView(&v)
 	e.lookupView(&v)
