@@ -149,6 +149,8 @@ type Engine struct {
 	readyTerm  bool            // the reader answered since it was (re)watched
 	attached   chan struct{}   // closed when term is set
 	lastBeat   atomic.Int64    // unix nanoseconds of the card loop's last beat
+	// mrz holds an MRZ line typed or scanned until its next line (passports).
+	mrz mrzLines
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -303,6 +305,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
 	e.slot.read = nil // the session wiped it
 	e.kept, e.nextRole = nil, ""
+	e.mrz.reset()
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }

@@ -72,12 +72,17 @@ const (
 	// ReaderReady: the reader answered (first presence report after it
 	// was attached or came back).
 	ReaderReady
+
+	// MRZAccepted (passports): a passport's MRZ gave its chip key; it
+	// waits for the passport.
+	MRZAccepted
 )
 
 var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
 	"card_removed", "reader_gone", "qr_accepted", "qr_refused", "key_refused", "step_changed", "party_added",
 	"still_there", "visit_wiped", "submitted", "submit_failed", "checked_in", "checkin_failed",
-	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready"}
+	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready",
+	"mrz_accepted"}
 
 // String names the kind (for logs and the local API's event types).
 func (k Kind) String() string {

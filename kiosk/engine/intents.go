@@ -15,8 +15,15 @@ import (
 )
 
 // Scanned takes a code from any QR scanner: a card's QR gives the keys to
-// its chip (they wait for the card); anything else is explained.
-func (e *Engine) Scanned(text string) { e.ScanQR(text) }
+// its chip (they wait for the card); a passport's MRZ from a keyboard-wedge
+// MRZ reader gives its key (TypedMRZ); anything else is explained.
+func (e *Engine) Scanned(text string) {
+	if e.isMRZ(text) {
+		e.TypedMRZ(text)
+		return
+	}
+	e.ScanQR(text)
+}
 
 // ScanQR is Scanned for a caller that answers someone (the local API):
 // it returns the card's QR payload, or why the code gives no keys.
@@ -48,12 +55,16 @@ func (e *Engine) ScanQR(text string) (*qr.Payload, error) {
 }
 
 // TypedKey takes what was typed on the key step: 6 digits (the CAN) or 12
-// (the ID number); a scanner typing into the field gives a whole QR.
+// (the ID number); a scanner typing into the field gives a whole QR, an
+// MRZ reader a passport's MRZ (TypedMRZ).
 func (e *Engine) TypedKey(text string) error {
 	text = strings.TrimSpace(text)
 	if strings.Contains(text, "|") {
 		e.Scanned(text)
 		return nil
+	}
+	if e.isMRZ(text) {
+		return e.TypedMRZ(text)
 	}
 	return e.TypedDigits(text)
 }
