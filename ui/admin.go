@@ -69,11 +69,7 @@ func (a *App) showAdmin(v engine.View) {
 		card = T(a.lang, "status.card")
 	}
 	add("admin.readers", info.Reader+" ("+card+")")
-	trust := info.TrustInfo
-	if trust == "" {
-		trust = T(a.lang, "admin.notrust")
-	}
-	add("admin.trust", trust)
+	add("admin.trust", a.trustSummary(info))
 	provider := info.Provider
 	if !info.Worker {
 		provider = T(a.lang, "status.queueonly")
@@ -112,5 +108,6 @@ func (a *App) showAdmin(v engine.View) {
 	}
 	buttons.Add(action(T(a.lang, "admin.close"), true, a.eng.CloseAdmin))
 	a.show("admin", container.NewVScroll(container.NewVBox(big(T(a.lang, "admin.title")), rows,
+		widget.NewCard(T(a.lang, "admin.trust"), "", a.trustList(info)),
 		widget.NewCard(T(a.lang, "admin.settings"), "", settings), container.NewCenter(buttons))))
 }
