@@ -144,9 +144,12 @@ func (e *Engine) ChooseService(code string) error {
 	e.mu.Lock()
 	var ev Event
 	err := e.sess.ChooseService(code, "")
-	if err != nil {
+	switch {
+	case errors.Is(err, session.ErrNeedsIDCard):
+		ev = e.setStep(StepServices, NoticeNeedsCard, "")
+	case err != nil:
 		ev = e.setStep(StepServices, NoticeError, err.Error())
-	} else {
+	default:
 		ev = e.setStep(StepForm, NoticeNone, "")
 	}
 	e.unlockEmit(ev)

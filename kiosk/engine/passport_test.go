@@ -1,14 +1,19 @@
 package engine
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"motcua/hwtest/simcard"
+	"motcua/kiosk/prefill"
+	"motcua/kiosk/session"
 	"motcua/reader/cccd"
 	"motcua/reader/qr/scanner"
+	"motcua/sync/outbox"
 )
 
 // cardPassport is the demo deck's e-passport (simcard.PassportProfile).
@@ -189,4 +194,154 @@ func TestPassportVisit(t *testing.T) {
 			t.Fatalf("person %+v", v.Person)
 		}
 	})
+}
+
+// fillAsked types a plausible value into every empty field the card did
+// not fill, by its type.
+func fillAsked(t *testing.T, r *rig, v View) {
+	t.Helper()
+	for _, val := range v.Values {
+		if val.NeedsConfirmation { // the bride's card address in today's units
+			if len(val.Choices) > 0 {
+				r.e.ChooseAddress(val.Party, val.Field.ID, val.Index, 0)
+			} else {
+				r.e.ConfirmField(val.Party, val.Field.ID, val.Index)
+			}
+		}
+		if val.Locked || val.Text != "" || val.Provenance == prefill.Derived {
+			continue
+		}
+		text := map[string]string{"number": "1", "phone": "0912345678", "date": "2026-11-30", "sex": "Nữ", "id12": "001093047064",
+			"address": "Số 1 Tràng Tiền, Phường Hoàn Kiếm, Thành phố Hà Nội"}[val.Field.Type]
+		if text == "" {
+			text = "Thử"
+		}
+		if len(val.Field.Options) > 0 {
+			text = val.Field.Options[0]
+		}
+		if err := r.e.SetField(val.Party, val.Field.ID, val.Index, text); err != nil {
+			t.Fatalf("%s/%s: %v", val.Party, val.Field.ID, err)
+		}
+	}
+}
+
+// TestPassportPartyMarriage: a foreign party's chip passport fills its
+// spouse of the kết hôn dossier: name, nationality, passport number,
+// birth and sex from the chip (locked, chip_verified); no ID number or
+// ethnicity is asked of it; the ID card of the other spouse joins; the
+// dossier is stored with the passport number. A service that takes only
+// ID cards says so instead of filing the passport.
+func TestPassportPartyMarriage(t *testing.T) {
+	r := newRig(t, Desk, nil)
+	r.insert(cardPassport)
+	r.step(StepKey)
+	r.e.TypedKey(passportMRZ(t))
+	r.step(StepIdentity)
+	r.e.Continue()
+	r.step(StepServices)
+	if err := r.e.ChooseService("1.001193"); !errors.Is(err, session.ErrNeedsIDCard) {
+		t.Fatalf("birth registration with a passport: %v", err)
+	}
+	if v := r.e.View(); v.Notice != NoticeNeedsCard || v.Step != StepServices {
+		t.Fatalf("notice %q step %s", v.Notice, v.Step)
+	}
+	if err := r.e.ChooseService("1.000894"); err != nil {
+		t.Fatal(err)
+	}
+	v := r.step(StepForm)
+	if v.WaitingFor != "spouse_1" {
+		t.Fatalf("waiting for %q: the passport's holder is the groom", v.WaitingFor)
+	}
+	got := map[string]prefill.Value{}
+	for _, val := range v.Values {
+		if val.Party == "spouse_2" {
+			got[val.Field.ID] = val
+		}
+	}
+	for id, want := range map[string]string{"ho_ten": "NGUYEN VAN THU", "so_ho_chieu": "C0123456", "quoc_tich": "Việt Nam",
+		"ngay_sinh": "1993-01-05", "gioi_tinh": "Nam"} {
+		if val := got[id]; val.Text != want || !val.Locked || val.Provenance != prefill.ChipVerified {
+			t.Errorf("spouse_2 %s: %q locked %v %s, want %q from the verified chip", id, val.Text, val.Locked, val.Provenance, want)
+		}
+	}
+	for _, id := range []string{"so_dinh_danh", "dan_toc"} {
+		if _, ok := got[id]; ok {
+			t.Errorf("spouse_2 is asked %s, which a passport party is not", id)
+		}
+	}
+	if val := got["noi_cu_tru"]; val.Locked || val.Text != "" {
+		t.Errorf("residence (not on a passport) filled: %+v", val)
+	}
+	r.deck.Remove()
+	r.event(CardRemoved)
+	r.insert(cardSecond)
+	r.step(StepKey)
+	r.e.Scanned(r.deck.QR(cardSecond))
+	if ev := r.event(PartyAdded); ev.Role != "spouse_1" {
+		t.Fatalf("the bride's card filed under %q", ev.Role)
+	}
+	v = r.until("both spouses", func(v View) bool { return v.Step == StepForm && v.WaitingFor == "" })
+	fillAsked(t, r, v)
+	r.e.Review()
+	if v := r.e.View(); v.Step != StepReview {
+		t.Fatalf("not reviewed: %+v", v.Problems)
+	}
+	r.e.Submit(true)
+	r.step(StepReceipt)
+	recs, err := r.box.List(outbox.Filter{})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%d records: %v", len(recs), err)
+	}
+	payload, err := r.box.Payload(recs[0].UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(payload), "C0123456") || !strings.Contains(string(payload), "so_ho_chieu") {
+		t.Fatalf("the passport number is not in the dossier: %s", payload)
+	}
+}
+
+// TestPassportPartyNotary: a notarial act with a passport party records
+// it as such: document "passport", its number, the verdicts.
+func TestPassportPartyNotary(t *testing.T) {
+	dir := t.TempDir()
+	r := newRig(t, Notary, func(c *Config) { c.Notary = NotaryConfig{NotaryID: "CCV-0001", Office: "VPCC Thử", Dir: dir} })
+	r.readCard(cardGenuine, StepNotary)
+	if err := r.e.AnotherParty(); err != nil {
+		t.Fatal(err)
+	}
+	r.step(StepAttract)
+	r.deck.Remove()
+	r.event(CardRemoved)
+	r.insert(cardPassport)
+	r.step(StepKey)
+	r.e.TypedPassport("C0123456", "05/01/1993", "01/03/2034")
+	r.step(StepNotary)
+	r.e.SaveNotary("124/2026/CC")
+	ev := r.event(NotarySaved)
+	b, err := os.ReadFile(ev.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Parties []struct {
+			Document       string `json:"document"`
+			DocumentNumber string `json:"document_number"`
+			FullName       string `json:"full_name"`
+			Verified       bool   `json:"verified"`
+		}
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Parties) != 2 {
+		t.Fatalf("%d parties", len(rec.Parties))
+	}
+	id, pp := rec.Parties[0], rec.Parties[1]
+	if id.Document != "" || id.DocumentNumber != "" || !id.Verified {
+		t.Fatalf("ID card party: %+v", id)
+	}
+	if pp.Document != "passport" || pp.DocumentNumber != "C0123456" || pp.FullName != "NGUYEN VAN THU" || !pp.Verified {
+		t.Fatalf("passport party: %+v", pp)
+	}
 }

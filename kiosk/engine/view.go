@@ -70,6 +70,7 @@ const (
 const (
 	NoticeMRZInvalid Notice = "mrz_invalid" // the MRZ or the passport data typed do not make a key
 	NoticeMRZFirst   Notice = "mrz_first"   // a passport's MRZ was given; the passport should follow
+	NoticeNeedsCard  Notice = "needs_card"  // the service takes a chip ID card, not the passport read
 )
 
 // PhotoState says what can be shown of the chip's face image.

@@ -46,6 +46,10 @@ type Party struct {
 	DateOfIssue  string             `json:"date_of_issue"`
 	DateOfExpiry string             `json:"date_of_expiry"`
 	Access       string             `json:"access"` // pace or bac
+	// Document is "passport" for a party identified by a chip passport
+	// (a foreign party), with its number; absent for an ID card (issue 20).
+	Document       string `json:"document,omitempty"`
+	DocumentNumber string `json:"document_number,omitempty"`
 	Verification *cccd.Verification `json:"verification"`
 	// Verified is true only when Passive Authentication chained to a
 	// trusted CSCA and the chip did not fail clone detection.
@@ -69,6 +73,9 @@ func PartyFromRead(role string, r *cccd.ReadResult) (Party, error) {
 	p := Party{Role: role, IDNumber: r.IDNumber, FullName: r.FullName, DateOfBirth: r.DateOfBirth, Sex: r.Sex,
 		Nationality: r.Nationality, Residence: r.PlaceOfResidence, DateOfIssue: r.DateOfIssue, DateOfExpiry: r.DateOfExpiry,
 		Access: r.Access, Verification: r.Verification, Verified: r.Verification.Verified()}
+	if r.Document == cccd.DocumentPassport {
+		p.Document, p.DocumentNumber = r.Document, r.DocumentNumber
+	}
 	if len(r.Photo) > 0 {
 		sum := sha256.Sum256(r.Photo)
 		p.PhotoSHA256 = hex.EncodeToString(sum[:])
