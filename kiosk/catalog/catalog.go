@@ -152,7 +152,7 @@ var sources = map[string]bool{
 	"card:residence_today": true, "card:residence_province_today": true,
 	"card:family_name": true, "card:given_names": true,
 	"card:document_number": true, // a passport's number (passport parties)
-	"derived:today": true, "derived:age": true,
+	"derived:today":        true, "derived:age": true,
 }
 
 var codePattern = regexp.MustCompile(`^[0-9]\.[0-9]{6}$`)
