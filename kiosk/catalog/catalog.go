@@ -77,6 +77,7 @@ type Party struct {
 	// Sex ("M" or "F", as cccd.SexCode) says that a card of that sex fills
 	// this role (bride, groom): the order the cards come in does not matter.
 	Sex string `toml:"sex"`
+
 	// Passport says a chip passport may fill this role as well as an ID
 	// card (a foreign party of a marriage); its fields with document =
 	// "passport" then replace those with document = "id_card".
@@ -109,6 +110,7 @@ type Field struct {
 	MaxLen   int      `toml:"max_len"` // 0: no limit
 	HintVI   string   `toml:"hint_vi"` // shown under the field
 	HintEN   string   `toml:"hint_en"`
+
 	// Document limits the field to a party filled from that kind of
 	// document: "id_card" (and a party still to come), or "passport"
 	// (only when the party's document is a passport). "" for any.
@@ -151,8 +153,9 @@ var sources = map[string]bool{
 	"card:mother_name": true, "card:spouse_name": true, "card:old_id_number": true,
 	"card:residence_today": true, "card:residence_province_today": true,
 	"card:family_name": true, "card:given_names": true,
-	"card:document_number": true, // a passport's number (passport parties)
-	"derived:today":        true, "derived:age": true,
+	"derived:today": true, "derived:age": true,
+
+	"card:document_number": true, // a passport's number (passport parties, issue 20)
 }
 
 var codePattern = regexp.MustCompile(`^[0-9]\.[0-9]{6}$`)

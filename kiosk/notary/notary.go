@@ -36,21 +36,17 @@ type Record struct {
 
 // Party is one person of the act.
 type Party struct {
-	Role         string `json:"role"` // e.g. bên bán, bên mua, RoleWitness, RoleInterpreter
-	IDNumber     string `json:"id_number"`
-	FullName     string `json:"full_name"`
-	DateOfBirth  string `json:"date_of_birth"`
-	Sex          string `json:"sex"`
-	Nationality  string `json:"nationality"`
-	Residence    string `json:"place_of_residence"`
-	DateOfIssue  string `json:"date_of_issue"`
-	DateOfExpiry string `json:"date_of_expiry"`
-	Access       string `json:"access"` // pace or bac
-	// Document is "passport" for a party identified by a chip passport
-	// (a foreign party), with its number; absent for an ID card (issue 20).
-	Document       string             `json:"document,omitempty"`
-	DocumentNumber string             `json:"document_number,omitempty"`
-	Verification   *cccd.Verification `json:"verification"`
+	Role         string             `json:"role"` // e.g. bên bán, bên mua, RoleWitness, RoleInterpreter
+	IDNumber     string             `json:"id_number"`
+	FullName     string             `json:"full_name"`
+	DateOfBirth  string             `json:"date_of_birth"`
+	Sex          string             `json:"sex"`
+	Nationality  string             `json:"nationality"`
+	Residence    string             `json:"place_of_residence"`
+	DateOfIssue  string             `json:"date_of_issue"`
+	DateOfExpiry string             `json:"date_of_expiry"`
+	Access       string             `json:"access"` // pace or bac
+	Verification *cccd.Verification `json:"verification"`
 	// Verified is true only when Passive Authentication chained to a
 	// trusted CSCA and the chip did not fail clone detection.
 	Verified bool `json:"verified"`
@@ -58,6 +54,11 @@ type Party struct {
 	// itself is on the printed page, not in the JSON.
 	PhotoSHA256 string `json:"photo_sha256,omitempty"`
 	photo       []byte
+
+	// Document is "passport" for a party identified by a chip passport
+	// (a foreign party), with its number; absent for an ID card (issue 20).
+	Document       string `json:"document,omitempty"`
+	DocumentNumber string `json:"document_number,omitempty"`
 }
 
 // PartyRole is the role of the n-th party of an act (from 1) when the
