@@ -86,7 +86,7 @@ type App struct {
 	page     int           // services page on show
 	printMsg string        // after a print job
 	actRef   string        // notary: the act number typed, kept across parties
-	passport bool          // the key step asks for a passport's MRZ data (issue 20)
+	passport passportKey   // the key step's passport mode and what was typed (issue 20)
 	// composeKeys: the physical keyboard composes Vietnamese (desk default);
 	// padOnDesk: the on-screen keyboard comes up on a desk too.
 	composeKeys, padOnDesk bool

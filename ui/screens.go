@@ -53,7 +53,7 @@ func (a *App) noticeText(v engine.View) string {
 	case engine.NoticePulled:
 		return T(a.lang, "read.pulled")
 	case engine.NoticeWrongKey:
-		if a.passport {
+		if a.passport.on {
 			return T(a.lang, "key.wrong.passport")
 		}
 		return T(a.lang, "key.wrong")
@@ -106,7 +106,7 @@ func (a *App) cancelButton() fyne.CanvasObject {
 
 // showAttract is the resting screen: what to do, in two sentences.
 func (a *App) showAttract(v engine.View) {
-	a.passport = v.Notice == engine.NoticeMRZFirst // the next key step asks for an ID card again
+	a.passport = passportKey{on: v.Notice == engine.NoticeMRZFirst} // the next key step asks for an ID card again
 	icon := widget.NewIcon(theme.AccountIcon())
 	iconBox := container.NewGridWrap(fyne.NewSize(160, 160), icon)
 	parts := []fyne.CanvasObject{
@@ -133,9 +133,9 @@ func (a *App) showAttract(v engine.View) {
 // the number and dates of the data page).
 func (a *App) showKey(v engine.View) {
 	kinds := container.NewHBox(
-		a.keyKind(T(a.lang, "key.kind.card"), !a.passport, false),
-		a.keyKind(T(a.lang, "key.kind.passport"), a.passport, true))
-	if a.passport {
+		a.keyKind(T(a.lang, "key.kind.card"), !a.passport.on, false),
+		a.keyKind(T(a.lang, "key.kind.passport"), a.passport.on, true))
+	if a.passport.on {
 		a.showPassportKey(v, kinds)
 		return
 	}
@@ -167,7 +167,7 @@ func (a *App) showKey(v engine.View) {
 // chosen is highlighted.
 func (a *App) keyKind(text string, chosen, passport bool) fyne.CanvasObject {
 	b := widget.NewButton(text, func() {
-		a.passport = passport
+		a.passport.on = passport
 		a.render()
 	})
 	if chosen {
@@ -176,12 +176,23 @@ func (a *App) keyKind(text string, chosen, passport bool) fyne.CanvasObject {
 	return container.NewGridWrap(fyne.NewSize(240, 56), b)
 }
 
+// passportKey is the key step's passport mode and the data typed so far:
+// a refusal draws the screen again with what was typed, to correct one
+// field instead of typing all three again. The attract screen forgets it.
+type passportKey struct {
+	on                    bool
+	number, birth, expiry string
+}
+
 // showPassportKey asks for a passport's MRZ: scanned by an MRZ reader
 // (it types both lines into the focused field) or typed, or the number,
 // date of birth and date of expiry of the data page.
 func (a *App) showPassportKey(v engine.View, kinds fyne.CanvasObject) {
 	number, birth, expiry := newField(false), newField(true), newField(true)
 	number.plain = true
+	number.SetText(a.passport.number)
+	birth.SetText(a.passport.birth)
+	expiry.SetText(a.passport.expiry)
 	rows := container.New(layout.NewFormLayout())
 	for _, f := range []struct {
 		f           *field
@@ -209,6 +220,7 @@ func (a *App) showPassportKey(v engine.View, kinds fyne.CanvasObject) {
 				return
 			}
 		}
+		a.passport.number, a.passport.birth, a.passport.expiry = number.Text, birth.Text, expiry.Text
 		a.eng.TypedPassport(number.Text, birth.Text, expiry.Text) // a refusal comes back as a notice
 	}
 	next := func(to *field) func(string) {
@@ -372,6 +384,10 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 		number = cccd.MaskID(number)
 	}
 	add("id.number", number)
+	if p.Passport() { // issue 20: a passport's number and its holder's nationality
+		add("id.passport", p.DocumentNumber)
+		add("id.nationality", prefill.NationalityName(id.Nationality))
+	}
 	add("id.dob", dmy(id.DateOfBirth))
 	add("id.sex", id.Sex)
 	add("id.residence", id.PlaceOfResidence)
