@@ -107,7 +107,9 @@ func (a *App) showAdmin(v engine.View) {
 		buttons.Add(action(T(a.lang, "admin.syncnow"), false, a.eng.SyncNow))
 	}
 	buttons.Add(action(T(a.lang, "admin.close"), true, a.eng.CloseAdmin))
-	a.show("admin", container.NewVScroll(container.NewVBox(big(T(a.lang, "admin.title")), rows,
+	// The frame scrolls the screen: a scroll of its own here would be
+	// squeezed to a strip of the window.
+	a.show("admin", container.NewVBox(big(T(a.lang, "admin.title")), rows,
 		widget.NewCard(T(a.lang, "admin.trust"), "", a.trustList(info)),
-		widget.NewCard(T(a.lang, "admin.settings"), "", settings), container.NewCenter(buttons))))
+		widget.NewCard(T(a.lang, "admin.settings"), "", settings), container.NewCenter(buttons)))
 }

@@ -86,7 +86,6 @@ type App struct {
 	page     int           // services page on show
 	printMsg string        // after a print job
 	actRef   string        // notary: the act number typed, kept across parties
-	passport passportKey   // the key step's passport mode and what was typed (issue 20)
 	// composeKeys: the physical keyboard composes Vietnamese (desk default);
 	// padOnDesk: the on-screen keyboard comes up on a desk too.
 	composeKeys, padOnDesk bool
@@ -98,6 +97,11 @@ type App struct {
 
 	unsub func()
 	wg    sync.WaitGroup
+
+	// passport: the key step's passport mode and what was typed (issue 20);
+	// scroll: the frame's scroll, each new screen starts at its top.
+	passport passportKey
+	scroll   *container.Scroll
 }
 
 // New builds the app's window on fa over cfg.Engine. Call Start to begin.
@@ -267,7 +271,8 @@ func (a *App) frame() fyne.CanvasObject {
 	}
 	// The screen scrolls inside the window: a screen taller than the window
 	// (large text, a long form, the keyboard up) never makes it grow.
-	return container.NewBorder(top, bottom, nil, nil, container.NewVScroll(container.NewPadded(a.body)))
+	a.scroll = container.NewVScroll(container.NewPadded(a.body))
+	return container.NewBorder(top, bottom, nil, nil, a.scroll)
 }
 
 func (a *App) isDemo() bool { return a.cfg.Demo != nil || a.eng.Info().Demo }
@@ -329,6 +334,9 @@ func (a *App) show(name string, content fyne.CanvasObject) {
 	}
 	a.body.Objects = []fyne.CanvasObject{content}
 	a.body.Refresh()
+	if a.scroll != nil && name != a.Screen() { // a new screen, not the same one drawn again
+		a.scroll.ScrollToTop()
+	}
 	a.mu.Lock()
 	a.screen = name
 	a.mu.Unlock()

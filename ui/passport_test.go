@@ -69,7 +69,7 @@ func TestPassportKeyScreen(t *testing.T) {
 				r.typeInto(fs[0], lines[1])
 			}
 			r.wait("identity")
-			for _, s := range []string{"NGUYEN VAN THU", w("id.passport"), "C0123456", "Việt Nam", w("badge.verified")} {
+			for _, s := range []string{"NGUYEN VAN THU", w("id.passport"), "C0123456", "Việt Nam", w("badge.verified.passport")} {
 				r.see(s)
 			}
 			if v := r.app.eng.View(); v.PhotoState != engine.PhotoShown {
@@ -157,7 +157,12 @@ func TestPassportScreensFitAndVietnamese(t *testing.T) {
 			check(r, "passport key with the keyboard")
 			r.ui(func() { r.app.kb.attach(fs[1]) }) // digits pad
 			check(r, "passport key with the digits pad")
-			r.ui(func() { r.app.kb.detach(); fs[0].SetText("C0123456"); fs[1].SetText("1993"); fs[2].SetText("01/03/2034") })
+			r.ui(func() {
+				r.app.kb.detach()
+				fs[0].SetText("C0123456")
+				fs[1].SetText("1993")
+				fs[2].SetText("01/03/2034")
+			})
 			r.tap(w("key.passport.read"))
 			r.see(w("key.mrzinvalid"))
 			check(r, "passport key refused")

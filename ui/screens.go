@@ -151,9 +151,11 @@ func (a *App) showKey(v engine.View) {
 		a.eng.TypedKey(text) // a refusal comes back as a notice
 	}
 	entry.OnSubmitted = func(string) { submit() }
+	// The choice of document comes first: the on-screen keyboard, up at
+	// once on a kiosk, covers the lower half of a small screen.
 	box := container.NewVBox(
-		big(T(a.lang, "key.title")),
 		container.NewCenter(kinds),
+		big(T(a.lang, "key.title")),
 		para(T(a.lang, "key.ask")),
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 64), entry)),
 		errLabel,
@@ -206,7 +208,7 @@ func (a *App) showPassportKey(v engine.View, kinds fyne.CanvasObject) {
 		f.f.SetPlaceHolder(T(a.lang, f.hint))
 		f.f.onFocus = a.focus
 		rows.Add(widget.NewLabelWithStyle(T(a.lang, f.label), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-		rows.Add(container.NewGridWrap(fyne.NewSize(360, 56), f.f))
+		rows.Add(container.NewGridWrap(fyne.NewSize(420, 64), f.f)) // as the ID card's key field: large text fits
 	}
 	errLabel := para(a.noticeText(v))
 	errLabel.Importance = widget.DangerImportance
@@ -234,8 +236,8 @@ func (a *App) showPassportKey(v engine.View, kinds fyne.CanvasObject) {
 	}
 	number.OnSubmitted, birth.OnSubmitted, expiry.OnSubmitted = next(birth), next(expiry), next(nil)
 	box := container.NewVBox(
-		big(T(a.lang, "key.passport.title")),
 		container.NewCenter(kinds),
+		big(T(a.lang, "key.passport.title")),
 		para(T(a.lang, "key.passport.ask")),
 		container.NewCenter(rows),
 		errLabel,
@@ -322,6 +324,8 @@ func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 			text, colour = T(a.lang, "badge.clone"), badColour
 		case v.Passive == cccd.PassiveFailed:
 			text, colour = T(a.lang, "badge.failed"), badColour
+		case v.Verified() && p.Passport():
+			text, colour = T(a.lang, "badge.verified.passport"), okColour
 		case v.Verified():
 			text, colour = T(a.lang, "badge.verified"), okColour
 		case noIssuerCSCA(v): // intact, only the issuer's certificate is missing: say which
