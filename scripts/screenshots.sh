@@ -67,7 +67,7 @@ start() {
 stop() { kill "$app"; wait "$app" 2>/dev/null || true; }
 
 # demo CARD: pick a demo card (0 genuine … 2 altered, 3 cloned, 4 unknown
-# signer), scan its QR and place it. The demo panel's row ($panel from the
+# signer, 6 passport: its "QR" is its MRZ), scan its QR and place it. The demo panel's row ($panel from the
 # bottom edge), its list's item pitch and its buttons (from the right
 # edge) depend on the mode's text size.
 demo() {
@@ -76,8 +76,8 @@ demo() {
 	click $((W - qrx)) $((H - panel)) 0.3            # Quét QR
 	click $((W - cardx)) $((H - panel)) 2.5          # Đặt thẻ
 }
-kiosk_panel() { panel=41 top=278 pitch=59 qrx=287 cardx=174; }
-desk_panel() { panel=78 top=168 pitch=45 qrx=229 cardx=139; }
+kiosk_panel() { panel=41 top=337 pitch=59 qrx=287 cardx=174; }
+desk_panel() { panel=78 top=213 pitch=45 qrx=229 cardx=139; }
 
 for size in 1280x800 1920x1080; do
 	display "$size"
