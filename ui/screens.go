@@ -61,6 +61,8 @@ func (a *App) noticeText(v engine.View) string {
 		return T(a.lang, "key.mrzinvalid")
 	case engine.NoticeMRZFirst:
 		return T(a.lang, "key.mrzfirst")
+	case engine.NoticeNeedsCard:
+		return T(a.lang, "notice.needscard")
 	case engine.NoticeKeyInvalid:
 		return T(a.lang, "key.invalid")
 	case engine.NoticeQRFirst:

@@ -189,6 +189,7 @@ var words = map[string][2]string{
 	"key.wrong.passport":       {"Thông tin chưa đúng với hộ chiếu này. Xin kiểm tra lại số hộ chiếu và các ngày.", "That does not match this passport. Please check the passport number and the dates."},
 	"key.mrzinvalid":           {"Thông tin hộ chiếu chưa đúng (số kiểm tra không khớp, hoặc ngày không hợp lệ). Xin kiểm tra lại.", "The passport data is not right (a check digit does not match, or a date is not valid). Please check it."},
 	"key.mrzfirst":             {"Đã nhận mã MRZ. Xin đặt trang ảnh của hộ chiếu lên đầu đọc.", "MRZ received. Please place the passport's photo page on the reader."},
+	"notice.needscard":         {"Thủ tục này cần thẻ căn cước gắn chip, không dùng hộ chiếu. Xin chọn thủ tục khác hoặc gặp cán bộ.", "This procedure needs a chip ID card, not a passport. Please choose another procedure or see an officer."},
 	"id.passport":              {"Số hộ chiếu", "Passport number"},
 	"id.nationality":           {"Quốc tịch", "Nationality"},
 	"badge.verified.passport":  {"Hộ chiếu thật — dữ liệu chip đã được xác thực", "Genuine passport — chip data verified"},
