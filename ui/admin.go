@@ -69,11 +69,7 @@ func (a *App) showAdmin(v engine.View) {
 		card = T(a.lang, "status.card")
 	}
 	add("admin.readers", info.Reader+" ("+card+")")
-	trust := info.TrustInfo
-	if trust == "" {
-		trust = T(a.lang, "admin.notrust")
-	}
-	add("admin.trust", trust)
+	add("admin.trust", a.trustSummary(info))
 	provider := info.Provider
 	if !info.Worker {
 		provider = T(a.lang, "status.queueonly")
@@ -111,6 +107,9 @@ func (a *App) showAdmin(v engine.View) {
 		buttons.Add(action(T(a.lang, "admin.syncnow"), false, a.eng.SyncNow))
 	}
 	buttons.Add(action(T(a.lang, "admin.close"), true, a.eng.CloseAdmin))
-	a.show("admin", container.NewVScroll(container.NewVBox(big(T(a.lang, "admin.title")), rows,
-		widget.NewCard(T(a.lang, "admin.settings"), "", settings), container.NewCenter(buttons))))
+	// The frame scrolls the screen: a scroll of its own here would be
+	// squeezed to a strip of the window.
+	a.show("admin", container.NewVBox(big(T(a.lang, "admin.title")), rows,
+		widget.NewCard(T(a.lang, "admin.trust"), "", a.trustList(info)),
+		widget.NewCard(T(a.lang, "admin.settings"), "", settings), container.NewCenter(buttons)))
 }

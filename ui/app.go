@@ -109,6 +109,9 @@ type App struct {
 
 	unsub func()
 	wg    sync.WaitGroup
+
+	// passport: the key step's passport mode and what was typed (issue 20).
+	passport passportKey
 }
 
 // New builds the app's window on fa over cfg.Engine. Call Start to begin.

@@ -33,7 +33,7 @@ func (a *App) details(v engine.View) fyne.CanvasObject {
 	add("det.provenance", a.word(string(p.Provenance)))
 	if ver := p.Verification; ver != nil {
 		add("det.passive", a.word(ver.Passive))
-		add("det.passive_why", a.reason(ver.PassiveReason))
+		add("det.passive_why", a.passiveReason(ver))
 		chip := ver.ChipAuth
 		if chip == cccd.ChipAuthFailed || chip == cccd.ChipAuthNotChecked {
 			chip = "chip_auth_" + chip

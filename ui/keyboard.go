@@ -19,6 +19,7 @@ import (
 type field struct {
 	widget.Entry
 	digits bool           // phone numbers, ID numbers: the digits pad
+	plain  bool           // typed as is, capitals, no Telex (a passport number)
 	label  string         // what the field is, shown above the keyboard
 	spec   *catalog.Field // the form field it edits (nil: the key or PIN box)
 	// compose composes the physical keyboard's keys (nil: typed as is);
@@ -133,6 +134,11 @@ func (k *keyboard) press(r rune) {
 	}
 	if k.upper && unicode.IsLetter(r) {
 		r, k.upper = unicode.ToUpper(r), false
+	}
+	if k.target.plain { // no composition: "AA" stays "AA", "W" stays "W"
+		k.editor.SetText(k.target.Text + string(unicode.ToUpper(r)))
+		k.show()
+		return
 	}
 	k.editor.Type(r)
 	k.show()

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"motcua/kiosk/prefill"
 	"motcua/reader/cccd"
+	"motcua/reader/pa"
 	"motcua/sync/outbox"
 )
 
@@ -54,6 +56,7 @@ var reasonPhrases = []struct {
 	has    string
 	vi, en string
 }{
+	{"no certificate of the issuing authority", "máy chưa có chứng thư của cơ quan cấp: chữ ký còn nguyên vẹn nhưng chưa xác nhận được nơi cấp", "no certificate of the issuing authority installed: the signature is intact but the issuer cannot be confirmed"},
 	{"does not match its hash", "dữ liệu trên chip không khớp với bản đã ký: thẻ có thể đã bị sửa", "the chip's data does not match what was signed: the card may have been altered"},
 	{"not in the trust store", "máy chưa có chứng thư gốc của nơi ký thẻ", "this device does not hold the root certificate of the card's signer"},
 	{"no trust store", "máy chưa được cài chứng thư gốc", "no root certificates are installed on this device"},
@@ -86,4 +89,36 @@ func (a *App) reason(s string) string {
 		return s
 	}
 	return T(a.lang, "reason.other")
+}
+
+// noIssuerCSCA reports a document whose signature is intact and whose one
+// gap is the certificate of its issuing authority (CSCA): none installed
+// for its issuer. Failed verdicts never qualify, whatever their reason.
+func noIssuerCSCA(v *cccd.Verification) bool {
+	return v != nil && v.Passive == cccd.PassiveChainUnknown && pa.NoIssuerCSCA(v.PassiveReason)
+}
+
+// passiveReason is the Passive Authentication reason in the visitor's
+// language; a missing certificate of the issuing authority says so in
+// plain words with the issuer's country (from the document signer).
+func (a *App) passiveReason(v *cccd.Verification) string {
+	if !noIssuerCSCA(v) {
+		return a.reason(v.PassiveReason)
+	}
+	country := ""
+	if c := subjectCountry(v.Signer); c != "" {
+		country = fmt.Sprintf(T(a.lang, "reason.country"), c)
+	}
+	return fmt.Sprintf(T(a.lang, "reason.nocsca"), country)
+}
+
+// subjectCountry is the C of a distinguished name as pkix.Name.String
+// writes it ("CN=…,O=…,C=VN"); "" when absent.
+func subjectCountry(dn string) string {
+	for _, part := range strings.Split(dn, ",") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(part), "C="); ok && len(c) >= 1 && len(c) <= 3 {
+			return strings.ToUpper(c)
+		}
+	}
+	return ""
 }

@@ -53,7 +53,16 @@ func (a *App) noticeText(v engine.View) string {
 	case engine.NoticePulled:
 		return T(a.lang, "read.pulled")
 	case engine.NoticeWrongKey:
+		if a.passport.on {
+			return T(a.lang, "key.wrong.passport")
+		}
 		return T(a.lang, "key.wrong")
+	case engine.NoticeMRZInvalid:
+		return T(a.lang, "key.mrzinvalid")
+	case engine.NoticeMRZFirst:
+		return T(a.lang, "key.mrzfirst")
+	case engine.NoticeNeedsCard:
+		return T(a.lang, "notice.needscard")
 	case engine.NoticeKeyInvalid:
 		return T(a.lang, "key.invalid")
 	case engine.NoticeQRFirst:
@@ -99,6 +108,7 @@ func (a *App) cancelButton() fyne.CanvasObject {
 
 // showAttract is the resting screen: what to do, in two sentences.
 func (a *App) showAttract(v engine.View) {
+	a.passport = passportKey{on: v.Notice == engine.NoticeMRZFirst} // the next key step asks for an ID card again
 	icon := widget.NewIcon(theme.AccountIcon())
 	iconBox := container.NewGridWrap(fyne.NewSize(160, 160), icon)
 	parts := []fyne.CanvasObject{
@@ -123,8 +133,17 @@ func (a *App) showAttract(v engine.View) {
 	a.show("attract", container.NewVBox(parts...))
 }
 
-// showKey asks for what opens the chip: a QR scan or the CAN.
+// showKey asks for what opens the chip: a QR scan or the CAN of an ID
+// card, or a passport's MRZ data ("Hộ chiếu": the MRZ from a reader, or
+// the number and dates of the data page).
 func (a *App) showKey(v engine.View) {
+	kinds := container.NewHBox(
+		a.keyKind(T(a.lang, "key.kind.card"), !a.passport.on, false),
+		a.keyKind(T(a.lang, "key.kind.passport"), a.passport.on, true))
+	if a.passport.on {
+		a.showPassportKey(v, kinds)
+		return
+	}
 	entry := newField(true)
 	entry.label = T(a.lang, "key.placeholder")
 	entry.SetPlaceHolder(T(a.lang, "key.placeholder"))
@@ -137,7 +156,10 @@ func (a *App) showKey(v engine.View) {
 		a.eng.TypedKey(text) // a refusal comes back as a notice
 	}
 	entry.OnSubmitted = func(string) { submit() }
+	// The choice of document comes first: the on-screen keyboard, up at
+	// once on a kiosk, covers the lower half of a small screen.
 	box := container.NewVBox(
+		container.NewCenter(kinds),
 		big(T(a.lang, "key.title")),
 		para(T(a.lang, "key.ask")),
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(420, 64), entry)),
@@ -146,6 +168,94 @@ func (a *App) showKey(v engine.View) {
 	)
 	a.show("key", box)
 	a.win.Canvas().Focus(entry)
+}
+
+// keyKind is one of the two kinds of document on the key step; the one
+// chosen is highlighted.
+func (a *App) keyKind(text string, chosen, passport bool) fyne.CanvasObject {
+	b := widget.NewButton(text, func() {
+		a.passport.on = passport
+		a.render()
+	})
+	if chosen {
+		b.Importance = widget.HighImportance
+	}
+	return container.NewGridWrap(fyne.NewSize(240, 56), b)
+}
+
+// passportKey is the key step's passport mode and the data typed so far:
+// a refusal draws the screen again with what was typed, to correct one
+// field instead of typing all three again. The attract screen forgets it.
+type passportKey struct {
+	on                    bool
+	number, birth, expiry string
+}
+
+// showPassportKey asks for a passport's MRZ: scanned by an MRZ reader
+// (it types both lines into the focused field) or typed, or the number,
+// date of birth and date of expiry of the data page.
+func (a *App) showPassportKey(v engine.View, kinds fyne.CanvasObject) {
+	number, birth, expiry := newField(false), newField(true), newField(true)
+	number.plain = true
+	number.SetText(a.passport.number)
+	birth.SetText(a.passport.birth)
+	expiry.SetText(a.passport.expiry)
+	rows := container.New(layout.NewFormLayout())
+	for _, f := range []struct {
+		f           *field
+		label, hint string
+	}{
+		{number, "key.passport.number", "key.passport.number.hint"},
+		{birth, "key.passport.dob", "key.passport.date.hint"},
+		{expiry, "key.passport.expiry", "key.passport.date.hint"},
+	} {
+		f.f.label = T(a.lang, f.label)
+		f.f.SetPlaceHolder(T(a.lang, f.hint))
+		f.f.onFocus = a.focus
+		rows.Add(widget.NewLabelWithStyle(T(a.lang, f.label), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		rows.Add(container.NewGridWrap(fyne.NewSize(420, 64), f.f)) // as the ID card's key field: large text fits
+	}
+	errLabel := para(a.noticeText(v))
+	errLabel.Importance = widget.DangerImportance
+	submit := func() {
+		// An MRZ reader types both lines into whichever field has focus.
+		for _, f := range []*field{number, birth, expiry} {
+			if mrzLike(f.Text) {
+				text := f.Text
+				f.SetText("")
+				a.eng.TypedMRZ(text)
+				return
+			}
+		}
+		a.passport.number, a.passport.birth, a.passport.expiry = number.Text, birth.Text, expiry.Text
+		a.eng.TypedPassport(number.Text, birth.Text, expiry.Text) // a refusal comes back as a notice
+	}
+	next := func(to *field) func(string) {
+		return func(string) {
+			if mrzLike(number.Text) || to == nil {
+				submit()
+				return
+			}
+			a.win.Canvas().Focus(to)
+		}
+	}
+	number.OnSubmitted, birth.OnSubmitted, expiry.OnSubmitted = next(birth), next(expiry), next(nil)
+	box := container.NewVBox(
+		container.NewCenter(kinds),
+		big(T(a.lang, "key.passport.title")),
+		para(T(a.lang, "key.passport.ask")),
+		container.NewCenter(rows),
+		errLabel,
+		container.NewCenter(container.NewHBox(action(T(a.lang, "key.passport.read"), true, submit), a.cancelButton())),
+	)
+	a.show("key", box)
+	a.win.Canvas().Focus(number)
+}
+
+// mrzLike tells an MRZ (or one of its lines) from a passport number or a
+// date: MRZ fillers, or longer than any passport number.
+func mrzLike(s string) bool {
+	return engine.LooksLikeMRZ(s) || len(strings.TrimSpace(s)) >= 30
 }
 
 // showReading shows the read under way: a bar that moves per file and a
@@ -223,8 +333,12 @@ func (a *App) badge(p *prefill.Person) fyne.CanvasObject {
 			text, colour = T(a.lang, "badge.clone"), badColour
 		case v.Passive == cccd.PassiveFailed:
 			text, colour = T(a.lang, "badge.failed"), badColour
+		case v.Verified() && p.Passport():
+			text, colour = T(a.lang, "badge.verified.passport"), okColour
 		case v.Verified():
 			text, colour = T(a.lang, "badge.verified"), okColour
+		case noIssuerCSCA(v): // intact, only the issuer's certificate is missing: say which
+			text, colour = T(a.lang, "badge.nocsca"), warnColour
 		case v.Passive == cccd.PassiveChainUnknown:
 			text, colour = T(a.lang, "badge.chain"), warnColour
 		}
@@ -288,6 +402,10 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 		number = cccd.MaskID(number)
 	}
 	add("id.number", number)
+	if p.Passport() { // issue 20: a passport's number and its holder's nationality
+		add("id.passport", p.DocumentNumber)
+		add("id.nationality", prefill.NationalityName(id.Nationality))
+	}
 	add("id.dob", dmy(id.DateOfBirth))
 	add("id.sex", id.Sex)
 	add("id.residence", id.PlaceOfResidence)

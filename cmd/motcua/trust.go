@@ -322,32 +322,11 @@ func runTrustList(args []string) int {
 }
 
 func trustEntries(store *pa.TrustStore, now time.Time) []trustEntry {
-	out := make([]trustEntry, 0, len(store.CSCAs))
-	for _, c := range store.CSCAs {
-		e := trustEntry{Country: c.Country(), Subject: c.Subject,
-			NotBefore: c.NotBefore.UTC().Format("2006-01-02"), NotAfter: c.NotAfter.UTC().Format("2006-01-02"), Status: "valid"}
-		if e.Country == "" {
-			e.Country = "??"
-		}
-		if c.Serial != nil {
-			e.Serial = c.Serial.Text(16)
-		}
-		switch {
-		case now.After(c.NotAfter):
-			e.Status = "expired"
-		case now.Before(c.NotBefore):
-			e.Status = "not_yet_valid"
-		}
-		out = append(out, e)
+	list := store.List(now)
+	out := make([]trustEntry, 0, len(list))
+	for _, c := range list {
+		out = append(out, trustEntry{Country: c.Country, Subject: c.Subject, Serial: c.Serial,
+			NotBefore: c.NotBefore.Format("2006-01-02"), NotAfter: c.NotAfter.Format("2006-01-02"), Status: c.Status})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Country != out[j].Country {
-			return out[i].Country < out[j].Country
-		}
-		if out[i].Subject != out[j].Subject {
-			return out[i].Subject < out[j].Subject
-		}
-		return out[i].NotBefore < out[j].NotBefore
-	})
 	return out
 }

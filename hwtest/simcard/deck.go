@@ -41,6 +41,7 @@ func DemoDeck(r *Reader) *Deck {
 		DeckCard{Label: name(ref) + " — GIẢ: chip sao chép", Profile: ref, Fault: FaultClone},
 		DeckCard{Label: name(ref) + " — GIẢ: ký bởi nơi lạ", Profile: ref, Fault: FaultUntrustedSigner},
 		DeckCard{Label: name(ref) + " — rút thẻ khi đang đọc", Profile: ref, Fault: FaultPulled},
+		DeckCard{Label: "NGUYEN VAN THU — hộ chiếu", Profile: PassportProfile()},
 	)
 }
 
@@ -83,11 +84,16 @@ func (d *Deck) Insert(i int) error {
 // Remove takes the card off the reader.
 func (d *Deck) Remove() { d.reader.Remove() }
 
-// QR is card i's QR payload ("" for no such card).
+// QR is card i's QR payload ("" for no such card); a passport's is its
+// MRZ as a keyboard-wedge MRZ reader types it.
 func (d *Deck) QR(i int) string {
 	dc, err := d.Card(i)
 	if err != nil {
 		return ""
+	}
+	if pp := dc.Profile.Passport; pp != nil {
+		mrz, _ := pp.MRZLines()
+		return mrz
 	}
 	return dc.Profile.QRPayload()
 }

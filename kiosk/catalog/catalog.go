@@ -77,6 +77,23 @@ type Party struct {
 	// Sex ("M" or "F", as cccd.SexCode) says that a card of that sex fills
 	// this role (bride, groom): the order the cards come in does not matter.
 	Sex string `toml:"sex"`
+
+	// Passport says a chip passport may fill this role as well as an ID
+	// card (a foreign party of a marriage); its fields with document =
+	// "passport" then replace those with document = "id_card".
+	Passport bool `toml:"passport"`
+}
+
+// Documents a field may be limited to (Field.Document).
+const (
+	DocumentIDCard   = "id_card"
+	DocumentPassport = "passport"
+)
+
+// Accepts reports whether a document of the kind (DocumentIDCard, or ""
+// for it, or DocumentPassport) may fill the party.
+func (p Party) Accepts(document string) bool {
+	return document != DocumentPassport || p.Passport
 }
 
 // Field is one form field.
@@ -93,6 +110,11 @@ type Field struct {
 	MaxLen   int      `toml:"max_len"` // 0: no limit
 	HintVI   string   `toml:"hint_vi"` // shown under the field
 	HintEN   string   `toml:"hint_en"`
+
+	// Document limits the field to a party filled from that kind of
+	// document: "id_card" (and a party still to come), or "passport"
+	// (only when the party's document is a passport). "" for any.
+	Document string `toml:"document"`
 }
 
 // Attachment is a document the dossier needs.
@@ -132,6 +154,8 @@ var sources = map[string]bool{
 	"card:residence_today": true, "card:residence_province_today": true,
 	"card:family_name": true, "card:given_names": true,
 	"derived:today": true, "derived:age": true,
+
+	"card:document_number": true, // a passport's number (passport parties, issue 20)
 }
 
 var codePattern = regexp.MustCompile(`^[0-9]\.[0-9]{6}$`)
@@ -329,6 +353,15 @@ func (s *Service) check(b []byte) *LoadError {
 		}
 		if f.LabelVI == "" {
 			return bad(at, "field %q has no Vietnamese label", f.ID)
+		}
+		switch f.Document {
+		case "", DocumentIDCard:
+		case DocumentPassport:
+			if p, _ := s.Party(f.Party); !p.Passport {
+				return bad(at, "field %q is for passports but party %q does not take one (passport = true)", f.ID, f.Party)
+			}
+		default:
+			return bad(at, "field %q: document %q is neither id_card nor passport", f.ID, f.Document)
 		}
 	}
 	return s.checkProcedure(bad)

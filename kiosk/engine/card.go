@@ -139,7 +139,7 @@ func (e *Engine) cardRead(res *cccd.ReadResult) []Event {
 		read.Step = next
 		return []Event{read, e.setStep(next, NoticeNone, "")}
 	case session.Filling, session.ServiceChosen:
-		role := e.cardRole(res.Identity.Sex)
+		role := e.cardRoleFor(res.Identity.Sex, res.Document)
 		if role == "" { // no party of this form takes this card
 			res.Wipe()
 			return []Event{e.setStep(StepForm, NoticeNotForForm, "")}

@@ -163,6 +163,8 @@ type Engine struct {
 	// (act number, signing photos, electronic document): capture.go, notary.go.
 	capt  captureState
 	draft notaryDraft
+	// mrz holds an MRZ line typed or scanned until its next line (passports).
+	mrz mrzLines
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -324,6 +326,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.look = nil
 	e.dropCaptureLocked()
 	e.dropDraftLocked()
+	e.mrz.reset()
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }

@@ -79,13 +79,18 @@ const (
 	// arrived ahead of the verdict; View.Checking and View.Early show it,
 	// unverified. No personal data rides on the event.
 	CardIdentified
+
+	// MRZAccepted (passports): a passport's MRZ gave its chip key; it
+	// waits for the passport.
+	MRZAccepted
 )
 
 var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
 	"card_removed", "reader_gone", "qr_accepted", "qr_refused", "key_refused", "step_changed", "party_added",
 	"still_there", "visit_wiped", "submitted", "submit_failed", "checked_in", "checkin_failed",
 	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready",
-	"card_identified"} // issue 21
+	"card_identified", // issue 21
+	"mrz_accepted"}
 
 // String names the kind (for logs and the local API's event types).
 func (k Kind) String() string {

@@ -15,8 +15,14 @@ import (
 )
 
 // Scanned takes a code from any QR scanner: a card's QR gives the keys to
-// its chip (they wait for the card); anything else is explained.
+// its chip (they wait for the card); a passport's MRZ from a keyboard-wedge
+// MRZ reader gives its key (TypedMRZ); a receipt's QR opens the dossier
+// look-up; anything else is explained.
 func (e *Engine) Scanned(text string) {
+	if e.isMRZ(text) {
+		e.TypedMRZ(text)
+		return
+	}
 	if e.lookupScanned(text) { // a receipt's QR: the dossier look-up
 		return
 	}
@@ -53,12 +59,16 @@ func (e *Engine) ScanQR(text string) (*qr.Payload, error) {
 }
 
 // TypedKey takes what was typed on the key step: 6 digits (the CAN) or 12
-// (the ID number); a scanner typing into the field gives a whole QR.
+// (the ID number); a scanner typing into the field gives a whole QR, an
+// MRZ reader a passport's MRZ (TypedMRZ).
 func (e *Engine) TypedKey(text string) error {
 	text = strings.TrimSpace(text)
 	if strings.Contains(text, "|") {
 		e.Scanned(text)
 		return nil
+	}
+	if e.isMRZ(text) {
+		return e.TypedMRZ(text)
 	}
 	return e.TypedDigits(text)
 }
@@ -142,9 +152,12 @@ func (e *Engine) ChooseService(code string) error {
 	}
 	var ev Event
 	err := e.sess.ChooseService(code, "")
-	if err != nil {
+	switch {
+	case errors.Is(err, session.ErrNeedsIDCard):
+		ev = e.setStep(StepServices, NoticeNeedsCard, "")
+	case err != nil:
 		ev = e.setStep(StepServices, NoticeError, err.Error())
-	} else {
+	default:
 		ev = e.setStep(StepForm, NoticeNone, "")
 	}
 	e.unlockEmit(ev)

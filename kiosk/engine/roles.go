@@ -6,23 +6,24 @@ import (
 	"motcua/kiosk/session"
 )
 
-// cardRole is the party a card read while filling a form is for: the one
-// the officer chose for the next card (ChooseCardRole), else the role its
-// holder's sex fills where the service says so (bride, groom), else the
-// first card party still missing. "" when the form wants no more cards.
+// cardRoleFor is the party a card read while filling a form is for: the
+// one the officer chose for the next card (ChooseCardRole), else the role
+// its holder's sex fills where the service says so (bride, groom), else
+// the first card party still missing; a passport fills only a party that
+// takes one (a foreign spouse). "" when the form wants no more cards.
 // Called with e.mu held.
-func (e *Engine) cardRole(sex string) string {
+func (e *Engine) cardRoleFor(sex, document string) string {
 	f := e.sess.Current()
 	if f == nil {
 		return ""
 	}
 	if r := e.nextRole; r != "" {
 		e.nextRole = ""
-		if p, ok := f.Service.Party(r); ok && p.FromCard && (p.Max == 0 || len(f.Persons[r]) < p.Max) {
+		if p, ok := f.Service.Party(r); ok && p.FromCard && p.Accepts(document) && (p.Max == 0 || len(f.Persons[r]) < p.Max) {
 			return r
 		}
 	}
-	return session.CardRole(f.Service, f.Persons, sex)
+	return session.CardRoleFor(f.Service, f.Persons, sex, document)
 }
 
 // ChooseCardRole says whose card comes next (desk: the officer picks the

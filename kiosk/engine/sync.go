@@ -3,6 +3,7 @@ package engine
 import (
 	"motcua/kiosk/address"
 	"motcua/kiosk/catalog"
+	"motcua/reader/pa"
 	"motcua/sync/outbox"
 	"motcua/sync/worker"
 )
@@ -73,6 +74,10 @@ type Info struct {
 	Worker, Demo                           bool
 	// AdminPIN says an admin PIN is configured (never the PIN itself).
 	AdminPIN bool
+	// Trust store (issue 20): the CSCAs Passive Authentication chains to,
+	// by country with their validity today, and the files it could not use.
+	Trust         []pa.CSCAInfo
+	TrustProblems []string
 }
 
 // Info is the machine's description.
@@ -80,8 +85,13 @@ func (e *Engine) Info() Info {
 	e.mu.Lock()
 	name := e.readerName()
 	e.mu.Unlock()
-	return Info{Reader: name, TrustInfo: e.cfg.TrustInfo, Provider: e.cfg.Provider,
-		OutboxDir: e.cfg.Outbox.Dir(), Worker: e.cfg.Worker != nil, Demo: e.cfg.Demo, AdminPIN: e.cfg.AdminPIN != ""}
+	info := Info{Reader: name, TrustInfo: e.cfg.TrustInfo, Provider: e.cfg.Provider,
+		OutboxDir: e.cfg.Outbox.Dir(), Worker: e.cfg.Worker != nil, Demo: e.cfg.Demo, AdminPIN: e.cfg.AdminPIN != "",
+		Trust: e.cfg.ReadOptions.Trust.List(e.cfg.Now())}
+	if ts := e.cfg.ReadOptions.Trust; ts != nil {
+		info.TrustProblems = append([]string(nil), ts.Problems...)
+	}
+	return info
 }
 
 // Services lists the catalogue's services (for the tiles).

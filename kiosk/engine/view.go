@@ -68,6 +68,13 @@ const (
 	NoticeNotForForm Notice = "not_for_form" // a card no party of the form takes
 )
 
+// Passports (issue 20): notices of the MRZ key.
+const (
+	NoticeMRZInvalid Notice = "mrz_invalid" // the MRZ or the passport data typed do not make a key
+	NoticeMRZFirst   Notice = "mrz_first"   // a passport's MRZ was given; the passport should follow
+	NoticeNeedsCard  Notice = "needs_card"  // the service takes a chip ID card, not the passport read
+)
+
 // PhotoState says what can be shown of the chip's face image.
 type PhotoState int
 

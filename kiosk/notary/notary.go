@@ -54,6 +54,11 @@ type Party struct {
 	// itself is on the printed page, not in the JSON.
 	PhotoSHA256 string `json:"photo_sha256,omitempty"`
 	photo       []byte
+
+	// Document is "passport" for a party identified by a chip passport
+	// (a foreign party), with its number; absent for an ID card (issue 20).
+	Document       string `json:"document,omitempty"`
+	DocumentNumber string `json:"document_number,omitempty"`
 }
 
 // PartyRole is the role of the n-th party of an act (from 1) when the
@@ -69,6 +74,9 @@ func PartyFromRead(role string, r *cccd.ReadResult) (Party, error) {
 	p := Party{Role: role, IDNumber: r.IDNumber, FullName: r.FullName, DateOfBirth: r.DateOfBirth, Sex: r.Sex,
 		Nationality: r.Nationality, Residence: r.PlaceOfResidence, DateOfIssue: r.DateOfIssue, DateOfExpiry: r.DateOfExpiry,
 		Access: r.Access, Verification: r.Verification, Verified: r.Verification.Verified()}
+	if r.Document == cccd.DocumentPassport {
+		p.Document, p.DocumentNumber = r.Document, r.DocumentNumber
+	}
 	if len(r.Photo) > 0 {
 		sum := sha256.Sum256(r.Photo)
 		p.PhotoSHA256 = hex.EncodeToString(sum[:])

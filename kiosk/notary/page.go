@@ -17,6 +17,7 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
+	"motcua/reader/cccd"
 	"motcua/reader/lds"
 )
 
@@ -121,7 +122,7 @@ func (r *Record) PNG() ([]byte, error) {
 		ly += 24
 		for _, line := range []string{
 			"Họ và tên: " + p.FullName,
-			"Số định danh: " + p.IDNumber,
+			idLine(p),
 			"Ngày sinh: " + dmy(p.DateOfBirth) + "   Giới tính: " + p.Sex + "   Quốc tịch: " + p.Nationality,
 			"Nơi thường trú: " + p.Residence,
 			"Ngày cấp: " + dmy(p.DateOfIssue) + "   Có giá trị đến: " + orText(dmy(p.DateOfExpiry), "không thời hạn"),
@@ -198,4 +199,17 @@ func dmy(iso string) string {
 		return iso
 	}
 	return iso[8:10] + "/" + iso[5:7] + "/" + iso[0:4]
+}
+
+// idLine is the party's document number: the ID number, or a passport's
+// number (and the holder's ID number when the passport carries one).
+func idLine(p Party) string {
+	if p.Document != cccd.DocumentPassport {
+		return "Số định danh: " + p.IDNumber
+	}
+	line := "Hộ chiếu số: " + p.DocumentNumber
+	if p.IDNumber != "" {
+		line += "   Số định danh: " + p.IDNumber
+	}
+	return line
 }

@@ -37,12 +37,20 @@ type Person struct {
 	Identity     cccd.Identity
 	Provenance   Provenance
 	Verification *cccd.Verification // nil for QR
+	// Document is the kind of document read: cccd.DocumentPassport for a
+	// passport ("" or cccd.DocumentIDCard: an ID card); DocumentNumber is
+	// a passport's number (issue 20).
+	Document, DocumentNumber string
 }
+
+// Passport reports whether the person was read from a passport.
+func (p *Person) Passport() bool { return p != nil && p.Document == cccd.DocumentPassport }
 
 // FromRead makes a Person from a chip read. Only a card whose verification
 // says verified is chip_verified.
 func FromRead(r *cccd.ReadResult) Person {
-	p := Person{Identity: r.Identity, Provenance: ChipUnverified, Verification: r.Verification}
+	p := Person{Identity: r.Identity, Provenance: ChipUnverified, Verification: r.Verification,
+		Document: r.Document, DocumentNumber: r.DocumentNumber}
 	if r.Verification.Verified() {
 		p.Provenance = ChipVerified
 	}
@@ -141,6 +149,9 @@ func New(s *catalog.Service, persons map[string][]Person, table *address.Table, 
 			if idx < len(people) {
 				person = &people[idx]
 			}
+			if !forDocument(fd, person) {
+				continue
+			}
 			f.Values = append(f.Values, f.fill(fd, fd.Party, idx, person, table, now))
 		}
 	}
@@ -150,6 +161,10 @@ func New(s *catalog.Service, persons map[string][]Person, table *address.Table, 
 func (f *Form) fill(fd *catalog.Field, party string, idx int, p *Person, table *address.Table, now time.Time) *Value {
 	v := &Value{Field: fd, Party: party, Index: idx, Provenance: Typed}
 	switch {
+	case strings.HasPrefix(fd.Source, "card:") && p.Passport():
+		if text := passportValue(fd.Source[5:], p); text != "" {
+			v.Text, v.Provenance, v.Locked = text, p.Provenance, true
+		}
 	case strings.HasPrefix(fd.Source, "card:") && p != nil:
 		text, old, confirm, choices := cardValue(fd.Source[5:], p.Identity, table)
 		if text != "" {

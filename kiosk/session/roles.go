@@ -12,9 +12,15 @@ import (
 // spouses filed, or a second card of the same sex for a role that says
 // which sex it takes).
 func CardRole(svc *catalog.Service, persons map[string][]prefill.Person, sex string) string {
+	return CardRoleFor(svc, persons, sex, "")
+}
+
+// CardRoleFor is CardRole for a document of the kind given (a passport
+// fills only a party that takes one; "" is an ID card).
+func CardRoleFor(svc *catalog.Service, persons map[string][]prefill.Person, sex, document string) string {
 	code := cccd.SexCode(sex)
 	for _, p := range svc.Parties {
-		if !p.FromCard || len(persons[p.Role]) >= max(p.Min, 1) {
+		if !p.FromCard || len(persons[p.Role]) >= max(p.Min, 1) || !p.Accepts(document) {
 			continue
 		}
 		if p.Sex == "" || p.Sex == code {

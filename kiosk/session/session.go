@@ -46,6 +46,10 @@ type Submitter interface {
 // ErrState reports an event that does not fit the current state.
 var ErrState = errors.New("not possible at this step")
 
+// ErrNeedsIDCard: a passport was read for a service, or a party of it,
+// that takes only a chip ID card (issue 20).
+var ErrNeedsIDCard = errors.New("this service takes a chip ID card, not a passport, for this person")
+
 // Config shapes a session.
 type Config struct {
 	Catalog *catalog.Catalog
@@ -142,9 +146,14 @@ func (s *Session) addPerson(p prefill.Person, r *cccd.ReadResult, role string) e
 			s.mu.Unlock()
 			return fmt.Errorf("%w: say which person this card is for", ErrState)
 		}
-		if _, ok := s.service.Party(role); !ok {
+		party, ok := s.service.Party(role)
+		if !ok {
 			s.mu.Unlock()
 			return fmt.Errorf("%w: the service has no role %q", ErrState, role)
+		}
+		if !party.Accepts(p.Document) {
+			s.mu.Unlock()
+			return fmt.Errorf("%w: %s of %s", ErrNeedsIDCard, role, s.service.Code)
 		}
 		s.persons[role] = append(s.persons[role], p)
 		if r != nil {
@@ -204,16 +213,21 @@ func (s *Session) ChooseService(code string, role string) error {
 		s.mu.Unlock()
 		return fmt.Errorf("no service %s in the catalogue", code)
 	}
+	doc := s.primary.Document
 	if role == "" {
-		role = CardRole(svc, nil, s.primary.Identity.Sex)
+		role = CardRoleFor(svc, nil, s.primary.Identity.Sex, doc)
 	}
 	if role == "" {
 		for _, p := range svc.Parties {
-			if p.FromCard {
+			if p.FromCard && p.Accepts(doc) {
 				role = p.Role
 				break
 			}
 		}
+	}
+	if p, ok := svc.Party(role); role == "" || (ok && !p.Accepts(doc)) {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrNeedsIDCard, svc.Code)
 	}
 	s.service = svc
 	s.persons = map[string][]prefill.Person{role: {*s.primary}}

@@ -36,13 +36,13 @@ func VerifyCardSecurity(raw []byte, store *TrustStore, now time.Time) Result {
 			day(signer.NotBefore), day(signer.NotAfter), day(at), basis)
 	}
 	if store == nil || len(store.CSCAs) == 0 {
-		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "no trust store configured"
+		res.Verdict, res.Reason = cccd.PassiveChainUnknown, ReasonNoTrustStore
 		return res
 	}
 	ca, err := store.Issuer(signer)
 	switch {
 	case errors.Is(err, errNoCSCA):
-		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "no certificate of the issuing authority (CSCA) installed for the signer of EF.CardSecurity"
+		res.Verdict, res.Reason = cccd.PassiveChainUnknown, noCSCA+" for the signer of EF.CardSecurity"
 		return res
 	case err != nil:
 		return failed("EF.CardSecurity: %v", err)

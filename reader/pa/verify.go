@@ -151,12 +151,12 @@ func Verify(sod []byte, files map[lds.FileID][]byte, store *TrustStore, now time
 	}
 	// 4. The chain to a trusted CSCA.
 	if store == nil || len(store.CSCAs) == 0 {
-		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "no trust store configured"
+		res.Verdict, res.Reason = cccd.PassiveChainUnknown, ReasonNoTrustStore
 		return res
 	}
 	ca, err := store.Issuer(signer)
 	if errors.Is(err, errNoCSCA) {
-		res.Verdict, res.Reason = cccd.PassiveChainUnknown, "no certificate of the issuing authority (CSCA) installed for this document signer: the card's signature is intact, but who issued it cannot be confirmed"
+		res.Verdict, res.Reason = cccd.PassiveChainUnknown, ReasonNoCSCA
 		return res
 	}
 	if err != nil {
