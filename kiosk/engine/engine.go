@@ -149,6 +149,10 @@ type Engine struct {
 	readyTerm  bool            // the reader answered since it was (re)watched
 	attached   chan struct{}   // closed when term is set
 	lastBeat   atomic.Int64    // unix nanoseconds of the card loop's last beat
+	// Review and submit (h1): each person's tick, the dossiers being stored.
+	agreed      map[Agreement]bool
+	pending     *pendingSubmit
+	saveFailure SaveFailure
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -303,6 +307,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
 	e.slot.read = nil // the session wiped it
 	e.kept, e.nextRole = nil, ""
+	e.dropPendingLocked()
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }
@@ -314,6 +319,7 @@ func (e *Engine) endVisitLocked() {
 	e.read, e.photo, e.photoState = nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.stillThere = nil, "", false
 	e.slot.read = nil // the session wiped it
+	e.dropPendingLocked()
 	e.gen++
 }
 

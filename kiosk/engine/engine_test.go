@@ -76,11 +76,11 @@ func TestKioskVisit(t *testing.T) {
 	}
 	r.e.Review()
 	r.step(StepReview)
-	r.e.Submit(false)
+	r.e.Submit()
 	if v := r.e.View(); v.Notice != NoticeNeedAgree || v.Step != StepReview {
 		t.Fatalf("submitted without consent: %s %s", v.Step, v.Notice)
 	}
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	v = r.step(StepReceipt)
 	sub := r.event(Submitted)
 	recs, err := r.box.List(outbox.Filter{})
@@ -434,7 +434,7 @@ func TestSubmitFailureKeepsTheVisit(t *testing.T) {
 	r.e.Review()
 	r.step(StepReview)
 	r.box.Close()
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	r.event(SubmitFailed)
 	v := r.until("save failed notice", func(v View) bool { return v.Notice == NoticeSaveFailed })
 	if v.Step != StepReview || v.Receipt != "" || v.Person == nil || v.Busy {
@@ -560,7 +560,7 @@ func TestDemoDossierMarked(t *testing.T) {
 		r.e.SetField("", "ly_do", 0, "Làm thủ tục")
 		r.e.Review()
 		r.step(StepReview)
-		r.e.Submit(true)
+		r.e.Submit(r.e.View().AllAgree()...)
 		r.step(StepReceipt)
 		recs, err := r.box.List(outbox.Filter{})
 		if err != nil || len(recs) != 1 || recs[0].Demo != demo {

@@ -18,12 +18,20 @@ type keptReceipt struct {
 	service *catalog.Service
 	at      time.Time
 	left    time.Time // when the card left (zero: still on the reader)
+	// parts are the dossiers of a combined visit (nil for one dossier).
+	parts []ReceiptPart
 }
 
-// keepReceiptLocked records the receipt of a dossier just made durable.
-// Called with e.mu held.
-func (e *Engine) keepReceiptLocked(uuid string) {
-	k := &keptReceipt{code: uuid, at: e.cfg.Now()}
+// keepReceiptLocked records the receipt of the dossiers just made
+// durable: the first one's reference is the receipt code; a combined
+// visit lists every agency's. Called with e.mu held.
+func (e *Engine) keepReceiptLocked(p *pendingSubmit) {
+	k := &keptReceipt{code: p.parts[0].UUID, at: e.cfg.Now()}
+	if p.bundle != "" {
+		for _, part := range p.parts {
+			k.parts = append(k.parts, part.ReceiptPart)
+		}
+	}
 	if f := e.sess.Current(); f != nil {
 		k.service = f.Service
 	}
@@ -59,6 +67,7 @@ func (e *Engine) receiptView(v *View) {
 		return
 	}
 	v.Receipt, v.ReceiptAt, v.ReceiptFor = e.kept.code, e.kept.at, e.kept.service
+	v.ReceiptBundle = append([]ReceiptPart(nil), e.kept.parts...)
 	v.CardLeft = !e.kept.left.IsZero()
 	if v.CardLeft {
 		v.ReceiptEnds = e.kept.left.Add(ReceiptLinger)
