@@ -90,6 +90,9 @@ func (a *App) showReceipt(v engine.View) {
 	ref := widget.NewLabelWithStyle(shortRef(uuid), fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
 	ref.SizeName = theme.SizeNameHeadingText
 	parts = append(parts, para(T(a.lang, "receipt.code")), ref)
+	if b := a.receiptBundle(v); b != nil { // a combined visit: every agency's dossier (h1)
+		parts = append(parts, b)
+	}
 	if img != nil {
 		parts = append(parts, container.NewCenter(img), para(T(a.lang, "receipt.scan")))
 	}
