@@ -137,6 +137,34 @@ func (r *rig) tapExact(label string) {
 func (r *rig) submitService(svc *catalog.Service) visit {
 	r.t.Helper()
 	start := time.Now()
+	n := r.reviewService(svc)
+	tap := func(label string) { r.t.Helper(); r.tap(label); n++ }
+	// One tick per person whose data goes (the deceased's relative agrees
+	// for them), each ticked by its own tap.
+	v := r.app.eng.View()
+	people := 0
+	for _, val := range v.Values {
+		if val.Field.Source == "card:id_number" && val.Text != "" && val.Party != "deceased" {
+			people++
+		}
+	}
+	checks := r.consentChecks()
+	if len(checks) != people || len(v.Consents) != people {
+		r.t.Fatalf("%s: %d consent boxes, %d consenters for %d people: %v", svc.Code, len(checks), len(v.Consents), people, r.texts())
+	}
+	for _, c := range checks {
+		r.ui(func() { test.Tap(c) })
+		n++
+	}
+	tap(w("review.submit"))
+	r.wait("receipt")
+	return visit{actions: n, took: time.Since(start)}
+}
+
+// reviewService drives one service from the card on the reader to its
+// review (see submitService) and returns the pointer actions it took.
+func (r *rig) reviewService(svc *catalog.Service) int {
+	r.t.Helper()
 	n := 0
 	tap := func(label string) { r.t.Helper(); r.tap(label); n++ }
 	r.readCard(cardGenuine)
@@ -232,26 +260,7 @@ func (r *rig) submitService(svc *catalog.Service) visit {
 			}
 		}
 	}
-	// One tick per person whose data goes (the deceased's relative agrees
-	// for them), each ticked by its own tap.
-	v := r.app.eng.View()
-	people := 0
-	for _, val := range v.Values {
-		if val.Field.Source == "card:id_number" && val.Text != "" && val.Party != "deceased" {
-			people++
-		}
-	}
-	checks := r.consentChecks()
-	if len(checks) != people || len(v.Consents) != people {
-		r.t.Fatalf("%s: %d consent boxes, %d consenters for %d people: %v", svc.Code, len(checks), len(v.Consents), people, r.texts())
-	}
-	for _, c := range checks {
-		r.ui(func() { test.Tap(c) })
-		n++
-	}
-	tap(w("review.submit"))
-	r.wait("receipt")
-	return visit{actions: n, took: time.Since(start)}
+	return n
 }
 
 // waitFor polls cond (bounded: 10 s).

@@ -331,6 +331,9 @@ func (a *App) showReview(v engine.View) {
 		agree.Checked = c.Agreed
 		bottom.Add(agree)
 	}
+	if n := a.behalfNote(v); n != nil {
+		bottom.Add(n)
+	}
 	msg := para(a.reviewNotice(v))
 	msg.Importance = widget.DangerImportance
 	bottom.Add(msg)
@@ -366,15 +369,24 @@ func (a *App) agreeLabel(v engine.View, c engine.Consenter) string {
 		}
 		text = fmt.Sprintf(T(a.lang, "review.agreeas"), who)
 	}
-	if len(c.OnBehalfOf) > 0 {
+	return text
+}
+
+// behalfNote says who agrees for a party who cannot (the deceased), as a
+// line of its own under the boxes (a tick box's label does not wrap).
+func (a *App) behalfNote(v engine.View) fyne.CanvasObject {
+	for _, c := range v.Consents {
+		if len(c.OnBehalfOf) == 0 {
+			continue
+		}
 		var for_ []string
 		for _, k := range c.OnBehalfOf {
 			role, _, _ := strings.Cut(k, "#")
 			for_ = append(for_, a.partyLabel(v.Service, role))
 		}
-		text = fmt.Sprintf(T(a.lang, "review.behalf"), text, strings.Join(for_, ", "))
+		return para(fmt.Sprintf(T(a.lang, "review.behalf"), a.partyLabel(v.Service, c.Party), strings.Join(for_, ", ")))
 	}
-	return text
+	return nil
 }
 
 // reviewNotice is the review's message: who has not agreed yet, why the
@@ -443,7 +455,9 @@ func (a *App) bundleList(v engine.View) fyne.CanvasObject {
 			labels[key] = a.label(val)
 		}
 	}
-	box := container.NewVBox(widget.NewLabelWithStyle(T(a.lang, "review.bundle"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	intro := widget.NewLabelWithStyle(T(a.lang, "review.bundle"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	intro.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(intro)
 	for i, p := range v.Bundle {
 		name := p.NameVI
 		if a.lang == English && p.NameEN != "" {
@@ -453,7 +467,9 @@ func (a *App) bundleList(v engine.View) fyne.CanvasObject {
 		if p.AgencyVI != "" {
 			title += " — " + p.AgencyVI
 		}
-		box.Add(widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		head.Wrapping = fyne.TextWrapWord
+		box.Add(head)
 		var what []string
 		seen := map[string]bool{}
 		for _, k := range p.Sources {

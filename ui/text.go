@@ -180,7 +180,7 @@ var words = map[string][2]string{
 	"review.bundle":      {"Một lần khai, hồ sơ được gửi đến từng cơ quan:", "One form; a dossier goes to each agency:"},
 	"review.bundlegets":  {"nhận: %s", "receives: %s"},
 	"review.agreeas":     {"%s đồng ý", "%s agrees"},
-	"review.behalf":      {"%s (cũng đồng ý thay cho %s)", "%s (also for %s)"},
+	"review.behalf":      {"%s đồng ý cả thay cho %s (người không thể tự đồng ý).", "%s also agrees for %s (who cannot agree themselves)."},
 	"review.eachagrees":  {"Mỗi người có thông tin trong hồ sơ tự đánh dấu ô của mình.", "Each person whose data the dossier carries ticks their own box."},
 	"review.needagreeof": {"Chưa đồng ý: %s. Mỗi người tự đánh dấu ô của mình trước khi gửi.", "Not agreed yet: %s. Each person ticks their own box before submitting."},
 	"review.retry":       {"Gửi lại", "Try again"},

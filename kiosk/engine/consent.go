@@ -104,10 +104,17 @@ func (e *Engine) Agree(party string, index int, yes bool) {
 		e.agreed = map[Agreement]bool{}
 	}
 	e.agreed[Agreement{party, index}] = yes
-	if e.notice == NoticeNeedAgree {
-		if len(missingConsent(e.sess.Current(), e.consentersLocked(e.sess.Current()))) == 0 {
-			e.notice, e.detail = NoticeNone, ""
-		}
+	// A tick changes only its own box: no event (a redraw would move the
+	// review under the citizen's finger), unless the notice about missing
+	// consent changes with it.
+	if e.notice != NoticeNeedAgree {
+		e.mu.Unlock()
+		return
+	}
+	if missing := missingConsent(e.sess.Current(), e.consentersLocked(e.sess.Current())); len(missing) > 0 {
+		e.detail = joinLabels(missing)
+	} else {
+		e.notice, e.detail = NoticeNone, ""
 	}
 	ev := e.changed()
 	e.unlockEmit(ev)
