@@ -85,6 +85,7 @@ type App struct {
 	idleStop chan struct{} // ends the countdown of the idle dialog
 	page     int           // services page on show
 	printMsg string        // after a print job
+	kept     keptScroll    // form and review keep their scroll across redraws (form.go)
 	actRef   string        // notary: the act number typed, kept across parties
 	// composeKeys: the physical keyboard composes Vietnamese (desk default);
 	// padOnDesk: the on-screen keyboard comes up on a desk too.

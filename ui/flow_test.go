@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"motcua/hwtest/simcard"
@@ -423,5 +424,28 @@ func TestReviewFitsKiosk(t *testing.T) {
 		if e := r.english(); len(e) > 0 {
 			t.Errorf("review of %s shows English: %q", code, e)
 		}
+	}
+}
+
+// TestFormKeepsItsPlace: confirming an address far down the form redraws
+// it without jumping back to the top (the citizen keeps their place).
+func TestFormKeepsItsPlace(t *testing.T) {
+	r := newRig(t, Kiosk, nil)
+	r.readCard(cardGenuine)
+	r.tap(w("id.continue"))
+	r.wait("services")
+	r.tap("Đăng ký kết hôn")
+	r.wait("form")
+	r.ui(func() {
+		s := r.app.kept.scroll
+		s.Offset = fyne.NewPos(0, 200)
+		s.Refresh()
+	})
+	r.tap(w("form.confirm"))
+	r.waitFor(func() bool { return !r.sees(w("form.confirm")) })
+	var y float32
+	r.ui(func() { y = r.app.kept.scroll.Offset.Y })
+	if y < 150 {
+		t.Fatalf("the form jumped back to %v after a confirm", y)
 	}
 }

@@ -95,6 +95,26 @@ func (a *App) cardText(v *prefill.Value) string {
 	return shown(v)
 }
 
+// keptScroll is where the form or review was scrolled to: a redraw (an
+// address confirmed, a card added, a failed save) keeps the citizen's
+// place instead of jumping back to the top.
+type keptScroll struct {
+	screen  string
+	service string
+	scroll  *container.Scroll
+}
+
+// scrollFor is a new vertical scroll for screen, scrolled to where the
+// last one of the same screen and service was.
+func (a *App) scrollFor(screen string, svc *catalog.Service, content fyne.CanvasObject) *container.Scroll {
+	s := container.NewVScroll(content)
+	if k := a.kept; k.scroll != nil && k.screen == screen && k.service == svc.Code && a.Screen() == screen {
+		s.Offset = k.scroll.Offset
+	}
+	a.kept = keptScroll{screen: screen, service: svc.Code, scroll: s}
+	return s
+}
+
 // showForm shows what the card filled (locked) and asks only the rest,
 // each person's values under their own heading. A converted address is
 // settled here in one tap: confirm it, or pick the new commune.
@@ -177,7 +197,7 @@ func (a *App) showForm(v engine.View) {
 	next := action(T(a.lang, "form.next"), true, a.eng.Review)
 	// The title and the next action stay in view; the values scroll.
 	a.show("form", container.NewBorder(big(T(a.lang, "form.title")), container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+		a.scrollFor("form", v.Service, container.NewVBox(parts...))))
 }
 
 // confirmRow settles a converted card address in one tap: "this is my
@@ -354,7 +374,7 @@ func (a *App) showReview(v engine.View) {
 	bottom.Add(container.NewCenter(buttons))
 	// The consent and its tick boxes stay in view under the values, next
 	// to the button they unlock.
-	a.show("review", container.NewBorder(big(T(a.lang, "review.title")), bottom, nil, nil, container.NewVScroll(list)))
+	a.show("review", container.NewBorder(big(T(a.lang, "review.title")), bottom, nil, nil, a.scrollFor("review", v.Service, list)))
 }
 
 // agreeLabel is one person's tick: "Tôi đồng ý" when one person agrees,
