@@ -449,3 +449,26 @@ func TestFormKeepsItsPlace(t *testing.T) {
 		t.Fatalf("the form jumped back to %v after a confirm", y)
 	}
 }
+
+// TestFormShowsNewProblems: a refused review brings the form back to its
+// top, where the problems are listed.
+func TestFormShowsNewProblems(t *testing.T) {
+	r := newRig(t, Kiosk, nil)
+	r.readCard(cardGenuine)
+	r.tap(w("id.continue"))
+	r.wait("services")
+	r.tap("Đăng ký kết hôn")
+	r.wait("form")
+	r.ui(func() {
+		s := r.app.kept.scroll
+		s.Offset = fyne.NewPos(0, 200)
+		s.Refresh()
+	})
+	r.tap(w("form.next"))
+	r.see("cần điền thông tin này")
+	var y float32
+	r.ui(func() { y = r.app.kept.scroll.Offset.Y })
+	if y != 0 {
+		t.Fatalf("the problems are above the fold: offset %v", y)
+	}
+}

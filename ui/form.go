@@ -99,19 +99,23 @@ func (a *App) cardText(v *prefill.Value) string {
 // address confirmed, a card added, a failed save) keeps the citizen's
 // place instead of jumping back to the top.
 type keptScroll struct {
-	screen  string
-	service string
-	scroll  *container.Scroll
+	screen, service, notice string
+	problems                int
+	scroll                  *container.Scroll
 }
 
 // scrollFor is a new vertical scroll for screen, scrolled to where the
-// last one of the same screen and service was.
-func (a *App) scrollFor(screen string, svc *catalog.Service, content fyne.CanvasObject) *container.Scroll {
+// last one of the same screen and service was, unless what the screen
+// says at its top changed (new problems, a new notice): then the top.
+func (a *App) scrollFor(screen string, v engine.View, content fyne.CanvasObject) *container.Scroll {
 	s := container.NewVScroll(content)
-	if k := a.kept; k.scroll != nil && k.screen == screen && k.service == svc.Code && a.Screen() == screen {
+	k := a.kept
+	same := k.scroll != nil && k.screen == screen && k.service == v.Service.Code && a.Screen() == screen
+	news := (len(v.Problems) > 0 && len(v.Problems) != k.problems) || (v.Notice != "" && string(v.Notice) != k.notice)
+	if same && !news {
 		s.Offset = k.scroll.Offset
 	}
-	a.kept = keptScroll{screen: screen, service: svc.Code, scroll: s}
+	a.kept = keptScroll{screen: screen, service: v.Service.Code, notice: string(v.Notice), problems: len(v.Problems), scroll: s}
 	return s
 }
 
@@ -197,7 +201,7 @@ func (a *App) showForm(v engine.View) {
 	next := action(T(a.lang, "form.next"), true, a.eng.Review)
 	// The title and the next action stay in view; the values scroll.
 	a.show("form", container.NewBorder(big(T(a.lang, "form.title")), container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
-		a.scrollFor("form", v.Service, container.NewVBox(parts...))))
+		a.scrollFor("form", v, container.NewVBox(parts...))))
 }
 
 // confirmRow settles a converted card address in one tap: "this is my
@@ -374,7 +378,7 @@ func (a *App) showReview(v engine.View) {
 	bottom.Add(container.NewCenter(buttons))
 	// The consent and its tick boxes stay in view under the values, next
 	// to the button they unlock.
-	a.show("review", container.NewBorder(big(T(a.lang, "review.title")), bottom, nil, nil, a.scrollFor("review", v.Service, list)))
+	a.show("review", container.NewBorder(big(T(a.lang, "review.title")), bottom, nil, nil, a.scrollFor("review", v, list)))
 }
 
 // agreeLabel is one person's tick: "Tôi đồng ý" when one person agrees,
