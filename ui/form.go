@@ -105,13 +105,15 @@ type keptScroll struct {
 }
 
 // scrollFor is a new vertical scroll for screen, scrolled to where the
-// last one of the same screen and service was, unless what the screen
-// says at its top changed (new problems, a new notice): then the top.
+// last one of the same screen and service was, unless what the form says
+// at its top changed (new problems, a new notice): then the top.
 func (a *App) scrollFor(screen string, v engine.View, content fyne.CanvasObject) *container.Scroll {
 	s := container.NewVScroll(content)
 	k := a.kept
 	same := k.scroll != nil && k.screen == screen && k.service == v.Service.Code && a.Screen() == screen
-	news := (len(v.Problems) > 0 && len(v.Problems) != k.problems) || (v.Notice != "" && string(v.Notice) != k.notice)
+	// The form lists problems and notices at its top; the review's
+	// message sits by its buttons, always in view.
+	news := screen == "form" && ((len(v.Problems) > 0 && len(v.Problems) != k.problems) || (v.Notice != "" && string(v.Notice) != k.notice))
 	if same && !news {
 		s.Offset = k.scroll.Offset
 	}
@@ -345,22 +347,31 @@ func (a *App) showReview(v engine.View) {
 	}
 	consent := widget.NewLabel(consentText)
 	consent.Wrapping = fyne.TextWrapWord
-	bottom := container.NewVBox(widget.NewSeparator(), consent)
+	// The consent and the tick boxes follow the values (with large text
+	// a fixed block this tall would leave the values no room); the
+	// message and the buttons stay in view.
+	list.Add(widget.NewSeparator())
+	list.Add(consent)
 	if len(v.Consents) > 1 {
-		bottom.Add(para(T(a.lang, "review.eachagrees")))
+		each := widget.NewLabel(T(a.lang, "review.eachagrees"))
+		each.Wrapping = fyne.TextWrapWord
+		list.Add(each)
 	}
 	for _, c := range v.Consents {
 		party, idx := c.Party, c.Index
 		agree := widget.NewCheck(a.agreeLabel(v, c), func(on bool) { a.eng.Agree(party, idx, on) })
 		agree.Checked = c.Agreed
-		bottom.Add(agree)
+		list.Add(agree)
 	}
 	if n := a.behalfNote(v); n != nil {
-		bottom.Add(n)
+		list.Add(n)
 	}
+	bottom := container.NewVBox(widget.NewSeparator())
 	msg := para(a.reviewNotice(v))
 	msg.Importance = widget.DangerImportance
-	bottom.Add(msg)
+	if msg.Text != "" {
+		bottom.Add(msg)
+	}
 	label := T(a.lang, "review.submit")
 	if v.Notice == engine.NoticeSaveFailed {
 		label = T(a.lang, "review.retry")
@@ -376,8 +387,6 @@ func (a *App) showReview(v engine.View) {
 	}
 	buttons.Add(a.cancelButton())
 	bottom.Add(container.NewCenter(buttons))
-	// The consent and its tick boxes stay in view under the values, next
-	// to the button they unlock.
 	a.show("review", container.NewBorder(big(T(a.lang, "review.title")), bottom, nil, nil, a.scrollFor("review", v, list)))
 }
 
