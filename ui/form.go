@@ -102,6 +102,7 @@ type keptScroll struct {
 	screen, service, notice string
 	problems                int
 	scroll                  *container.Scroll
+	restore                 fyne.Position // where to put it back once laid out
 }
 
 // scrollFor is a new vertical scroll for screen, scrolled to where the
@@ -114,11 +115,22 @@ func (a *App) scrollFor(screen string, v engine.View, content fyne.CanvasObject)
 	// The form lists problems and notices at its top; the review's
 	// message sits by its buttons, always in view.
 	news := screen == "form" && ((len(v.Problems) > 0 && len(v.Problems) != k.problems) || (v.Notice != "" && string(v.Notice) != k.notice))
+	var back fyne.Position
 	if same && !news {
 		s.Offset = k.scroll.Offset
+		back = s.Offset
 	}
-	a.kept = keptScroll{screen: screen, service: v.Service.Code, notice: string(v.Notice), problems: len(v.Problems), scroll: s}
+	a.kept = keptScroll{screen: screen, service: v.Service.Code, notice: string(v.Notice), problems: len(v.Problems), scroll: s, restore: back}
 	return s
+}
+
+// keepPlace puts the scroll back where it was once the screen is laid
+// out (the first layout of a new scroll may clamp its offset short).
+func (a *App) keepPlace() {
+	if k := &a.kept; k.restore.Y > 0 && k.scroll != nil {
+		k.scroll.ScrollToOffset(k.restore)
+		k.restore = fyne.Position{}
+	}
 }
 
 // showForm shows what the card filled (locked) and asks only the rest,
@@ -204,6 +216,7 @@ func (a *App) showForm(v engine.View) {
 	// The title and the next action stay in view; the values scroll.
 	a.show("form", container.NewBorder(big(T(a.lang, "form.title")), container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
 		a.scrollFor("form", v, container.NewVBox(parts...))))
+	a.keepPlace()
 }
 
 // confirmRow settles a converted card address in one tap: "this is my
@@ -388,6 +401,7 @@ func (a *App) showReview(v engine.View) {
 	buttons.Add(a.cancelButton())
 	bottom.Add(container.NewCenter(buttons))
 	a.show("review", container.NewBorder(big(T(a.lang, "review.title")), bottom, nil, nil, a.scrollFor("review", v, list)))
+	a.keepPlace()
 }
 
 // agreeLabel is one person's tick: "Tôi đồng ý" when one person agrees,
