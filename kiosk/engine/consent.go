@@ -100,6 +100,7 @@ func (e *Engine) Agree(party string, index int, yes bool) {
 		e.mu.Unlock()
 		return
 	}
+	e.sess.StillHere() // a tick is the visitor's activity
 	if e.agreed == nil {
 		e.agreed = map[Agreement]bool{}
 	}

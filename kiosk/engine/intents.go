@@ -245,6 +245,7 @@ func (e *Engine) Submit(agreed ...Agreement) {
 		e.mu.Unlock()
 		return
 	}
+	e.sess.StillHere() // pressing submit is the visitor's activity
 	if e.agreed == nil {
 		e.agreed = map[Agreement]bool{}
 	}
