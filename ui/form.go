@@ -287,9 +287,6 @@ func (a *App) askRow(v *prefill.Value) fyne.CanvasObject {
 	if a.lang == English {
 		hint = v.Field.HintEN
 	}
-	if hint == "" && v.Field.Type == "date" {
-		hint = T(a.lang, "form.datehint")
-	}
 	if hint != "" {
 		h := widget.NewLabel(hint)
 		h.Importance = widget.LowImportance

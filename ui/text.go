@@ -178,11 +178,11 @@ var words = map[string][2]string{
 	// Review and submit: combined services, one consent per person, a
 	// failed save and its retry, dates typed day first (h1).
 	"review.bundle":      {"Một lần khai, hồ sơ được gửi đến từng cơ quan:", "One form; a dossier goes to each agency:"},
-	"review.bundlegets":  {"nhận: %s", "receives: %s"},
+	"review.bundlegets":  {"Nhận: %s", "Receives: %s"},
 	"review.agreeas":     {"%s đồng ý", "%s agrees"},
 	"review.behalf":      {"%s đồng ý cả thay cho %s (người không thể tự đồng ý).", "%s also agrees for %s (who cannot agree themselves)."},
 	"review.eachagrees":  {"Mỗi người có thông tin trong hồ sơ tự đánh dấu ô của mình.", "Each person whose data the dossier carries ticks their own box."},
-	"review.needagreeof": {"Chưa đồng ý: %s. Mỗi người tự đánh dấu ô của mình trước khi gửi.", "Not agreed yet: %s. Each person ticks their own box before submitting."},
+	"review.needagreeof": {"Chưa đồng ý: %s. Mỗi người tự đánh dấu ô của mình (cuối phần xem lại) trước khi gửi.", "Not agreed yet: %s. Each person ticks their own box (at the end of the review) before submitting."},
 	"review.retry":       {"Gửi lại", "Try again"},
 	"review.saving":      {"Đang lưu hồ sơ…", "Saving the dossier…"},
 	"save.kept":          {"Hồ sơ của bạn vẫn còn ở đây, chưa bị mất.", "Your dossier is still here; nothing is lost."},
