@@ -48,6 +48,11 @@ func TestKioskVisit(t *testing.T) {
 	if v.Person == nil || v.Person.Provenance != prefill.ChipVerified || v.PhotoState != PhotoShown || v.Photo == nil {
 		t.Fatalf("identity: %+v photo %v", v.Person, v.PhotoState)
 	}
+	// Events reach subscribers on their own goroutine: the view can be at
+	// the identity step before the last progress event is delivered.
+	for deadline := time.Now().Add(2 * time.Second); r.count(CardProgress) < 6 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if n := r.count(CardProgress); n != 6 {
 		t.Fatalf("%d progress events, want one per file (6)", n)
 	}
