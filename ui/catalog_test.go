@@ -109,6 +109,19 @@ func (r *rig) consentChecks() []*widget.Check {
 	return out
 }
 
+// buttons counts the visible, enabled buttons whose text starts with label.
+func (r *rig) buttons(label string) int {
+	n := 0
+	r.ui(func() {
+		for _, o := range r.objects() {
+			if b, ok := o.(*widget.Button); ok && b.Visible() && !b.Disabled() && strings.HasPrefix(strings.ReplaceAll(b.Text, "\n", " "), label) {
+				n++
+			}
+		}
+	})
+	return n
+}
+
 // tapExact taps the visible button whose text is label.
 func (r *rig) tapExact(label string) {
 	r.t.Helper()
@@ -203,25 +216,26 @@ func (r *rig) reviewService(svc *catalog.Service) int {
 			r.t.Fatalf("%s: the second card did not fill %s: %s %v", svc.Code, role, got.Notice, r.texts())
 		}
 	}
-	// Addresses converted to today's units: one tap each.
+	// Addresses converted to today's units: one tap each, each on the
+	// form as redrawn after the last (as a person sees it).
 	for i := 0; i < 8; i++ {
 		v := r.app.eng.View()
-		var pending bool
+		label := ""
 		for _, val := range v.Values {
 			if val.Locked && val.NeedsConfirmation {
-				pending = true
+				label = w("form.confirm")
 				if len(val.Choices) > 0 {
-					tap(val.Choices[0])
-				} else {
-					tap(w("form.confirm"))
+					label = val.Choices[0]
 				}
 				break
 			}
 		}
-		if !pending {
+		if label == "" {
 			break
 		}
-		r.waitFor(func() bool { return r.app.Screen() == "form" })
+		before := r.buttons(label)
+		tap(label)
+		r.waitFor(func() bool { return r.buttons(label) < before })
 	}
 	// Every required question, typed into its field or picked.
 	for _, f := range r.fields() {
