@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -87,12 +88,27 @@ func (r *rig) secondRole(svc *catalog.Service) string {
 			filled[val.Party] = true
 		}
 	}
+	// The second demo card is a woman's: a role that says so first, then
+	// the mother (the catalogue gives parents no sex), then any other.
+	best, rank := "", 0
 	for _, p := range svc.Parties {
-		if p.FromCard && !filled[p.Role] && (p.Sex == "" || p.Sex == "F") {
-			return p.Role
+		if !p.FromCard || filled[p.Role] || p.Sex == "M" {
+			continue
+		}
+		r := 1
+		switch {
+		case p.Sex == "F":
+			r = 3
+		case p.Role == "mother":
+			r = 2
+		case p.Role == "father":
+			r = 0
+		}
+		if best == "" || r > rank {
+			best, rank = p.Role, r
 		}
 	}
-	return ""
+	return best
 }
 
 // consentChecks are the review's consent boxes (not the desk's top-bar
@@ -366,7 +382,8 @@ func TestEveryServiceEveryMode(t *testing.T) {
 			})
 		}
 	}
-	if n := len(cat.Services()); ran[Kiosk] != n || ran[Desk] != n {
+	// Every service in both modes (unless -run picked some subtests).
+	if n := len(cat.Services()); !strings.Contains(flag.Lookup("test.run").Value.String(), "/") && (ran[Kiosk] != n || ran[Desk] != n) {
 		t.Fatalf("submitted %d services at the kiosk and %d at the desk, of %d", ran[Kiosk], ran[Desk], n)
 	}
 }
