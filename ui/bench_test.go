@@ -182,3 +182,129 @@ func mustDate(s string) time.Time {
 	}
 	return t
 }
+
+// BenchmarkCardToDossier is the citizen's (or officer's) whole visit, from
+// the card on the reader to the dossier durable in the outbox and the
+// receipt on screen, for the simplest service at a kiosk (xác nhận số
+// CMND, 1.000466) and for kết hôn at a desk (two cards): "app" drives the
+// Fyne screens as a person does and reports pointer-actions/op (taps,
+// one per field typed, two per pick list, one per consent box; card
+// placements and QR scans are not pointer actions); "engine" is the
+// baseline in the same run: the same visit through the engine's intents
+// with no screens. Typing and reading time are not in it: the figure is
+// what the machine adds, the pointer count is what the person does.
+//
+//	go test -run '^$' -bench CardToDossier -benchtime 5x ./ui/
+func BenchmarkCardToDossier(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		mode Mode
+		code string
+	}{
+		{"kiosk-1.000466", Kiosk, "1.000466"},
+		{"desk-1.000894", Desk, "1.000894"},
+	} {
+		b.Run(tc.name+"/engine", func(b *testing.B) { benchEngineVisit(b, tc.mode, tc.code) })
+		b.Run(tc.name+"/app", func(b *testing.B) {
+			r := newRig(b, tc.mode, nil)
+			svc := mustService(b, tc.code)
+			actions := 0
+			b.ResetTimer()
+			for range b.N {
+				v := r.submitService(svc)
+				actions += v.actions
+				b.StopTimer()
+				r.deck.Remove()
+				r.tapFirst(w("receipt.done"))
+				r.wait("attract")
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(actions)/float64(b.N), "pointer-actions/op")
+		})
+	}
+}
+
+// benchEngineVisit is the baseline: the same visit through the engine's
+// intents alone (QR, card, service, second card, addresses, typed values,
+// review, each consent, submit).
+func benchEngineVisit(b *testing.B, mode Mode, code string) {
+	r := simcard.NewReader("sim")
+	deck := simcard.DemoDeck(r)
+	box, err := outbox.Open(filepath.Join(b.TempDir(), "outbox"), outbox.Options{Device: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer box.Close()
+	cat, err := catalog.Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := engine.New(engine.Config{Mode: mode, Terminal: r, Catalog: cat, Outbox: box,
+		ReadOptions: reader.Options{Trust: testTrust(b)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Start(context.Background())
+	defer e.Stop()
+	until := func(what string, ok func(engine.View) bool) engine.View {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if v := e.View(); ok(v) {
+				return v
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		b.Fatalf("no %s: %+v", what, e.View().Step)
+		return engine.View{}
+	}
+	b.ResetTimer()
+	for range b.N {
+		e.Scanned(deck.QR(cardGenuine))
+		if err := deck.Insert(cardGenuine); err != nil {
+			b.Fatal(err)
+		}
+		until("identity", func(v engine.View) bool { return v.Step == engine.StepIdentity })
+		e.Continue()
+		if err := e.ChooseService(code); err != nil {
+			b.Fatal(err)
+		}
+		v := until("form", func(v engine.View) bool { return v.Step == engine.StepForm })
+		if v.WaitingFor != "" {
+			role := v.WaitingFor
+			deck.Remove()
+			until("card out", func(v engine.View) bool { return !v.CardPresent })
+			e.Scanned(deck.QR(cardSecond))
+			if err := deck.Insert(cardSecond); err != nil {
+				b.Fatal(err)
+			}
+			until("second card", func(v engine.View) bool { return v.Step == engine.StepForm && v.WaitingFor != role })
+		}
+		for _, val := range e.View().Values {
+			switch {
+			case val.Locked && val.NeedsConfirmation && len(val.Choices) > 0:
+				e.ChooseAddress(val.Party, val.Field.ID, val.Index, 0)
+			case val.Locked && val.NeedsConfirmation:
+				e.ConfirmField(val.Party, val.Field.ID, val.Index)
+			case !val.Locked && val.Text == "" && val.Field.Required:
+				s := sampleFor(val.Field, mode)
+				if len(val.Field.Options) > 0 {
+					s = val.Field.Options[0]
+				}
+				e.SetField(val.Party, val.Field.ID, val.Index, s)
+			}
+		}
+		e.Review()
+		v = until("review", func(v engine.View) bool { return v.Step == engine.StepReview || len(v.Problems) > 0 })
+		if v.Step != engine.StepReview {
+			b.Fatalf("review refused: %v", v.Problems)
+		}
+		e.Submit(v.AllAgree()...)
+		until("receipt", func(v engine.View) bool { return v.Step == engine.StepReceipt })
+		b.StopTimer()
+		deck.Remove()
+		until("card out", func(v engine.View) bool { return !v.CardPresent })
+		e.Done()
+		until("attract", func(v engine.View) bool { return v.Step == engine.StepAttract })
+		b.StartTimer()
+	}
+}

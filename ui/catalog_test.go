@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -13,13 +14,15 @@ import (
 
 	"motcua/kiosk/address"
 	"motcua/kiosk/catalog"
+	"motcua/kiosk/dossier"
 	"motcua/kiosk/engine"
 	"motcua/sync/outbox"
 )
 
 // sampleFor is a valid answer to a typed form field, as a citizen would
-// type it (the form's own validation then judges it).
-func sampleFor(f *catalog.Field) string {
+// type it (the form's own validation then judges it): dates day first, as
+// eight digits on a kiosk's digits pad, d/m/yyyy on a desk keyboard.
+func sampleFor(f *catalog.Field, mode Mode) string {
 	byPattern := map[string]string{
 		`^[0-9]{10}$`: "0912345678", `^[1-9]$`: "2", `^[1-9][0-9]?$`: "12", `^[0-9]{12}$`: "001093047064",
 		`^([1-9]|1[0-9]|2[0-4])$`: "3", `^([0-9]{9}|[0-9]{12})$`: "123456789", `^[0-9]{3}$`: "123", `^[0-9]+$`: "42",
@@ -30,7 +33,11 @@ func sampleFor(f *catalog.Field) string {
 	if f.Pattern != "" {
 		return "" // a new pattern: the test fails on it and says which
 	}
-	s := map[string]string{"date": "2026-11-02", "sex": "Nữ", "id12": "001093047064", "phone": "0912345678",
+	date := "02112026"
+	if mode == Desk {
+		date = "2/11/2026"
+	}
+	s := map[string]string{"date": date, "sex": "Nữ", "id12": "001093047064", "phone": "0912345678",
 		"email": "cong.dan@example.vn", "number": "2", "cmnd": "123456789"}[f.Type]
 	if s == "" {
 		s = "Số 5 ngõ Hòa Bình"
@@ -61,15 +68,132 @@ type visit struct {
 	took    time.Duration
 }
 
+// secondRole is the card party the second demo card (a woman) fills:
+// the one the form waits for, or at a desk an optional card party still
+// empty (the mother of a combined birth registration), so every
+// multi-party service is filed with two people at the desk.
+func (r *rig) secondRole(svc *catalog.Service) string {
+	v := r.app.eng.View()
+	if v.WaitingFor != "" {
+		if p, _ := svc.Party(v.WaitingFor); p.Min > 0 {
+			return v.WaitingFor
+		}
+	}
+	if r.app.mode != Desk {
+		return ""
+	}
+	filled := map[string]bool{}
+	for _, val := range v.Values {
+		if val.Field.Source == "card:id_number" && val.Text != "" {
+			filled[val.Party] = true
+		}
+	}
+	// The second demo card is a woman's: a role that says so first, then
+	// the mother (the catalogue gives parents no sex), then any other.
+	best, rank := "", 0
+	for _, p := range svc.Parties {
+		if !p.FromCard || filled[p.Role] || p.Sex == "M" {
+			continue
+		}
+		r := 1
+		switch {
+		case p.Sex == "F":
+			r = 3
+		case p.Role == "mother":
+			r = 2
+		case p.Role == "father":
+			r = 0
+		}
+		if best == "" || r > rank {
+			best, rank = p.Role, r
+		}
+	}
+	return best
+}
+
+// consentChecks are the review's consent boxes (not the desk's top-bar
+// switch for the on-screen keyboard).
+func (r *rig) consentChecks() []*widget.Check {
+	var out []*widget.Check
+	r.ui(func() {
+		for _, o := range r.objects() {
+			if c, ok := o.(*widget.Check); ok && c.Visible() && c.Text != w("kb.ondesk") {
+				out = append(out, c)
+			}
+		}
+	})
+	return out
+}
+
+// buttons counts the visible, enabled buttons whose text starts with label.
+func (r *rig) buttons(label string) int {
+	n := 0
+	r.ui(func() {
+		for _, o := range r.objects() {
+			if b, ok := o.(*widget.Button); ok && b.Visible() && !b.Disabled() && strings.HasPrefix(strings.ReplaceAll(b.Text, "\n", " "), label) {
+				n++
+			}
+		}
+	})
+	return n
+}
+
+// tapExact taps the visible button whose text is label.
+func (r *rig) tapExact(label string) {
+	r.t.Helper()
+	var found *widget.Button
+	r.ui(func() {
+		for _, o := range r.objects() {
+			if b, ok := o.(*widget.Button); ok && b.Visible() && !b.Disabled() && b.Text == label {
+				found = b
+			}
+		}
+	})
+	if found == nil {
+		r.t.Fatalf("no button %q on %q: %v", label, r.app.Screen(), r.texts())
+	}
+	r.ui(func() { test.Tap(found) })
+}
+
 // submitService drives one service from the card on the reader to the
 // receipt through the screens: continue, the tile (turning pages at a
-// kiosk), the second card where the service needs one, every settled
-// address in one tap, every required question typed, review, consent,
+// kiosk), the second card where the service needs one (at a desk, for
+// every service with a second card party), every settled address in one
+// tap, every required question typed, review (which names the service
+// and, for a combined service, each agency), one consent tick per person,
 // submit. It fails the test with what the screen shows when a step is
 // impossible.
 func (r *rig) submitService(svc *catalog.Service) visit {
 	r.t.Helper()
 	start := time.Now()
+	n := r.reviewService(svc)
+	tap := func(label string) { r.t.Helper(); r.tap(label); n++ }
+	// One tick per person whose data goes (the deceased's relative agrees
+	// for them), each ticked by its own tap.
+	v := r.app.eng.View()
+	people := 0
+	for _, val := range v.Values {
+		if val.Field.Source == "card:id_number" && val.Text != "" && val.Party != "deceased" {
+			people++
+		}
+	}
+	checks := r.consentChecks()
+	if len(checks) != people || len(v.Consents) != people {
+		r.t.Fatalf("%s: %d consent boxes, %d consenters for %d people: %v", svc.Code, len(checks), len(v.Consents), people, r.texts())
+	}
+	for _, c := range checks {
+		r.ui(func() { test.Tap(c) })
+		n++
+	}
+	tap(w("review.submit"))
+	r.wait("receipt")
+	return visit{actions: n, took: time.Since(start)}
+}
+
+// reviewService drives one service from the card on the reader to its
+// review (see submitService) and returns the pointer actions it took.
+func (r *rig) reviewService(svc *catalog.Service) int {
+	r.t.Helper()
 	n := 0
 	tap := func(label string) { r.t.Helper(); r.tap(label); n++ }
 	r.readCard(cardGenuine)
@@ -80,45 +204,59 @@ func (r *rig) submitService(svc *catalog.Service) visit {
 	}
 	tap(svc.NameVI)
 	r.wait("form")
-	if v := r.app.eng.View(); v.WaitingFor != "" {
-		if p, _ := svc.Party(v.WaitingFor); p.Min > 0 {
-			r.deck.Remove()
-			r.insert(cardSecond)
-			r.wait("key")
-			r.app.Scanned(r.deck.QR(cardSecond))
-			deadline := time.Now().Add(10 * time.Second)
-			for time.Now().Before(deadline) && (r.app.Screen() != "form" || r.app.eng.View().WaitingFor == v.WaitingFor) {
-				time.Sleep(2 * time.Millisecond)
+	if role := r.secondRole(svc); role != "" {
+		if r.app.eng.View().WaitingFor != role {
+			p, _ := svc.Party(role)
+			r.tapExact(p.LabelVI) // the officer says whose card comes next
+			n++
+			r.waitFor(func() bool { return r.app.eng.NextRole() == role })
+		}
+		r.deck.Remove()
+		r.insert(cardSecond)
+		r.wait("key")
+		r.app.Scanned(r.deck.QR(cardSecond))
+		filled := func() bool {
+			if r.app.Screen() != "form" {
+				return false
 			}
-			if got := r.app.eng.View(); got.WaitingFor == v.WaitingFor {
-				r.t.Fatalf("%s: the second card did not fill %s: %s %v", svc.Code, v.WaitingFor, got.Notice, r.texts())
+			for _, val := range r.app.eng.View().Values {
+				if val.Party == role && val.Field.Source == "card:id_number" && val.Text != "" {
+					return true
+				}
 			}
+			return false
+		}
+		r.waitFor(filled)
+		if !filled() {
+			got := r.app.eng.View()
+			r.t.Fatalf("%s: the second card did not fill %s: %s %v", svc.Code, role, got.Notice, r.texts())
 		}
 	}
-	// Addresses converted to today's units: one tap each.
+	// Addresses converted to today's units: one tap each, each on the
+	// form as redrawn after the last (as a person sees it).
 	for i := 0; i < 8; i++ {
 		v := r.app.eng.View()
-		var pending bool
+		label := ""
 		for _, val := range v.Values {
 			if val.Locked && val.NeedsConfirmation {
-				pending = true
+				label = w("form.confirm")
 				if len(val.Choices) > 0 {
-					tap(val.Choices[0])
-				} else {
-					tap(w("form.confirm"))
+					label = val.Choices[0]
 				}
 				break
 			}
 		}
-		if !pending {
+		if label == "" {
 			break
 		}
-		r.waitFor(func() bool { return r.app.Screen() == "form" })
+		before := r.buttons(label)
+		tap(label)
+		r.waitFor(func() bool { return r.buttons(label) < before })
 	}
 	// Every required question, typed into its field or picked.
 	for _, f := range r.fields() {
 		if f.spec != nil && f.spec.Required && f.Text == "" {
-			s := sampleFor(f.spec)
+			s := sampleFor(f.spec, r.app.mode)
 			if s == "" {
 				r.t.Fatalf("%s: no sample for %s pattern %q", svc.Code, f.spec.ID, f.spec.Pattern)
 			}
@@ -142,17 +280,17 @@ func (r *rig) submitService(svc *catalog.Service) visit {
 	if !r.sees(svc.NameVI) {
 		r.t.Errorf("%s: review does not name the service", svc.Code)
 	}
-	r.ui(func() {
-		for _, o := range r.objects() {
-			if c, ok := o.(*widget.Check); ok {
-				test.Tap(c)
+	if len(svc.Produces) > 0 {
+		if !r.sees(w("review.bundle")) {
+			r.t.Errorf("%s: review does not say a dossier goes to each agency", svc.Code)
+		}
+		for _, c := range svc.Produces {
+			if !r.sees(c.NameVI) {
+				r.t.Errorf("%s: review does not name %s (%s)", svc.Code, c.Code, c.NameVI)
 			}
 		}
-	})
-	n++
-	tap(w("review.submit"))
-	r.wait("receipt")
-	return visit{actions: n, took: time.Since(start)}
+	}
+	return n
 }
 
 // waitFor polls cond (bounded: 10 s).
@@ -164,8 +302,11 @@ func (r *rig) waitFor(cond func() bool) {
 }
 
 // TestEveryServiceEveryMode submits every service of the catalogue at a
-// kiosk and at a desk, through the screens, with the demo deck and the
-// sample commune table, and checks the outbox holds its dossier.
+// kiosk and at a desk (with the second card for every multi-party
+// service), through the screens, with the demo deck and the sample
+// commune table, and checks the outbox: one dossier per service, one per
+// agency for a combined service (one bundle, one receipt listing them),
+// each person's consent recorded, typed dates stored as yyyy-mm-dd.
 func TestEveryServiceEveryMode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives 25 services × 2 modes")
@@ -174,25 +315,76 @@ func TestEveryServiceEveryMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(cat.Errors) > 0 {
+		t.Fatalf("catalogue files skipped: %v", cat.Errors)
+	}
 	tab := sampleTable(t)
+	ran := map[Mode]int{}
 	for _, mode := range []Mode{Kiosk, Desk} {
 		for _, svc := range cat.Services() {
 			t.Run(fmt.Sprintf("%s/%s", mode, svc.Code), func(t *testing.T) {
 				r := newRig(t, mode, func(c *engine.Config) { c.Table = tab })
 				v := r.submitService(svc)
 				recs, err := r.box.List(outbox.Filter{})
-				if err != nil || len(recs) != 1 {
-					t.Fatalf("outbox: %+v %v", recs, err)
+				if err != nil {
+					t.Fatal(err)
 				}
-				if recs[0].Service != svc.Code && recs[0].Service != svc.SubmitCode() {
-					t.Fatalf("stored as %s", recs[0].Service)
+				want := []string{svc.Code}
+				if len(svc.Produces) > 0 {
+					want = nil
+					for _, c := range svc.Produces {
+						want = append(want, c.Code)
+					}
+				}
+				if len(recs) != len(want) {
+					t.Fatalf("outbox holds %d records, want %d (%v)", len(recs), len(want), want)
+				}
+				bundles := map[string]bool{}
+				for i, rec := range recs {
+					if rec.Service != want[i] && rec.Service != svc.SubmitCode() {
+						t.Fatalf("record %d stored as %s, want %s", i, rec.Service, want[i])
+					}
+					b, err := r.box.Payload(rec.UUID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					d, err := dossier.Parse(b)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(d.Consent.Parties) == 0 {
+						t.Errorf("%s: no one's consent recorded", rec.Service)
+					}
+					if d.Bundle != nil {
+						bundles[d.Bundle.ID] = true
+					}
+					for _, f := range svc.Fields {
+						if f.Type == "date" && f.Source == "" && f.Required && !strings.Contains(string(b), `"2026-11-02"`) {
+							t.Errorf("%s: the typed date %s is not stored as 2026-11-02", rec.Service, f.ID)
+						}
+					}
+				}
+				if len(svc.Produces) > 0 && len(bundles) != 1 {
+					t.Fatalf("a combined visit filed under %d bundle IDs", len(bundles))
 				}
 				if !r.sees(svc.NameVI) {
 					t.Errorf("the receipt does not name the service: %v", r.texts())
 				}
+				if len(svc.Produces) > 0 {
+					for _, rec := range recs {
+						if !r.sees(shortRef(rec.UUID)) {
+							t.Errorf("the receipt does not list %s (%s): %v", rec.Service, shortRef(rec.UUID), r.texts())
+						}
+					}
+				}
+				ran[mode]++
 				t.Logf("%d pointer actions, %v", v.actions, v.took.Round(time.Millisecond))
 			})
 		}
+	}
+	// Every service in both modes (unless -run picked some subtests).
+	if n := len(cat.Services()); !strings.Contains(flag.Lookup("test.run").Value.String(), "/") && (ran[Kiosk] != n || ran[Desk] != n) {
+		t.Fatalf("submitted %d services at the kiosk and %d at the desk, of %d", ran[Kiosk], ran[Desk], n)
 	}
 }
 

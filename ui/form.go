@@ -95,6 +95,44 @@ func (a *App) cardText(v *prefill.Value) string {
 	return shown(v)
 }
 
+// keptScroll is where the form or review was scrolled to: a redraw (an
+// address confirmed, a card added, a failed save) keeps the citizen's
+// place instead of jumping back to the top.
+type keptScroll struct {
+	screen, service, notice string
+	problems                int
+	scroll                  *container.Scroll
+	restore                 fyne.Position // where to put it back once laid out
+}
+
+// scrollFor is a new vertical scroll for screen, scrolled to where the
+// last one of the same screen and service was, unless what the form says
+// at its top changed (new problems, a new notice): then the top.
+func (a *App) scrollFor(screen string, v engine.View, content fyne.CanvasObject) *container.Scroll {
+	s := container.NewVScroll(content)
+	k := a.kept
+	same := k.scroll != nil && k.screen == screen && k.service == v.Service.Code && a.Screen() == screen
+	// The form lists problems and notices at its top; the review's
+	// message sits by its buttons, always in view.
+	news := screen == "form" && ((len(v.Problems) > 0 && len(v.Problems) != k.problems) || (v.Notice != "" && string(v.Notice) != k.notice))
+	var back fyne.Position
+	if same && !news {
+		s.Offset = k.scroll.Offset
+		back = s.Offset
+	}
+	a.kept = keptScroll{screen: screen, service: v.Service.Code, notice: string(v.Notice), problems: len(v.Problems), scroll: s, restore: back}
+	return s
+}
+
+// keepPlace puts the scroll back where it was once the screen is laid
+// out (the first layout of a new scroll may clamp its offset short).
+func (a *App) keepPlace() {
+	if k := &a.kept; k.restore.Y > 0 && k.scroll != nil {
+		k.scroll.ScrollToOffset(k.restore)
+		k.restore = fyne.Position{}
+	}
+}
+
 // showForm shows what the card filled (locked) and asks only the rest,
 // each person's values under their own heading. A converted address is
 // settled here in one tap: confirm it, or pick the new commune.
@@ -181,7 +219,8 @@ func (a *App) showForm(v engine.View) {
 	next := action(T(a.lang, "form.next"), true, a.eng.Review)
 	// The title and the next action stay in view; the values scroll.
 	a.show("form", container.NewBorder(big(T(a.lang, "form.title")), container.NewCenter(container.NewHBox(next, a.cancelButton())), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+		a.scrollFor("form", v, container.NewVBox(parts...))))
+	a.keepPlace()
 }
 
 // confirmRow settles a converted card address in one tap: "this is my
@@ -226,11 +265,18 @@ func (a *App) askRow(v *prefill.Value) fyne.CanvasObject {
 		sel.Selected = v.Text
 		input = sel
 	default:
-		digits := v.Field.Type == "phone" || v.Field.Type == "number" || v.Field.Type == "id12" || v.Field.Type == "cmnd"
+		// Dates are typed on the digits pad as ddmmyyyy (or dd/mm/yyyy on
+		// a desk keyboard) and shown day first; the engine stores them in
+		// the catalogue's format.
+		digits := v.Field.Type == "phone" || v.Field.Type == "number" || v.Field.Type == "id12" || v.Field.Type == "cmnd" || v.Field.Type == "date"
 		e := newField(digits)
 		e.label = a.label(v)
 		e.spec = v.Field
 		e.SetText(v.Text)
+		if v.Field.Type == "date" {
+			e.SetText(prefill.ShowDate(v.Text)) // a date still being typed stays as typed
+			e.SetPlaceHolder(T(a.lang, "form.datehint"))
+		}
 		e.OnChanged = set
 		e.onFocus = a.focus
 		e.compose = a.composer()
@@ -279,13 +325,19 @@ func (a *App) unlockButton(v *prefill.Value) fyne.CanvasObject {
 }
 
 // showReview lists every value under its party's heading, the service's
-// name, the consent text and the submit button.
+// name, for a combined service which agency receives what, the consent
+// text with one tick per person whose data goes, and the submit button.
+// A failed save stays here in plain words with the dossier kept, and the
+// button becomes "Gửi lại".
 func (a *App) showReview(v engine.View) {
 	if v.Service == nil {
 		a.showAttract(v)
 		return
 	}
 	list := container.NewVBox(para(a.serviceName(v.Service)))
+	if b := a.bundleList(v); b != nil {
+		list.Add(b)
+	}
 	roles, by := groups(v.Service, v.Values)
 	for _, role := range roles {
 		rows := container.New(layout.NewFormLayout())
@@ -310,20 +362,199 @@ func (a *App) showReview(v engine.View) {
 	}
 	consent := widget.NewLabel(consentText)
 	consent.Wrapping = fyne.TextWrapWord
-	agree := widget.NewCheck(T(a.lang, "review.consent"), nil)
-	msg := para(a.noticeText(v))
+	// The consent and the tick boxes follow the values (with large text
+	// a fixed block this tall would leave the values no room); the
+	// message and the buttons stay in view.
+	list.Add(widget.NewSeparator())
+	list.Add(consent)
+	if len(v.Consents) > 1 {
+		each := widget.NewLabel(T(a.lang, "review.eachagrees"))
+		each.Wrapping = fyne.TextWrapWord
+		list.Add(each)
+	}
+	for _, c := range v.Consents {
+		party, idx := c.Party, c.Index
+		agree := widget.NewCheck(a.agreeLabel(v, c), func(on bool) { a.eng.Agree(party, idx, on) })
+		agree.Checked = c.Agreed
+		list.Add(agree)
+	}
+	if n := a.behalfNote(v); n != nil {
+		list.Add(n)
+	}
+	bottom := container.NewVBox(widget.NewSeparator())
+	msg := para(a.reviewNotice(v))
 	msg.Importance = widget.DangerImportance
-	submit := widget.NewButton(T(a.lang, "review.submit"), func() { a.eng.Submit(agree.Checked) })
+	if msg.Text != "" {
+		bottom.Add(msg)
+	}
+	label := T(a.lang, "review.submit")
+	if v.Notice == engine.NoticeSaveFailed {
+		label = T(a.lang, "review.retry")
+	}
+	submit := widget.NewButton(label, func() { a.eng.Submit() })
 	submit.Importance = widget.HighImportance
 	if v.Busy {
 		submit.Disable()
 	}
-	back := action(T(a.lang, "review.back"), false, a.eng.Back)
-	buttons := container.NewCenter(container.NewHBox(container.NewGridWrap(fyne.NewSize(320, 72), submit), back, a.cancelButton()))
-	// The consent and its tick box stay in view under the values, next to
-	// the button they unlock.
-	a.show("review", container.NewBorder(big(T(a.lang, "review.title")),
-		container.NewVBox(widget.NewSeparator(), consent, agree, msg, buttons), nil, nil, container.NewVScroll(list)))
+	buttons := container.NewHBox(container.NewGridWrap(fyne.NewSize(320, 72), submit))
+	if v.SavedParts == 0 { // part of a combined visit saved: only the rest can follow
+		buttons.Add(action(T(a.lang, "review.back"), false, a.eng.Back))
+	}
+	buttons.Add(a.cancelButton())
+	bottom.Add(container.NewCenter(buttons))
+	a.show("review", container.NewBorder(big(T(a.lang, "review.title")), bottom, nil, nil, a.scrollFor("review", v, list)))
+	a.keepPlace()
+}
+
+// agreeLabel is one person's tick: "Tôi đồng ý" when one person agrees,
+// else the party and the name ("Bên nữ (Trần Thị Thử) đồng ý"); whoever
+// agrees for a party who cannot (the deceased) says so.
+func (a *App) agreeLabel(v engine.View, c engine.Consenter) string {
+	text := T(a.lang, "review.consent")
+	if len(v.Consents) > 1 {
+		who := a.partyLabel(v.Service, c.Party)
+		if c.Name != "" {
+			who += " (" + c.Name + ")"
+		}
+		text = fmt.Sprintf(T(a.lang, "review.agreeas"), who)
+	}
+	return text
+}
+
+// behalfNote says who agrees for a party who cannot (the deceased), as a
+// line of its own under the boxes (a tick box's label does not wrap).
+func (a *App) behalfNote(v engine.View) fyne.CanvasObject {
+	for _, c := range v.Consents {
+		if len(c.OnBehalfOf) == 0 {
+			continue
+		}
+		var for_ []string
+		for _, k := range c.OnBehalfOf {
+			role, _, _ := strings.Cut(k, "#")
+			for_ = append(for_, a.partyLabel(v.Service, role))
+		}
+		return para(fmt.Sprintf(T(a.lang, "review.behalf"), a.partyLabel(v.Service, c.Party), strings.Join(for_, ", ")))
+	}
+	return nil
+}
+
+// reviewNotice is the review's message: who has not agreed yet, why the
+// save failed (in plain words, with the dossier kept), or the engine's
+// other notices.
+func (a *App) reviewNotice(v engine.View) string {
+	switch v.Notice {
+	case engine.NoticeNeedAgree:
+		if len(v.Consents) < 2 {
+			return T(a.lang, "review.needagree")
+		}
+		var who []string
+		for _, c := range v.Consents {
+			if !c.Agreed {
+				l := a.partyLabel(v.Service, c.Party)
+				if c.Name != "" {
+					l += " (" + c.Name + ")"
+				}
+				who = append(who, l)
+			}
+		}
+		return fmt.Sprintf(T(a.lang, "review.needagreeof"), strings.Join(who, ", "))
+	case engine.NoticeSaveFailed:
+		return a.saveFailedText(v)
+	}
+	if v.Busy {
+		return T(a.lang, "review.saving")
+	}
+	return a.noticeText(v)
+}
+
+// saveFailedText says in plain words why the dossier is not saved yet,
+// that it is not lost, and what to do (wait, or see an officer).
+func (a *App) saveFailedText(v engine.View) string {
+	why := string(v.SaveFailure)
+	if why == "" {
+		why = string(engine.SaveOther)
+	}
+	lines := []string{T(a.lang, "save."+why), T(a.lang, "save.kept")}
+	if n := len(v.Bundle); v.SavedParts > 0 && n > 0 {
+		lines = append(lines, fmt.Sprintf(T(a.lang, "save.partial"), v.SavedParts, n))
+	}
+	switch v.SaveFailure {
+	case engine.SaveClosed, engine.SaveLocked:
+		lines = append(lines, T(a.lang, "save.wait"))
+	default:
+		lines = append(lines, T(a.lang, "save.officer"))
+	}
+	return strings.Join(lines, " ")
+}
+
+// bundleList says, for a combined (liên thông) service, which agency
+// receives a dossier and what goes into it: the people by their party
+// heading, the other values by their label. nil for other services.
+func (a *App) bundleList(v engine.View) fyne.CanvasObject {
+	if len(v.Bundle) == 0 {
+		return nil
+	}
+	labels := map[string]string{}
+	for i := range v.Values {
+		val := &v.Values[i]
+		key := catalog.ValueKey(val.Party, val.Field.ID, val.Index)
+		if val.Party != "" {
+			labels[key] = a.partyLabel(v.Service, val.Party)
+		} else {
+			labels[key] = a.label(val)
+		}
+	}
+	intro := widget.NewLabelWithStyle(T(a.lang, "review.bundle"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	intro.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(intro)
+	for i, p := range v.Bundle {
+		name := p.NameVI
+		if a.lang == English && p.NameEN != "" {
+			name = p.NameEN
+		}
+		title := fmt.Sprintf("%d. %s", i+1, name)
+		if p.AgencyVI != "" {
+			title += " — " + p.AgencyVI
+		}
+		head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		head.Wrapping = fyne.TextWrapWord
+		box.Add(head)
+		var what []string
+		seen := map[string]bool{}
+		for _, k := range p.Sources {
+			if l := labels[k]; l != "" && !seen[l] {
+				seen[l] = true
+				what = append(what, l)
+			}
+		}
+		l := widget.NewLabel(fmt.Sprintf(T(a.lang, "review.bundlegets"), strings.Join(what, ", ")))
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	return widget.NewCard("", "", box)
+}
+
+// receiptBundle lists, on the receipt of a combined visit, each agency's
+// dossier with its receipt number; nil for one dossier.
+func (a *App) receiptBundle(v engine.View) fyne.CanvasObject {
+	if len(v.ReceiptBundle) == 0 {
+		return nil
+	}
+	box := container.NewVBox(widget.NewLabelWithStyle(T(a.lang, "receipt.bundle"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	for i, p := range v.ReceiptBundle {
+		name := p.NameVI
+		if a.lang == English && p.NameEN != "" {
+			name = p.NameEN
+		}
+		line := fmt.Sprintf("%d. %s", i+1, name)
+		if p.AgencyVI != "" {
+			line += " — " + p.AgencyVI
+		}
+		l := widget.NewLabel(line + ": " + shortRef(p.UUID))
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	return box
 }
 
 // wrapWords breaks text into lines of at most n characters at spaces.

@@ -223,6 +223,9 @@ func (a *App) showReceipt(v engine.View) {
 	refLabel := widget.NewLabel(T(a.lang, "receipt.code") + ":")
 	refLabel.SizeName = theme.SizeNameSubHeadingText
 	left := []fyne.CanvasObject{container.NewCenter(container.NewHBox(refLabel, ref))}
+	if b := a.receiptBundle(v); b != nil { // a combined visit: every agency's dossier
+		left = append(left, b)
+	}
 	if svc != nil {
 		left = append(left, para(a.serviceName(svc)))
 	}

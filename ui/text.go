@@ -305,6 +305,27 @@ var words = map[string][2]string{
 	"admin.trust.expired":      {"hết hạn", "expired"},
 	"admin.trust.notyet":       {"chưa có hiệu lực", "not valid yet"},
 	"admin.trust.problems":     {"%d tệp trong kho không dùng được (xem nhật ký của máy)", "%d files of the store could not be used (see motcua trust list)"},
+	// Review and submit: combined services, one consent per person, a
+	// failed save and its retry, dates typed day first (h1).
+	"review.bundle":      {"Một lần khai, hồ sơ được gửi đến từng cơ quan:", "One form; a dossier goes to each agency:"},
+	"review.bundlegets":  {"Nhận: %s", "Receives: %s"},
+	"review.agreeas":     {"%s đồng ý", "%s agrees"},
+	"review.behalf":      {"%s đồng ý cả thay cho %s (người không thể tự đồng ý).", "%s also agrees for %s (who cannot agree themselves)."},
+	"review.eachagrees":  {"Mỗi người có thông tin trong hồ sơ tự đánh dấu ô của mình.", "Each person whose data the dossier carries ticks their own box."},
+	"review.needagreeof": {"Chưa đồng ý: %s. Mỗi người tự đánh dấu ô của mình (cuối phần xem lại) trước khi gửi.", "Not agreed yet: %s. Each person ticks their own box (at the end of the review) before submitting."},
+	"review.retry":       {"Gửi lại", "Try again"},
+	"review.saving":      {"Đang lưu hồ sơ…", "Saving the dossier…"},
+	"save.kept":          {"Hồ sơ của bạn vẫn còn ở đây, chưa bị mất.", "Your dossier is still here; nothing is lost."},
+	"save.disk_full":     {"Máy chưa lưu được hồ sơ vì bộ nhớ của máy đã đầy.", "The machine could not save the dossier: its storage is full."},
+	"save.read_only":     {"Máy chưa lưu được hồ sơ vì bộ nhớ của máy đang không ghi được.", "The machine could not save the dossier: its storage cannot be written."},
+	"save.closed":        {"Máy chưa lưu được hồ sơ vì phần lưu trữ đang khởi động lại.", "The machine could not save the dossier: its storage is restarting."},
+	"save.locked":        {"Máy chưa lưu được hồ sơ vì phần lưu trữ đang bận.", "The machine could not save the dossier: its storage is busy."},
+	"save.other":         {"Máy chưa lưu được hồ sơ.", "The machine could not save the dossier."},
+	"save.wait":          {"Xin chờ một lát rồi bấm \"Gửi lại\".", "Please wait a moment, then tap \"Try again\"."},
+	"save.officer":       {"Xin mời gặp cán bộ, rồi bấm \"Gửi lại\".", "Please see an officer, then tap \"Try again\"."},
+	"save.partial":       {"Đã lưu %d trên %d hồ sơ; bấm \"Gửi lại\" để lưu nốt (không gửi trùng).", "%d of %d dossiers saved; \"Try again\" saves the rest (none twice)."},
+	"receipt.bundle":     {"Các hồ sơ đã lưu, mỗi cơ quan một hồ sơ:", "Dossiers saved, one per agency:"},
+	"form.datehint":      {"ngày/tháng/năm, ví dụ 02/11/2026 hoặc 02112026", "day/month/year, e.g. 02/11/2026 or 02112026"},
 }
 
 // T returns the sentence for key in lang (the key itself when missing,

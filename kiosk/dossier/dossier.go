@@ -21,10 +21,11 @@ const SchemaV1 = "motcua.dossier/v1"
 
 // Revision is the additive revision of v1 this code writes. Revision 2 adds
 // applicant_role and, on address values, the official unit codes
-// ("address"). A v1 reader that ignores unknown keys reads a revision-2
-// document unchanged; a document without "revision" is revision 1 and has
-// no codes.
-const Revision = 2
+// ("address"). Revision 3 adds "bundle" (the dossiers of one combined
+// visit) and consent.parties (each person's own consent). A v1 reader that
+// ignores unknown keys reads a later revision unchanged; a document
+// without "revision" is revision 1 and has no codes.
+const Revision = 3
 
 // Dossier is one submission.
 type Dossier struct {
@@ -44,6 +45,31 @@ type Dossier struct {
 	Unlocks       []Unlock         `json:"unlocks,omitempty"`
 	// Attachments (schema version 2 only) lists the digitised attachments.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Bundle ties the dossiers of one combined (liên thông) visit
+	// together: each agency's dossier carries the same bundle (revision 3).
+	Bundle *Bundle `json:"bundle,omitempty"`
+}
+
+// Bundle is the combined procedure a dossier was filed under, shared by
+// every dossier of the visit (revision 3).
+type Bundle struct {
+	// ID is the visit's bundle identifier (a random UUID), the same in
+	// every member's dossier.
+	ID string `json:"id"`
+	// ServiceCode and ServiceName are the combined procedure's.
+	ServiceCode string `json:"service_code"`
+	ServiceName string `json:"service_name"`
+	// Members lists every dossier of the bundle, in the catalogue's order;
+	// Index is this dossier's place in it.
+	Members []BundleMember `json:"members"`
+	Index   int            `json:"index"`
+}
+
+// BundleMember is one agency's procedure in a bundle.
+type BundleMember struct {
+	ServiceCode string `json:"service_code"`
+	ServiceName string `json:"service_name"`
+	Agency      string `json:"agency,omitempty"`
 }
 
 // Party is one person of the dossier.
@@ -80,6 +106,19 @@ type Address struct {
 type Consent struct {
 	Text       string    `json:"text"`
 	AcceptedAt time.Time `json:"accepted_at"`
+	// Parties lists each person who agreed, when the service's parties
+	// consent one by one (revision 3); empty when the one visitor agreed.
+	Parties []PartyConsent `json:"parties,omitempty"`
+}
+
+// PartyConsent is one person's own agreement on the review.
+type PartyConsent struct {
+	Role       string    `json:"role"`
+	Index      int       `json:"index"`
+	AcceptedAt time.Time `json:"accepted_at"`
+	// OnBehalfOf names parties who cannot agree themselves and for whom
+	// this person agreed ("deceased#0": a death registration's relative).
+	OnBehalfOf []string `json:"on_behalf_of,omitempty"`
 }
 
 // Unlock records an officer's edit of a card value.

@@ -157,7 +157,7 @@ func TestCaptureScanReorderSubmit(t *testing.T) {
 	r.e.CloseCapture()
 	r.e.Review()
 	r.step(StepReview)
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	v = r.step(StepReceipt)
 	recs, err := r.box.List(outbox.Filter{})
 	if err != nil || len(recs) != 1 || len(recs[0].Attachments) != 1 {

@@ -88,7 +88,7 @@ func assertNothingGoesOn(t *testing.T, r *rig, v View) {
 		t.Fatalf("early identity is more than unverified: step %s person %v provenance %s", v.Step, v.Person != nil, v.Early.Provenance)
 	}
 	r.e.Continue()
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	r.e.Review()
 	if err := r.e.ChooseService("1.000466"); !errors.Is(err, ErrChecking) {
 		t.Fatalf("a service was chosen while the card was being checked: %v", err)

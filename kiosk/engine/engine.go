@@ -165,6 +165,10 @@ type Engine struct {
 	draft notaryDraft
 	// mrz holds an MRZ line typed or scanned until its next line (passports).
 	mrz mrzLines
+	// Review and submit (h1): each person's tick, the dossiers being stored.
+	agreed      map[Agreement]bool
+	pending     *pendingSubmit
+	saveFailure SaveFailure
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -327,6 +331,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.dropCaptureLocked()
 	e.dropDraftLocked()
 	e.mrz.reset()
+	e.dropPendingLocked()
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }
@@ -339,6 +344,7 @@ func (e *Engine) endVisitLocked() {
 	e.checkIn, e.recordFile, e.stillThere = nil, "", false
 	e.slot.read = nil // the session wiped it
 	e.dropCaptureLocked()
+	e.dropPendingLocked()
 	e.gen++
 }
 

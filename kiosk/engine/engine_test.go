@@ -48,8 +48,14 @@ func TestKioskVisit(t *testing.T) {
 	if v.Person == nil || v.Person.Provenance != prefill.ChipVerified || v.PhotoState != PhotoShown || v.Photo == nil {
 		t.Fatalf("identity: %+v photo %v", v.Person, v.PhotoState)
 	}
-	// card_read first: the subscriber may lag the view, and every
-	// progress event comes before it.
+	// Events reach subscribers on their own goroutine: the view can be at
+	// the identity step before the last progress event is delivered.
+	for deadline := time.Now().Add(2 * time.Second); r.count(CardProgress) < 6 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := r.count(CardProgress); n != 6 {
+		t.Fatalf("%d progress events, want one per file (6)", n)
+	}
 	if ev := r.event(CardRead); ev.Read == nil || ev.Read.IDNumber != simcard.ReferenceProfile().Identity.IDNumber {
 		t.Fatal("card_read event without its read")
 	}
@@ -78,11 +84,11 @@ func TestKioskVisit(t *testing.T) {
 	}
 	r.e.Review()
 	r.step(StepReview)
-	r.e.Submit(false)
+	r.e.Submit()
 	if v := r.e.View(); v.Notice != NoticeNeedAgree || v.Step != StepReview {
 		t.Fatalf("submitted without consent: %s %s", v.Step, v.Notice)
 	}
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	v = r.step(StepReceipt)
 	sub := r.event(Submitted)
 	recs, err := r.box.List(outbox.Filter{})
@@ -437,7 +443,7 @@ func TestSubmitFailureKeepsTheVisit(t *testing.T) {
 	r.e.Review()
 	r.step(StepReview)
 	r.box.Close()
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	r.event(SubmitFailed)
 	v := r.until("save failed notice", func(v View) bool { return v.Notice == NoticeSaveFailed })
 	if v.Step != StepReview || v.Receipt != "" || v.Person == nil || v.Busy {
@@ -563,7 +569,7 @@ func TestDemoDossierMarked(t *testing.T) {
 		r.e.SetField("", "ly_do", 0, "Làm thủ tục")
 		r.e.Review()
 		r.step(StepReview)
-		r.e.Submit(true)
+		r.e.Submit(r.e.View().AllAgree()...)
 		r.step(StepReceipt)
 		recs, err := r.box.List(outbox.Filter{})
 		if err != nil || len(recs) != 1 || recs[0].Demo != demo {

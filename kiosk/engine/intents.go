@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
-	"motcua/sync/outbox"
+	"fmt"
 	"strings"
 	"time"
+
+	"motcua/sync/outbox"
 
 	"motcua/kiosk/session"
 	"motcua/reader"
@@ -225,38 +227,82 @@ func (e *Engine) Review() {
 		ev = e.setStep(StepForm, NoticeNone, "")
 		e.problems = probs
 	default:
+		e.dropPendingLocked() // fresh ticks for what is reviewed now
 		ev = e.setStep(StepReview, NoticeNone, "")
 	}
 	e.unlockEmit(ev)
 }
 
-// Back returns from review to the form.
+// Back returns from review to the form, unless part of a combined
+// visit's dossiers is stored already (then only Submit, which stores the
+// rest as reviewed, or Cancel is possible).
 func (e *Engine) Back() {
 	e.mu.Lock()
+	if e.busy || (e.pending != nil && e.pending.stored() > 0) {
+		e.mu.Unlock()
+		return
+	}
 	if e.sess.Back() != nil {
 		e.mu.Unlock()
 		return
 	}
+	e.dropPendingLocked()
 	ev := e.setStep(StepForm, NoticeNone, "")
 	e.unlockEmit(ev)
 }
 
-// Submit stores the reviewed dossier, with the consent given now, in the
-// outbox (off the caller's goroutine) and tells the sync worker. The
-// receipt step comes only once the outbox says the dossier is durable.
-func (e *Engine) Submit(consent bool) {
+// Submit stores the reviewed visit's dossiers in the outbox (off the
+// caller's goroutine) and tells the sync worker. agreed are the consents
+// given now, one per person (Agree may have ticked them already): every
+// person whose card data the dossier carries must have agreed (View.Consents),
+// or nothing is stored and the notice names who has not. A combined
+// (liên thông) service stores one dossier per agency, tied by one bundle
+// ID, under one receipt. The receipt step comes only once every dossier
+// is durable; a failure keeps them all on review (View.SaveFailure) and
+// Submit again stores only those still missing.
+func (e *Engine) Submit(agreed ...Agreement) {
 	e.mu.Lock()
 	if e.step != StepReview || e.busy || e.checkingLocked() {
 		e.mu.Unlock()
 		return
 	}
-	if !consent {
-		e.notice, e.detail = NoticeNeedAgree, ""
+	f := e.sess.Current()
+	if f == nil {
+		e.mu.Unlock()
+		return
+	}
+	e.sess.StillHere() // pressing submit is the visitor's activity
+	if e.agreed == nil {
+		e.agreed = map[Agreement]bool{}
+	}
+	for _, a := range agreed {
+		e.agreed[a] = true
+	}
+	cs := e.consentersLocked(f)
+	if missing := missingConsent(f, cs); len(missing) > 0 {
+		e.notice, e.detail = NoticeNeedAgree, joinLabels(missing)
 		ev := e.changed()
 		e.unlockEmit(ev)
 		return
 	}
+	if e.pending == nil || e.pending.stored() == 0 {
+		// Built now, at consent; kept once part of it is stored, so a
+		// retry files exactly what the first attempt began.
+		if e.pending != nil {
+			e.pending.wipe()
+		}
+		p, err := buildSubmit(e.cfg.Catalog, f, consentOf(f, cs, e.cfg.Now()), e.cfg.Device, e.cfg.Now())
+		if err != nil {
+			e.notice, e.detail = NoticeError, err.Error()
+			ev := e.changed()
+			e.unlockEmit(ev)
+			return
+		}
+		e.pending = p
+	}
+	p := e.pending
 	e.busy = true
+	e.notice, e.detail, e.saveFailure = NoticeNone, "", SaveOK
 	gen := e.gen
 	owners := e.ownersLocked()
 	sub := e.submitterLocked() // the outbox, with the attachments captured at the desk
@@ -270,34 +316,62 @@ func (e *Engine) Submit(consent bool) {
 			// sends it to a real provider.
 			ctx = outbox.WithDemo(ctx)
 		}
-		uuid, err := e.sess.Submit(ctx, sub, true)
+		var err error
+		var evs []Event
+		for _, part := range p.parts {
+			if part.UUID != "" {
+				continue
+			}
+			var uuid string
+			// Each agency's dossier carries the papers captured at the desk.
+			uuid, err = sub.Add(ctx, part.Code, part.payload)
+			if err != nil {
+				err = fmt.Errorf("the dossier for %s could not be saved: %w", part.Code, err)
+				break
+			}
+			e.mu.Lock()
+			part.UUID = uuid
+			e.mu.Unlock()
+			evs = append(evs, Event{Kind: Submitted, UUID: uuid, Service: part.Code, Step: StepReview})
+		}
 		e.mu.Lock()
-		if gen != e.gen { // wiped meanwhile (idle, cancel): the dossier, if saved, is in the outbox
+		if len(evs) > 0 && e.cfg.Worker != nil {
+			e.cfg.Worker.Notify()
+		}
+		if gen != e.gen { // wiped meanwhile (idle, cancel): what was saved is in the outbox
 			e.mu.Unlock()
 			return
 		}
 		e.busy = false
-		var evs []Event
+		if err == nil {
+			err = e.sess.Stored(p.parts[0].UUID)
+		}
 		if err != nil {
-			e.notice, e.detail = NoticeSaveFailed, err.Error()
-			evs = []Event{{Kind: SubmitFailed, Err: err, Step: e.step}}
+			e.notice, e.detail, e.saveFailure = NoticeSaveFailed, err.Error(), saveFailure(err)
+			evs = append(evs, Event{Kind: SubmitFailed, Err: err, Step: e.step})
 		} else {
-			if e.cfg.Worker != nil {
-				e.cfg.Worker.Notify()
+			e.keepReceiptLocked(p)
+			e.dropPendingLocked()
+			evs = append(evs, e.setStep(StepReceipt, NoticeNone, ""))
+			for i := range evs[:len(evs)-1] {
+				evs[i].Step = StepReceipt
 			}
-			e.keepReceiptLocked(uuid)
-			code := ""
-			if f := e.sess.Current(); f != nil {
-				code = f.Service.Code
-			}
-			evs = []Event{{Kind: Submitted, UUID: uuid, Service: code, Step: StepReceipt}, e.setStep(StepReceipt, NoticeNone, "")}
 		}
 		e.unlockEmit(evs...)
 		if err != nil {
-			e.log.Error("dossier not saved", "err", err.Error())
+			e.log.Error("dossier not saved", "err", maskErr(err), "stored", p.stored(), "of", len(p.parts))
 		}
 		e.refreshSync()
 	})
+}
+
+// dropPendingLocked forgets the dossiers built for a submit (their
+// payloads wiped) and the ticks. Called with e.mu held.
+func (e *Engine) dropPendingLocked() {
+	if e.pending != nil {
+		e.pending.wipe()
+	}
+	e.pending, e.agreed, e.saveFailure = nil, nil, SaveOK
 }
 
 // Done ends the visit after its receipt or check-in, even if the card stays.

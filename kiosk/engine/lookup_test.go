@@ -24,7 +24,7 @@ func submitOne(t *testing.T, r *rig, i int) string {
 	r.e.SetField("", "ly_do", 0, "Tra cứu")
 	r.e.Review()
 	r.step(StepReview)
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	v := r.step(StepReceipt)
 	r.e.Done()
 	r.step(StepAttract)
@@ -175,7 +175,7 @@ func TestReceiptLearnsOfficialCode(t *testing.T) {
 	r.e.SetField("", "ly_do", 0, "Thử")
 	r.e.Review()
 	r.step(StepReview)
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	v := r.step(StepReceipt)
 	v = r.until("record read", func(v View) bool { return v.ReceiptDossier != nil })
 	if v.ReceiptDossier.OfficialCode != "" || v.ReceiptDossier.State != outbox.Pending {

@@ -286,7 +286,7 @@ func TestPassportPartyMarriage(t *testing.T) {
 	if v := r.e.View(); v.Step != StepReview {
 		t.Fatalf("not reviewed: %+v", v.Problems)
 	}
-	r.e.Submit(true)
+	r.e.Submit(r.e.View().AllAgree()...)
 	r.step(StepReceipt)
 	recs, err := r.box.List(outbox.Filter{})
 	if err != nil || len(recs) != 1 {

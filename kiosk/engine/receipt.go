@@ -23,12 +23,20 @@ type keptReceipt struct {
 	// rec is the dossier's outbox record as last read: the province's mã
 	// hồ sơ and status arrive there after sync (refreshReceipt).
 	rec *outbox.Record
+	// parts are the dossiers of a combined visit (nil for one dossier).
+	parts []ReceiptPart
 }
 
-// keepReceiptLocked records the receipt of a dossier just made durable.
-// Called with e.mu held.
-func (e *Engine) keepReceiptLocked(uuid string) {
-	k := &keptReceipt{code: uuid, at: e.cfg.Now()}
+// keepReceiptLocked records the receipt of the dossiers just made
+// durable: the first one's reference is the receipt code; a combined
+// visit lists every agency's. Called with e.mu held.
+func (e *Engine) keepReceiptLocked(p *pendingSubmit) {
+	k := &keptReceipt{code: p.parts[0].UUID, at: e.cfg.Now()}
+	if p.bundle != "" {
+		for _, part := range p.parts {
+			k.parts = append(k.parts, part.ReceiptPart)
+		}
+	}
 	if f := e.sess.Current(); f != nil {
 		k.service = f.Service
 	}
@@ -68,6 +76,7 @@ func (e *Engine) receiptView(v *View) {
 		r := *e.kept.rec
 		v.ReceiptDossier = &r
 	}
+	v.ReceiptBundle = append([]ReceiptPart(nil), e.kept.parts...)
 	v.CardLeft = !e.kept.left.IsZero()
 	if v.CardLeft {
 		v.ReceiptEnds = e.kept.left.Add(ReceiptLinger)

@@ -174,6 +174,29 @@ type View struct {
 	// Desk capture and the notarial act's draft (capture.go, notary.go).
 	Capture *CaptureView // nil: no attachment to capture on this step
 	Notary  *NotaryView  // notary mode: act number, signing photos, e-document
+	// Combined services, consent and failed saves (h1).
+	// Bundle: on form and review of a combined (liên thông) service, the
+	// dossier each agency receives and which values go into it.
+	Bundle []BundlePart
+	// Consents: on review, each person who must agree, and who has.
+	Consents []Consenter
+	// SaveFailure: why the last Submit could not store (NoticeSaveFailed);
+	// SavedParts of the visit's dossiers are durable already.
+	SaveFailure SaveFailure
+	SavedParts  int
+	// ReceiptBundle: on the receipt of a combined visit, every dossier
+	// stored (Receipt is the first one's reference).
+	ReceiptBundle []ReceiptPart
+}
+
+// AllAgree is the agreement of every person View.Consents lists (a
+// front end whose one tick stands for the one person, and tests).
+func (v View) AllAgree() []Agreement {
+	out := make([]Agreement, 0, len(v.Consents))
+	for _, c := range v.Consents {
+		out = append(out, Agreement{Party: c.Party, Index: c.Index})
+	}
+	return out
 }
 
 // View is the engine's state now, copied for rendering.
@@ -201,6 +224,16 @@ func (e *Engine) View() View {
 			v.Values[i] = *val
 		}
 		v.WaitingFor = e.missingCardParty()
+		if e.step == StepForm || e.step == StepReview {
+			v.Bundle = e.bundleLocked(f)
+		}
+		if e.step == StepReview {
+			v.Consents = e.consentersLocked(f)
+		}
+	}
+	v.SaveFailure = e.saveFailure
+	if e.pending != nil {
+		v.SavedParts = e.pending.stored()
 	}
 	v.Problems = append(v.Problems, e.problems...)
 	v.Capture, v.Notary = e.captureViewLocked(), e.notaryViewLocked()

@@ -290,6 +290,14 @@ func (f *Form) Set(party, fieldID string, index int, text string) error {
 		return ErrLocked
 	}
 	v.Text = norm.NFC.String(strings.TrimSpace(text))
+	if v.Field.Type == "date" {
+		// Typed day first (dd/mm/yyyy, d/m/yyyy, ddmmyyyy), stored as the
+		// catalogue's yyyy-mm-dd; text that is no date yet (still being
+		// typed, or impossible) stays as typed for Validate to explain.
+		if iso, err := ParseDate(v.Text); err == nil {
+			v.Text = iso
+		}
+	}
 	if v.Unlock == nil {
 		v.Provenance = Typed
 	}
@@ -393,8 +401,13 @@ func (f *Form) Validate() []Problem {
 		}
 		switch fd.Type {
 		case "date":
-			if _, err := time.Parse("2006-01-02", v.Text); err != nil {
-				add(v, "ngày không đúng (ngày/tháng/năm).", "not a valid date.")
+			if _, err := ParseDate(v.Text); err != nil {
+				var de *DateError
+				if errors.As(err, &de) {
+					add(v, de.VI, de.EN)
+				} else {
+					add(v, "ngày không đúng (ngày/tháng/năm).", "not a valid date.")
+				}
 			}
 		case "phone":
 			if !phonePattern.MatchString(strings.ReplaceAll(v.Text, " ", "")) {

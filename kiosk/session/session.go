@@ -331,6 +331,23 @@ func (s *Session) Submit(ctx context.Context, sub Submitter, consentAccepted boo
 	return uuid, nil
 }
 
+// Stored ends a reviewed visit whose dossiers the caller built from the
+// form and stored durably itself (a combined visit files one dossier per
+// agency): the visit becomes Submitted with receipt as its reference.
+func (s *Session) Stored(receipt string) error {
+	s.mu.Lock()
+	s.touch()
+	if s.state != Reviewing {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: nothing reviewed to store", ErrState)
+	}
+	s.receipt = receipt
+	notify := s.set(Submitted)
+	s.mu.Unlock()
+	notify()
+	return nil
+}
+
 // Receipt is the client reference of the submitted dossier.
 func (s *Session) Receipt() string {
 	s.mu.Lock()
