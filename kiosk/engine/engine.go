@@ -60,6 +60,16 @@ type ClinicConfig struct {
 	// Stats counts look-ups without personal data (nil: not counted).
 	Visits *clinic.VisitLog
 	Stats  *clinic.Stats
+
+	// Self check-in (clinic_kiosk.go): patients check themselves in at a
+	// kiosk, choose the department and the reason from Menu, and take a
+	// queue ticket numbered by Tickets, printed on Printer (nil: on screen
+	// only). FacilityName heads the ticket.
+	SelfService  bool
+	FacilityName string
+	Menu         clinic.Menu
+	Tickets      *clinic.TicketBook
+	Printer      TicketPrinter
 }
 
 // NotaryConfig is what notary mode needs for verification records.
@@ -140,6 +150,7 @@ type Engine struct {
 	parties    []notary.Party // notary: parties kept for the act
 	partiesAt  time.Time
 	kept       *keptReceipt // the receipt on screen (no card data)
+	ticket     *keptTicket  // clinic self check-in: the queue ticket on screen (no card data)
 	nextRole   string       // desk: the officer's choice of role for the next card
 	wedge      scanner.Wedge
 	pin        pinGuard
@@ -303,6 +314,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
 	e.slot.read = nil // the session wiped it
 	e.kept, e.nextRole = nil, ""
+	e.ticket = nil // clinic self check-in: the ticket on screen
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }

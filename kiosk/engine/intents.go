@@ -273,7 +273,7 @@ func (e *Engine) Submit(consent bool) {
 // Done ends the visit after its receipt or check-in, even if the card stays.
 func (e *Engine) Done() {
 	e.mu.Lock()
-	evs := e.wipeLocked(WipeDone, StepAttract, NoticeNone)
+	evs := e.wipeLocked(WipeDone, StepAttract, e.doneNotice())
 	e.unlockEmit(evs...)
 }
 
@@ -310,6 +310,7 @@ func (e *Engine) Tick() {
 		evs = append(evs, e.wipeLocked(WipeIdle, StepAttract, NoticeNone)...)
 	}
 	evs = append(evs, e.receiptExpiredLocked(now)...)
+	evs = append(evs, e.ticketExpiredLocked(now)...)
 	if e.busy || e.cfg.Headless { // a save or look-up under way is activity; headless, nobody could answer "still there?"
 		e.sess.StillHere()
 	}

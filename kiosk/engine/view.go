@@ -28,10 +28,15 @@ const (
 	StepCheckIn                // clinic: the look-up's answer
 	StepNotary                 // notary: the party on the reader, the parties kept
 	StepAdmin                  // the operator screen (the visit was wiped first)
+	// Clinic self check-in and children under 6 (clinic_kiosk.go).
+	StepDepartment // clinic kiosk: choose the department and the reason
+	StepTicket     // clinic kiosk: the queue ticket
+	StepChild      // clinic: a child under 6, brought by the adult whose card was read
 )
 
 var stepNames = [...]string{"attract", "key", "reading", "problem", "identity", "services", "form",
-	"review", "receipt", "checking", "checkin", "notary", "admin"}
+	"review", "receipt", "checking", "checkin", "notary", "admin",
+	"department", "ticket", "child"}
 
 // String names the step (the ui names its screens the same).
 func (s Step) String() string {
@@ -64,6 +69,11 @@ const (
 	NoticeCheckIn    Notice = "checkin"      // clinic: the check-in failed (Detail)
 	NoticeError      Notice = "error"        // Detail: an error in plain words
 	NoticeNotForForm Notice = "not_for_form" // a card no party of the form takes
+	// Clinic (clinic_kiosk.go).
+	NoticeCheckedIn Notice = "checked_in" // the check-in was done; the visit ended and was wiped
+	NoticeChild     Notice = "child"      // Detail: why the child's details were refused
+	NoticeTicket    Notice = "ticket"     // Detail: why no ticket could be issued
+	NoticePrint     Notice = "print"      // the ticket is on screen but could not be printed (Detail)
 )
 
 // PhotoState says what can be shown of the chip's face image.
@@ -148,6 +158,13 @@ type View struct {
 	StillThere bool
 	Idle       time.Duration
 	Sync       SyncView
+
+	// Clinic self check-in (clinic_kiosk.go): SelfService says the
+	// patients use the machine themselves; Menu is what they choose from;
+	// Ticket is the queue ticket on show (it stays after the card left).
+	SelfService bool
+	Menu        clinic.Menu
+	Ticket      *TicketView
 }
 
 // View is the engine's state now, copied for rendering.
@@ -179,6 +196,7 @@ func (e *Engine) View() View {
 	v.Problems = append(v.Problems, e.problems...)
 	v.Receipt = e.sess.Receipt()
 	e.receiptView(&v)
+	e.clinicView(&v)
 	for _, p := range e.parties {
 		v.Parties = append(v.Parties, Party{Role: p.Role, FullName: p.FullName, Verified: p.Verified, Summary: notary.Summary(p)})
 	}
