@@ -17,11 +17,14 @@ const (
 	GrantPhoto     = "photo"
 	GrantEthnicity = "ethnicity"
 	GrantReligion  = "religion"
+	// GrantHealth: clinic check-ins (BHYT look-up results, department,
+	// queue ticket), health data under Decree 356/2025.
+	GrantHealth = "health"
 )
 
 // ValidGrant reports whether g is a known grant.
 func ValidGrant(g string) bool {
-	return g == GrantPhoto || g == GrantEthnicity || g == GrantReligion
+	return g == GrantPhoto || g == GrantEthnicity || g == GrantReligion || g == GrantHealth
 }
 
 // validate checks every value and returns all problems, keyed by dotted key.
@@ -103,7 +106,7 @@ func (c *Config) validate() Errors {
 	}
 	for _, g := range c.API.DefaultGrants {
 		if !ValidGrant(g) {
-			bad("api.default_grants", "unknown grant %q (photo, ethnicity, religion)", g)
+			bad("api.default_grants", "unknown grant %q (photo, ethnicity, religion, health)", g)
 		}
 	}
 
