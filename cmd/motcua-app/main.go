@@ -35,7 +35,6 @@ import (
 	"motcua/internal/config"
 	"motcua/internal/logx"
 	"motcua/kiosk/catalog"
-	"motcua/kiosk/clinic"
 	"motcua/kiosk/engine"
 	"motcua/reader"
 	"motcua/sync/worker"
@@ -262,14 +261,12 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		ecfg.Clinic.Gateway = g
 	}
 	if mode == engine.Clinic {
-		// Repeat visits the same day are flagged, and look-ups counted
-		// with no personal data, beside the check-in records.
-		if ecfg.Clinic.Visits, err = clinic.OpenVisitLog(filepath.Join(dir, "clinic")); err != nil {
+		// Repeat visits, statistics, the self check-in (clinic.go).
+		stopClinic, err := clinicSetup(cfg, dir, deck, &ecfg.Clinic)
+		if err != nil {
 			return nil, nil, err
 		}
-		if ecfg.Clinic.Stats, err = clinic.OpenStats(filepath.Join(dir, "clinic", "lookups.json")); err != nil {
-			return nil, nil, err
-		}
+		stack = append(stack, stopClinic)
 	}
 	if pc := cfg.Kiosk.PrintCommand; pc != "" {
 		ucfg.Print = func(png []byte) error { return printReceipt(pc, png) }
@@ -281,7 +278,7 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if err != nil {
 		return nil, nil, err
 	}
-	if mode == engine.Kiosk && cfg.Kiosk.Fullscreen {
+	if (mode == engine.Kiosk || ecfg.Clinic.SelfService) && cfg.Kiosk.Fullscreen {
 		app.Window().SetFullScreen(true)
 	} else {
 		app.Window().SetFullScreen(false)

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"motcua/kiosk/clinic"
 )
 
 // DefaultTOML is the documented default configuration file. Packaging
@@ -31,6 +33,8 @@ type Config struct {
 	API       API       `toml:"api"`
 	Log       Log       `toml:"log"`
 	Service   Service   `toml:"service"`
+	// Clinic is the clinic's self check-in ([clinic]).
+	Clinic Clinic `toml:"clinic"`
 }
 
 // Agent identifies the device and where it keeps its data.
@@ -106,6 +110,29 @@ type Kiosk struct {
 	GatewayBody             string `toml:"gateway_body"`
 	GatewayLoginBody        string `toml:"gateway_login_body"`
 	GatewayHistoryBody      string `toml:"gateway_history_body"`
+	// Printer is the ESC/POS printer of receipts and clinic queue tickets:
+	// tcp://HOST:9100, usb:/dev/usb/lp0 or serial:/dev/ttyUSB0[?baud=N]
+	// ("" for none; see kiosk/printer).
+	Printer string `toml:"printer"`
+}
+
+// Clinic configures clinic mode's self check-in: patients check themselves
+// in at a kiosk, choose the department and the reason from the hospital's
+// lists and take a queue ticket.
+type Clinic struct {
+	SelfService bool `toml:"self_service"`
+	// FacilityName heads the printed queue ticket.
+	FacilityName string `toml:"facility_name"`
+	// Departments ([[clinic.departments]]: code, name, name_en, prefix) and
+	// Reasons ([[clinic.reasons]]: code, name, name_en) are what patients
+	// choose from.
+	Departments []clinic.Department `toml:"departments"`
+	Reasons     []clinic.Reason     `toml:"reasons"`
+}
+
+// Menu is the self check-in's choice of departments and reasons.
+func (c Clinic) Menu() clinic.Menu {
+	return clinic.Menu{Departments: c.Departments, Reasons: c.Reasons}
 }
 
 // Retention bounds how long data stays.
@@ -160,6 +187,7 @@ func Defaults() Config {
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},
+		Clinic:    Clinic{Departments: []clinic.Department{}, Reasons: []clinic.Reason{}},
 	}
 }
 

@@ -114,6 +114,15 @@ func (c *Config) validate() Errors {
 	if o := c.Log.Output; o != "stderr" && o != "journal" && !filepath.IsAbs(o) {
 		bad("log.output", "must be \"stderr\", \"journal\" or an absolute file path (got %q)", o)
 	}
+	// A self check-in needs something to choose; a list, when given, must be usable.
+	if c.Clinic.SelfService || len(c.Clinic.Departments)+len(c.Clinic.Reasons) > 0 {
+		if err := c.Clinic.Menu().Validate(); err != nil {
+			bad("clinic.departments", "%v", err)
+		}
+	}
+	if c.Clinic.SelfService && c.Kiosk.Mode != "clinic" {
+		bad("clinic.self_service", "needs kiosk.mode = \"clinic\"")
+	}
 	if d := c.Service.HealthInterval.Duration; d < 0 || d > time.Hour {
 		bad("service.health_interval", "must be between 0s and 1h (got %s)", d)
 	}
