@@ -79,6 +79,9 @@ func (a *App) noticeText(v engine.View) string {
 	case engine.NoticeCheckIn:
 		return T(a.lang, "clinic.check")
 	}
+	if s, ok := a.clinicNotice(v); ok {
+		return s
+	}
 	return v.Detail
 }
 
@@ -187,7 +190,7 @@ func (a *App) showProblem(v engine.View) {
 		reason = ""
 	}
 	parts := []fyne.CanvasObject{layout.NewSpacer(), big(title)}
-	if reason != "" && a.mode != Kiosk {
+	if reason != "" && !a.public() {
 		parts = append(parts, para("("+reason+")"))
 	}
 	if todo != "" {
@@ -272,7 +275,7 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 	}
 	add("id.name", id.FullName)
 	number := id.IDNumber
-	if a.mode == Kiosk { // people in the queue can read a kiosk's screen
+	if a.public() { // people in the queue can read a kiosk's screen
 		number = cccd.MaskID(number)
 	}
 	add("id.number", number)
@@ -302,10 +305,11 @@ func (a *App) showIdentity(v engine.View) {
 		return
 	}
 	next := action(T(a.lang, "id.continue"), true, a.eng.Continue)
+	buttons := container.NewHBox(next, a.cancelButton())
 	if a.mode == Clinic {
 		next = action(T(a.lang, "clinic.check"), true, a.eng.CheckIn)
+		buttons = container.NewHBox(next, action(T(a.lang, "clinic.child"), false, a.eng.StartChild), a.cancelButton())
 	}
-	buttons := container.NewHBox(next, a.cancelButton())
 	parts := []fyne.CanvasObject{big(T(a.lang, "id.title")), a.identityCard(v), a.notice(v)}
 	if refused(v.Person) {
 		switch a.mode {
@@ -318,7 +322,7 @@ func (a *App) showIdentity(v engine.View) {
 			buttons = container.NewHBox(action(T(a.lang, "id.continue"), false, a.eng.Continue), a.cancelButton())
 		}
 	}
-	if a.mode != Kiosk {
+	if !a.public() {
 		parts = append(parts, a.details(v))
 	}
 	// The next action stays in view below the scrolling details.

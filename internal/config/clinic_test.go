@@ -42,7 +42,7 @@ name = "Khám bệnh"
 		t.Fatalf("parsed %+v printer %q", m, c.Kiosk.Printer)
 	}
 	for name, bad := range map[string]string{
-		"no lists":      "[kiosk]\nmode = \"clinic\"\n[clinic]\nself_service = true\n",
+		"no reasons":    strings.Replace(doc, "[[clinic.reasons]]\ncode = \"KB\"\nname = \"Khám bệnh\"\n", "", 1),
 		"shared prefix": strings.Replace(doc, `prefix = "B"`, `prefix = "A"`, 1),
 		"not clinic":    strings.Replace(doc, `mode = "clinic"`, `mode = "kiosk"`, 1),
 	} {

@@ -114,8 +114,9 @@ func (c *Config) validate() Errors {
 	if o := c.Log.Output; o != "stderr" && o != "journal" && !filepath.IsAbs(o) {
 		bad("log.output", "must be \"stderr\", \"journal\" or an absolute file path (got %q)", o)
 	}
-	// A self check-in needs something to choose; a list, when given, must be usable.
-	if c.Clinic.SelfService || len(c.Clinic.Departments)+len(c.Clinic.Reasons) > 0 {
+	// The lists, when given, must be usable (a self check-in without them
+	// is refused when the app starts, unless it is the demo, which has its own).
+	if len(c.Clinic.Departments)+len(c.Clinic.Reasons) > 0 {
 		if err := c.Clinic.Menu().Validate(); err != nil {
 			bad("clinic.departments", "%v", err)
 		}

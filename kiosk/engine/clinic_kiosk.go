@@ -170,6 +170,8 @@ func (e *Engine) CheckInChild(c clinic.Child) error {
 		e.mu.Unlock()
 		return errors.New("no adult's card read for a child's check-in")
 	}
+	kept := c
+	e.child = &kept
 	if err := c.Validate(e.cfg.Now().In(vnTime)); err != nil {
 		e.notice, e.detail = NoticeChild, err.Error()
 		ev := e.changed()
@@ -223,6 +225,10 @@ func (e *Engine) clinicView(v *View) {
 	v.SelfService = e.SelfService()
 	if v.SelfService {
 		v.Menu = e.cfg.Clinic.Menu
+	}
+	if e.child != nil && e.step == StepChild {
+		c := *e.child
+		v.Child = &c
 	}
 	if e.ticket != nil && e.step == StepTicket {
 		tv := e.ticket.view

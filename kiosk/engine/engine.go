@@ -149,9 +149,10 @@ type Engine struct {
 	recordFile string
 	parties    []notary.Party // notary: parties kept for the act
 	partiesAt  time.Time
-	kept       *keptReceipt // the receipt on screen (no card data)
-	ticket     *keptTicket  // clinic self check-in: the queue ticket on screen (no card data)
-	nextRole   string       // desk: the officer's choice of role for the next card
+	kept       *keptReceipt  // the receipt on screen (no card data)
+	ticket     *keptTicket   // clinic self check-in: the queue ticket on screen (no card data)
+	child      *clinic.Child // clinic: a child's details as typed (kept across a refusal)
+	nextRole   string        // desk: the officer's choice of role for the next card
 	wedge      scanner.Wedge
 	pin        pinGuard
 	sync       SyncView
@@ -314,7 +315,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.checkIn, e.recordFile, e.busy, e.stillThere = nil, "", false, false
 	e.slot.read = nil // the session wiped it
 	e.kept, e.nextRole = nil, ""
-	e.ticket = nil // clinic self check-in: the ticket on screen
+	e.ticket, e.child = nil, nil // clinic: the ticket on screen, the child's details typed
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }
@@ -324,7 +325,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 func (e *Engine) endVisitLocked() {
 	e.sess.Cancel()
 	e.read, e.photo, e.photoState = nil, nil, PhotoNone
-	e.checkIn, e.recordFile, e.stillThere = nil, "", false
+	e.checkIn, e.recordFile, e.stillThere, e.child = nil, "", false, nil
 	e.slot.read = nil // the session wiped it
 	e.gen++
 }

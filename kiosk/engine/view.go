@@ -165,6 +165,8 @@ type View struct {
 	SelfService bool
 	Menu        clinic.Menu
 	Ticket      *TicketView
+	// Child is a child's details as typed on StepChild (kept when refused).
+	Child *clinic.Child
 }
 
 // View is the engine's state now, copied for rendering.
