@@ -45,6 +45,8 @@ func (a *App) clinicNotice(v engine.View) (string, bool) {
 		return T(a.lang, "child.refused") + " (" + a.childReason(v.Detail) + ")", true
 	case engine.NoticeTicket:
 		return T(a.lang, "ticket.failed"), true
+	case engine.NoticeSeeDesk:
+		return T(a.lang, "clinic.seedesk"), true
 	case engine.NoticePrint:
 		return T(a.lang, "ticket.notprinted") + " (" + v.Detail + ")", true
 	}

@@ -239,3 +239,20 @@ func TestClinicNoEnglishInVietnamese(t *testing.T) {
 	r2 := newRig(t, Clinic, clinicTweak(t, false, nil))
 	receptionWalk(t, r2, check(r2))
 }
+
+// TestClinicKioskForgedCard: a card that failed its checks cannot be
+// checked in at the self check-in kiosk (only "see the staff"); the
+// receptionist can still look it up.
+func TestClinicKioskForgedCard(t *testing.T) {
+	r := newRig(t, Clinic, clinicTweak(t, true, nil))
+	r.wait("attract")
+	r.readCard(cardAltered)
+	if r.canTap(w("clinic.check")) || r.canTap(w("clinic.child")) || !r.canTap(w("id.seeofficer")) {
+		t.Fatalf("self check-in with an altered card: %v", r.texts())
+	}
+	r2 := newRig(t, Clinic, clinicTweak(t, false, nil))
+	r2.wait("attract")
+	r2.readCard(cardAltered)
+	r2.tap(w("clinic.check"))
+	r2.wait("checkin")
+}

@@ -312,14 +312,18 @@ func (a *App) showIdentity(v engine.View) {
 	}
 	parts := []fyne.CanvasObject{big(T(a.lang, "id.title")), a.identityCard(v), a.notice(v)}
 	if refused(v.Person) {
-		switch a.mode {
-		case Kiosk:
+		switch {
+		case a.public():
 			// A citizen cannot go on with a card that failed its checks:
 			// plain words and the one thing to do.
 			parts = append(parts, para(T(a.lang, "badge.seeofficer")))
 			buttons = container.NewHBox(action(T(a.lang, "id.seeofficer"), true, a.eng.Cancel))
 		default: // the officer decides; going on is no longer the main action
-			buttons = container.NewHBox(action(T(a.lang, "id.continue"), false, a.eng.Continue), a.cancelButton())
+			goOn := action(T(a.lang, "id.continue"), false, a.eng.Continue)
+			if a.mode == Clinic { // the receptionist's way on is the look-up
+				goOn = action(T(a.lang, "clinic.check"), false, a.eng.CheckIn)
+			}
+			buttons = container.NewHBox(goOn, a.cancelButton())
 		}
 	}
 	if !a.public() {

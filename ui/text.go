@@ -155,6 +155,7 @@ var words = map[string][2]string{
 	"clinic.checkedin":      {"Đã tiếp nhận xong. Thông tin đã được xóa khỏi máy.", "Check-in done. The details have been erased from this machine."},
 	"clinic.child":          {"Trẻ dưới 6 tuổi", "Child under 6"},
 	"clinic.unverified.gcs": {"Chỉ có số giấy chứng sinh: quầy tiếp đón sẽ kiểm tra thẻ BHYT của trẻ.", "Birth notice only: the reception desk will check the child's health insurance."},
+	"clinic.seedesk":        {"Thẻ này chưa kiểm tra được. Xin mời đến quầy tiếp đón.", "This card could not be checked. Please go to the reception desk."},
 	"clinic.selfnote":       {"Nếu cần hỗ trợ, xin mời đến quầy tiếp đón.", "If you need help, please go to the reception desk."},
 	"ticket.choose":         {"Chọn phòng khám", "Choose the clinic"},
 	"ticket.department":     {"Chọn phòng khám để lấy số thứ tự", "Choose the clinic to take a queue number"},

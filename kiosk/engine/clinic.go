@@ -6,6 +6,7 @@ import (
 
 	"motcua/kiosk/clinic"
 	"motcua/kiosk/prefill"
+	"motcua/reader/cccd"
 )
 
 // CheckIn looks up the visitor's health insurance (clinic mode) off the
@@ -35,6 +36,13 @@ func (e *Engine) startCheckIn(run func(context.Context, *clinic.Desk, prefill.Pe
 	c := e.cfg.Clinic
 	if c.Gateway == nil {
 		ev := e.setStep(StepProblem, NoticeCheckIn, "no gateway configured")
+		e.unlockEmit(ev)
+		return
+	}
+	if c.SelfService && failedChecks(p) {
+		// Nobody is there to judge an altered or cloned card: the patient
+		// goes to the reception desk; nothing is looked up or issued.
+		ev := e.setStep(StepProblem, NoticeSeeDesk, "")
 		e.unlockEmit(ev)
 		return
 	}
@@ -78,6 +86,13 @@ func (e *Engine) startCheckIn(run func(context.Context, *clinic.Desk, prefill.Pe
 		}
 		e.unlockEmit(evs...)
 	})
+}
+
+// failedChecks reports a card whose chip checks failed (altered data, a
+// cloned chip).
+func failedChecks(p *prefill.Person) bool {
+	v := p.Verification
+	return v != nil && (v.ChipAuth == cccd.ChipAuthFailed || v.Passive == cccd.PassiveFailed)
 }
 
 // desk is the clinic's check-in point for one look-up.

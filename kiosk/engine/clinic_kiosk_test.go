@@ -328,3 +328,27 @@ func TestCheckInEndsAsDone(t *testing.T) {
 		t.Fatalf("cancel: %q", v.Notice)
 	}
 }
+
+// TestClinicKioskRefusesFailedCard: at a self check-in kiosk nobody judges
+// an altered or cloned card: no look-up, no ticket, the patient is sent to
+// the reception desk. The receptionist may still look it up.
+func TestClinicKioskRefusesFailedCard(t *testing.T) {
+	g, _ := clinicGateway(t)
+	for _, card := range []int{cardAltered, cardClone} {
+		r := newRig(t, Clinic, func(c *Config) { c.Clinic = kioskSetup(t, t.TempDir(), g, nil) })
+		r.readCard(card, StepIdentity)
+		r.e.CheckIn()
+		if v := r.step(StepProblem); v.Notice != NoticeSeeDesk || v.CheckIn != nil {
+			t.Fatalf("card %d: notice %q", card, v.Notice)
+		}
+		if r.count(CheckedIn) != 0 {
+			t.Fatalf("card %d was looked up", card)
+		}
+	}
+	r := newRig(t, Clinic, func(c *Config) {
+		c.Clinic = ClinicConfig{Gateway: g, Staff: testStaff, Facility: "01001", Dir: t.TempDir()}
+	})
+	r.readCard(cardAltered, StepIdentity)
+	r.e.CheckIn()
+	r.step(StepCheckIn)
+}

@@ -74,6 +74,7 @@ const (
 	NoticeChild     Notice = "child"      // Detail: why the child's details were refused
 	NoticeTicket    Notice = "ticket"     // Detail: why no ticket could be issued
 	NoticePrint     Notice = "print"      // the ticket is on screen but could not be printed (Detail)
+	NoticeSeeDesk   Notice = "see_desk"   // self check-in: a card that failed its checks goes to the reception desk
 )
 
 // PhotoState says what can be shown of the chip's face image.
