@@ -149,10 +149,8 @@ type Engine struct {
 	recordFile string
 	parties    []notary.Party // notary: parties kept for the act
 	partiesAt  time.Time
-	kept       *keptReceipt  // the receipt on screen (no card data)
-	ticket     *keptTicket   // clinic self check-in: the queue ticket on screen (no card data)
-	child      *clinic.Child // clinic: a child's details as typed (kept across a refusal)
-	nextRole   string        // desk: the officer's choice of role for the next card
+	kept       *keptReceipt // the receipt on screen (no card data)
+	nextRole   string       // desk: the officer's choice of role for the next card
 	wedge      scanner.Wedge
 	pin        pinGuard
 	sync       SyncView
@@ -161,6 +159,11 @@ type Engine struct {
 	readyTerm  bool            // the reader answered since it was (re)watched
 	attached   chan struct{}   // closed when term is set
 	lastBeat   atomic.Int64    // unix nanoseconds of the card loop's last beat
+
+	// Clinic (clinic_kiosk.go): the queue ticket on screen (no card data)
+	// and a child's details as typed (kept across a refusal).
+	ticket *keptTicket
+	child  *clinic.Child
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -325,7 +328,8 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 func (e *Engine) endVisitLocked() {
 	e.sess.Cancel()
 	e.read, e.photo, e.photoState = nil, nil, PhotoNone
-	e.checkIn, e.recordFile, e.stillThere, e.child = nil, "", false, nil
+	e.checkIn, e.recordFile, e.stillThere = nil, "", false
+	e.child = nil // clinic: a child's details typed
 	e.slot.read = nil // the session wiped it
 	e.gen++
 }
