@@ -329,7 +329,7 @@ func (e *Engine) endVisitLocked() {
 	e.sess.Cancel()
 	e.read, e.photo, e.photoState = nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.stillThere = nil, "", false
-	e.child = nil // clinic: a child's details typed
+	e.child = nil     // clinic: a child's details typed
 	e.slot.read = nil // the session wiped it
 	e.gen++
 }
