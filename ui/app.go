@@ -121,7 +121,7 @@ func New(fa fyne.App, cfg Config) (*App, error) {
 		return nil, errors.New("ui: an engine is required")
 	}
 	a := &App{cfg: cfg, eng: cfg.Engine, mode: cfg.Engine.Mode(), fa: fa, lang: cfg.Lang, last: -1, composeKeys: true}
-	a.look = &look{scale: scaleFor(a.mode == Kiosk, cfg.LargeText), contrast: cfg.HighContrast}
+	a.look = &look{scale: scaleFor(a.public(), cfg.LargeText), contrast: cfg.HighContrast}
 	fa.Settings().SetTheme(a.look)
 	a.win = fa.NewWindow(a.title())
 	a.kb = newKeyboard(func() Lang { return a.lang })
@@ -263,7 +263,9 @@ func (a *App) render() {
 	case engine.StepLookup:
 		a.showLookup(v)
 	default:
-		a.showAttract(v)
+		if !a.renderClinic(v) { // clinic_kiosk.go
+			a.showAttract(v)
+		}
 	}
 }
 
@@ -288,7 +290,7 @@ func (a *App) frame() fyne.CanvasObject {
 			}
 		}
 	}
-	if a.mode != Kiosk {
+	if !a.public() {
 		bottom.Add(a.bar)
 	}
 	// The screen scrolls inside the window: a screen taller than the window
@@ -319,7 +321,7 @@ func (a *App) topBar() fyne.CanvasObject {
 	if a.mode == Desk {
 		right.Add(widget.NewButton(T(a.lang, "desk.outbox"), a.showOutbox))
 	}
-	if a.mode != Kiosk { // a desk PC has a keyboard: the on-screen one only when asked
+	if !a.public() { // a desk PC has a keyboard: the on-screen one only when asked
 		pad := widget.NewCheck(T(a.lang, "kb.ondesk"), func(on bool) {
 			a.padOnDesk = on
 			if !on && a.kb.target != nil {
@@ -329,7 +331,7 @@ func (a *App) topBar() fyne.CanvasObject {
 		pad.Checked = a.padOnDesk
 		right.Add(pad)
 	}
-	if a.mode != Kiosk || a.cfg.Demo != nil || a.eng.Info().AdminPIN {
+	if !a.public() || a.cfg.Demo != nil || a.eng.Info().AdminPIN {
 		right.Add(widget.NewButton(T(a.lang, "admin.title"), a.askPIN))
 	}
 	return container.NewBorder(nil, nil, nil, right, title) // the title takes what the buttons leave
@@ -337,7 +339,7 @@ func (a *App) topBar() fyne.CanvasObject {
 
 func (a *App) setLarge(on bool) {
 	a.cfg.LargeText = on
-	a.look.scale = scaleFor(a.mode == Kiosk, on)
+	a.look.scale = scaleFor(a.public(), on)
 	a.fa.Settings().SetTheme(a.look)
 }
 
@@ -396,8 +398,10 @@ func (a *App) syncIdle(v engine.View) {
 	case !v.StillThere && a.idle != nil:
 		a.idle.Hide()
 		a.idle = nil
-		close(a.idleStop)
-		a.idleStop = nil
+		if a.idleStop != nil { // Stop may have ended the countdown already
+			close(a.idleStop)
+			a.idleStop = nil
+		}
 	}
 }
 

@@ -22,12 +22,19 @@ func (a *App) showCheckIn(v engine.View) {
 		a.showAttract(v)
 		return
 	}
-	parts := []fyne.CanvasObject{a.identityCard(v)}
+	var parts []fyne.CanvasObject
+	if c := rec.Child; c != nil { // the patient is the child; the card is the adult's
+		parts = append(parts, big(T(a.lang, "clinic.child")+": "+c.FullName+" · "+dmy(c.DateOfBirth)))
+	}
 	if rec.BHYT == nil {
 		// No answer from the gateway: the check-in goes on, marked.
 		warn := big(T(a.lang, "clinic.unverified"))
 		warn.Importance = widget.WarningImportance
-		parts = append(parts, warn, para(T(a.lang, "clinic.unverified.why")+" ("+rec.BHXHError+")"))
+		why := T(a.lang, "clinic.unverified.why") + " (" + rec.BHXHError + ")"
+		if rec.BHXHError == "birth_notice_only" { // nothing the gateway takes: not a failure
+			why = T(a.lang, "clinic.unverified.gcs")
+		}
+		parts = append(parts, warn, para(why))
 	} else {
 		res := rec.BHYT
 		msg, act := res.MessageVI, res.ActionVI
@@ -39,7 +46,12 @@ func (a *App) showCheckIn(v engine.View) {
 		if res.Valid {
 			result.Importance = widget.SuccessImportance
 		}
-		parts = append(parts, result, para(act))
+		parts = append(parts, result)
+		if !v.SelfService { // what to do next is the receptionist's
+			parts = append(parts, para(act))
+		} else if !res.Valid {
+			parts = append(parts, para(T(a.lang, "clinic.selfnote")))
+		}
 		if res.CardCode != "" {
 			parts = append(parts, para(fmt.Sprintf("BHYT %s · %s → %s · %s", res.CardCode, dmy(res.ValidFrom), dmy(res.ValidTo), res.RegisteredFacility)))
 		}
@@ -57,12 +69,15 @@ func (a *App) showCheckIn(v engine.View) {
 			parts = append(parts, para(fmt.Sprintf("%s: %s %s · BHXH %s", T(a.lang, "clinic.field."+d.Field), T(a.lang, "clinic.chip"), d.Chip, gw)))
 		}
 	}
+	// The answer first: it is what the receptionist, or the patient at a
+	// kiosk, looks for; who the card says follows.
+	parts = append(parts, a.identityCard(v))
 	if rec.RepeatToday {
 		rep := para(T(a.lang, "clinic.repeat"))
 		rep.Importance = widget.WarningImportance
 		parts = append(parts, rep)
 	}
-	buttons := container.NewHBox(action(T(a.lang, "clinic.done"), true, a.eng.Done))
+	buttons := a.checkInButtons(v) // clinic_kiosk.go
 	if v.RecordFile != "" {
 		parts = append(parts, para(T(a.lang, "clinic.saved")))
 		buttons.Add(a.openButton(v.RecordFile))

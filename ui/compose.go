@@ -67,7 +67,7 @@ func (a *App) composer() *vnkey.Editor {
 // focus is what happens when a field gets the focus: the on-screen
 // keyboard comes up at a kiosk, and at a desk only when asked for.
 func (a *App) focus(f *field) {
-	if a.mode == Kiosk || a.padOnDesk {
+	if a.public() || a.padOnDesk {
 		a.kb.attach(f)
 	}
 }

@@ -88,6 +88,9 @@ func (a *App) noticeText(v engine.View) string {
 	case engine.NoticeCheckIn:
 		return T(a.lang, "clinic.check")
 	}
+	if s, ok := a.clinicNotice(v); ok {
+		return s
+	}
 	return v.Detail
 }
 
@@ -304,7 +307,7 @@ func (a *App) showProblem(v engine.View) {
 		reason = ""
 	}
 	parts := []fyne.CanvasObject{layout.NewSpacer(), big(title)}
-	if reason != "" && a.mode != Kiosk {
+	if reason != "" && !a.public() {
 		parts = append(parts, para("("+reason+")"))
 	}
 	if todo != "" {
@@ -398,7 +401,7 @@ func (a *App) identityCard(v engine.View) fyne.CanvasObject {
 	}
 	add("id.name", id.FullName)
 	number := id.IDNumber
-	if a.mode == Kiosk { // people in the queue can read a kiosk's screen
+	if a.public() { // people in the queue can read a kiosk's screen
 		number = cccd.MaskID(number)
 	}
 	add("id.number", number)
@@ -440,23 +443,28 @@ func (a *App) showIdentity(v engine.View) {
 		return
 	}
 	next := action(T(a.lang, "id.continue"), true, a.eng.Continue)
+	buttons := container.NewHBox(next, a.cancelButton())
 	if a.mode == Clinic {
 		next = action(T(a.lang, "clinic.check"), true, a.eng.CheckIn)
+		buttons = container.NewHBox(next, action(T(a.lang, "clinic.child"), false, a.eng.StartChild), a.cancelButton())
 	}
-	buttons := container.NewHBox(next, a.cancelButton())
 	parts := []fyne.CanvasObject{big(T(a.lang, "id.title")), a.identityCard(v), a.notice(v)}
 	if refused(v.Person) {
-		switch a.mode {
-		case Kiosk:
+		switch {
+		case a.public():
 			// A citizen cannot go on with a card that failed its checks:
 			// plain words and the one thing to do.
 			parts = append(parts, para(T(a.lang, "badge.seeofficer")))
 			buttons = container.NewHBox(action(T(a.lang, "id.seeofficer"), true, a.eng.Cancel))
 		default: // the officer decides; going on is no longer the main action
-			buttons = container.NewHBox(action(T(a.lang, "id.continue"), false, a.eng.Continue), a.cancelButton())
+			goOn := action(T(a.lang, "id.continue"), false, a.eng.Continue)
+			if a.mode == Clinic { // the receptionist's way on is the look-up
+				goOn = action(T(a.lang, "clinic.check"), false, a.eng.CheckIn)
+			}
+			buttons = container.NewHBox(goOn, a.cancelButton())
 		}
 	}
-	if a.mode != Kiosk {
+	if !a.public() {
 		parts = append(parts, a.details(v))
 	}
 	// The next action stays in view below the scrolling details.

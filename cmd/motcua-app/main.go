@@ -36,9 +36,7 @@ import (
 	"motcua/internal/config"
 	"motcua/internal/logx"
 	"motcua/kiosk/catalog"
-	"motcua/kiosk/clinic"
 	"motcua/kiosk/engine"
-	"motcua/kiosk/printer"
 	"motcua/reader"
 	"motcua/sync/receipt"
 	"motcua/sync/worker"
@@ -275,20 +273,18 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		ecfg.Clinic.Gateway = g
 	}
 	if mode == engine.Clinic {
-		// Repeat visits the same day are flagged, and look-ups counted
-		// with no personal data, beside the check-in records.
-		if ecfg.Clinic.Visits, err = clinic.OpenVisitLog(filepath.Join(dir, "clinic")); err != nil {
+		// Repeat visits, statistics, the self check-in (clinic.go).
+		stopClinic, err := clinicSetup(cfg, dir, deck, &ecfg.Clinic)
+		if err != nil {
 			return nil, nil, err
 		}
-		if ecfg.Clinic.Stats, err = clinic.OpenStats(filepath.Join(dir, "clinic", "lookups.json")); err != nil {
-			return nil, nil, err
-		}
+		stack = append(stack, stopClinic)
 	}
 	if pc := cfg.Kiosk.PrintCommand; pc != "" {
 		ucfg.Print = func(png []byte) error { return printReceipt(pc, png) }
 	}
 	// Receipt slips on an ESC/POS printer and the official QR's target.
-	if ucfg.Printer, err = receiptPrinter(cfg); err != nil {
+	if ucfg.Printer, err = agent.Printer(cfg); err != nil {
 		return nil, nil, err
 	}
 	ucfg.Office = cfg.Kiosk.Office
@@ -303,7 +299,7 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if err != nil {
 		return nil, nil, err
 	}
-	if mode == engine.Kiosk && cfg.Kiosk.Fullscreen {
+	if (mode == engine.Kiosk || ecfg.Clinic.SelfService) && cfg.Kiosk.Fullscreen {
 		app.Window().SetFullScreen(true)
 	} else {
 		app.Window().SetFullScreen(false)
@@ -344,20 +340,6 @@ func recordsDir(cfg *config.Config, dataDir, kind string) string {
 		return filepath.Join(cfg.Kiosk.RecordsDir, kind)
 	}
 	return filepath.Join(dataDir, "records", kind)
-}
-
-// receiptPrinter is the configured ESC/POS slip printer (kiosk.printer),
-// nil when none is configured. Nothing is opened until a slip is printed.
-func receiptPrinter(cfg *config.Config) (*printer.Printer, error) {
-	k := cfg.Kiosk
-	if k.Printer == "" {
-		return nil, nil
-	}
-	p, err := printer.New(printer.Config{Address: k.Printer, WidthDots: k.PrinterWidth, QR: k.PrinterQR, NoStatus: k.PrinterNoStatus})
-	if err != nil {
-		return nil, fmt.Errorf("config: kiosk.printer: %w", err)
-	}
-	return p, nil
 }
 
 // printReceipt writes the receipt image to a private temporary file and

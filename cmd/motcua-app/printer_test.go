@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"motcua/internal/agent"
 	"motcua/internal/config"
 	"motcua/kiosk/printer"
 )
@@ -15,11 +16,11 @@ import (
 // or status URL stops the app with the key named, before anything runs.
 func TestAppReceiptPrinterConfig(t *testing.T) {
 	cfg := config.Defaults()
-	if p, err := receiptPrinter(&cfg); p != nil || err != nil {
+	if p, err := agent.Printer(&cfg); p != nil || err != nil {
 		t.Fatalf("no printer configured: %v %v", p, err)
 	}
 	cfg.Kiosk.Printer, cfg.Kiosk.PrinterWidth, cfg.Kiosk.PrinterQR = "tcp://127.0.0.1:9100", 384, printer.QRRaster
-	p, err := receiptPrinter(&cfg)
+	p, err := agent.Printer(&cfg)
 	if err != nil || p == nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func TestAppReceiptPrinterConfig(t *testing.T) {
 		t.Errorf("printer settings %+v", c)
 	}
 	cfg.Kiosk.PrinterWidth = 500
-	if _, err := receiptPrinter(&cfg); err == nil {
+	if _, err := agent.Printer(&cfg); err == nil {
 		t.Error("a width that is no multiple of 8 was taken")
 	}
 

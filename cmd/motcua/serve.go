@@ -416,7 +416,7 @@ func servePairing(sub string, args []string) int {
 	fs := newFlags("serve "+sub, "[--config FILE] [--data DIR] --name APP [--grant LIST]")
 	af := addAgentFlags(fs, false)
 	name := fs.String("name", "", "application name (letters, digits, . - _)")
-	grant := fs.String("grant", "", "sensitive data the application may receive: comma-separated photo, ethnicity, religion (default: api.default_grants)")
+	grant := fs.String("grant", "", "sensitive data the application may receive: comma-separated photo, ethnicity, religion, health (default: api.default_grants)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return 2

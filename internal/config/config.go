@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"motcua/kiosk/clinic"
 )
 
 // DefaultTOML is the documented default configuration file. Packaging
@@ -31,6 +33,8 @@ type Config struct {
 	API       API       `toml:"api"`
 	Log       Log       `toml:"log"`
 	Service   Service   `toml:"service"`
+	// Clinic is the clinic's self check-in ([clinic]).
+	Clinic Clinic `toml:"clinic"`
 }
 
 // Agent identifies the device and where it keeps its data.
@@ -138,6 +142,25 @@ type Kiosk struct {
 	CaptureCamera string `toml:"capture_camera"`
 }
 
+// Clinic configures clinic mode's self check-in: patients check themselves
+// in at a kiosk, choose the department and the reason from the hospital's
+// lists and take a queue ticket.
+type Clinic struct {
+	SelfService bool `toml:"self_service"`
+	// FacilityName heads the printed queue ticket.
+	FacilityName string `toml:"facility_name"`
+	// Departments ([[clinic.departments]]: code, name, name_en, prefix) and
+	// Reasons ([[clinic.reasons]]: code, name, name_en) are what patients
+	// choose from.
+	Departments []clinic.Department `toml:"departments"`
+	Reasons     []clinic.Reason     `toml:"reasons"`
+}
+
+// Menu is the self check-in's choice of departments and reasons.
+func (c Clinic) Menu() clinic.Menu {
+	return clinic.Menu{Departments: c.Departments, Reasons: c.Reasons}
+}
+
 // Retention bounds how long data stays.
 type Retention struct {
 	AcceptedPayload Duration `toml:"accepted_payload"`
@@ -191,6 +214,7 @@ func Defaults() Config {
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},
+		Clinic:    Clinic{Departments: []clinic.Department{}, Reasons: []clinic.Reason{}},
 	}
 }
 

@@ -17,11 +17,14 @@ const (
 	GrantPhoto     = "photo"
 	GrantEthnicity = "ethnicity"
 	GrantReligion  = "religion"
+	// GrantHealth: clinic check-ins (BHYT look-up results, department,
+	// queue ticket), health data under Decree 356/2025.
+	GrantHealth = "health"
 )
 
 // ValidGrant reports whether g is a known grant.
 func ValidGrant(g string) bool {
-	return g == GrantPhoto || g == GrantEthnicity || g == GrantReligion
+	return g == GrantPhoto || g == GrantEthnicity || g == GrantReligion || g == GrantHealth
 }
 
 // validate checks every value and returns all problems, keyed by dotted key.
@@ -125,13 +128,23 @@ func (c *Config) validate() Errors {
 	}
 	for _, g := range c.API.DefaultGrants {
 		if !ValidGrant(g) {
-			bad("api.default_grants", "unknown grant %q (photo, ethnicity, religion)", g)
+			bad("api.default_grants", "unknown grant %q (photo, ethnicity, religion, health)", g)
 		}
 	}
 
 	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	if o := c.Log.Output; o != "stderr" && o != "journal" && !filepath.IsAbs(o) {
 		bad("log.output", "must be \"stderr\", \"journal\" or an absolute file path (got %q)", o)
+	}
+	// The lists, when given, must be usable (a self check-in without them
+	// is refused when the app starts, unless it is the demo, which has its own).
+	if len(c.Clinic.Departments)+len(c.Clinic.Reasons) > 0 {
+		if err := c.Clinic.Menu().Validate(); err != nil {
+			bad("clinic.departments", "%v", err)
+		}
+	}
+	if c.Clinic.SelfService && c.Kiosk.Mode != "clinic" {
+		bad("clinic.self_service", "needs kiosk.mode = \"clinic\"")
 	}
 	if d := c.Service.HealthInterval.Duration; d < 0 || d > time.Hour {
 		bad("service.health_interval", "must be between 0s and 1h (got %s)", d)

@@ -88,14 +88,7 @@ func (d *Desk) CheckInChild(ctx context.Context, c Child, adult prefill.Person) 
 	} else {
 		rec.BHXH, rec.BHXHError = BHXHNotVerified, "birth_notice_only"
 	}
-	key := c.IDNumber
-	if key == "" {
-		key = c.CardCode
-	}
-	if key == "" {
-		key = "gcs:" + strings.TrimSpace(c.BirthNotice)
-	}
-	if err := d.markRepeat(rec, key, now); err != nil {
+	if err := d.markRepeat(rec, rec.VisitKey(), now); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -106,4 +99,21 @@ type Companion struct {
 	Patient
 	Source       string             `json:"source"`
 	Verification *cccd.Verification `json:"verification,omitempty"`
+}
+
+// VisitKey is who a check-in is for, as the visit log keys it: the
+// person's ID number; for a child under 6 their ID number, else their BHYT
+// code, else their birth notice number.
+func (rec *CheckIn) VisitKey() string {
+	c := rec.Child
+	if c == nil {
+		return rec.Patient.IDNumber
+	}
+	switch {
+	case c.IDNumber != "":
+		return c.IDNumber
+	case c.CardCode != "":
+		return c.CardCode
+	}
+	return "gcs:" + strings.TrimSpace(c.BirthNotice)
 }

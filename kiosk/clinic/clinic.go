@@ -111,6 +111,11 @@ type CheckIn struct {
 	Child        *Child     `json:"child,omitempty"`
 	Accompanying *Companion `json:"accompanying,omitempty"`
 	Staff        Staff      `json:"staff"`
+	// Department, Reason and Ticket are a self check-in's choice and its
+	// queue ticket (kiosk.go); nil at a receptionist's desk.
+	Department *Department `json:"department,omitempty"`
+	Reason     *Reason     `json:"reason,omitempty"`
+	Ticket     *Ticket     `json:"ticket,omitempty"`
 }
 
 // Patient is the part of the identity a check-in needs (no ethnicity,
@@ -133,6 +138,11 @@ type Desk struct {
 	Visits   *VisitLog        // nil: repeat visits are not flagged
 	Stats    *Stats           // nil: no statistics
 	Now      func() time.Time // nil: time.Now
+	// NoteAtIssue: a look-up only asks whether the person was seen today
+	// (RepeatToday) and the visit is noted when its ticket is issued
+	// (Issue), so a patient who walks away from a self check-in kiosk
+	// before taking a ticket is not flagged when they come back.
+	NoteAtIssue bool
 }
 
 func (d *Desk) now() time.Time {
@@ -161,7 +171,7 @@ func (d *Desk) CheckIn(ctx context.Context, p prefill.Person) (*CheckIn, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := d.markRepeat(rec, id.IDNumber, now); err != nil {
+	if err := d.markRepeat(rec, rec.VisitKey(), now); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -217,7 +227,11 @@ func (d *Desk) markRepeat(rec *CheckIn, key string, now time.Time) error {
 	if d.Visits == nil {
 		return nil
 	}
-	seen, err := d.Visits.Note(d.Facility, key, now)
+	note := d.Visits.Note
+	if d.NoteAtIssue {
+		note = d.Visits.Seen
+	}
+	seen, err := note(d.Facility, key, now)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,16 @@ func OpenVisitLog(dir string) (*VisitLog, error) {
 // Note records a visit and reports whether the same person already checked
 // in at the facility today (the gateway's local day).
 func (v *VisitLog) Note(facility, person string, now time.Time) (seen bool, err error) {
+	return v.visit(facility, person, now, true)
+}
+
+// Seen reports whether the person already checked in at the facility
+// today, without noting a visit.
+func (v *VisitLog) Seen(facility, person string, now time.Time) (bool, error) {
+	return v.visit(facility, person, now, false)
+}
+
+func (v *VisitLog) visit(facility, person string, now time.Time, note bool) (seen bool, err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	day := now.In(vnZone).Format("20060102")
@@ -76,8 +86,8 @@ func (v *VisitLog) Note(facility, person string, now time.Time) (seen bool, err 
 			return false, fmt.Errorf("visit log: %w", err)
 		}
 	}
-	if seen {
-		return true, nil
+	if seen || !note {
+		return seen, nil
 	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {

@@ -172,7 +172,9 @@ func (e *Engine) cardRemoved(midRead bool) []Event {
 	switch {
 	case st == session.Submitted:
 		return e.receiptCardLeftLocked(n)
-	case (e.cfg.Mode == Clinic || e.cfg.Mode == Notary) && st != session.WaitingForCard:
+	case e.cfg.Mode == Clinic && st != session.WaitingForCard:
+		return e.clinicCardLeftLocked(n) // clinic_kiosk.go
+	case e.cfg.Mode == Notary && st != session.WaitingForCard:
 		return e.wipeKeepingParties(WipeRemoved, n)
 	case st == session.WaitingForCard:
 		if e.step == StepAdmin {

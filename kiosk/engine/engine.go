@@ -62,6 +62,16 @@ type ClinicConfig struct {
 	// Stats counts look-ups without personal data (nil: not counted).
 	Visits *clinic.VisitLog
 	Stats  *clinic.Stats
+
+	// Self check-in (clinic_kiosk.go): patients check themselves in at a
+	// kiosk, choose the department and the reason from Menu, and take a
+	// queue ticket numbered by Tickets, printed on Printer (nil: on screen
+	// only). FacilityName heads the ticket.
+	SelfService  bool
+	FacilityName string
+	Menu         clinic.Menu
+	Tickets      *clinic.TicketBook
+	Printer      TicketPrinter
 }
 
 // NotaryConfig is what notary mode needs for verification records.
@@ -169,6 +179,11 @@ type Engine struct {
 	agreed      map[Agreement]bool
 	pending     *pendingSubmit
 	saveFailure SaveFailure
+
+	// Clinic (clinic_kiosk.go): the queue ticket on screen (no card data)
+	// and a child's details as typed (kept across a refusal).
+	ticket *keptTicket
+	child  *clinic.Child
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -332,6 +347,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.dropDraftLocked()
 	e.mrz.reset()
 	e.dropPendingLocked()
+	e.ticket, e.child = nil, nil // clinic: the ticket on screen, the child's details typed
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }
@@ -342,6 +358,7 @@ func (e *Engine) endVisitLocked() {
 	e.sess.Cancel()
 	e.read, e.photo, e.photoState = nil, nil, PhotoNone
 	e.checkIn, e.recordFile, e.stillThere = nil, "", false
+	e.child = nil     // clinic: a child's details typed
 	e.slot.read = nil // the session wiped it
 	e.dropCaptureLocked()
 	e.dropPendingLocked()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"motcua/kiosk/clinic"
+
 	"motcua/reader/cccd"
 	"motcua/reader/lds"
 	"motcua/reader/qr"
@@ -83,6 +85,11 @@ const (
 	// MRZAccepted (passports): a passport's MRZ gave its chip key; it
 	// waits for the passport.
 	MRZAccepted
+
+	// TicketIssued: a clinic self check-in took its queue ticket (File:
+	// the check-in record; CheckIn: the record; Reason: the BHYT result code
+	// or why BHXH could not verify).
+	TicketIssued
 )
 
 var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
@@ -90,7 +97,8 @@ var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "c
 	"still_there", "visit_wiped", "submitted", "submit_failed", "checked_in", "checkin_failed",
 	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready",
 	"card_identified", // issue 21
-	"mrz_accepted"}
+	"mrz_accepted",
+	"ticket_issued"}
 
 // String names the kind (for logs and the local API's event types).
 func (k Kind) String() string {
@@ -121,7 +129,8 @@ type Progress struct {
 }
 
 // Event is one thing that happened, in the order it happened. Events carry
-// no personal data except CardRead's snapshot and QRAccepted's payload
+// no personal data except CardRead's snapshot, QRAccepted's payload and
+// the check-in record of CheckedIn and TicketIssued
 // (subscribers that log must mask; see cccd.MaskID).
 type Event struct {
 	Kind     Kind
@@ -143,4 +152,8 @@ type Event struct {
 	// Session is the card session (CardSlot.Session) of a card event:
 	// CardInserted, CardReading, CardRead, CardFailed, CardRemoved.
 	Session string
+	// CheckIn is the check-in record handed to the hospital's system
+	// (CheckedIn at a receptionist's desk, TicketIssued at a self check-in
+	// kiosk), a copy; Session then names the card it was made from.
+	CheckIn *clinic.CheckIn
 }

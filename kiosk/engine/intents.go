@@ -377,7 +377,7 @@ func (e *Engine) dropPendingLocked() {
 // Done ends the visit after its receipt or check-in, even if the card stays.
 func (e *Engine) Done() {
 	e.mu.Lock()
-	evs := e.wipeLocked(WipeDone, StepAttract, NoticeNone)
+	evs := e.wipeLocked(WipeDone, StepAttract, e.doneNotice())
 	e.unlockEmit(evs...)
 }
 
@@ -415,6 +415,7 @@ func (e *Engine) Tick() {
 	}
 	evs = append(evs, e.receiptExpiredLocked(now)...)
 	evs = append(evs, e.lookupExpiredLocked(now)...)
+	evs = append(evs, e.ticketExpiredLocked(now)...)
 	if e.busy || e.cfg.Headless { // a save or look-up under way is activity; headless, nobody could answer "still there?"
 		e.sess.StillHere()
 	}

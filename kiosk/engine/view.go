@@ -30,10 +30,15 @@ const (
 	StepNotary                 // notary: the party on the reader, the parties kept
 	StepAdmin                  // the operator screen (the visit was wiped first)
 	StepLookup                 // the dossier look-up: by card or receipt QR (View.Lookup)
+	// Clinic self check-in and children under 6 (clinic_kiosk.go).
+	StepDepartment // clinic kiosk: choose the department and the reason
+	StepTicket     // clinic kiosk: the queue ticket
+	StepChild      // clinic: a child under 6, brought by the adult whose card was read
 )
 
 var stepNames = [...]string{"attract", "key", "reading", "problem", "identity", "services", "form",
-	"review", "receipt", "checking", "checkin", "notary", "admin", "lookup"}
+	"review", "receipt", "checking", "checkin", "notary", "admin", "lookup",
+	"department", "ticket", "child"}
 
 // String names the step (the ui names its screens the same).
 func (s Step) String() string {
@@ -66,6 +71,12 @@ const (
 	NoticeCheckIn    Notice = "checkin"      // clinic: the check-in failed (Detail)
 	NoticeError      Notice = "error"        // Detail: an error in plain words
 	NoticeNotForForm Notice = "not_for_form" // a card no party of the form takes
+	// Clinic (clinic_kiosk.go).
+	NoticeCheckedIn Notice = "checked_in" // the check-in was done; the visit ended and was wiped
+	NoticeChild     Notice = "child"      // Detail: why the child's details were refused
+	NoticeTicket    Notice = "ticket"     // Detail: why no ticket could be issued
+	NoticePrint     Notice = "print"      // the ticket is on screen but could not be printed (Detail)
+	NoticeSeeDesk   Notice = "see_desk"   // self check-in: a card that failed its checks goes to the reception desk
 )
 
 // Passports (issue 20): notices of the MRZ key.
@@ -187,6 +198,14 @@ type View struct {
 	// ReceiptBundle: on the receipt of a combined visit, every dossier
 	// stored (Receipt is the first one's reference).
 	ReceiptBundle []ReceiptPart
+	// Clinic self check-in (clinic_kiosk.go): SelfService says the
+	// patients use the machine themselves; Menu is what they choose from;
+	// Ticket is the queue ticket on show (it stays after the card left).
+	SelfService bool
+	Menu        clinic.Menu
+	Ticket      *TicketView
+	// Child is a child's details as typed on StepChild (kept when refused).
+	Child *clinic.Child
 }
 
 // AllAgree is the agreement of every person View.Consents lists (a
@@ -241,6 +260,7 @@ func (e *Engine) View() View {
 	e.receiptView(&v)
 	e.lookupView(&v)
 	e.earlyView(&v) // issue 21
+	e.clinicView(&v)
 	for _, p := range e.parties {
 		v.Parties = append(v.Parties, Party{Role: p.Role, FullName: p.FullName, Verified: p.Verified, Summary: notary.Summary(p)})
 	}

@@ -154,6 +154,10 @@ func (s *Server) onEngineEvent(ev engine.Event) {
 		s.metrics.CardPresent(false)
 	case engine.VisitWiped:
 		s.hold.set(nil)
+	case engine.CheckedIn, engine.TicketIssued:
+		if ev.CheckIn != nil { // the record is final (clinic.go)
+			s.publish(checkInEvent(ev), name)
+		}
 	}
 }
 

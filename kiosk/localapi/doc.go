@@ -12,7 +12,9 @@
 // from a browser WebSocket, as the subprotocol "bearer.TOKEN". Requests whose
 // Host is not a loopback name, or whose Origin is not configured, are
 // refused; CORS headers are sent only for configured origins. The sensitive
-// fields (photo, ethnicity, religion) go only to applications granted them.
+// fields (photo, ethnicity, religion) go only to applications granted them,
+// and clinic check-ins (clinic.checkin, health data) only to applications
+// granted "health".
 //
 // Dossiers are built through kiosk/dossier (the one versioned format) from a
 // service of the catalogue; include_card is bound to the card session the

@@ -122,6 +122,9 @@ func (h *hub) publish(e Event) {
 		s.mu.Lock()
 		s.app = app
 		s.mu.Unlock()
+		if e.grant != "" && !app.Granted(e.grant) {
+			continue // not this application's to see
+		}
 		b, err := json.Marshal(e.render(&app))
 		if err != nil {
 			continue

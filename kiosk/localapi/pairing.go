@@ -160,7 +160,7 @@ func (p *Pairings) Pair(name string, grants []string) (string, error) {
 	}
 	for _, g := range grants {
 		if !config.ValidGrant(g) {
-			return "", fmt.Errorf("unknown grant %q (photo, ethnicity, religion)", g)
+			return "", fmt.Errorf("unknown grant %q (photo, ethnicity, religion, health)", g)
 		}
 	}
 	var raw [32]byte

@@ -75,6 +75,10 @@ type Event struct {
 	CardSession string `json:"card_session,omitempty"`
 	// Status is the reader and card state (hello only).
 	Status *Status `json:"status,omitempty"`
+	// CheckIn is a clinic check-in (clinic.checkin, granted "health" only).
+	CheckIn *CheckInEvent `json:"checkin,omitempty"`
+	// grant, when set, is what an application needs to get the event at all.
+	grant string
 
 	res *cccd.ReadResult // rendered per subscriber as Card
 }
