@@ -101,7 +101,8 @@ func demoGateway(deck *simcard.Deck, c *engine.ClinicConfig) (func(), error) {
 			return nil, err
 		}
 		id := dc.Profile.Identity
-		if seen[id.IDNumber] {
+		// Only ID cards have BHYT by their number (the deck's passport has none).
+		if len(id.IDNumber) != 12 || len(id.DateOfBirth) < 10 || seen[id.IDNumber] {
 			continue
 		}
 		to := now.AddDate(1, 0, 0)
