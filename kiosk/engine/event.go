@@ -72,12 +72,18 @@ const (
 	// ReaderReady: the reader answered (first presence report after it
 	// was attached or came back).
 	ReaderReady
+
+	// Help (issue 19): HelpCalled: the person at the kiosk asked for an
+	// officer (Step: where they are; N: the visit step 1..5, 0 outside a
+	// visit). It carries no personal data.
+	HelpCalled
 )
 
 var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
 	"card_removed", "reader_gone", "qr_accepted", "qr_refused", "key_refused", "step_changed", "party_added",
 	"still_there", "visit_wiped", "submitted", "submit_failed", "checked_in", "checkin_failed",
-	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready"}
+	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready",
+	"help_called"}
 
 // String names the kind (for logs and the local API's event types).
 func (k Kind) String() string {
