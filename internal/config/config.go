@@ -106,6 +106,15 @@ type Kiosk struct {
 	GatewayBody             string `toml:"gateway_body"`
 	GatewayLoginBody        string `toml:"gateway_login_body"`
 	GatewayHistoryBody      string `toml:"gateway_history_body"`
+
+	// Voice guidance (issue 19): a kiosk speaks each step in Vietnamese
+	// (espeak-ng); desk, clinic and notary modes stay silent. VoiceVolume
+	// is 0..100; VoiceName an espeak-ng Vietnamese voice; VoicePlayer a
+	// command that plays a WAV from stdin ("" finds pw-play, paplay, aplay).
+	Voice       bool   `toml:"voice"`
+	VoiceVolume int    `toml:"voice_volume"`
+	VoiceName   string `toml:"voice_name"`
+	VoicePlayer string `toml:"voice_player"`
 }
 
 // Retention bounds how long data stays.
@@ -156,7 +165,8 @@ func Defaults() Config {
 		Trust:    Trust{CSCADir: "/etc/motcua/csca"},
 		Provider: Provider{Timeout: Duration{30 * time.Second}},
 		Kiosk: Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi", Mode: "kiosk",
-			GatewayPasswordEncoding: "md5", GatewayBody: "json", GatewayLoginBody: "json", GatewayHistoryBody: "form"},
+			GatewayPasswordEncoding: "md5", GatewayBody: "json", GatewayLoginBody: "json", GatewayHistoryBody: "form",
+			Voice: true, VoiceVolume: 80, VoiceName: "vi"},
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},

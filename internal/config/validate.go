@@ -78,6 +78,11 @@ func (c *Config) validate() Errors {
 	oneOf("kiosk.gateway_body", c.Kiosk.GatewayBody, "json", "form")
 	oneOf("kiosk.gateway_login_body", c.Kiosk.GatewayLoginBody, "json", "form")
 	oneOf("kiosk.gateway_history_body", c.Kiosk.GatewayHistoryBody, "json", "form")
+	// Voice guidance (issue 19).
+	oneOf("kiosk.voice_name", c.Kiosk.VoiceName, "vi", "vi-vn-x-central", "vi-vn-x-south")
+	if v := c.Kiosk.VoiceVolume; v < 0 || v > 100 {
+		bad("kiosk.voice_volume", "must be 0 to 100 (got %d)", v)
+	}
 	if u := c.Kiosk.GatewayURL; u != "" && !strings.HasPrefix(u, "https://") && !loopbackHTTP(u) {
 		bad("kiosk.gateway_url", "must be https (plain http only to loopback)")
 	}
