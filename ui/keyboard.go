@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/text/unicode/norm"
@@ -27,6 +28,9 @@ type field struct {
 	composed string
 	onFocus  func(*field)
 	wrapped  bool // OnChanged already keeps the keyboard in step
+	// pressed and moved follow a press on the field: a finger that moves
+	// is scrolling the form, and only a tap without movement focuses.
+	pressed, moved bool
 }
 
 func newField(digits bool) *field {
@@ -41,6 +45,76 @@ func (f *field) FocusGained() {
 	if f.onFocus != nil {
 		f.onFocus(f)
 	}
+}
+
+// MouseDown only notes the press: focusing here would bring the keyboard
+// up under a finger that is about to drag the form.
+func (f *field) MouseDown(*desktop.MouseEvent) { f.pressed, f.moved = true, false }
+
+// MouseUp focuses (and places the cursor) when the press did not move.
+func (f *field) MouseUp(m *desktop.MouseEvent) {
+	if f.pressed && !f.moved {
+		f.Entry.MouseDown(m)
+		f.Entry.MouseUp(m)
+	}
+	f.pressed, f.moved = false, false
+}
+
+// Dragged scrolls what the field is in, as a drag anywhere else on the
+// form does, instead of selecting text.
+func (f *field) Dragged(e *fyne.DragEvent) {
+	f.moved = true
+	if s := scrollAround(f); s != nil {
+		s.Scrolled(&fyne.ScrollEvent{Scrolled: e.Dragged})
+	}
+}
+
+// DragEnd ends the drag (nothing to select).
+func (f *field) DragEnd() {}
+
+// scrollAround finds the innermost scroll container that holds o on o's
+// canvas (Fyne widgets do not know their parents), through containers,
+// cards and forms.
+func scrollAround(o fyne.CanvasObject) *container.Scroll {
+	c := fyne.CurrentApp().Driver().CanvasForObject(o)
+	if c == nil {
+		return nil
+	}
+	var find func(n fyne.CanvasObject, in *container.Scroll) (*container.Scroll, bool)
+	find = func(n fyne.CanvasObject, in *container.Scroll) (*container.Scroll, bool) {
+		if n == o {
+			return in, true
+		}
+		if s, ok := n.(*container.Scroll); ok {
+			in = s
+			return find(s.Content, in)
+		}
+		var kids []fyne.CanvasObject
+		switch t := n.(type) {
+		case *fyne.Container:
+			kids = t.Objects
+		case *widget.Card: // the form's cards hold its fields
+			kids = []fyne.CanvasObject{t.Content}
+		case *widget.Form:
+			for _, it := range t.Items {
+				kids = append(kids, it.Widget)
+			}
+		}
+		for _, k := range kids {
+			if s, ok := find(k, in); ok {
+				return s, true
+			}
+		}
+		return nil, false
+	}
+	roots := []fyne.CanvasObject{c.Content()}
+	roots = append(roots, c.Overlays().List()...)
+	for _, r := range roots {
+		if s, ok := find(r, nil); ok {
+			return s
+		}
+	}
+	return nil
 }
 
 // keyboard is the on-screen keyboard: Fyne has no input-method support,
@@ -202,6 +276,7 @@ func (k *keyboard) letterRows() fyne.CanvasObject {
 		}
 		lines = append(lines, container.NewGridWithColumns(len(keys), keys...))
 	}
+	lines = append(lines, k.markRow())
 	k.method = widget.NewButton("Telex", k.toggleMethod)
 	space := widget.NewButton(T(k.lang(), "kb.space"), func() { k.press(' ') })
 	back := widget.NewButton("⌫", k.backspace)
@@ -210,6 +285,26 @@ func (k *keyboard) letterRows() fyne.CanvasObject {
 	shift := widget.NewButton("⇧", k.shiftNext)
 	lines = append(lines, container.NewBorder(nil, nil, container.NewHBox(k.method, shift), container.NewHBox(back, done), space))
 	return container.NewVBox(lines...)
+}
+
+// markKeys are the keys for people who know neither Telex nor VNI: the
+// five tones and the letter marks, pressed after the letter ("e", "â ê ô",
+// "ã ngã" gives "ễ"). Their labels show the mark on a letter.
+var markKeys = []struct {
+	label string
+	mark  rune
+}{
+	{"á sắc", vnkey.MarkSac}, {"à huyền", vnkey.MarkHuyen}, {"ả hỏi", vnkey.MarkHoi},
+	{"ã ngã", vnkey.MarkNga}, {"ạ nặng", vnkey.MarkNang},
+	{"â ê ô", vnkey.MarkHat}, {"ă", vnkey.MarkTrang}, {"ơ ư", vnkey.MarkMoc}, {"đ", vnkey.MarkD},
+}
+
+func (k *keyboard) markRow() fyne.CanvasObject {
+	var keys []fyne.CanvasObject
+	for _, m := range markKeys {
+		keys = append(keys, k.key(m.label, m.mark))
+	}
+	return container.NewGridWithColumns(len(keys), keys...)
 }
 
 // shiftNext makes the next letter a capital (names are typed in capitals
