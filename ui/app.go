@@ -111,6 +111,9 @@ type App struct {
 	stopped   chan struct{}   // closed by Stop: timers of the guide end
 	anim      *fyne.Animation // the attract screen's picture (cardart.go)
 	query     string          // the services search box (services.go)
+	// kbHide: parts of the screen on show that step aside while the
+	// keyboard is up (the services title and paging: results stay seen).
+	kbHide []fyne.CanvasObject
 }
 
 // New builds the app's window on fa over cfg.Engine. Call Start to begin.
@@ -281,7 +284,7 @@ func (a *App) frame() fyne.CanvasObject {
 		bottom.Add(panel)
 	}
 	a.kb.shown = func(up bool) { // the keyboard takes the room of the panel and the step bar
-		for _, o := range []fyne.CanvasObject{panel, guide} {
+		for _, o := range append([]fyne.CanvasObject{panel, guide}, a.kbHide...) {
 			switch {
 			case o == nil:
 			case up:
@@ -353,6 +356,7 @@ func (a *App) show(name string, content fyne.CanvasObject) {
 	if a.kb.target != nil {
 		a.kb.detach()
 	}
+	a.kbHide = nil
 	if a.anim != nil { // the attract picture moves only while on show
 		a.anim.Stop()
 		a.anim = nil

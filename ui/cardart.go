@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/theme"
 )
 
 // The attract screen's picture (issue 19): where the card goes and where
@@ -19,8 +19,8 @@ import (
 const (
 	artCardW, artCardH = 170, 107 // ID-1 proportions (85.6 x 54 mm)
 	artPanelW          = 230
-	artPanelH          = 210
-	artDrop            = 70 // how far the card glides onto the reader
+	artPanelH          = 170
+	artDrop            = 40 // how far the card glides onto the reader
 )
 
 var (
@@ -122,10 +122,13 @@ func (a *cardArt) at(p float32) {
 func (a *App) cardPicture() (fyne.CanvasObject, *fyne.Animation) {
 	old, oldObj := newCardArt(true)
 	now, nowObj := newCardArt(false)
+	// Captions without a label's padding: the picture stays short enough
+	// for the sentences under it.
 	caption := func(title, qr string) fyne.CanvasObject {
-		t := widget.NewLabelWithStyle(title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		q := widget.NewLabelWithStyle(qr, fyne.TextAlignCenter, fyne.TextStyle{})
-		q.Importance = widget.WarningImportance
+		t := canvas.NewText(title, theme.Color(theme.ColorNameForeground))
+		t.TextStyle.Bold, t.Alignment = true, fyne.TextAlignCenter
+		q := canvas.NewText(qr, theme.Color(theme.ColorNameWarning))
+		q.Alignment = fyne.TextAlignCenter
 		return container.NewVBox(t, q)
 	}
 	anim := fyne.NewAnimation(2200*time.Millisecond, func(p float32) {
@@ -137,8 +140,11 @@ func (a *App) cardPicture() (fyne.CanvasObject, *fyne.Animation) {
 	anim.AutoReverse = true
 	anim.RepeatCount = fyne.AnimationRepeatForever
 	anim.Curve = fyne.AnimationEaseInOut
+	gap := canvas.NewRectangle(color.Transparent)
+	gap.SetMinSize(fyne.NewSize(40, 1))
 	pic := container.NewHBox(
 		container.NewVBox(caption(T(a.lang, "art.card2021"), T(a.lang, "art.qrfront")), container.NewCenter(oldObj)),
+		gap,
 		container.NewVBox(caption(T(a.lang, "art.card2024"), T(a.lang, "art.qrback")), container.NewCenter(nowObj)))
 	return container.NewCenter(pic), anim
 }

@@ -78,12 +78,15 @@ func (a *App) drawSteps(v engine.View) {
 			case i == n:
 				fill = theme.Color(theme.ColorNamePrimary)
 			}
-			bg := canvas.NewRectangle(fill)
-			bg.CornerRadius = 6
-			num := canvas.NewText(fmt.Sprint(i), color.White)
-			num.TextStyle.Bold = i == n
-			num.Alignment = fyne.TextAlignCenter
-			segs.Add(container.NewStack(bg, container.NewCenter(num)))
+			// A thin bar under each number: a progress line, not buttons.
+			bar := canvas.NewRectangle(fill)
+			bar.CornerRadius = 4
+			bar.SetMinSize(fyne.NewSize(8, 10))
+			num := widget.NewLabelWithStyle(fmt.Sprint(i), fyne.TextAlignCenter, fyne.TextStyle{Bold: i == n})
+			if i != n {
+				num.Importance = widget.LowImportance
+			}
+			segs.Add(container.NewBorder(nil, bar, nil, nil, num))
 		}
 		label := widget.NewLabelWithStyle(fmt.Sprintf(T(a.lang, "step.of"), n, engine.VisitSteps)+": "+
 			T(a.lang, stepWords[n-1]), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -31,6 +31,8 @@ type field struct {
 	// pressed and moved follow a press on the field: a finger that moves
 	// is scrolling the form, and only a tap without movement focuses.
 	pressed, moved bool
+	pressAt        fyne.Position
+	dragged        bool // a press just ended after moving: no focus from it
 }
 
 func newField(digits bool) *field {
@@ -39,82 +41,74 @@ func newField(digits bool) *field {
 	return f
 }
 
-// FocusGained attaches the keyboard.
+// FocusGained attaches the keyboard, unless the focus comes during a
+// press or from the end of a drag (Fyne's entry asks for it then): a
+// finger that scrolls the form has not chosen the field.
 func (f *field) FocusGained() {
 	f.Entry.FocusGained()
+	if f.pressed || f.dragged { // a press decides at its release (MouseUp)
+		f.dragged = false
+		return
+	}
 	if f.onFocus != nil {
 		f.onFocus(f)
 	}
 }
 
+// dragSlop is how far a finger may slide and still tap (pixels).
+const dragSlop = 8
+
 // MouseDown only notes the press: focusing here would bring the keyboard
 // up under a finger that is about to drag the form.
-func (f *field) MouseDown(*desktop.MouseEvent) { f.pressed, f.moved = true, false }
+func (f *field) MouseDown(m *desktop.MouseEvent) {
+	f.pressed, f.moved, f.dragged = true, false, false
+	f.pressAt = m.AbsolutePosition
+}
 
-// MouseUp focuses (and places the cursor) when the press did not move.
+// MouseMoved notes a finger that slid past dragSlop while pressing: it
+// is scrolling or dragging, not choosing the field.
+func (f *field) MouseMoved(m *desktop.MouseEvent) {
+	if !f.pressed {
+		return
+	}
+	if m.Button == 0 { // the release happened elsewhere
+		f.pressed, f.moved = false, false
+		return
+	}
+	if far(m.AbsolutePosition, f.pressAt) {
+		f.moved = true
+	}
+}
+
+// MouseIn and MouseOut make the field hoverable, so that it is told of
+// the finger's movement (MouseMoved); they change nothing.
+func (f *field) MouseIn(*desktop.MouseEvent) {}
+
+// MouseOut: see MouseIn.
+func (f *field) MouseOut() {}
+
+func far(a, b fyne.Position) bool {
+	d := a.Subtract(b)
+	return d.X*d.X+d.Y*d.Y > dragSlop*dragSlop
+}
+
+// MouseUp focuses (and places the cursor) only after a press that did not
+// move: a tap.
 func (f *field) MouseUp(m *desktop.MouseEvent) {
-	if f.pressed && !f.moved {
+	tap := f.pressed && !f.moved && !far(m.AbsolutePosition, f.pressAt)
+	f.dragged = f.pressed && !tap // the drag's end asks for the focus next
+	f.pressed, f.moved = false, false
+	if tap {
+		focused := false
+		if c := fyne.CurrentApp().Driver().CanvasForObject(f); c != nil {
+			focused = c.Focused() == f
+		}
 		f.Entry.MouseDown(m)
 		f.Entry.MouseUp(m)
-	}
-	f.pressed, f.moved = false, false
-}
-
-// Dragged scrolls what the field is in, as a drag anywhere else on the
-// form does, instead of selecting text.
-func (f *field) Dragged(e *fyne.DragEvent) {
-	f.moved = true
-	if s := scrollAround(f); s != nil {
-		s.Scrolled(&fyne.ScrollEvent{Scrolled: e.Dragged})
-	}
-}
-
-// DragEnd ends the drag (nothing to select).
-func (f *field) DragEnd() {}
-
-// scrollAround finds the innermost scroll container that holds o on o's
-// canvas (Fyne widgets do not know their parents), through containers,
-// cards and forms.
-func scrollAround(o fyne.CanvasObject) *container.Scroll {
-	c := fyne.CurrentApp().Driver().CanvasForObject(o)
-	if c == nil {
-		return nil
-	}
-	var find func(n fyne.CanvasObject, in *container.Scroll) (*container.Scroll, bool)
-	find = func(n fyne.CanvasObject, in *container.Scroll) (*container.Scroll, bool) {
-		if n == o {
-			return in, true
-		}
-		if s, ok := n.(*container.Scroll); ok {
-			in = s
-			return find(s.Content, in)
-		}
-		var kids []fyne.CanvasObject
-		switch t := n.(type) {
-		case *fyne.Container:
-			kids = t.Objects
-		case *widget.Card: // the form's cards hold its fields
-			kids = []fyne.CanvasObject{t.Content}
-		case *widget.Form:
-			for _, it := range t.Items {
-				kids = append(kids, it.Widget)
-			}
-		}
-		for _, k := range kids {
-			if s, ok := find(k, in); ok {
-				return s, true
-			}
-		}
-		return nil, false
-	}
-	roots := []fyne.CanvasObject{c.Content()}
-	roots = append(roots, c.Overlays().List()...)
-	for _, r := range roots {
-		if s, ok := find(r, nil); ok {
-			return s
+		if focused && f.onFocus != nil { // focused by a drag before: the keyboard comes now
+			f.onFocus(f)
 		}
 	}
-	return nil
 }
 
 // keyboard is the on-screen keyboard: Fyne has no input-method support,

@@ -36,9 +36,11 @@ func (a *App) showServices(v engine.View) {
 	}
 	redraw()
 	icon := widget.NewIcon(theme.SearchIcon())
-	head := container.NewVBox(big(T(a.lang, "services.title")),
+	title, navRow := big(T(a.lang, "services.title")), container.NewCenter(nav)
+	head := container.NewVBox(title,
 		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(48, 48), icon), nil, search), a.notice(v))
-	a.show("services", container.NewBorder(head, container.NewCenter(nav), nil, nil, container.NewVScroll(tiles)))
+	a.show("services", container.NewBorder(head, navRow, nil, nil, container.NewVScroll(tiles)))
+	a.kbHide = []fyne.CanvasObject{title, navRow} // typing a search: the results keep the room
 }
 
 // shownServices is what the tiles list: the search's hits, best first, or
