@@ -2,9 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -124,7 +126,11 @@ func (a *App) tile(s *catalog.Service, width int) fyne.CanvasObject {
 	}
 	// The pictogram sits over the button's left end, where the centred
 	// name leaves room; taps on it reach the button.
-	return container.NewStack(b, container.NewHBox(container.NewCenter(container.NewPadded(pictogram(groupOf(s))))))
+	// Every tile is as tall as three lines of name: the paging buttons
+	// under the tiles stay where they are from page to page.
+	tall := canvas.NewRectangle(color.Transparent)
+	tall.SetMinSize(fyne.NewSize(1, 3*theme.TextSize()+4*theme.Padding()+8))
+	return container.NewStack(tall, b, container.NewHBox(container.NewCenter(container.NewPadded(pictogram(groupOf(s))))))
 }
 
 // showServiceDetail is what a citizen looks for before filing: fees,
