@@ -203,7 +203,7 @@ func TestHelpButtonRaisesEvent(t *testing.T) {
 		t.Fatal("no HelpCalled event")
 	}
 	r.see(w("help.wait"))
-	if r.canTap(w("help.call")) || !r.sees("[" + w("help.called")) {
+	if r.canTap(w("help.call")) || !r.sees("["+w("help.called")) {
 		t.Fatalf("the help button did not rest: %v", r.texts())
 	}
 }
