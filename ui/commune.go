@@ -132,8 +132,13 @@ func (a *App) pickList(title string, match func(q string) []pickItem, back func(
 	search.onFocus = a.focus
 	search.compose = a.composer()
 	list := container.NewStack()
+	// Commune names run long ("Phường Văn Miếu - Quốc Tử Giám"): fewer
+	// columns for them, and one with large text.
 	cols := 3
-	if a.cfg.LargeText {
+	switch {
+	case title == "commune.commune" && a.cfg.LargeText:
+		cols = 1
+	case title == "commune.commune" || a.cfg.LargeText:
 		cols = 2
 	}
 	fill := func(q string) {

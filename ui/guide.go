@@ -78,19 +78,20 @@ func (a *App) drawSteps(v engine.View) {
 			case i == n:
 				fill = theme.Color(theme.ColorNamePrimary)
 			}
-			// A thin bar under each number: a progress line, not buttons.
+			// A band per step with its number: a progress line, not buttons.
 			bar := canvas.NewRectangle(fill)
-			bar.CornerRadius = 4
-			bar.SetMinSize(fyne.NewSize(8, 10))
-			num := widget.NewLabelWithStyle(fmt.Sprint(i), fyne.TextAlignCenter, fyne.TextStyle{Bold: i == n})
-			if i != n {
-				num.Importance = widget.LowImportance
-			}
-			segs.Add(container.NewBorder(nil, bar, nil, nil, num))
+			bar.CornerRadius = 6
+			bar.SetMinSize(fyne.NewSize(24, 26))
+			num := canvas.NewText(fmt.Sprint(i), color.White)
+			num.TextStyle.Bold = i == n
+			num.Alignment = fyne.TextAlignCenter
+			segs.Add(container.NewStack(bar, container.NewCenter(num)))
 		}
+		// The words shorten rather than widen the window (large text).
 		label := widget.NewLabelWithStyle(fmt.Sprintf(T(a.lang, "step.of"), n, engine.VisitSteps)+": "+
 			T(a.lang, stepWords[n-1]), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		a.stepBox.Objects = []fyne.CanvasObject{container.NewBorder(nil, nil, label, nil, segs)}
+		label.Truncation = fyne.TextTruncateEllipsis
+		a.stepBox.Objects = []fyne.CanvasObject{container.NewBorder(label, nil, nil, nil, segs)}
 	}
 	a.stepBox.Refresh()
 }

@@ -435,22 +435,22 @@ func TestMarkKeysOnScreen(t *testing.T) {
 			}
 		}
 	}
-	typeKeys("t", "a", "m", "ạ nặng", w("kb.space"), "t", "r", "u", "á sắc")
+	typeKeys("t", "a", "m", "ạ", w("kb.space"), "t", "r", "u", "á")
 	if got := box.Text; got != "tạm trú" {
 		t.Fatalf("typed %q", got)
 	}
 	r.ui(func() { box.SetText("") })
-	typeKeys("d", "đ", "a", "n", "g", "à huyền")
+	typeKeys("d", "đ", "a", "n", "g", "à")
 	if got := box.Text; got != "đàng" {
 		t.Fatalf("typed %q", got)
 	}
 	r.ui(func() { box.SetText("") })
-	typeKeys("n", "g", "u", "o", "ơ ư", "i", "à huyền")
+	typeKeys("n", "g", "u", "o", "ơ", "i", "à")
 	if got := box.Text; got != "người" {
 		t.Fatalf("typed %q", got)
 	}
 	r.ui(func() { box.SetText("") })
-	typeKeys("v", "i", "e", "â ê ô", "t", "ạ nặng")
+	typeKeys("v", "i", "e", "â", "t", "ạ")
 	if got := box.Text; got != "việt" {
 		t.Fatalf("typed %q", got)
 	}

@@ -265,34 +265,35 @@ func (k *keyboard) letterRows() fyne.CanvasObject {
 		for _, r := range row {
 			keys = append(keys, k.key(string(r), r))
 		}
-		if i == 3 {
+		if i == 3 { // shift starts the last row: the space bar's row holds the mark keys
+			keys = append([]fyne.CanvasObject{widget.NewButton("⇧", k.shiftNext)}, keys...)
 			keys = append(keys, k.key(",", ','), k.key(".", '.'), k.key("/", '/'))
 		}
 		lines = append(lines, container.NewGridWithColumns(len(keys), keys...))
 	}
-	lines = append(lines, k.markRow())
 	k.method = widget.NewButton("Telex", k.toggleMethod)
 	space := widget.NewButton(T(k.lang(), "kb.space"), func() { k.press(' ') })
 	back := widget.NewButton("⌫", k.backspace)
 	done := widget.NewButton(T(k.lang(), "kb.done"), k.detach)
 	done.Importance = widget.HighImportance
-	shift := widget.NewButton("⇧", k.shiftNext)
-	lines = append(lines, container.NewBorder(nil, nil, container.NewHBox(k.method, shift), container.NewHBox(back, done), space))
+	lines = append(lines, container.NewBorder(nil, nil, k.method, container.NewHBox(k.markRow(), back, done), space))
 	return container.NewVBox(lines...)
 }
 
 // markKeys are the keys for people who know neither Telex nor VNI: the
-// five tones and the letter marks, pressed after the letter ("e", "â ê ô",
-// "ã ngã" gives "ễ"). Their labels show the mark on a letter.
+// five tones (sắc huyền hỏi ngã nặng, shown on an a) and the letter marks
+// (â for â ê ô, ă, ơ for ơ ư, đ), pressed after the letter: "e", "â",
+// "ã" gives "ễ".
 var markKeys = []struct {
 	label string
 	mark  rune
 }{
-	{"á sắc", vnkey.MarkSac}, {"à huyền", vnkey.MarkHuyen}, {"ả hỏi", vnkey.MarkHoi},
-	{"ã ngã", vnkey.MarkNga}, {"ạ nặng", vnkey.MarkNang},
-	{"â ê ô", vnkey.MarkHat}, {"ă", vnkey.MarkTrang}, {"ơ ư", vnkey.MarkMoc}, {"đ", vnkey.MarkD},
+	{"á", vnkey.MarkSac}, {"à", vnkey.MarkHuyen}, {"ả", vnkey.MarkHoi}, {"ã", vnkey.MarkNga}, {"ạ", vnkey.MarkNang},
+	{"â", vnkey.MarkHat}, {"ă", vnkey.MarkTrang}, {"ơ", vnkey.MarkMoc}, {"đ", vnkey.MarkD},
 }
 
+// markRow is the mark keys, set beside the space bar: one row less than a
+// row of their own, so the keyboard fits 1024x768 with large text.
 func (k *keyboard) markRow() fyne.CanvasObject {
 	var keys []fyne.CanvasObject
 	for _, m := range markKeys {
