@@ -19,15 +19,17 @@ import (
 //
 //   - screen: the receipt screen is on show (the baseline: the screen
 //     change alone);
+//
 //   - voice: the first bytes of the receipt's spoken sentence reach the
 //     audio device (a memory device here; the clip is espeak-ng's, from a
 //     warm cache, as after start-up's Warm);
+//
 //   - slip: the receipt slip is printed, i.e. its last byte reached the
 //     fake ESC/POS printer on loopback (kiosk/printer/printertest) and the
 //     job ended. The bench prints on the engine's Submitted event through
 //     kiosk/printer, as the receipt wiring of the app does.
 //
-//	go test -run '^$' -bench TapToGuide -benchtime 20x ./ui/
+//     go test -run '^$' -bench TapToGuide -benchtime 20x ./ui/
 func BenchmarkTapToGuide(b *testing.B) {
 	b.Run("screen", func(b *testing.B) { benchGuide(b, "screen") })
 	b.Run("voice", func(b *testing.B) { benchGuide(b, "voice") })
