@@ -168,5 +168,5 @@ func (a *App) pickList(title string, match func(q string) []pickItem, back func(
 	}
 	buttons.Add(action(T(a.lang, "cancel.pick"), false, a.render))
 	head := container.NewVBox(big(T(a.lang, title)), search)
-	a.show("commune", container.NewBorder(head, container.NewCenter(buttons), nil, nil, container.NewVScroll(list)))
+	a.show("commune", container.NewVBox(head, list, container.NewCenter(buttons))) // the screen scrolls as a whole
 }

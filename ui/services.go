@@ -41,7 +41,14 @@ func (a *App) showServices(v engine.View) {
 	title, navRow := big(T(a.lang, "services.title")), container.NewCenter(nav)
 	head := container.NewVBox(title,
 		container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(48, 48), icon), nil, search), a.notice(v))
-	a.show("services", container.NewBorder(head, navRow, nil, nil, container.NewVScroll(tiles)))
+	// A kiosk's page of four tiles is never squeezed into a scroller of its
+	// own (large text on a small screen left it a sliver): the screen
+	// scrolls as a whole. A desk lists every service in a scroller.
+	var middle fyne.CanvasObject = tiles
+	if a.mode != Kiosk {
+		middle = container.NewVScroll(tiles)
+	}
+	a.show("services", container.NewBorder(head, navRow, nil, nil, middle))
 	a.kbHide = []fyne.CanvasObject{title, navRow} // typing a search: the results keep the room
 }
 
@@ -157,8 +164,7 @@ func (a *App) showServiceDetail(s *catalog.Service) {
 	choose := action(T(a.lang, "detail.choose"), true, func() { a.eng.ChooseService(code) })
 	back := action(T(a.lang, "detail.back"), false, func() { a.showServices(a.eng.View()) })
 	head := container.NewBorder(nil, nil, pictogram(groupOf(s)), nil, big(a.serviceName(s)))
-	a.show("services.detail", container.NewBorder(head, container.NewCenter(container.NewHBox(choose, back, a.cancelButton())),
-		nil, nil, container.NewVScroll(rows)))
+	a.show("services.detail", container.NewVBox(head, rows, container.NewCenter(container.NewHBox(choose, back, a.cancelButton()))))
 }
 
 // vnd writes an amount the Vietnamese way: 50.000 đ.
