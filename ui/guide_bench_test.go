@@ -15,21 +15,18 @@ import (
 )
 
 // BenchmarkTapToGuide is the time from the tap on "Nộp hồ sơ" (submit) on
-// the review screen to what the citizen notices next, measured in one run:
+// the review screen to what the citizen notices next, in one run:
 //
-//   - screen: the receipt screen is on show (the baseline: the screen
-//     change alone);
+//	go test -run '^$' -bench TapToGuide -benchtime 20x ./ui/
 //
-//   - voice: the first bytes of the receipt's spoken sentence reach the
-//     audio device (a memory device here; the clip is espeak-ng's, from a
-//     warm cache, as after start-up's Warm);
-//
-//   - slip: the receipt slip is printed, i.e. its last byte reached the
-//     fake ESC/POS printer on loopback (kiosk/printer/printertest) and the
-//     job ended. The bench prints on the engine's Submitted event through
-//     kiosk/printer, as the receipt wiring of the app does.
-//
-//     go test -run '^$' -bench TapToGuide -benchtime 20x ./ui/
+// "screen" is the baseline, the screen change alone: the receipt screen
+// on show. "voice" is the first bytes of the receipt's spoken sentence at
+// the audio device (a memory device here; espeak-ng's clip from a warm
+// cache, as after start-up's Warm). "slip" is the receipt slip printed:
+// its last byte at the fake ESC/POS printer on loopback
+// (kiosk/printer/printertest) and the job ended; the bench prints on the
+// engine's Submitted event through kiosk/printer, as the app's receipt
+// wiring does.
 func BenchmarkTapToGuide(b *testing.B) {
 	b.Run("screen", func(b *testing.B) { benchGuide(b, "screen") })
 	b.Run("voice", func(b *testing.B) { benchGuide(b, "voice") })
