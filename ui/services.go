@@ -84,8 +84,22 @@ func (a *App) drawTiles(tiles, nav *fyne.Container) {
 	if a.cfg.LargeText {
 		width = width * 3 / 4
 	}
+	// Every tile is as tall as the longest name of the catalogue needs,
+	// and a short last page is filled with blanks: the paging buttons under
+	// the tiles stay where they are from page to page and search to search.
+	lines := 1
+	for _, s := range a.eng.Services() {
+		lines = max(lines, strings.Count(wrapWords(a.serviceName(s), width), "\n")+1)
+	}
+	lineH := fyne.MeasureText("Ág", theme.TextSize(), fyne.TextStyle{Bold: true}).Height
+	tall := max(float32(lines)*lineH, pictoSize) + 4*theme.Padding()
 	for _, s := range services[from:to] {
-		grid.Add(a.tile(s, width))
+		grid.Add(a.tile(s, width, tall))
+	}
+	for i := to - from; a.mode == Kiosk && i > 0 && i < per; i++ {
+		blank := canvas.NewRectangle(color.Transparent)
+		blank.SetMinSize(fyne.NewSize(1, tall))
+		grid.Add(blank)
 	}
 	tiles.Objects = []fyne.CanvasObject{grid}
 	if len(services) == 0 {
@@ -118,7 +132,7 @@ func (a *App) drawTiles(tiles, nav *fyne.Container) {
 // tile is one service: a large button with its name and, on its left,
 // the group's pictogram. At a kiosk it opens the detail first; an
 // officer's desk chooses at once.
-func (a *App) tile(s *catalog.Service, width int) fyne.CanvasObject {
+func (a *App) tile(s *catalog.Service, width int, height float32) fyne.CanvasObject {
 	// Buttons do not wrap: long names are broken into lines here, so a
 	// tile never makes the window wider. One language per screen.
 	code := s.Code
@@ -133,10 +147,8 @@ func (a *App) tile(s *catalog.Service, width int) fyne.CanvasObject {
 	}
 	// The pictogram sits over the button's left end, where the centred
 	// name leaves room; taps on it reach the button.
-	// Every tile is as tall as three lines of name: the paging buttons
-	// under the tiles stay where they are from page to page.
-	tall := canvas.NewRectangle(color.Transparent)
-	tall.SetMinSize(fyne.NewSize(1, 3*theme.TextSize()+4*theme.Padding()+8))
+	tall := canvas.NewRectangle(color.Transparent) // all tiles alike (drawTiles)
+	tall.SetMinSize(fyne.NewSize(1, height))
 	return container.NewStack(tall, b, container.NewHBox(container.NewCenter(container.NewPadded(pictogram(groupOf(s))))))
 }
 
