@@ -101,6 +101,9 @@ func (a *App) showAdmin(v engine.View) {
 	contrast := widget.NewCheck(T(a.lang, "contrast"), a.setContrast)
 	contrast.Checked = a.look.contrast
 	settings := container.NewVBox(container.NewHBox(widget.NewLabel(T(a.lang, "admin.idle")), idle), large, contrast)
+	if vs := a.voiceSettings(); vs != nil { // voice on/off and volume (issue 19)
+		settings.Add(vs)
+	}
 
 	buttons := container.NewHBox(action(T(a.lang, "desk.outbox"), false, a.showOutbox))
 	if info.Worker {

@@ -22,6 +22,7 @@ import (
 
 	"motcua/kiosk/engine"
 	"motcua/kiosk/printer"
+	"motcua/kiosk/voice"
 	"motcua/reader/qr/scanner"
 	"motcua/sync/worker"
 )
@@ -69,6 +70,9 @@ type Config struct {
 	// it comes before Print. Office heads the slip (kiosk.office).
 	Printer *printer.Printer
 	Office  string
+
+	// Voice speaks each kiosk step (issue 19, guide.go); nil is silent.
+	Voice Speaker
 }
 
 // App is the running app.
@@ -113,6 +117,18 @@ type App struct {
 
 	// passport: the key step's passport mode and what was typed (issue 20).
 	passport passportKey
+	// The kiosk's guide (issue 19, guide.go): the step bar, the help
+	// button and what was last said.
+	stepBox   *fyne.Container
+	helpBtn   *widget.Button
+	helpUntil time.Time
+	spoken    string
+	stopped   chan struct{}   // closed by Stop: timers of the guide end
+	anim      *fyne.Animation // the attract screen's picture (cardart.go)
+	query     string          // the services search box (services.go)
+	// kbHide: parts of the screen on show that step aside while the
+	// keyboard is up (the services title and paging: results stay seen).
+	kbHide []fyne.CanvasObject
 }
 
 // New builds the app's window on fa over cfg.Engine. Call Start to begin.
@@ -120,7 +136,7 @@ func New(fa fyne.App, cfg Config) (*App, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("ui: an engine is required")
 	}
-	a := &App{cfg: cfg, eng: cfg.Engine, mode: cfg.Engine.Mode(), fa: fa, lang: cfg.Lang, last: -1, composeKeys: true}
+	a := &App{cfg: cfg, eng: cfg.Engine, mode: cfg.Engine.Mode(), fa: fa, lang: cfg.Lang, last: -1, composeKeys: true, stopped: make(chan struct{})}
 	a.look = &look{scale: scaleFor(a.public(), cfg.LargeText), contrast: cfg.HighContrast}
 	fa.Settings().SetTheme(a.look)
 	a.win = fa.NewWindow(a.title())
@@ -186,6 +202,11 @@ func (a *App) Start(ctx context.Context) {
 func (a *App) Stop() {
 	a.eng.Stop()
 	a.uiMu.Lock()
+	select {
+	case <-a.stopped:
+	default:
+		close(a.stopped)
+	}
 	if a.idleStop != nil {
 		close(a.idleStop)
 		a.idleStop = nil
@@ -230,9 +251,11 @@ func (a *App) onEvent(e engine.Event) {
 func (a *App) render() {
 	v := a.eng.View()
 	a.drawBar(v)
+	a.drawSteps(v) // the step bar and the voice (guide.go)
+	a.speak(v)
 	a.syncIdle(v)
 	if v.Step != a.last && v.Step == engine.StepServices {
-		a.page = 0
+		a.page, a.query = 0, ""
 	}
 	a.last = v.Step
 	switch v.Step {
@@ -278,15 +301,24 @@ func (a *App) frame() fyne.CanvasObject {
 		top.Add(a.demoBanner())
 	}
 	top.Add(a.topBar())
+	guide := a.guideBar() // kiosk: steps, "Nghe lại", help (guide.go)
+	if guide != nil {
+		top.Add(guide)
+	}
 	bottom := container.NewVBox(a.kb.object())
+	var panel fyne.CanvasObject
 	if a.cfg.Demo != nil {
-		panel := a.demoPanel()
+		panel = a.demoPanel()
 		bottom.Add(panel)
-		a.kb.shown = func(up bool) { // the keyboard takes the panel's room
-			if up {
-				panel.Hide()
-			} else {
-				panel.Show()
+	}
+	a.kb.shown = func(up bool) { // the keyboard takes the room of the panel and the step bar
+		for _, o := range append([]fyne.CanvasObject{panel, guide}, a.kbHide...) {
+			switch {
+			case o == nil:
+			case up:
+				o.Hide()
+			default:
+				o.Show()
 			}
 		}
 	}
@@ -353,6 +385,11 @@ func (a *App) show(name string, content fyne.CanvasObject) {
 	if a.kb.target != nil {
 		a.kb.detach()
 	}
+	a.kbHide = nil
+	if a.anim != nil { // the attract picture moves only while on show
+		a.anim.Stop()
+		a.anim = nil
+	}
 	if name != "reading" {
 		a.progress, a.steps = nil, nil
 	}
@@ -395,6 +432,9 @@ func (a *App) syncIdle(v engine.View) {
 		yes.OnTapped = a.eng.StillHere
 		a.idle = d
 		d.Show()
+		if a.cfg.Voice != nil && a.mode == Kiosk {
+			a.cfg.Voice.Say(voice.StillThere)
+		}
 	case !v.StillThere && a.idle != nil:
 		a.idle.Hide()
 		a.idle = nil

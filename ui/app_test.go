@@ -268,7 +268,7 @@ func TestKioskSubmit(t *testing.T) {
 	for !r.sees("Xác nhận số Chứng minh nhân dân") && r.canTap(w("services.more")) {
 		r.tap(w("services.more"))
 	}
-	r.tap("Xác nhận số Chứng minh nhân dân")
+	r.choose("Xác nhận số Chứng minh nhân dân")
 	r.wait("form")
 	// Only what the card cannot give is asked: phone, e-mail, reason.
 	fs = r.fields()

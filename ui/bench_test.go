@@ -162,7 +162,7 @@ func benchApp(b *testing.B) {
 		r.wait("identity")
 		r.tap(w("id.continue"))
 		r.wait("services")
-		r.tap("Xác nhận số Chứng minh nhân dân")
+		r.choose("Xác nhận số Chứng minh nhân dân")
 		r.wait("form")
 		b.StopTimer()
 		r.tap(w("cancel"))

@@ -203,6 +203,10 @@ func (r *rig) reviewService(svc *catalog.Service) int {
 		tap(w("services.more"))
 	}
 	tap(svc.NameVI)
+	if r.app.mode == Kiosk { // the tile opens the detail first
+		r.wait("services.detail")
+		tap(w("detail.choose"))
+	}
 	r.wait("form")
 	if role := r.secondRole(svc); role != "" {
 		if r.app.eng.View().WaitingFor != role {
@@ -396,7 +400,7 @@ func TestMarriageRolesFromSex(t *testing.T) {
 	r.readCard(cardGenuine) // a man
 	r.tap(w("id.continue"))
 	r.wait("services")
-	r.tap("Đăng ký kết hôn")
+	r.choose("Đăng ký kết hôn")
 	r.wait("form")
 	v := r.app.eng.View()
 	if v.WaitingFor != "spouse_1" {
@@ -437,7 +441,7 @@ func TestSplitCommunePicked(t *testing.T) {
 	for !r.sees("Đăng ký thường trú") && r.canTap(w("services.more")) {
 		r.tap(w("services.more"))
 	}
-	r.tap("Đăng ký thường trú")
+	r.choose("Đăng ký thường trú")
 	r.wait("form")
 	r.see(w("form.pick"))
 	r.tap("Kim Ngưu, Phường Vĩnh Hưng")

@@ -99,7 +99,7 @@ func TestEveryScreenFits(t *testing.T) {
 			r.tap(w("id.continue"))
 			r.wait("services")
 			r.fits(t, "services")
-			r.tap("Đăng ký kết hôn")
+			r.choose("Đăng ký kết hôn")
 			r.wait("form")
 			r.fits(t, "form")
 			if fs := r.fields(); len(fs) > 0 {

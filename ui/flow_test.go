@@ -28,7 +28,7 @@ func TestDeskMultiParty(t *testing.T) {
 	r.readCard(cardGenuine)
 	r.tap(w("id.continue"))
 	r.wait("services")
-	r.tap("Đăng ký kết hôn")
+	r.choose("Đăng ký kết hôn")
 	r.wait("form")
 	waiting := strings.Split(w("form.waitcard"), "%s")[0]
 	if !r.sees(waiting) {

@@ -287,6 +287,9 @@ func (a *App) askRow(v *prefill.Value) fyne.CanvasObject {
 		input = e
 	}
 	row := container.NewVBox(label, input)
+	if v.Field.Type == "address" && len(v.Field.Options) == 0 { // pick the commune from the list (commune.go)
+		row.Add(a.communeButton(v))
+	}
 	hint := v.Field.HintVI
 	if a.lang == English {
 		hint = v.Field.HintEN

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/text/unicode/norm"
@@ -28,6 +29,11 @@ type field struct {
 	composed string
 	onFocus  func(*field)
 	wrapped  bool // OnChanged already keeps the keyboard in step
+	// pressed and moved follow a press on the field: a finger that moves
+	// is scrolling the form, and only a tap without movement focuses.
+	pressed, moved bool
+	pressAt        fyne.Position
+	dragged        bool // a press just ended after moving: no focus from it
 }
 
 func newField(digits bool) *field {
@@ -36,11 +42,73 @@ func newField(digits bool) *field {
 	return f
 }
 
-// FocusGained attaches the keyboard.
+// FocusGained attaches the keyboard, unless the focus comes during a
+// press or from the end of a drag (Fyne's entry asks for it then): a
+// finger that scrolls the form has not chosen the field.
 func (f *field) FocusGained() {
 	f.Entry.FocusGained()
+	if f.pressed || f.dragged { // a press decides at its release (MouseUp)
+		f.dragged = false
+		return
+	}
 	if f.onFocus != nil {
 		f.onFocus(f)
+	}
+}
+
+// dragSlop is how far a finger may slide and still tap (pixels).
+const dragSlop = 8
+
+// MouseDown only notes the press: focusing here would bring the keyboard
+// up under a finger that is about to drag the form.
+func (f *field) MouseDown(m *desktop.MouseEvent) {
+	f.pressed, f.moved, f.dragged = true, false, false
+	f.pressAt = m.AbsolutePosition
+}
+
+// MouseMoved notes a finger that slid past dragSlop while pressing: it
+// is scrolling or dragging, not choosing the field.
+func (f *field) MouseMoved(m *desktop.MouseEvent) {
+	if !f.pressed {
+		return
+	}
+	if m.Button == 0 { // the release happened elsewhere
+		f.pressed, f.moved = false, false
+		return
+	}
+	if far(m.AbsolutePosition, f.pressAt) {
+		f.moved = true
+	}
+}
+
+// MouseIn and MouseOut make the field hoverable, so that it is told of
+// the finger's movement (MouseMoved); they change nothing.
+func (f *field) MouseIn(*desktop.MouseEvent) {}
+
+// MouseOut: see MouseIn.
+func (f *field) MouseOut() {}
+
+func far(a, b fyne.Position) bool {
+	d := a.Subtract(b)
+	return d.X*d.X+d.Y*d.Y > dragSlop*dragSlop
+}
+
+// MouseUp focuses (and places the cursor) only after a press that did not
+// move: a tap.
+func (f *field) MouseUp(m *desktop.MouseEvent) {
+	tap := f.pressed && !f.moved && !far(m.AbsolutePosition, f.pressAt)
+	f.dragged = f.pressed && !tap // the drag's end asks for the focus next
+	f.pressed, f.moved = false, false
+	if tap {
+		focused := false
+		if c := fyne.CurrentApp().Driver().CanvasForObject(f); c != nil {
+			focused = c.Focused() == f
+		}
+		f.Entry.MouseDown(m)
+		f.Entry.MouseUp(m)
+		if focused && f.onFocus != nil { // focused by a drag before: the keyboard comes now
+			f.onFocus(f)
+		}
 	}
 }
 
@@ -203,7 +271,8 @@ func (k *keyboard) letterRows() fyne.CanvasObject {
 		for _, r := range row {
 			keys = append(keys, k.key(string(r), r))
 		}
-		if i == 3 {
+		if i == 3 { // shift starts the last row: the space bar's row holds the mark keys
+			keys = append([]fyne.CanvasObject{widget.NewButton("⇧", k.shiftNext)}, keys...)
 			keys = append(keys, k.key(",", ','), k.key(".", '.'), k.key("/", '/'))
 		}
 		lines = append(lines, container.NewGridWithColumns(len(keys), keys...))
@@ -213,9 +282,30 @@ func (k *keyboard) letterRows() fyne.CanvasObject {
 	back := widget.NewButton("⌫", k.backspace)
 	done := widget.NewButton(T(k.lang(), "kb.done"), k.detach)
 	done.Importance = widget.HighImportance
-	shift := widget.NewButton("⇧", k.shiftNext)
-	lines = append(lines, container.NewBorder(nil, nil, container.NewHBox(k.method, shift), container.NewHBox(back, done), space))
+	lines = append(lines, container.NewBorder(nil, nil, k.method, container.NewHBox(k.markRow(), back, done), space))
 	return container.NewVBox(lines...)
+}
+
+// markKeys are the keys for people who know neither Telex nor VNI: the
+// five tones (sắc huyền hỏi ngã nặng, shown on an a) and the letter marks
+// (â for â ê ô, ă, ơ for ơ ư, đ), pressed after the letter: "e", "â",
+// "ã" gives "ễ".
+var markKeys = []struct {
+	label string
+	mark  rune
+}{
+	{"á", vnkey.MarkSac}, {"à", vnkey.MarkHuyen}, {"ả", vnkey.MarkHoi}, {"ã", vnkey.MarkNga}, {"ạ", vnkey.MarkNang},
+	{"â", vnkey.MarkHat}, {"ă", vnkey.MarkTrang}, {"ơ", vnkey.MarkMoc}, {"đ", vnkey.MarkD},
+}
+
+// markRow is the mark keys, set beside the space bar: one row less than a
+// row of their own, so the keyboard fits 1024x768 with large text.
+func (k *keyboard) markRow() fyne.CanvasObject {
+	var keys []fyne.CanvasObject
+	for _, m := range markKeys {
+		keys = append(keys, k.key(m.label, m.mark))
+	}
+	return container.NewGridWithColumns(len(keys), keys...)
 }
 
 // shiftNext makes the next letter a capital (names are typed in capitals

@@ -69,7 +69,7 @@ func TestDeskPhysicalTelex(t *testing.T) {
 	r.readCard(cardGenuine)
 	r.tap(w("id.continue"))
 	r.wait("services")
-	r.tap("Cấp Phiếu lý lịch tư pháp")
+	r.choose("Cấp Phiếu lý lịch tư pháp")
 	r.wait("form")
 	var f *field
 	for _, x := range r.fields() {
@@ -108,7 +108,7 @@ func TestDeskOfficerChoosesRole(t *testing.T) {
 	r.readCard(cardGenuine)
 	r.tap(w("id.continue"))
 	r.wait("services")
-	r.tap("Đăng ký khai sinh")
+	r.choose("Đăng ký khai sinh")
 	r.wait("form")
 	r.see(w("form.nextcard"))
 	r.tap("Mẹ")

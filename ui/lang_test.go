@@ -83,7 +83,7 @@ func TestNoEnglishInVietnamese(t *testing.T) {
 		for !r.sees("Đăng ký thường trú") && r.canTap(w("services.more")) {
 			r.tap(w("services.more"))
 		}
-		r.tap("Đăng ký thường trú")
+		r.choose("Đăng ký thường trú")
 		r.wait("form")
 		check(r, "form")
 		r.ui(func() { r.app.eng.Review() })

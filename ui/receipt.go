@@ -181,11 +181,7 @@ func (a *App) procedureInfo(svc *catalog.Service, filed time.Time) fyne.CanvasOb
 		rows.Add(l)
 	}
 	p := svc.Procedure
-	limit := p.ProcessingVI
-	if a.lang == English && p.ProcessingEN != "" {
-		limit = p.ProcessingEN
-	}
-	add("proc.time", limit)
+	add("proc.time", a.processingText(p))
 	if d := due(svc, filed); !d.IsZero() {
 		add("proc.due", d.Format("02/01/2006")+" "+T(a.lang, "proc.expected"))
 	}

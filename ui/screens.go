@@ -109,16 +109,16 @@ func (a *App) cancelButton() fyne.CanvasObject {
 	return action(T(a.lang, "cancel"), false, a.eng.Cancel)
 }
 
-// showAttract is the resting screen: what to do, in two sentences.
+// showAttract is the resting screen: what to do, in two sentences, and
+// a moving picture of where the card goes and where its QR is (cardart.go).
 func (a *App) showAttract(v engine.View) {
 	a.passport = passportKey{on: v.Notice == engine.NoticeMRZFirst} // the next key step asks for an ID card again
-	icon := widget.NewIcon(theme.AccountIcon())
-	iconBox := container.NewGridWrap(fyne.NewSize(160, 160), icon)
+	pic, anim := a.cardPicture()
 	parts := []fyne.CanvasObject{
 		layout.NewSpacer(),
 		big(T(a.lang, "attract.title")),
-		container.NewCenter(iconBox),
 		big(T(a.lang, "attract.card")),
+		pic,
 		para(T(a.lang, "attract.qr")),
 		para(T(a.lang, "attract.note")),
 		a.notice(v),
@@ -134,6 +134,8 @@ func (a *App) showAttract(v engine.View) {
 	}
 	parts = append(parts, layout.NewSpacer())
 	a.show("attract", container.NewVBox(parts...))
+	a.anim = anim // show stops it when another screen comes
+	anim.Start()
 }
 
 // showKey asks for what opens the chip: a QR scan or the CAN of an ID

@@ -63,7 +63,7 @@ func TestRenderShots(t *testing.T) {
 		r.tap(w("id.continue"))
 		r.wait("services")
 		shot("4-services")
-		r.tap("Đăng ký kết hôn")
+		r.choose("Đăng ký kết hôn")
 		r.wait("form")
 		shot("5-form-marriage")
 		r.ui(func() { r.app.eng.Cancel() })

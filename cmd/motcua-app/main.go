@@ -37,6 +37,7 @@ import (
 	"motcua/internal/logx"
 	"motcua/kiosk/catalog"
 	"motcua/kiosk/engine"
+	"motcua/kiosk/voice"
 	"motcua/reader"
 	"motcua/sync/receipt"
 	"motcua/sync/worker"
@@ -292,6 +293,9 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if err := ecfg.Receipt.Check(); err != nil {
 		return nil, nil, fmt.Errorf("config: kiosk.status_url: %w", err)
 	}
+	if mode == engine.Kiosk { // voice guidance (issue 19): only a kiosk speaks
+		ucfg.Voice = startVoice(ctx, cfg, log, &stack)
+	}
 	if ucfg.Engine, err = engine.New(ecfg); err != nil {
 		return nil, nil, err
 	}
@@ -329,6 +333,46 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	log.Info("app started", "mode", mode.String(), "reader_name", term.Name(), "demo", ag.Demo, "data_dir", dir, "provider", provider)
 	ok = true
 	return app, cleanup, nil
+}
+
+// startVoice makes the kiosk's voice guide from [kiosk] voice, voice_volume,
+// voice_name and voice_player, and fills its clip cache in the background
+// (the first visit hears a cache hit). What is missing (espeak-ng, an audio
+// player) makes it silent, and the admin screen says so; it never stops
+// the app.
+func startVoice(ctx context.Context, cfg *config.Config, log *slog.Logger, stack *[]func()) *voice.Guide {
+	vc := voice.Config{Enabled: cfg.Kiosk.Voice, Volume: cfg.Kiosk.VoiceVolume, Mode: voice.Kiosk}
+	if s, err := voice.NewEspeak(cfg.Kiosk.VoiceName, 0); err == nil {
+		vc.Synth = s
+	} else {
+		log.Warn("voice: no speech synthesis; clips already cached still play", "err", err)
+	}
+	if pc := cfg.Kiosk.VoicePlayer; pc != "" {
+		p, err := voice.ParsePlayer(pc)
+		if err != nil {
+			log.Warn("voice: kiosk.voice_player unusable; looking for a player on PATH", "err", err)
+		} else {
+			vc.Player = p
+		}
+	}
+	g := voice.New(vc)
+	if st := g.Status(); !st.Active {
+		log.Info("voice guidance silent", "reason", st.Reason)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := g.Warm(wctx); err != nil && wctx.Err() == nil {
+			log.Warn("voice: clips not cached", "err", err)
+		}
+	}()
+	*stack = append(*stack, func() {
+		cancel()
+		<-done
+		g.Close(time.Second)
+	})
+	return g
 }
 
 // DemoAdminPIN is the admin PIN of an explicit demo (README), as long as

@@ -140,6 +140,14 @@ type Kiosk struct {
 	CaptureDPI    int    `toml:"capture_dpi"`
 	CaptureFolder string `toml:"capture_folder"`
 	CaptureCamera string `toml:"capture_camera"`
+	// Voice guidance (issue 19): a kiosk speaks each step in Vietnamese
+	// (espeak-ng); desk, clinic and notary modes stay silent. VoiceVolume
+	// is 0..100; VoiceName an espeak-ng Vietnamese voice; VoicePlayer a
+	// command that plays a WAV from stdin ("" finds pw-play, paplay, aplay).
+	Voice       bool   `toml:"voice"`
+	VoiceVolume int    `toml:"voice_volume"`
+	VoiceName   string `toml:"voice_name"`
+	VoicePlayer string `toml:"voice_player"`
 }
 
 // Clinic configures clinic mode's self check-in: patients check themselves
@@ -210,7 +218,8 @@ func Defaults() Config {
 		Provider: Provider{Timeout: Duration{30 * time.Second}},
 		Kiosk: Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi", Mode: "kiosk",
 			GatewayPasswordEncoding: "md5", GatewayBody: "json", GatewayLoginBody: "json", GatewayHistoryBody: "form",
-			PrinterWidth: 576, PrinterQR: "native", CaptureDPI: 200},
+			PrinterWidth: 576, PrinterQR: "native", CaptureDPI: 200,
+			Voice: true, VoiceVolume: 80, VoiceName: "vi"},
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},

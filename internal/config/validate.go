@@ -103,6 +103,11 @@ func (c *Config) validate() Errors {
 	if c.Kiosk.CaptureSource == "camera" && c.Kiosk.CaptureCamera == "" {
 		bad("kiosk.capture_camera", "required when capture_source is \"camera\"")
 	}
+	// Voice guidance (issue 19).
+	oneOf("kiosk.voice_name", c.Kiosk.VoiceName, "vi", "vi-vn-x-central", "vi-vn-x-south")
+	if v := c.Kiosk.VoiceVolume; v < 0 || v > 100 {
+		bad("kiosk.voice_volume", "must be 0 to 100 (got %d)", v)
+	}
 	if u := c.Kiosk.GatewayURL; u != "" && !strings.HasPrefix(u, "https://") && !loopbackHTTP(u) {
 		bad("kiosk.gateway_url", "must be https (plain http only to loopback)")
 	}

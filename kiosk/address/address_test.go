@@ -398,3 +398,35 @@ func FuzzReadTable(f *testing.F) {
 	f.Add(string(b[:600]))
 	f.Fuzz(func(t *testing.T, s string) { ReadTable(strings.NewReader(s), "fuzz.csv") })
 }
+
+// TestCommunesOfProvince: the picker's list is the province's communes,
+// by name, and nothing without a table.
+func TestCommunesOfProvince(t *testing.T) {
+	tb, err := LoadTable("testdata/units-sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := tb.Communes("01")
+	if len(cs) == 0 {
+		t.Fatal("no communes for Hà Nội")
+	}
+	for i, c := range cs {
+		if c.ProvinceCode != "01" || len(c.CommuneCode) != 5 || c.CommuneName == "" {
+			t.Fatalf("commune %+v", c)
+		}
+		if i > 0 {
+			_, a := unitName(cs[i-1].CommuneName)
+			_, b := unitName(c.CommuneName)
+			if a > b {
+				t.Fatalf("not by name: %q before %q", cs[i-1].CommuneName, c.CommuneName)
+			}
+		}
+	}
+	if got := tb.Communes("99"); len(got) != 0 {
+		t.Fatalf("province 99: %v", got)
+	}
+	var none *Table
+	if none.Communes("01") != nil {
+		t.Fatal("a nil table lists communes")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -393,5 +394,29 @@ func (t *Table) oldCandidates(province, districtName, commune string) []Unit {
 	for _, c := range codes {
 		out = append(out, t.unit(t.newCommunes[c]))
 	}
+	return out
+}
+
+// Communes lists today's communes of the province with the 2-digit code,
+// by name without its unit word (the kiosk's commune picker); none
+// without a table.
+func (t *Table) Communes(provinceCode string) []Unit {
+	if t == nil {
+		return nil
+	}
+	var out []Unit
+	for _, c := range t.newCommunes {
+		if c.province == provinceCode {
+			out = append(out, t.unit(c))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		_, a := unitName(out[i].CommuneName)
+		_, b := unitName(out[j].CommuneName)
+		if a != b {
+			return a < b
+		}
+		return out[i].CommuneCode < out[j].CommuneCode
+	})
 	return out
 }

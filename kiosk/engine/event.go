@@ -90,6 +90,11 @@ const (
 	// the check-in record; CheckIn: the record; Reason: the BHYT result code
 	// or why BHXH could not verify).
 	TicketIssued
+
+	// Help (issue 19): HelpCalled: the person at the kiosk asked for an
+	// officer (Step: where they are; N: the visit step 1..5, 0 outside a
+	// visit). It carries no personal data.
+	HelpCalled
 )
 
 var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
@@ -98,7 +103,8 @@ var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "c
 	"notary_party_kept", "notary_saved", "notary_failed", "sync_changed", "admin_refused", "changed", "reader_ready",
 	"card_identified", // issue 21
 	"mrz_accepted",
-	"ticket_issued"}
+	"ticket_issued",
+	"help_called"}
 
 // String names the kind (for logs and the local API's event types).
 func (k Kind) String() string {

@@ -97,7 +97,8 @@ func (h *hold) set(release func()) {
 
 // Run follows the engine until ctx is done: its card and reader events
 // become the API's events (reader.ready, reader.gone, card.inserted,
-// card.reading, card.read, card.error, card.removed, qr.scanned), rendered
+// card.reading, card.read, card.error, card.removed, qr.scanned, and
+// help.requested when the person at the kiosk calls an officer), rendered
 // for each socket under its application's grants. It also follows the
 // pairing store, closing the event sockets of applications unpaired while
 // connected. The host starts and stops the engine.
@@ -158,6 +159,9 @@ func (s *Server) onEngineEvent(ev engine.Event) {
 		if ev.CheckIn != nil { // the record is final (clinic.go)
 			s.publish(checkInEvent(ev), name)
 		}
+	case engine.HelpCalled: // issue 19: the desk of the office shows it
+		s.publish(Event{Type: "help.requested", Help: &HelpRequest{Kiosk: s.eng.Device(), Step: ev.Step.String(),
+			VisitStep: ev.N, VisitSteps: engine.VisitSteps}}, name)
 	}
 }
 

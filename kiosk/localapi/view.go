@@ -80,7 +80,20 @@ type Event struct {
 	// grant, when set, is what an application needs to get the event at all.
 	grant string
 
+	// Help is the call for an officer (help.requested, issue 19): the
+	// kiosk's name and the step, never the person.
+	Help *HelpRequest `json:"help,omitempty"`
+
 	res *cccd.ReadResult // rendered per subscriber as Card
+}
+
+// HelpRequest is a help.requested event's body.
+type HelpRequest struct {
+	Kiosk string `json:"kiosk"` // the machine's name (device name)
+	Step  string `json:"step"`  // the screen (engine step name)
+	// VisitStep is the step bar's number, 1..VisitSteps (0: not a visit step).
+	VisitStep  int `json:"visit_step"`
+	VisitSteps int `json:"visit_steps"`
 }
 
 func (e Event) render(app *App) Event {

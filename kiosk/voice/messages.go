@@ -25,6 +25,9 @@ const (
 	PrinterFailed                    // the slip could not be printed
 	HelpCalled                       // an officer has been called
 	StillThere                       // idle prompt before the wipe
+	ScanQR                           // the card needs its key: scan the QR or type the digits
+	ReadFailed                       // the chip could not be read
+	FillForm                         // the form: fill in what the card did not
 	lastMessage
 )
 
@@ -50,6 +53,9 @@ var table = map[Message]entry{
 	PrinterFailed: {"printer_failed", "Máy in đang gặp sự cố. Xin mời bạn gặp cán bộ.", 5},
 	HelpCalled:    {"help_called", "Đã gọi cán bộ. Xin chờ trong giây lát.", 4},
 	StillThere:    {"still_there", "Bạn còn ở đó không?", 3},
+	ScanQR:        {"scan_qr", "Xin đưa mã QR trên thẻ vào máy quét, hoặc nhập sáu số cuối.", 6},
+	ReadFailed:    {"read_failed", "Chưa đọc được thẻ. Xin rút thẻ ra, rồi đặt lại.", 5},
+	FillForm:      {"fill_form", "Xin điền những ô còn trống, rồi bấm Tiếp tục.", 5},
 }
 
 // Messages lists every message, in step order.

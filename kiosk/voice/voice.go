@@ -47,6 +47,8 @@ type Status struct {
 	Reason    string  // why silent, when not Active
 	LastError string  // the last synthesis or playback failure
 	Last      Message // the last message asked for (what Repeat says)
+	Enabled   bool    // the on/off setting (admin)
+	Volume    int     // the volume setting, 0..100 (admin)
 }
 
 // Guide speaks messages. Safe for concurrent use.
@@ -149,7 +151,8 @@ func (g *Guide) silentReason() string {
 func (g *Guide) Status() Status {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	st := Status{Speaking: g.playing > 0, Reason: g.silentReason(), LastError: g.lastErr, Last: g.last}
+	st := Status{Speaking: g.playing > 0, Reason: g.silentReason(), LastError: g.lastErr, Last: g.last,
+		Enabled: g.enabled, Volume: g.volume}
 	st.Active = st.Reason == ""
 	if g.player != nil {
 		st.Player = g.player.Name()

@@ -73,6 +73,9 @@ func (w *word) hasVowel() bool { return w.lastOf("aăâeêioôơuưy") >= 0 }
 
 // key applies one keystroke.
 func (w *word) key(m Method, k rune) {
+	if w.mark(k) { // the keyboard's mark keys, the same in every method
+		return
+	}
 	lk := unicode.ToLower(k)
 	if w.literal {
 		w.add(k)

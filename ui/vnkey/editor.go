@@ -18,6 +18,15 @@ type Editor struct {
 // Type applies one key. Letters (and VNI's digits) go to the current word;
 // anything else ends the word and is typed as is.
 func (e *Editor) Type(r rune) {
+	if IsMark(r) { // a mark key acts on the word being typed, or the one before
+		if len(e.keys) == 0 {
+			e.reopen()
+		}
+		if len(e.keys) > 0 {
+			e.keys = append(e.keys, r)
+		}
+		return
+	}
 	if unicode.IsLetter(r) || (e.Method == VNI && r >= '0' && r <= '9' && len(e.keys) > 0) {
 		e.keys = append(e.keys, r)
 		return
