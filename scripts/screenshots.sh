@@ -74,7 +74,8 @@ tap() {
 		sleep 0.1
 	done
 	if [ -z "$xy" ]; then
-		echo "walk: no '$1' on screen $(jq -r .screen "$map"); there is:" >&2
+		import -window root "$out/walk-failed.png" || true
+		echo "walk: no '$1' on screen $(jq -r .screen "$map") (see $out/walk-failed.png); there is:" >&2
 		jq -r '.targets[] | "  \(.kind) \(.text) in_view=\(.in_view)"' "$map" >&2
 		exit 1
 	fi
@@ -87,14 +88,28 @@ has() {
 	jq -e --arg t "$1" '[.targets[] | select((.text | gsub("\n"; " ")) == $t and .in_view)] | length > 0' "$map" >/dev/null 2>&1
 }
 
-# reveal LABEL: scroll the screen (mouse wheel over its middle, at most 30
-# notches) until the control labelled LABEL is in view.
+# reveal LABEL: scroll the screen (mouse wheel near its left edge, at most
+# 80 notches) until the control labelled LABEL is in view.
 reveal() {
-	for _ in $(seq 30); do
+	for _ in $(seq 80); do
 		jq -e --arg t "$1" '[.targets[] | select((.text | gsub("\n"; " ")) == $t and .in_view)] | length > 0' "$map" >/dev/null 2>&1 && return
-		xdotool mousemove $((ox + $(jq .width "$map") / 2)) $((oy + $(jq .height "$map") / 2)) click 5
+		# (the scroll bar itself does not take the wheel under Xvfb)
+		xdotool mousemove $((ox + 100)) $((oy + $(jq .height "$map") / 2)) click 5
 		sleep 0.25
 	done
+}
+
+# focus LABEL: move the focus with Tab (at most 40 presses) to the field
+# labelled LABEL, wherever the screen is scrolled (a mouse wheel over a
+# field scrolls the field, not the screen).
+focus() {
+	for _ in $(seq 40); do
+		jq -e --arg t "$1" '[.targets[] | select(.kind == "entry" and .text == $t and .focused)] | length > 0' "$map" >/dev/null 2>&1 && return
+		xdotool key Tab
+		sleep 0.3
+	done
+	echo "walk: could not focus '$1'" >&2
+	exit 1
 }
 
 # tap_service NAME: tap a service tile, turning the kiosk's pages (at most
@@ -102,7 +117,15 @@ reveal() {
 tap_service() {
 	for _ in $(seq 10); do
 		sleep 0.3
-		has "$1" && { tap "$1" 1.5; return; }
+		if has "$1"; then
+			tap "$1" 1.2
+			# A kiosk shows the service's detail first (fees, time, papers).
+			if [ "$(jq -r .screen "$map")" = services.detail ]; then
+				[ -n "${detail_shot:-}" ] && shot "$detail_shot"
+				tap "Chọn thủ tục này" 1.2
+			fi
+			return
+		fi
 		tap "Xem thêm" 0.8
 	done
 	echo "walk: no service tile '$1'" >&2
@@ -115,7 +138,8 @@ screen() {
 		[ "$(jq -r .screen "$map" 2>/dev/null)" = "$1" ] && { sleep 0.4; return; }
 		sleep 0.1
 	done
-	echo "walk: screen $(jq -r .screen "$map") instead of $1" >&2
+	import -window root "$out/walk-failed.png" || true
+	echo "walk: screen $(jq -r .screen "$map") instead of $1 (see $out/walk-failed.png)" >&2
 	exit 1
 }
 
@@ -169,8 +193,35 @@ for size in ${SIZES:-1280x800 1920x1080}; do
 	tap "Tiếp tục"
 	screen services
 	shot "$size/kiosk-3-services"
-	tap "Xem thêm"
-	shot "$size/kiosk-3b-services-more"
+	# The simplest service to its receipt: two answers typed on the
+	# on-screen keyboard's field, review, agree, submit.
+	detail_shot="$size/kiosk-3a-service-detail" tap_service "Xác nhận số Chứng minh nhân dân"
+	screen form
+	shot "$size/kiosk-3b-form-simple"
+	focus "Số điện thoại"
+	typetext "0912345678"
+	shot "$size/kiosk-3b-digits-pad"
+	tap "Xong" 0.6 # the pad closes
+	focus "Lý do đề nghị xác nhận"
+	typetext "lam the ngan hang"
+	shot "$size/kiosk-3b-keyboard"
+	tap "Xong" 0.6
+	tap "Xem lại" 1.2
+	screen review
+	shot "$size/kiosk-3c-review"
+	reveal "Tôi đồng ý"
+	tap "Tôi đồng ý" 0.5
+	tap "Gửi hồ sơ" 2
+	screen receipt
+	shot "$size/kiosk-3d-receipt"
+	tap "Rút thẻ" 1.5
+	shot "$size/kiosk-3e-receipt-card-taken"
+	stop
+
+	# Kiosk: a citizen looks up their dossiers by tapping their card.
+	start kiosk
+	tap "Tra cứu hồ sơ" 1
+	shot "$size/kiosk-7-lookup"
 	stop
 
 	# Kiosk: marriage, the groom's card first, then the bride's.
@@ -211,6 +262,16 @@ for size in ${SIZES:-1280x800 1920x1080}; do
 	shot "$size/clinic-1-identity"
 	tap "Kiểm tra thẻ BHYT" 2
 	shot "$size/clinic-2-checkin"
+	stop
+
+	# Clinic self check-in: a patient takes a queue ticket.
+	start clinic --set clinic.self_service=true
+	demo 0
+	screen checkin
+	shot "$size/clinic-3-self-bhyt"
+	tap "Chọn phòng khám" 1.2
+	screen department
+	shot "$size/clinic-4-self-department"
 	stop
 
 	# Notary: a party's verification record, saved.

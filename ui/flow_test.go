@@ -434,7 +434,7 @@ func TestFormKeepsItsPlace(t *testing.T) {
 	r.readCard(cardGenuine)
 	r.tap(w("id.continue"))
 	r.wait("services")
-	r.tap("Đăng ký kết hôn")
+	r.choose("Đăng ký kết hôn")
 	r.wait("form")
 	r.ui(func() {
 		s := r.app.kept.scroll
@@ -457,7 +457,7 @@ func TestFormShowsNewProblems(t *testing.T) {
 	r.readCard(cardGenuine)
 	r.tap(w("id.continue"))
 	r.wait("services")
-	r.tap("Đăng ký kết hôn")
+	r.choose("Đăng ký kết hôn")
 	r.wait("form")
 	r.ui(func() {
 		s := r.app.kept.scroll

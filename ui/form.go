@@ -375,16 +375,22 @@ func (a *App) showReview(v engine.View) {
 		each.Wrapping = fyne.TextWrapWord
 		list.Add(each)
 	}
+	bottom := container.NewVBox(widget.NewSeparator())
 	for _, c := range v.Consents {
 		party, idx := c.Party, c.Index
 		agree := widget.NewCheck(a.agreeLabel(v, c), func(on bool) { a.eng.Agree(party, idx, on) })
 		agree.Checked = c.Agreed
+		if len(v.Consents) == 1 {
+			// One tick: it stays in view next to the button it unlocks (a
+			// kiosk's touch screen scrolls by the scroll bar only).
+			bottom.Add(container.NewCenter(agree))
+			continue
+		}
 		list.Add(agree)
 	}
 	if n := a.behalfNote(v); n != nil {
 		list.Add(n)
 	}
-	bottom := container.NewVBox(widget.NewSeparator())
 	msg := para(a.reviewNotice(v))
 	msg.Importance = widget.DangerImportance
 	if msg.Text != "" {

@@ -171,10 +171,10 @@ func TestPassportScreensFitAndVietnamese(t *testing.T) {
 			check(r, "identity of a passport")
 			r.tap(w("id.continue"))
 			r.wait("services")
-			r.tap("Đăng ký khai sinh") // takes ID cards only
+			r.choose("Đăng ký khai sinh") // takes ID cards only
 			r.see(w("notice.needscard"))
 			check(r, "services refusing the passport")
-			r.tap("Đăng ký kết hôn")
+			r.choose("Đăng ký kết hôn")
 			r.wait("form")
 			r.see("Số hộ chiếu")
 			r.see("C0123456")

@@ -33,6 +33,8 @@ type TapTarget struct {
 	// InView is false when the centre is outside the window (scrolled off).
 	InView   bool `json:"in_view"`
 	Disabled bool `json:"disabled,omitempty"`
+	// Focused: the field has the keyboard's focus (typing goes there).
+	Focused bool `json:"focused,omitempty"`
 }
 
 // TapMap is the file's content.
@@ -151,6 +153,7 @@ func (w *tapWalker) walk(o fyne.CanvasObject) {
 		w.add("select", t.PlaceHolder, t, t.Disabled())
 	case *field:
 		w.add("entry", t.label, t, t.Disabled())
+		w.out[len(w.out)-1].Focused = w.canvas.Focused() == fyne.Focusable(t)
 	case *widget.Entry:
 		w.add("entry", t.PlaceHolder, t, t.Disabled())
 	default:
