@@ -52,7 +52,7 @@ func TestThemeContrastAA(t *testing.T) {
 			}
 		}
 	}
-	for name, c := range map[string]color.Color{"verified": okColour, "warning": warnColour, "failed": badColour, "unchecked": neutralColour} {
+	for name, c := range map[string]color.Color{"verified": okColour, "warning": warnColour, "failed": badColour, "unchecked": neutralColour, "step done": stepDoneColour} {
 		if got := contrast(whiteText, c); got < 4.5 {
 			t.Errorf("white on the %s badge %.2f:1", name, got)
 		}

@@ -371,6 +371,8 @@ func TestDateTypedDayFirst(t *testing.T) {
 		r.tap(w("services.more"))
 	}
 	r.tapExact("Đăng ký khai tử")
+	r.wait("services.detail")
+	r.tap(w("detail.choose"))
 	r.wait("form")
 	var date *field
 	for _, f := range r.fields() {

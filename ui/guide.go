@@ -74,7 +74,7 @@ func (a *App) drawSteps(v engine.View) {
 			fill := color.Color(neutralColour)
 			switch {
 			case i < n:
-				fill = okColour
+				fill = stepDoneColour
 			case i == n:
 				fill = theme.Color(theme.ColorNamePrimary)
 			}

@@ -47,7 +47,11 @@ var (
 	warnColour    = color.NRGBA{R: 0x9a, G: 0x5b, B: 0x00, A: 0xff}
 	badColour     = color.NRGBA{R: 0xb0, G: 0x1c, B: 0x1c, A: 0xff}
 	neutralColour = color.NRGBA{R: 0x55, G: 0x5b, B: 0x66, A: 0xff}
-	whiteText     = color.White
+	// stepDoneColour marks the steps already done on the step bar: navy,
+	// not green, because green on a screen means one thing only, a card
+	// whose checks passed (a forged card's screen has done steps too).
+	stepDoneColour = color.NRGBA{R: 0x1f, G: 0x3a, B: 0x68, A: 0xff}
+	whiteText      = color.White
 )
 
 // Color is the default palette, or black, white and yellow for high contrast.
