@@ -33,7 +33,8 @@ func (r *rig) english() []string {
 		if ignored {
 			continue
 		}
-		for _, w := range strings.FieldsFunc(strings.ToLower(t), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
+		// Codes (receipt numbers, hex) are no words: "3C8BE4F1" holds "be".
+		for _, w := range strings.FieldsFunc(strings.ToLower(t), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' }) {
 			if englishWords[w] {
 				out = append(out, t)
 				break

@@ -123,17 +123,20 @@ func (a *App) showAttract(v engine.View) {
 		para(T(a.lang, "attract.note")),
 		a.notice(v),
 	}
+	// The actions stay in view under the picture, whatever the text size.
+	var actions []fyne.CanvasObject
 	if v.QROnly {
-		parts = append(parts, container.NewCenter(action(T(a.lang, "key.qronly"), false, a.eng.ContinueQROnly)))
+		actions = append(actions, container.NewCenter(action(T(a.lang, "key.qronly"), false, a.eng.ContinueQROnly)))
 	}
 	if v.QRWaiting || len(v.Parties) > 0 {
-		parts = append(parts, container.NewCenter(a.cancelButton()))
+		actions = append(actions, container.NewCenter(a.cancelButton()))
 	}
 	if (a.mode == Kiosk || a.mode == Desk) && !v.QRWaiting { // the dossier look-up (lookup.go)
-		parts = append(parts, a.lookupButton())
+		actions = append(actions, a.lookupButton())
 	}
 	parts = append(parts, layout.NewSpacer())
-	a.show("attract", container.NewVBox(parts...))
+	a.show("attract", container.NewBorder(nil, container.NewVBox(actions...), nil, nil,
+		container.NewVScroll(container.NewVBox(parts...))))
 	a.anim = anim // show stops it when another screen comes
 	anim.Start()
 }
