@@ -267,11 +267,16 @@ for size in ${SIZES:-1280x800 1920x1080}; do
 	# Clinic self check-in: a patient takes a queue ticket.
 	start clinic --set clinic.self_service=true
 	demo 0
+	screen identity
+	tap "Kiểm tra thẻ BHYT" 2
 	screen checkin
 	shot "$size/clinic-3-self-bhyt"
 	tap "Chọn phòng khám" 1.2
 	screen department
 	shot "$size/clinic-4-self-department"
+	tap "Phòng khám Nội" 1.5
+	screen ticket
+	shot "$size/clinic-5-self-ticket"
 	stop
 
 	# Notary: a party's verification record, saved.

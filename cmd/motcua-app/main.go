@@ -250,6 +250,9 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		ecfg.Worker = w
 	}
 	ecfg.Capture = captureConfig(cfg) // desk attachments, notary signing photos (capture.go)
+	if ecfg.Table, err = agent.Communes(cfg); err != nil {
+		return nil, nil, err
+	}
 	ucfg := ui.Config{LargeText: cfg.Kiosk.LargeText, HighContrast: cfg.Kiosk.HighContrast}
 	if cfg.Kiosk.Language == "en" {
 		ucfg.Lang = ui.English

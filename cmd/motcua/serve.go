@@ -149,7 +149,11 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 	}
 	// The engine conducts the reader slot; headless: no screen follows the
 	// visit, so the card's data leaves with the card.
-	eng, err := engine.New(engine.Config{Terminal: term, Headless: true, Catalog: cat, Outbox: box,
+	communes, err := agent.Communes(cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	eng, err := engine.New(engine.Config{Terminal: term, Headless: true, Catalog: cat, Outbox: box, Table: communes,
 		Device: cfg.Device(), ReadOptions: agent.ReadOptions(cfg, ag.Trust), Log: log})
 	if err != nil {
 		return fail("%v", err)

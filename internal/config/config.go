@@ -94,6 +94,12 @@ type Kiosk struct {
 	PrintCommand string `toml:"print_command"`
 	// RecordsDir is where clinic check-in and notary records are written.
 	RecordsDir string `toml:"records_dir"`
+	// Communes lists the operator's commune data files (CSV: the commune
+	// register and/or the old→new mapping; kiosk/address/README.md): with
+	// them the kiosk maps an old commune to today's, offers every new
+	// commune when it was split, and the commune picker lists communes.
+	// Empty: provinces only, the citizen confirms the commune.
+	Communes []string `toml:"communes"`
 	// Receipt slips and QR (kiosk/printer, sync/receipt). Printer is the
 	// ESC/POS printer of receipt slips: tcp://HOST:9100, usb:/dev/usb/lp0
 	// or serial:/dev/ttyUSB0[?baud=N] ("" none; print_command then
@@ -219,7 +225,7 @@ func Defaults() Config {
 		Kiosk: Kiosk{Fullscreen: true, IdleTimeout: Duration{2 * time.Minute}, Language: "vi", Mode: "kiosk",
 			GatewayPasswordEncoding: "md5", GatewayBody: "json", GatewayLoginBody: "json", GatewayHistoryBody: "form",
 			PrinterWidth: 576, PrinterQR: "native", CaptureDPI: 200,
-			Voice: true, VoiceVolume: 80, VoiceName: "vi"},
+			Voice: true, VoiceVolume: 80, VoiceName: "vi", Communes: []string{}},
 		Retention: Retention{AcceptedPayload: Duration{168 * time.Hour}, MaxAttempts: 30},
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},
