@@ -20,15 +20,7 @@ import (
 // opened, and any QR-versus-chip warnings.
 func (a *App) details(v engine.View) fyne.CanvasObject {
 	rows := container.New(layout.NewFormLayout())
-	add := func(k, val string) {
-		if val == "" {
-			return
-		}
-		rows.Add(widget.NewLabelWithStyle(T(a.lang, k), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-		l := widget.NewLabel(val)
-		l.Wrapping = fyne.TextWrapWord
-		rows.Add(l)
-	}
+	add := func(k, val string) { addRow(rows, T(a.lang, k), val) }
 	p := v.Person
 	add("det.provenance", a.word(string(p.Provenance)))
 	if ver := p.Verification; ver != nil {

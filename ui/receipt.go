@@ -171,15 +171,7 @@ func (a *App) procedureInfo(svc *catalog.Service, filed time.Time) fyne.CanvasOb
 	if svc == nil {
 		return rows
 	}
-	add := func(k, val string) {
-		if val == "" {
-			return
-		}
-		rows.Add(widget.NewLabelWithStyle(T(a.lang, k), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-		l := widget.NewLabel(val)
-		l.Wrapping = fyne.TextWrapWord
-		rows.Add(l)
-	}
+	add := func(k, val string) { addRow(rows, T(a.lang, k), val) }
 	p := svc.Procedure
 	add("proc.time", a.processingText(p))
 	if d := due(svc, filed); !d.IsZero() {

@@ -157,15 +157,7 @@ func (a *App) tile(s *catalog.Service, width int, height float32) fyne.CanvasObj
 // holds), how the result comes back; then choose it, or go back.
 func (a *App) showServiceDetail(s *catalog.Service) {
 	rows := container.New(layout.NewFormLayout())
-	add := func(key, val string) {
-		if val == "" {
-			return
-		}
-		rows.Add(widget.NewLabelWithStyle(T(a.lang, key), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-		l := widget.NewLabel(val)
-		l.Wrapping = fyne.TextWrapWord
-		rows.Add(l)
-	}
+	add := func(key, val string) { addRow(rows, T(a.lang, key), val) }
 	p := s.Procedure
 	add("detail.fees", a.procFees(p))
 	add("detail.time", a.processingText(p))
