@@ -155,6 +155,11 @@ start() {
 	for _ in $(seq 300); do grep -q "app ready" "$work/app.log" && break; sleep 0.1; done
 	grep -q "app ready" "$work/app.log" || { cat "$work/app.log"; exit 1; }
 	for _ in $(seq 50); do [ -s "$map" ] && break; sleep 0.1; done
+	# A desk window (1280x800) on a smaller screen: maximised, as the
+	# officer's window manager would (no window manager runs here).
+	if [ "$W" -lt 1280 ]; then
+		for wid in $(xdotool search --pid "$app" 2>/dev/null); do xdotool windowsize "$wid" "$W" "$H" || true; done
+	fi
 	sleep 0.5
 }
 stop() { kill "$app"; wait "$app" 2>/dev/null || true; }
@@ -183,6 +188,9 @@ for size in ${SIZES:-1280x800 1920x1080}; do
 	display "$size"
 	p="$out/$size"
 	mkdir -p "$p"
+	# Desk, clinic and notary: a 1280x800 window (maximised by start on a
+	# smaller screen).
+	win=--window
 
 	# Kiosk: a citizen files a temporary-absence declaration to the receipt.
 	start kiosk
@@ -249,14 +257,14 @@ for size in ${SIZES:-1280x800 1920x1080}; do
 	stop
 
 	# Desk: an altered card, with the officer's details.
-	start desk --window
+	start desk $win
 	demo 2
 	screen identity
 	shot "$size/desk-1-forged-altered"
 	stop
 
 	# Clinic: the receptionist checks a card's health insurance.
-	start clinic --window
+	start clinic $win
 	demo 0
 	screen identity
 	shot "$size/clinic-1-identity"
@@ -280,7 +288,7 @@ for size in ${SIZES:-1280x800 1920x1080}; do
 	stop
 
 	# Notary: a party's verification record, saved.
-	start notary --window
+	start notary $win
 	demo 0
 	screen notary
 	shot "$size/notary-1-party"

@@ -96,7 +96,6 @@ type App struct {
 	page     int           // services page on show
 	printMsg string        // after a print job
 	kept     keptScroll    // form and review keep their scroll across redraws (form.go)
-	actRef   string        // notary: the act number typed, kept across parties
 	notaryUI notaryUI      // notary: the signing photo's people and the e-document as typed (notary.go)
 	// composeKeys: the physical keyboard composes Vietnamese (desk default);
 	// padOnDesk: the on-screen keyboard comes up on a desk too.

@@ -168,7 +168,10 @@ func (a *App) showServiceDetail(s *catalog.Service) {
 	choose := action(T(a.lang, "detail.choose"), true, func() { a.eng.ChooseService(code) })
 	back := action(T(a.lang, "detail.back"), false, func() { a.showServices(a.eng.View()) })
 	head := container.NewBorder(nil, nil, pictogram(groupOf(s)), nil, big(a.serviceName(s)))
-	a.show("services.detail", container.NewVBox(head, rows, container.NewCenter(container.NewHBox(choose, back, a.cancelButton()))))
+	// The choice stays in view under the facts, which scroll (1024x768,
+	// large text).
+	a.show("services.detail", container.NewBorder(head, container.NewCenter(container.NewHBox(choose, back, a.cancelButton())), nil, nil,
+		container.NewVScroll(rows)))
 }
 
 // processingText is the procedure's time limit in words (or its days).
