@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"motcua/hwtest/simcard"
 	"motcua/kiosk/dossier"
 	"motcua/reader/cccd"
 	"motcua/sync/outbox"
@@ -122,5 +123,41 @@ func TestQueueDossier(t *testing.T) {
 	}
 	if _, err := r.e.QueueDossier(context.Background(), nil); err == nil {
 		t.Fatal("a nil dossier was queued")
+	}
+}
+
+// TestQueueDossierFoundByCard: a dossier queued through the local API
+// names its guest by ID number; that person's card finds it at the kiosk's
+// look-up (the outbox keeps a keyed tag, never the number).
+func TestQueueDossierFoundByCard(t *testing.T) {
+	r := newRig(t, Kiosk, nil)
+	svc, ok := r.e.Catalog().Service("1.003781")
+	if !ok {
+		t.Fatal("no service 1.003781")
+	}
+	id := ""
+	for _, f := range svc.Fields {
+		if f.Type == "id12" || f.Source == "card:id_number" {
+			id = f.ID
+		}
+	}
+	if id == "" {
+		t.Fatal("1.003781 has no ID number field")
+	}
+	number := simcard.ReferenceProfile().Identity.IDNumber
+	d := &dossier.Dossier{Schema: dossier.SchemaV1, ServiceCode: svc.Code, ServiceName: svc.NameVI,
+		CreatedAt: r.clock.Now(), Device: r.e.Device(), Consent: dossier.Consent{Text: svc.ConsentVI, AcceptedAt: r.clock.Now()},
+		Parties: []dossier.Party{{Role: svc.Parties[0].Role, Provenance: "typed",
+			Fields: map[string]dossier.Value{id: {Value: number, Provenance: "typed"}}}}}
+	uuid, err := r.e.QueueDossier(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := r.box.Owned(number)
+	if err != nil || len(recs) != 1 || recs[0].UUID != uuid {
+		t.Fatalf("owned by the guest: %+v, %v", recs, err)
+	}
+	if other, _ := r.box.Owned("079203004321"); len(other) != 0 {
+		t.Fatalf("another number finds the dossier: %+v", other)
 	}
 }
