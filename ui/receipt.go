@@ -135,9 +135,9 @@ func (a *App) procFees(p catalog.Procedure) string {
 	return strings.Join(lines, "\n")
 }
 
-// procDelivery is how the result comes back, in the screen's language or
-// in Vietnamese (the printed slip).
-func procDelivery(p catalog.Procedure, lang Lang) string {
+// procDelivery is how the result comes back, one way each, in the
+// screen's language or in Vietnamese (the printed slip).
+func procDelivery(p catalog.Procedure, lang Lang) []string {
 	var ds []string
 	for _, d := range p.Delivery {
 		if w, ok := catalog.Deliveries[d]; ok {
@@ -148,7 +148,7 @@ func procDelivery(p catalog.Procedure, lang Lang) string {
 			}
 		}
 	}
-	return strings.Join(ds, "; ")
+	return ds
 }
 
 // due is the expected result date, zero when the catalogue does not say.
@@ -178,7 +178,7 @@ func (a *App) procedureInfo(svc *catalog.Service, filed time.Time) fyne.CanvasOb
 		add("proc.due", d.Format("02/01/2006")+" "+T(a.lang, "proc.expected"))
 	}
 	add("proc.fees", a.procFees(p))
-	add("proc.delivery", procDelivery(p, a.lang))
+	add("proc.delivery", strings.Join(procDelivery(p, a.lang), "; "))
 	return rows
 }
 
@@ -334,8 +334,8 @@ func (a *App) slip(rec outbox.Record, svc *catalog.Service, q receipt.QR) printe
 	if svc != nil {
 		s.Service = svc.NameVI
 		s.Due = due(svc, rec.CreatedAt)
-		if d := procDelivery(svc.Procedure, Vietnamese); d != "" {
-			s.Delivery = d
+		if d := procDelivery(svc.Procedure, Vietnamese); len(d) > 0 {
+			s.Delivery = strings.Join(d, "; ")
 		}
 	}
 	if st, ok := outbox.LookupStatus(rec.ProvincialStatus); ok && rec.State == outbox.Accepted {

@@ -211,10 +211,10 @@ func (a *App) papersText(s *catalog.Service, replaced bool) string {
 	return strings.Join(lines, "\n")
 }
 
-// bullets lists "a; b" as one bulleted line each.
-func bullets(list string) string {
-	if list == "" {
+// bullets puts each item on a bulleted line of its own.
+func bullets(items []string) string {
+	if len(items) == 0 {
 		return ""
 	}
-	return "• " + strings.ReplaceAll(list, "; ", "\n• ")
+	return "• " + strings.Join(items, "\n• ")
 }

@@ -63,15 +63,22 @@ func (a *App) startTapMap() {
 			case <-stop:
 				return
 			case <-t.C:
-				a.do(func() { a.writeTapMap(path) })
+				// The walk reads widgets (UI goroutine); the file is
+				// written here, off it.
+				var b []byte
+				a.do(func() { b = a.tapMapJSON() })
+				writeFileAtomic(path, b)
 			}
 		}
 	})
 }
 
-// writeTapMap walks the window's content and its overlays (dialogs, open
-// menus) and writes where each control sits (UI goroutine).
-func (a *App) writeTapMap(path string) {
+// writeTapMap writes the tap map now (UI goroutine; tests).
+func (a *App) writeTapMap(path string) { writeFileAtomic(path, a.tapMapJSON()) }
+
+// tapMapJSON walks the window's content and its overlays (dialogs, open
+// menus) and says where each control sits (UI goroutine).
+func (a *App) tapMapJSON() []byte {
 	c := a.win.Canvas()
 	m := TapMap{Screen: a.Screen(), Targets: []TapTarget{},
 		Width: int(c.Size().Width * c.Scale()), Height: int(c.Size().Height * c.Scale())}
@@ -83,8 +90,13 @@ func (a *App) writeTapMap(path string) {
 		w.walk(c.Content())
 	}
 	m.Targets = append(m.Targets, w.out...)
-	b, err := json.Marshal(m)
-	if err != nil {
+	b, _ := json.Marshal(m) // plain strings and numbers: cannot fail
+	return b
+}
+
+// writeFileAtomic replaces path with b (a reader never sees half a file).
+func writeFileAtomic(path string, b []byte) {
+	if b == nil {
 		return
 	}
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")

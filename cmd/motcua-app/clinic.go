@@ -8,20 +8,20 @@ import (
 	"time"
 
 	"motcua/hwtest/simcard"
-	"motcua/internal/agent"
 	"motcua/internal/config"
 	"motcua/kiosk/clinic"
 	"motcua/kiosk/clinic/gatewaytest"
 	"motcua/kiosk/engine"
+	"motcua/kiosk/printer"
 )
 
 // clinicSetup completes clinic mode's configuration: the repeat-visit log
 // and look-up statistics beside the records, and for a self check-in the
 // departments and reasons, the ticket numbers (DATA/clinic/tickets.json)
-// and the ticket printer (kiosk.printer). The demo, with no gateway or
+// and the ticket printer p (kiosk.printer, nil for none). The demo, with no gateway or
 // lists configured, gets a BHXH test gateway on loopback that knows the
 // demo cards, a demo staff member and a demo list. It returns what to stop.
-func clinicSetup(cfg *config.Config, dir string, deck *simcard.Deck, c *engine.ClinicConfig) (stop func(), err error) {
+func clinicSetup(cfg *config.Config, dir string, deck *simcard.Deck, p *printer.Printer, c *engine.ClinicConfig) (stop func(), err error) {
 	stop = func() {}
 	if c.Visits, err = clinic.OpenVisitLog(filepath.Join(dir, "clinic")); err != nil {
 		return stop, err
@@ -54,12 +54,7 @@ func clinicSetup(cfg *config.Config, dir string, deck *simcard.Deck, c *engine.C
 		stop()
 		return func() {}, err
 	}
-	p, err := agent.Printer(cfg)
-	if err != nil {
-		stop()
-		return func() {}, err
-	}
-	if p != nil {
+	if p != nil { // the same printer as the receipts' (one job at a time)
 		c.Printer = p
 	}
 	return stop, nil

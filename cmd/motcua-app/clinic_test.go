@@ -6,9 +6,11 @@ import (
 	"testing"
 
 	"motcua/hwtest/simcard"
+	"motcua/internal/agent"
 	"motcua/internal/config"
 	"motcua/kiosk/clinic"
 	"motcua/kiosk/engine"
+	"motcua/kiosk/printer"
 )
 
 // TestClinicSetup: a configured self check-in without its lists is
@@ -19,13 +21,13 @@ func TestClinicSetup(t *testing.T) {
 	cfg := config.Defaults()
 	cfg.Kiosk.Mode, cfg.Clinic.SelfService = "clinic", true
 	var c engine.ClinicConfig
-	if _, err := clinicSetup(&cfg, t.TempDir(), nil, &c); err == nil || !strings.Contains(err.Error(), "no departments") {
+	if _, err := clinicSetup(&cfg, t.TempDir(), nil, mustPrinter(t, &cfg), &c); err == nil || !strings.Contains(err.Error(), "no departments") {
 		t.Fatalf("self check-in without lists: %v", err)
 	}
 	cfg.Clinic.Departments, cfg.Clinic.Reasons = demoMenu.Departments[:1], demoMenu.Reasons[:1]
 	cfg.Kiosk.Printer = "tcp://127.0.0.1:9100"
 	c = engine.ClinicConfig{}
-	stop, err := clinicSetup(&cfg, t.TempDir(), nil, &c)
+	stop, err := clinicSetup(&cfg, t.TempDir(), nil, mustPrinter(t, &cfg), &c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +40,7 @@ func TestClinicSetup(t *testing.T) {
 	cfg = config.Defaults()
 	cfg.Kiosk.Mode = "clinic"
 	c = engine.ClinicConfig{}
-	stop, err = clinicSetup(&cfg, t.TempDir(), deck, &c)
+	stop, err = clinicSetup(&cfg, t.TempDir(), deck, mustPrinter(t, &cfg), &c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,4 +58,14 @@ func TestClinicSetup(t *testing.T) {
 
 func lookupOf(id, name, dob string, c engine.ClinicConfig) clinic.LookupRequest {
 	return clinic.LookupRequest{IDNumber: id, FullName: name, DateOfBirth: dob, Staff: c.Staff}
+}
+
+// mustPrinter is the configuration's printer, as the app opens it.
+func mustPrinter(t *testing.T, cfg *config.Config) *printer.Printer {
+	t.Helper()
+	p, err := agent.Printer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -276,9 +276,13 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if g != nil {
 		ecfg.Clinic.Gateway = g
 	}
+	// One ESC/POS printer (kiosk.printer) for receipt slips and queue tickets.
+	if ucfg.Printer, err = agent.Printer(cfg); err != nil {
+		return nil, nil, err
+	}
 	if mode == engine.Clinic {
 		// Repeat visits, statistics, the self check-in (clinic.go).
-		stopClinic, err := clinicSetup(cfg, dir, deck, &ecfg.Clinic)
+		stopClinic, err := clinicSetup(cfg, dir, deck, ucfg.Printer, &ecfg.Clinic)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -287,10 +291,7 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if pc := cfg.Kiosk.PrintCommand; pc != "" {
 		ucfg.Print = func(png []byte) error { return printReceipt(pc, png) }
 	}
-	// Receipt slips on an ESC/POS printer and the official QR's target.
-	if ucfg.Printer, err = agent.Printer(cfg); err != nil {
-		return nil, nil, err
-	}
+	// The official QR's target.
 	ucfg.Office = cfg.Kiosk.Office
 	ecfg.Receipt = receipt.Config{StatusURL: cfg.Kiosk.StatusURL}
 	if err := ecfg.Receipt.Check(); err != nil {
