@@ -55,6 +55,10 @@ func (a *App) startTapMap() {
 	}
 	stop := make(chan struct{})
 	a.tapStop = stop
+	// The walk reads widgets on the UI goroutine (fyne.Do returns at
+	// once on the real driver); the map comes back on maps and is written
+	// here, off the UI goroutine.
+	maps := make(chan []byte, 1)
 	a.goIO(func() {
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
@@ -62,12 +66,15 @@ func (a *App) startTapMap() {
 			select {
 			case <-stop:
 				return
-			case <-t.C:
-				// The walk reads widgets (UI goroutine); the file is
-				// written here, off it.
-				var b []byte
-				a.do(func() { b = a.tapMapJSON() })
+			case b := <-maps:
 				writeFileAtomic(path, b)
+			case <-t.C:
+				a.do(func() {
+					select {
+					case maps <- a.tapMapJSON():
+					default: // the last one is not written yet: skip this one
+					}
+				})
 			}
 		}
 	})
