@@ -230,6 +230,7 @@ var words = map[string][2]string{
 	"cap.none":           {"Chưa có trang nào", "Nothing captured yet"},
 	"cap.count":          {"%d trang, %s", "%d pages, %s"},
 	"cap.pdf":            {"Tệp PDF từ máy quét, %s", "PDF from the scanner, %s"},
+	"cap.pdfpages":       {"Tệp PDF từ máy quét, %d trang, %s", "PDF from the scanner, %d pages, %s"},
 	"cap.open":           {"Quét / chụp", "Scan / photograph"},
 	"cap.replaced":       {"Không cần nộp: Nhà nước đã có thông tin này.", "Not needed: the state already holds this."},
 	"cap.nosource":       {"Máy chưa cấu hình máy quét, máy ảnh hay thư mục quét (kiosk.capture_source).", "No scanner, camera or scan folder is configured (kiosk.capture_source)."},
