@@ -95,9 +95,9 @@ type CaptureView struct {
 	PDF      int
 	PDFName  string
 	PDFPages int
-	Busy    bool // a scan or camera capture is under way
-	Problem CaptureProblem
-	Detail  string
+	Busy     bool // a scan or camera capture is under way
+	Problem  CaptureProblem
+	Detail   string
 }
 
 // CaptureItem is one attachment the service asks for, with what it holds.
@@ -119,8 +119,8 @@ type CapturedPage struct {
 // captured is one attachment's capture: pages, or a scanner's PDF taken
 // whole from the drop folder.
 type captured struct {
-	doc     capture.Document
-	thumbs  map[*capture.Page]image.Image
+	doc      capture.Document
+	thumbs   map[*capture.Page]image.Image
 	pdf      []byte
 	pdfName  string
 	pdfPages int // 0: unknown
