@@ -155,7 +155,7 @@ var words = map[string][2]string{
 	"notary.party":               {"Bên", "Party"},
 	"notary.another":             {"Thêm bên khác", "Add another party"},
 	"notary.next":                {"Đã ghi nhận. Xin đặt thẻ của bên tiếp theo.", "Recorded. Please place the next party's card."},
-	"admin.title":                {"Quản trị", "Administration"},
+	"admin.title":                {"Quản trị", "Admin"},
 	"admin.pin":                  {"Mã PIN quản trị", "Admin PIN"},
 	"admin.open":                 {"Mở", "Open"},
 	"admin.wrongpin":             {"Sai mã PIN.", "Wrong PIN."},
@@ -172,7 +172,7 @@ var words = map[string][2]string{
 	"demo.banner":                {"CHẾ ĐỘ TRÌNH DIỄN — thẻ giả lập, không phải hồ sơ thật", "DEMO — simulated cards, not real dossiers"},
 	"demo.title":                 {"Bảng thử nghiệm (thẻ giả lập)", "Demo panel (simulated cards)"},
 	"demo.insert":                {"Đặt thẻ", "Insert"},
-	"demo.remove":                {"Rút thẻ", "Remove card"},
+	"demo.remove":                {"Rút thẻ", "Remove"},
 	"demo.scan":                  {"Quét QR", "Scan QR"},
 
 	// Receipt, printed slip, desk outbox and dossier look-up (receipt.go,
