@@ -276,7 +276,7 @@ func (a *App) showReceipt(v engine.View) {
 		a.printMsg = ""
 	}
 	content := container.NewBorder(nil, bottom, nil, nil,
-		container.NewVScroll(container.NewVBox(parts...)))
+		touchVScroll(container.NewVBox(parts...)))
 	a.show("receipt", content)
 	if v.CardLeft {
 		a.countdown(content, count, v.ReceiptEnds, "receipt.closes")
