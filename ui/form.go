@@ -381,8 +381,8 @@ func (a *App) showReview(v engine.View) {
 		agree := widget.NewCheck(a.agreeLabel(v, c), func(on bool) { a.eng.Agree(party, idx, on) })
 		agree.Checked = c.Agreed
 		if len(v.Consents) == 1 {
-			// One tick: it stays in view next to the button it unlocks (a
-			// kiosk's touch screen scrolls by the scroll bar only).
+			// One tick: it stays in view next to the button it unlocks, so
+			// nobody has to find it by scrolling.
 			bottom.Add(container.NewCenter(agree))
 			continue
 		}
