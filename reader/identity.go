@@ -208,7 +208,7 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 		// Rule 2b: a chip that announces PACE-CAM proves itself with it.
 		switch {
 		case raw.ChipAuth == cccd.ChipAuthPassed && raw.ChipAuthMethod == "CAM":
-			v.ChipAuth = cccd.ChipAuthPassed
+			v.ChipAuth, v.ChipAuthMethod = cccd.ChipAuthPassed, cccd.ChipAuthCAM
 		case raw.ChipAuthMethod != "CAM":
 			failChip("EF.CardAccess announces PACE-CAM but the chip did not run it (no Chip Authentication Mapping)")
 		case raw.ChipAuthReason != "":
@@ -217,7 +217,7 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 			failChip("PACE-CAM was not completed")
 		}
 	case caRequired && raw.ChipAuth == cccd.ChipAuthPassed && raw.ChipAuthMethod == "CA":
-		v.ChipAuth = cccd.ChipAuthPassed
+		v.ChipAuth, v.ChipAuthMethod = cccd.ChipAuthPassed, cccd.ChipAuthCA
 	case caRequired:
 		switch {
 		case raw.Files[lds.DG14] == nil:
@@ -228,7 +228,7 @@ func verify(raw *RawRead, trust *pa.TrustStore, now time.Time) *cccd.Verificatio
 			failChip("Chip Authentication was not completed")
 		}
 	case aaRequired && raw.ChipAuth == cccd.ChipAuthPassed && raw.ChipAuthMethod == "AA":
-		v.ChipAuth = cccd.ChipAuthPassed
+		v.ChipAuth, v.ChipAuthMethod = cccd.ChipAuthPassed, cccd.ChipAuthAA
 	case aaRequired && raw.Files[lds.DG15] == nil:
 		failChip(fmt.Sprintf("EF.SOD signs DG15 (Active Authentication) but the chip did not give it (%v)", unreadWhy(raw, lds.DG15)))
 	case aaRequired:

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,10 @@ const (
 	cardSecond  = 1
 	cardAltered = 2
 	cardClone   = 3
+	// cardPACECAM's chip proves itself inside PACE; cardCAMClone answers
+	// PACE-CAM with a key of its own.
+	cardPACECAM  = 7
+	cardCAMClone = 8
 )
 
 // clock is a settable time for idle tests.
@@ -338,8 +343,9 @@ func TestForgedCardBadge(t *testing.T) {
 	}{
 		{cardAltered, "badge.failed"},
 		{cardClone, "badge.clone"},
+		{cardCAMClone, "badge.clone"},
 	} {
-		t.Run(tc.want, func(t *testing.T) {
+		t.Run(tc.want+"/"+strconv.Itoa(tc.card), func(t *testing.T) {
 			r := newRig(t, Desk, nil)
 			r.readCard(tc.card)
 			if !r.sees(w(tc.want)) {
@@ -350,6 +356,13 @@ func TestForgedCardBadge(t *testing.T) {
 			}
 		})
 	}
+	t.Run("PACE-CAM genuine", func(t *testing.T) {
+		r := newRig(t, Desk, nil)
+		r.readCard(cardPACECAM)
+		if !r.sees(w("badge.verified")) || !r.sees("PACE-CAM") {
+			t.Fatalf("a genuine PACE-CAM chip: %v", r.texts())
+		}
+	})
 	t.Run("no trust store", func(t *testing.T) {
 		r := newRig(t, Kiosk, func(c *engine.Config) { c.ReadOptions.Trust = nil })
 		r.readCard(cardGenuine)

@@ -33,6 +33,7 @@ var verdictWords = map[string][2]string{
 	string(outbox.NeedsAttention):          {"cần cán bộ xử lý", "needs attention"},
 	cccd.AccessPACE:                        {"PACE", "PACE"},
 	cccd.AccessBAC:                         {"BAC", "BAC"},
+	cccd.AccessPACECAM:                     {"PACE-CAM (chip tự chứng minh khi mở)", "PACE-CAM (the chip proved itself when opened)"},
 	"chip_auth_" + cccd.ChipAuthNotChecked: {"chưa kiểm tra", "not checked"},
 	"chip_auth_" + cccd.ChipAuthFailed:     {"chip KHÔNG chứng minh được là chip thật (có thể là thẻ sao chép)", "the chip failed clone detection (probable clone)"},
 }

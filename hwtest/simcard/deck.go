@@ -30,7 +30,9 @@ var ErrSlotBusy = errors.New("take the card on the reader off first")
 func NewDeck(r *Reader, cards ...DeckCard) *Deck { return &Deck{reader: r, cards: cards} }
 
 // DemoDeck is the default demo set: two genuine citizens (two parties for
-// a marriage, say) and one card per forgery a notary must catch.
+// a marriage, say), one card per forgery a notary must catch, a passport,
+// and a PACE-CAM chip with its clone. New cards go at the end: tests and
+// the walk pick cards by index.
 func DemoDeck(r *Reader) *Deck {
 	ref, other := ReferenceProfile(), NewProfile(7)
 	name := func(p Profile) string { return p.Identity.FullName }
@@ -42,6 +44,10 @@ func DemoDeck(r *Reader) *Deck {
 		DeckCard{Label: name(ref) + " — GIẢ: ký bởi nơi lạ", Profile: ref, Fault: FaultUntrustedSigner},
 		DeckCard{Label: name(ref) + " — rút thẻ khi đang đọc", Profile: ref, Fault: FaultPulled},
 		DeckCard{Label: "NGUYEN VAN THU — hộ chiếu", Profile: PassportProfile()},
+		// The chips of newer cards prove themselves inside PACE (PACE-CAM);
+		// the second is a clone that answers with a key of its own.
+		DeckCard{Label: name(ref) + " — thẻ thật (PACE-CAM)", Profile: ref, Fault: FaultPACECAM},
+		DeckCard{Label: name(ref) + " — GIẢ: PACE-CAM khóa lạ", Profile: ref, Fault: FaultCAMWrongKey},
 	)
 }
 

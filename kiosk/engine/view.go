@@ -8,6 +8,7 @@ import (
 	"motcua/kiosk/clinic"
 	"motcua/kiosk/notary"
 	"motcua/kiosk/prefill"
+	"motcua/reader/cccd"
 	"motcua/sync/outbox"
 )
 
@@ -98,6 +99,8 @@ const (
 
 // ReadDetails is what an officer or notary sees beyond the badge.
 type ReadDetails struct {
+	// Access is how the chip was opened: cccd.AccessPACE, AccessPACECAM
+	// (the chip proved its key inside PACE) or AccessBAC.
 	Access   string
 	Groups   []string
 	Warnings []string
@@ -233,7 +236,11 @@ func (e *Engine) View() View {
 		v.Person = &cp
 	}
 	if r := e.read; r != nil {
-		v.Details = &ReadDetails{Access: r.Access, Groups: append([]string(nil), r.DataGroups...),
+		access := r.Access
+		if r.Access == cccd.AccessPACE && r.Verification != nil && r.Verification.ChipAuthMethod == cccd.ChipAuthCAM {
+			access = cccd.AccessPACECAM // the chip proved itself inside PACE
+		}
+		v.Details = &ReadDetails{Access: access, Groups: append([]string(nil), r.DataGroups...),
 			Warnings: append([]string(nil), r.Warnings...)}
 	}
 	if f := e.sess.Current(); f != nil {

@@ -62,6 +62,9 @@ type Verification struct {
 	ChipAuth    string `json:"chip_auth"`
 	// ChipAuthReason says why clone detection failed.
 	ChipAuthReason string `json:"chip_auth_reason,omitempty"`
+	// ChipAuthMethod is how the chip proved itself when ChipAuth is
+	// passed: ChipAuthCA, ChipAuthAA or ChipAuthCAM.
+	ChipAuthMethod string `json:"chip_auth_method,omitempty"`
 	Signer         string `json:"signer,omitempty"` // document signer subject
 	CSCA           string `json:"csca,omitempty"`   // trust anchor subject
 }
@@ -74,10 +77,23 @@ func (v *Verification) Verified() bool {
 	return v != nil && v.Passive == PassiveVerified && (v.ChipAuth == ChipAuthPassed || v.ChipAuth == ChipAuthNotSupported)
 }
 
+// Chip authentication methods (Verification.ChipAuthMethod): Chip
+// Authentication after the chip is opened, Active Authentication, or
+// PACE's Chip Authentication Mapping (PACE-CAM).
+const (
+	ChipAuthCA  = "ca"
+	ChipAuthAA  = "aa"
+	ChipAuthCAM = "pace-cam"
+)
+
 // Access methods.
 const (
 	AccessPACE = "pace"
 	AccessBAC  = "bac"
+	// AccessPACECAM is how a read is shown when the chip proved itself
+	// inside PACE (ReadResult.Access stays AccessPACE and
+	// Verification.ChipAuthMethod is ChipAuthCAM).
+	AccessPACECAM = "pace+cam"
 )
 
 // Stats describes what a read cost.
