@@ -109,8 +109,11 @@ func (e *Engine) sendHelp(ctx context.Context, link HelpLink, note HelpNote) {
 }
 
 // public says the screen faces the public: another kiosk's call is not
-// shown there.
-func (e *Engine) public() bool { return e.cfg.Mode == Kiosk || e.cfg.Clinic.SelfService }
+// shown there. Headless (motcua serve under desk software) has no screen
+// of its own: the calls go to the local API.
+func (e *Engine) public() bool {
+	return !e.cfg.Headless && (e.cfg.Mode == Kiosk || e.cfg.Clinic.SelfService)
+}
 
 // HelpReceived takes another machine's call for an officer (the office
 // link calls it): a desk lists it (HelpReceived) until answered, answered
