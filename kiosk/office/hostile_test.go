@@ -24,9 +24,17 @@ type recorder struct {
 	answers []Answer
 }
 
-func (r *recorder) ReceiveHelp(h Help)     { r.mu.Lock(); r.helps = append(r.helps, h); r.mu.Unlock() }
-func (r *recorder) ReceiveAnswer(a Answer) { r.mu.Lock(); r.answers = append(r.answers, a); r.mu.Unlock() }
-func (r *recorder) count() int             { r.mu.Lock(); defer r.mu.Unlock(); return len(r.helps) + len(r.answers) }
+func (r *recorder) ReceiveHelp(h Help) { r.mu.Lock(); r.helps = append(r.helps, h); r.mu.Unlock() }
+func (r *recorder) ReceiveAnswer(a Answer) {
+	r.mu.Lock()
+	r.answers = append(r.answers, a)
+	r.mu.Unlock()
+}
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.helps) + len(r.answers)
+}
 
 // clock is a settable clock shared by the test's links.
 type clock struct {
