@@ -45,6 +45,6 @@ func ServeOffice(ctx context.Context, cfg *config.Config, l *office.Link, log *s
 			log.Error("office link stopped", "err", err)
 		}
 	}()
-	log.Info("office link listening", "listen", ln.Addr().String(), "name", l.Name(), "peers", l.Peers())
+	log.Info("office link listening", "listen", ln.Addr().String(), "machine", l.Name(), "peers", l.Peers())
 	return func() { cancel(); <-done }, nil
 }
