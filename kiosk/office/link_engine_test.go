@@ -38,6 +38,12 @@ func listenLocal(t testing.TB) net.Listener {
 // newMachine makes an engine of mode named name, linked to peers with
 // key, serving on ln.
 func newMachine(t testing.TB, mode engine.Mode, name string, key Key, ln net.Listener, peers ...string) *machine {
+	return newMachineAt(t, nil, mode, name, key, ln, peers...)
+}
+
+// newMachineAt is newMachine whose link runs on the clock now (nil: the
+// system's).
+func newMachineAt(t testing.TB, now func() time.Time, mode engine.Mode, name string, key Key, ln net.Listener, peers ...string) *machine {
 	t.Helper()
 	box, err := outbox.Open(filepath.Join(t.TempDir(), "outbox"), outbox.Options{Device: name})
 	if err != nil {
@@ -47,7 +53,7 @@ func newMachine(t testing.TB, mode engine.Mode, name string, key Key, ln net.Lis
 	if err != nil {
 		t.Fatal(err)
 	}
-	link, err := New(Config{Name: name, Office: "UBND xã Thử", Key: key, Peers: peers, Burst: 1000, Rate: 1000})
+	link, err := New(Config{Name: name, Office: "UBND xã Thử", Key: key, Peers: peers, Burst: 1000, Rate: 1000, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
