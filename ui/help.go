@@ -105,6 +105,11 @@ func (a *App) drawHelpCalls(v engine.View) {
 		go1.Importance = widget.HighImportance
 		a.helpBanner.Add(container.NewBorder(nil, nil, nil, go1, onColour(warnColour, text)))
 	}
+	if len(a.helpBanner.Objects) == 0 { // no gap above the screen when no one calls
+		a.helpBanner.Hide()
+	} else {
+		a.helpBanner.Show()
+	}
 	a.helpBanner.Refresh()
 }
 
