@@ -1,8 +1,10 @@
 package office
 
 import (
+	"bytes"
 	"context"
 	"net"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -170,5 +172,68 @@ func TestHelpNoDeskReachable(t *testing.T) {
 	d, _ := forger.SendAnswer(context.Background(), Answer{V: 1, ID: kiosk.eng.View().Help.ID, From: "quay-x", Answer: AnswerComing, At: time.Now()})
 	if d.Taken != 0 || kiosk.eng.View().Help.State != engine.HelpUnreached {
 		t.Fatalf("a forged answer was taken: %+v", d)
+	}
+}
+
+// TestHostileCallsShowNothing: at a desk's engine, forged, tampered,
+// stale, replayed, oversized, unknown and flooding messages are refused
+// and nothing is shown; the genuine call that follows is.
+func TestHostileCallsShowNothing(t *testing.T) {
+	ld := listenLocal(t)
+	desk := newMachine(t, engine.Desk, "quay-1", testKey, ld)
+	// The flood limit of a real desk (newMachine lifts it for the other tests).
+	desk.link.limit = newLimiter(DefaultRate, DefaultBurst, maxPeerBuckets)
+	now := time.Now()
+	good := mustJSON(t, goodHelp(now))
+	wrong := testKey
+	wrong[9] ^= 4
+	post := func(path string, key Key, ts time.Time, body []byte, mangle func(*http.Request)) int {
+		return rawPost(t, desk.addr, path, key, ts, body, mangle)
+	}
+	codes := []int{
+		post("/office/v1/help", wrong, now, good, nil),
+		post("/office/v1/help", testKey, now, good, func(r *http.Request) {
+			b := bytes.Replace(good, []byte(`"identity"`), []byte(`"review"`), 1)
+			r.Body, r.ContentLength = nopCloser{bytes.NewReader(b)}, int64(len(b))
+		}),
+		post("/office/v1/help", testKey, now.Add(-10*time.Minute), good, nil),
+		post("/office/v1/help", testKey, now, bytes.Repeat([]byte("x"), 64<<10), nil),
+		post("/office/v1/reboot", testKey, now, good, nil),
+	}
+	want := []int{401, 401, 401, 413, 404}
+	for i := range want {
+		if codes[i] != want[i] {
+			t.Errorf("hostile message %d: %d, want %d", i, codes[i], want[i])
+		}
+	}
+	// Flood: the burst is spent by the refusals above and these.
+	flood := 0
+	for range 2 * DefaultBurst {
+		if post("/office/v1/help", wrong, now, good, nil) == http.StatusTooManyRequests {
+			flood++
+		}
+	}
+	if flood == 0 {
+		t.Fatal("a flood was never rate-limited")
+	}
+	if n := len(desk.eng.View().HelpCalls); n != 0 {
+		t.Fatalf("the desk shows %d calls from hostile messages", n)
+	}
+	desk.link.limit = newLimiter(1000, 1000, maxPeerBuckets) // the flood's bucket aside
+	var replay *http.Request
+	if got := post("/office/v1/help", testKey, now, good, func(r *http.Request) { replay = r.Clone(context.Background()) }); got != 204 {
+		t.Fatalf("genuine call: %d", got)
+	}
+	replay.Body, replay.ContentLength, replay.RequestURI = nopCloser{bytes.NewReader(good)}, int64(len(good)), ""
+	resp, err := http.DefaultClient.Do(replay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict {
+		t.Fatalf("replay: %d", resp.StatusCode)
+	}
+	if v := desk.eng.View(); len(v.HelpCalls) != 1 || v.HelpCalls[0].Kiosk != "kiosk-01" {
+		t.Fatalf("desk shows %+v", v.HelpCalls)
 	}
 }
