@@ -123,8 +123,10 @@ func (a *App) answerHelp(id string) {
 }
 
 // HelpBanner is the desk's banner of calls as shown (for tests): one text
-// per call.
+// per call. It waits for UI work under way; not for use from UI work.
 func (a *App) HelpBanner() []string {
+	a.uiMu.Lock()
+	defer a.uiMu.Unlock()
 	if a.helpBanner == nil {
 		return nil
 	}

@@ -88,6 +88,9 @@ func TestKioskHelpStates(t *testing.T) {
 	}
 	r.waitFor(func() bool { return r.sees(strings.Replace(w("help.coming"), "%s", "quay-1", 1)) })
 	r.see(w("help.comingbtn"))
+	if en := r.english(); len(en) > 0 {
+		t.Fatalf("English on the Vietnamese kiosk: %q", en)
+	}
 	r.fits(t, "kiosk: an officer is coming")
 
 	// No desk: the kiosk says to go to the counter.
