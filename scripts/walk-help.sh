@@ -10,7 +10,8 @@
 #   SIZES=1024x768 LARGE=1 bash scripts/walk-help.sh /tmp/walk
 #
 # Images: OUTDIR/SIZE/help-1-kiosk-called.png, help-2-desk-banner.png,
-# help-3-kiosk-coming.png, help-4-desk-answered.png. Every process it
+# help-3-kiosk-coming.png, help-4-desk-answered.png, and with the desk
+# gone help-5-kiosk-no-desk.png. Every process it
 # starts is stopped by its pid. Needs xvfb, xdotool, imagemagick, jq.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,7 @@ display() {
 	exec 3>&-
 	for _ in $(seq 100); do [ -s "$work/$1.display" ] && break; sleep 0.1; done
 }
-on() { DISPLAY=":$(cat "$work/$1.display")" "${@:2}"; }
+on() { DISPLAY=":$(cat "$work/${1%2}.display")" "${@:2}"; }
 
 # start NAME MODE ARGS...: run the app NAME on its display with its own
 # data directory and tap map.
@@ -48,7 +49,7 @@ start() {
 	local name=$1
 	shift
 	# Started directly (not through a function): $! is the app's own pid.
-	DISPLAY=":$(cat "$work/$name.display")" MOTCUA_UI_MAP="$work/$name.map" "$work/motcua-app" "$@" --demo --queue-only \
+	DISPLAY=":$(cat "$work/${name%2}.display")" MOTCUA_UI_MAP="$work/$name.map" "$work/motcua-app" "$@" --demo --queue-only \
 		--data "$work/$name.data" >"$work/$name.log" 2>&1 &
 	pids+=($!)
 	eval "${name}_pid=$!"
@@ -116,6 +117,16 @@ for size in ${SIZES:-1280x800 1024x768}; do
 	sleep 0.8
 	shot kiosk "$size/help-3-kiosk-coming"
 	shot desk "$size/help-4-desk-answered"
+	# The desk goes away: a kiosk's call reaches no desk, and the kiosk
+	# says to go to the counter.
+	kill "$desk_pid" "$kiosk_pid"
+	wait "$desk_pid" "$kiosk_pid" 2>/dev/null || true
+	start kiosk2 kiosk --set agent.device=kiosk-02 --set office.listen="127.0.0.1:$kp" \
+		--set "office.peers=[\"127.0.0.1:$dp\"]" --set office.key_file="$work/office.key" "${large[@]}"
+	tap kiosk2 "Gọi cán bộ hỗ trợ"
+	wait_log kiosk2 "help call reached no desk"
+	sleep 0.8
+	shot kiosk2 "$size/help-5-kiosk-no-desk"
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	pids=()
