@@ -155,11 +155,8 @@ start() {
 	for _ in $(seq 300); do grep -q "app ready" "$work/app.log" && break; sleep 0.1; done
 	grep -q "app ready" "$work/app.log" || { cat "$work/app.log"; exit 1; }
 	for _ in $(seq 50); do [ -s "$map" ] && break; sleep 0.1; done
-	# A desk window (1280x800) on a smaller screen: maximised, as the
-	# officer's window manager would (no window manager runs here).
-	if [ "$W" -lt 1280 ]; then
-		for wid in $(xdotool search --pid "$app" 2>/dev/null); do xdotool windowsize "$wid" "$W" "$H" || true; done
-	fi
+	# A desk window on a screen smaller than 1280x800 fits itself to the
+	# screen (cmd/motcua-app/window.go); nothing to resize here.
 	sleep 0.5
 }
 stop() { kill "$app"; wait "$app" 2>/dev/null || true; }

@@ -338,7 +338,8 @@ func (a *App) frame() fyne.CanvasObject {
 	}
 	// The screen scrolls inside the window: a screen taller than the window
 	// (large text, a long form, the keyboard up) never makes it grow.
-	a.scroll = container.NewVScroll(container.NewPadded(a.body))
+	// A finger dragging the page scrolls it too (touchscroll.go).
+	a.scroll = touchVScroll(container.NewPadded(a.body))
 	return container.NewBorder(top, bottom, nil, nil, a.scroll)
 }
 

@@ -60,7 +60,7 @@ func (a *App) captureSection(v engine.View) fyne.CanvasObject {
 		state := T(a.lang, "cap.none")
 		switch {
 		case it.PDF:
-			state = fmt.Sprintf(T(a.lang, "cap.pdf"), kb(it.Bytes))
+			state = a.scannerPDF(it.Bytes, it.Pages)
 		case it.Pages > 0:
 			state = fmt.Sprintf(T(a.lang, "cap.count"), it.Pages, kb(it.Bytes))
 		}
@@ -115,7 +115,7 @@ func (a *App) showCapture(v engine.View) bool {
 	var parts []fyne.CanvasObject
 	switch {
 	case c.PDF > 0:
-		parts = append(parts, wrapped(fmt.Sprintf(T(a.lang, "cap.pdf"), kb(int64(c.PDF)))+" — "+c.PDFName, widget.MediumImportance))
+		parts = append(parts, wrapped(a.scannerPDF(int64(c.PDF), c.PDFPages)+" — "+c.PDFName, widget.MediumImportance))
 	case len(c.Pages) > 0:
 		parts = append(parts, wrapped(fmt.Sprintf(T(a.lang, "cap.count"), len(c.Pages), kb(item.Bytes)), widget.MediumImportance))
 	default:
@@ -247,7 +247,7 @@ func (a *App) captureSummary(v engine.View) fyne.CanvasObject {
 	for _, it := range c.Items {
 		switch {
 		case it.PDF:
-			box.Add(wrapped(a.attLabel(it.Attachment)+": "+fmt.Sprintf(T(a.lang, "cap.pdf"), kb(it.Bytes)), widget.MediumImportance))
+			box.Add(wrapped(a.attLabel(it.Attachment)+": "+a.scannerPDF(it.Bytes, it.Pages), widget.MediumImportance))
 		case it.Pages > 0:
 			box.Add(wrapped(a.attLabel(it.Attachment)+": "+fmt.Sprintf(T(a.lang, "cap.count"), it.Pages, kb(it.Bytes)), widget.MediumImportance))
 		case it.Attachment.Required:
@@ -262,4 +262,13 @@ func (a *App) headingText(text string) fyne.CanvasObject {
 	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	l.SizeName = theme.SizeNameSubHeadingText
 	return l
+}
+
+// scannerPDF describes a scanner's own PDF: its pages when its page tree
+// could be read, its size.
+func (a *App) scannerPDF(size int64, pages int) string {
+	if pages > 0 {
+		return fmt.Sprintf(T(a.lang, "cap.pdfpages"), pages, kb(size))
+	}
+	return fmt.Sprintf(T(a.lang, "cap.pdf"), kb(size))
 }

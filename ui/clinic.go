@@ -83,5 +83,5 @@ func (a *App) showCheckIn(v engine.View) {
 		buttons.Add(a.openButton(v.RecordFile))
 	}
 	a.show("checkin", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+		touchVScroll(container.NewVBox(parts...))))
 }

@@ -145,7 +145,7 @@ func (a *App) showDepartments(v engine.View) {
 	// The tiles scroll between the question and "Hủy", which stay in view
 	// whatever the number of departments and the text size.
 	a.show("department", container.NewBorder(top, container.NewCenter(a.cancelButton()), nil, nil,
-		container.NewVScroll(container.NewCenter(tiles))))
+		touchVScroll(container.NewCenter(tiles))))
 }
 
 // showTicket is the queue ticket: the number large, where to wait, and
@@ -185,7 +185,7 @@ func (a *App) showTicket(v engine.View) {
 		parts = append(parts, para(T(a.lang, "ticket.takecard")))
 	}
 	a.show("ticket", container.NewBorder(nil, container.NewCenter(action(T(a.lang, "ticket.done"), true, a.eng.Done)), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+		touchVScroll(container.NewVBox(parts...))))
 }
 
 // vnClock is the clinic's wall clock for the time on the ticket.
@@ -230,7 +230,7 @@ func (a *App) showChild(v engine.View) {
 	// A refusal comes first: the screen is drawn again from the top.
 	body := container.NewVBox(big(T(a.lang, "child.title")), a.notice(v), para(adult), para(T(a.lang, "child.ask")), form)
 	buttons := container.NewHBox(action(T(a.lang, "clinic.check"), true, submit), action(T(a.lang, "child.back"), false, a.eng.LeaveChild))
-	a.show("child", container.NewBorder(nil, container.NewCenter(buttons), nil, nil, container.NewVScroll(body)))
+	a.show("child", container.NewBorder(nil, container.NewCenter(buttons), nil, nil, touchVScroll(body)))
 }
 
 // isoDay reads a date typed the Vietnamese way (dd/mm/yyyy, or 8 digits

@@ -87,7 +87,7 @@ func (a *App) showOutbox() {
 	back := action(T(a.lang, "back"), false, a.render)
 	list := container.NewVBox(widget.NewLabel("…"))
 	a.show("outbox", container.NewBorder(big(T(a.lang, "desk.outbox")), container.NewCenter(container.NewHBox(
-		action(T(a.lang, "desk.refresh"), false, a.showOutbox), back)), nil, nil, container.NewVScroll(list)))
+		action(T(a.lang, "desk.refresh"), false, a.showOutbox), back)), nil, nil, touchVScroll(list)))
 	a.goIO(func() {
 		recs, err := a.eng.Outbox()
 		a.do(func() {

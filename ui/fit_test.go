@@ -150,3 +150,44 @@ func TestFitsCatchesOverflow(t *testing.T) {
 		t.Fatalf("a screen of 80 lines fits in %d of %d variants: %v", len(variants)-len(got), len(variants), got)
 	}
 }
+
+// TestEnglishFits: the English labels are longer than the Vietnamese ones
+// in places (the desk's toolbar, the demo panel); every mode's attract and
+// identity screens, and the desk's form, fit in English too.
+func TestEnglishFits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders screens 8 ways")
+	}
+	for _, mode := range []Mode{Kiosk, Desk, Clinic, Notary} {
+		t.Run(mode.String(), func(t *testing.T) {
+			r := newRig(t, mode, func(c *engine.Config) {
+				c.Notary = engine.NotaryConfig{NotaryID: "CCV-0001", Dir: t.TempDir()}
+			})
+			r.wait("attract")
+			r.ui(func() {
+				r.app.lang = English
+				r.app.win.SetContent(r.app.frame())
+				r.app.render()
+			})
+			r.fits(t, "attract in English")
+			want := "identity"
+			if mode == Notary {
+				want = "notary"
+			}
+			r.readCardTo(cardGenuine, want)
+			r.fits(t, want+" in English")
+			if mode == Desk {
+				r.tap(T(English, "id.continue"))
+				r.wait("services")
+				r.fits(t, "services in English")
+				r.ui(func() {
+					if err := r.app.eng.ChooseService("1.000894"); err != nil {
+						t.Error(err)
+					}
+				})
+				r.wait("form")
+				r.fits(t, "form in English")
+			}
+		})
+	}
+}

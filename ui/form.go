@@ -109,7 +109,7 @@ type keptScroll struct {
 // last one of the same screen and service was, unless what the form says
 // at its top changed (new problems, a new notice): then the top.
 func (a *App) scrollFor(screen string, v engine.View, content fyne.CanvasObject) *container.Scroll {
-	s := container.NewVScroll(content)
+	s := touchVScroll(content)
 	k := a.kept
 	same := k.scroll != nil && k.screen == screen && k.service == v.Service.Code && a.Screen() == screen
 	// The form lists problems and notices at its top; the review's
@@ -381,8 +381,8 @@ func (a *App) showReview(v engine.View) {
 		agree := widget.NewCheck(a.agreeLabel(v, c), func(on bool) { a.eng.Agree(party, idx, on) })
 		agree.Checked = c.Agreed
 		if len(v.Consents) == 1 {
-			// One tick: it stays in view next to the button it unlocks (a
-			// kiosk's touch screen scrolls by the scroll bar only).
+			// One tick: it stays in view next to the button it unlocks, so
+			// nobody has to find it by scrolling.
 			bottom.Add(container.NewCenter(agree))
 			continue
 		}

@@ -67,7 +67,7 @@ func (a *App) showLookup(v engine.View) {
 	}
 	buttons := container.NewHBox(action(T(a.lang, "receipt.done"), true, a.eng.Done))
 	content := container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...)))
+		touchVScroll(container.NewVBox(parts...)))
 	a.show("lookup", content)
 	if counting {
 		a.countdown(content, count, l.Ends, "lookup.closes")

@@ -125,7 +125,7 @@ func (a *App) showNotary(v engine.View) {
 // keptScroll scrolls content, at the place the same screen's scroller
 // was before this redraw.
 func (a *App) keptScroll(screen string, content fyne.CanvasObject) *container.Scroll {
-	sc := container.NewVScroll(content)
+	sc := touchVScroll(content)
 	if a.notaryUI.scroll == nil {
 		a.notaryUI.scroll = map[string]*container.Scroll{}
 	}

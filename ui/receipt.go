@@ -136,28 +136,11 @@ func (a *App) procFees(p catalog.Procedure) string {
 }
 
 // procDelivery is how the result comes back, one way each, in the
-// screen's language or in Vietnamese (the printed slip).
-func procDelivery(p catalog.Procedure, lang Lang) []string {
-	var ds []string
-	for _, d := range p.Delivery {
-		if w, ok := catalog.Deliveries[d]; ok {
-			if lang == English {
-				ds = append(ds, w.EN)
-			} else {
-				ds = append(ds, w.VI)
-			}
-		}
-	}
-	return ds
-}
+// screen's language.
+func procDelivery(p catalog.Procedure, lang Lang) []string { return p.DeliveryWays(lang == English) }
 
 // due is the expected result date, zero when the catalogue does not say.
-func due(svc *catalog.Service, filed time.Time) time.Time {
-	if svc == nil || svc.Procedure.ProcessingVI == "" || filed.IsZero() {
-		return time.Time{}
-	}
-	return receipt.ExpectedResult(filed.Local(), svc.Procedure.ProcessingDays)
-}
+func due(svc *catalog.Service, filed time.Time) time.Time { return printer.ExpectedResult(svc, filed) }
 
 // procedureInfo is the filing date and the procedure's public information
 // on the receipt: time limit and the expected date, fees, how the result
@@ -276,7 +259,7 @@ func (a *App) showReceipt(v engine.View) {
 		a.printMsg = ""
 	}
 	content := container.NewBorder(nil, bottom, nil, nil,
-		container.NewVScroll(container.NewVBox(parts...)))
+		touchVScroll(container.NewVBox(parts...)))
 	a.show("receipt", content)
 	if v.CardLeft {
 		a.countdown(content, count, v.ReceiptEnds, "receipt.closes")
@@ -323,25 +306,10 @@ func (a *App) countdown(content fyne.CanvasObject, label *widget.Label, ends tim
 	})
 }
 
-// slip is the printed receipt: no personal data, Vietnamese (the printer's
-// font), the same QR as on screen with its caption.
+// slip is the printed receipt (printer.ReceiptFor: the same slip the
+// desk's `motcua receipt print` prints again).
 func (a *App) slip(rec outbox.Record, svc *catalog.Service, q receipt.QR) printer.Receipt {
-	s := printer.Receipt{Office: a.cfg.Office, Number: shortRef(rec.UUID), Service: rec.Service, Filed: rec.CreatedAt.Local(),
-		Delivery: "theo thông báo của cơ quan", QR: q.Content, OfficialCode: rec.OfficialCode, QRLabel: T(Vietnamese, "receipt.qr.local")}
-	if q.Official {
-		s.QRLabel = T(Vietnamese, "receipt.qr.official")
-	}
-	if svc != nil {
-		s.Service = svc.NameVI
-		s.Due = due(svc, rec.CreatedAt)
-		if d := procDelivery(svc.Procedure, Vietnamese); len(d) > 0 {
-			s.Delivery = strings.Join(d, "; ")
-		}
-	}
-	if st, ok := outbox.LookupStatus(rec.ProvincialStatus); ok && rec.State == outbox.Accepted {
-		s.Status = st.VI
-	}
-	return s
+	return printer.ReceiptFor(rec, svc, q, a.cfg.Office)
 }
 
 // printSlip prints the slip off the UI goroutine; a printer out of paper,

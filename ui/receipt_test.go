@@ -153,7 +153,7 @@ func TestReceiptPrintsSlip(t *testing.T) {
 	want := printer.Receipt{Office: "UBND phường Thử Nghiệm", Number: shortRef(rec.UUID), Service: "Đăng ký tạm trú",
 		Filed: rec.CreatedAt.Local(), Due: receipt.ExpectedResult(rec.CreatedAt.Local(), 3),
 		Delivery: "Trực tuyến (bản điện tử, VNeID / Cổng DVC quốc gia); Nhận tại bộ phận một cửa",
-		QR:       got.QRs()[0], QRLabel: w("receipt.qr.local")}
+		QR:       got.QRs()[0], QRLabel: receipt.LocalLabelVI}
 	svc := mustService(t, "1.004194")
 	want.Service = svc.NameVI
 	doc, err := want.Render(p.Config())

@@ -136,7 +136,7 @@ func (a *App) showAttract(v engine.View) {
 	}
 	parts = append(parts, layout.NewSpacer())
 	a.show("attract", container.NewBorder(nil, container.NewVBox(actions...), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+		touchVScroll(container.NewVBox(parts...))))
 	a.anim = anim // show stops it when another screen comes
 	anim.Start()
 }
@@ -474,7 +474,7 @@ func (a *App) showIdentity(v engine.View) {
 	}
 	// The next action stays in view below the scrolling details.
 	a.show("identity", container.NewBorder(nil, container.NewCenter(buttons), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+		touchVScroll(container.NewVBox(parts...))))
 }
 
 // Issue 21: the identity ahead of its verdict.
@@ -503,6 +503,6 @@ func (a *App) showIdentityChecking(v engine.View) {
 	parts := []fyne.CanvasObject{big(T(a.lang, "id.title")), a.identityCard(ev),
 		para(T(a.lang, "id.checking")), bar, widget.NewProgressBarInfinite(), steps}
 	a.show("identity-checking", container.NewBorder(nil, container.NewCenter(a.cancelButton()), nil, nil,
-		container.NewVScroll(container.NewVBox(parts...))))
+		touchVScroll(container.NewVBox(parts...))))
 	a.progress, a.steps = bar, steps
 }

@@ -46,7 +46,7 @@ func (a *App) showServices(v engine.View) {
 	// scrolls as a whole. A desk lists every service in a scroller.
 	var middle fyne.CanvasObject = tiles
 	if a.mode != Kiosk {
-		middle = container.NewVScroll(tiles)
+		middle = touchVScroll(tiles)
 	}
 	a.show("services", container.NewBorder(head, navRow, nil, nil, middle))
 	a.kbHide = []fyne.CanvasObject{title, navRow} // typing a search: the results keep the room
@@ -171,7 +171,7 @@ func (a *App) showServiceDetail(s *catalog.Service) {
 	// The choice stays in view under the facts, which scroll (1024x768,
 	// large text).
 	a.show("services.detail", container.NewBorder(head, container.NewCenter(container.NewHBox(choose, back, a.cancelButton())), nil, nil,
-		container.NewVScroll(rows)))
+		touchVScroll(rows)))
 }
 
 // processingText is the procedure's time limit in words (or its days).

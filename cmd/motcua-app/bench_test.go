@@ -109,14 +109,17 @@ func BenchmarkAppColdStart(b *testing.B) {
 	})
 }
 
-// startXvfb starts a private X server and returns its display; the
-// benchmark's cleanup stops it by pid.
-func startXvfb(b *testing.B, xvfb string) string {
+// startXvfb starts a private X server with a 1280x800 screen and returns
+// its display; the benchmark's cleanup stops it by pid.
+func startXvfb(b testing.TB, xvfb string) string { return startXvfbScreen(b, xvfb, "1280x800") }
+
+// startXvfbScreen is startXvfb with a screen of another size ("WxH").
+func startXvfbScreen(b testing.TB, xvfb, screen string) string {
 	r, w, err := os.Pipe()
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", screen+"x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

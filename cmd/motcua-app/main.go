@@ -122,6 +122,9 @@ func runApp(mode string, args []string) int {
 		fyne.Do(fa.Quit)
 	}()
 	fa.Lifecycle().SetOnStarted(func() {
+		if !a.Window().FullScreen() {
+			fitToScreen(a.Window())
+		}
 		// The window is up on the attract screen; packaging and the start-up
 		// benchmark wait for this line.
 		// The Go runtime's share of memory follows (issue 21: the memory
@@ -327,7 +330,7 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 		app.Window().SetFullScreen(true)
 	} else {
 		app.Window().SetFullScreen(false)
-		app.Window().Resize(fyne.NewSize(1280, 800))
+		app.Window().Resize(deskWindow) // fitted to the screen once the driver is up
 	}
 	app.Start(ctx)
 	stack = append(stack, app.Stop)

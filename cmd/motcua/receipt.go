@@ -47,6 +47,12 @@ type receiptView struct {
 	QRLabelEN      string    `json:"qr_label_en"`
 	Demo           bool      `json:"demo,omitempty"`
 	CatalogMissing bool      `json:"service_not_in_catalog,omitempty"`
+	Due            time.Time `json:"expected_result,omitzero"`
+
+	// What the slip is built from (printer.ReceiptFor, the app's too).
+	rec outbox.Record
+	svc *catalog.Service
+	qr  receipt.QR
 }
 
 // runReceipt: `motcua receipt print UUID`.
@@ -158,20 +164,16 @@ func buildReceipt(r outbox.Record, c *catalog.Catalog, cfg receipt.Config) (rece
 		return receiptView{}, err
 	}
 	v := receiptView{Number: receipt.Number(r.UUID), UUID: r.UUID, Service: r.Service, ServiceName: r.Service,
-		Filed: r.CreatedAt, Delivery: "Theo thông báo của cơ quan", State: string(r.State), AcceptedAt: r.AcceptedAt,
-		OfficialCode: r.OfficialCode, QR: q.Content, QROfficial: q.Official, QRLabel: q.LabelVI, QRLabelEN: q.LabelEN, Demo: r.Demo}
+		Filed: r.CreatedAt, Delivery: printer.DeliveryUnknown, State: string(r.State), AcceptedAt: r.AcceptedAt,
+		OfficialCode: r.OfficialCode, QR: q.Content, QROfficial: q.Official, QRLabel: q.LabelVI, QRLabelEN: q.LabelEN, Demo: r.Demo,
+		rec: r, qr: q}
 	if st, ok := outbox.LookupStatus(r.ProvincialStatus); ok {
 		v.Status, v.StatusVI, v.StatusEN = st.Code, st.VI, st.EN
 	}
 	if svc, ok := c.Service(r.Service); ok {
-		v.ServiceName, v.Processing = svc.NameVI, svc.Procedure.ProcessingVI
-		var ds []string
-		for _, d := range svc.Procedure.Delivery {
-			if w, ok := catalog.Deliveries[d]; ok {
-				ds = append(ds, w.VI)
-			}
-		}
-		if len(ds) > 0 {
+		v.ServiceName, v.Processing, v.svc = svc.NameVI, svc.Procedure.ProcessingVI, svc
+		v.Due = printer.ExpectedResult(svc, r.CreatedAt)
+		if ds := svc.Procedure.DeliveryWays(false); len(ds) > 0 {
 			v.Delivery = strings.Join(ds, "; ")
 		}
 	} else {
@@ -181,12 +183,7 @@ func buildReceipt(r outbox.Record, c *catalog.Catalog, cfg receipt.Config) (rece
 }
 
 func (v receiptView) slip(office string) printer.Receipt {
-	status := ""
-	if v.Status != 0 {
-		status = fmt.Sprintf("%d - %s", v.Status, v.StatusVI)
-	}
-	return printer.Receipt{Office: office, Number: v.Number, Service: v.ServiceName, Filed: v.Filed.Local(),
-		Delivery: v.Delivery, QR: v.QR, OfficialCode: v.OfficialCode, Status: status, QRLabel: v.QRLabel}
+	return printer.ReceiptFor(v.rec, v.svc, v.qr, office)
 }
 
 func (v receiptView) writeText(w io.Writer) {
@@ -199,6 +196,9 @@ func (v receiptView) writeText(w io.Writer) {
 	fmt.Fprintf(w, "Ngày nộp (filed):       %s\n", v.Filed.Local().Format("15:04 02/01/2006"))
 	if v.Processing != "" {
 		fmt.Fprintf(w, "Thời hạn (time limit):  %s\n", v.Processing)
+	}
+	if !v.Due.IsZero() {
+		fmt.Fprintf(w, "Dự kiến trả (expected): %s\n", v.Due.Format("02/01/2006"))
 	}
 	fmt.Fprintf(w, "Nhận kết quả (result):  %s\n", v.Delivery)
 	fmt.Fprintf(w, "Gửi đi (sync):          %s", v.State)

@@ -55,7 +55,7 @@ func TestReceiptPrintCommand(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{strings.ToUpper(accepted[:8]), "1.004222", "000.00.22.H40-261123-0042", "4 đang xử lý (being processed)", "Đăng ký thường trú", "Không quá 07 ngày làm việc",
-		"https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html#000.00.22.H40-261123-0042", "Cổng Dịch vụ công quốc gia"} {
+		"https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html#000.00.22.H40-261123-0042", "Cổng Dịch vụ công quốc gia", "Dự kiến trả (expected): "} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -84,6 +84,9 @@ func TestReceiptPrintCommand(t *testing.T) {
 	var v receiptView
 	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
 		t.Fatal(err)
+	}
+	if !v.Due.After(v.Filed) || v.Due.Weekday() == time.Saturday || v.Due.Weekday() == time.Sunday {
+		t.Errorf("expected result date %v for a dossier filed %v (7 working days)", v.Due, v.Filed)
 	}
 	if v.QROfficial || v.OfficialCode != "" || v.QR != "MOTCUA1|"+pending+"|1.004222|quay-1" || !strings.Contains(v.QRLabel, "chưa có mã hồ sơ") || v.State != "pending" {
 		t.Errorf("pending receipt %+v", v)

@@ -18,7 +18,10 @@ type Dropped struct {
 	File string // base name
 	Page *Page
 	PDF  []byte
-	Err  error
+	// PDFPages is the PDF's page count as its page tree gives it
+	// (PDFPages); 0 when it cannot be read.
+	PDFPages int
+	Err      error
 }
 
 // DropWatcher takes the files a desk scanner drops into a shared folder.
@@ -98,7 +101,8 @@ func (w *DropWatcher) take(path string) Dropped {
 		if _, err := io.ReadFull(f, b); err != nil {
 			return Dropped{File: name, Err: fmt.Errorf("%w: %s: %v", ErrUnreadable, name, err)}
 		}
-		return Dropped{File: name, PDF: b}
+		n, _ := PDFPages(b) // unknown (0) is listed as such, the PDF still taken
+		return Dropped{File: name, PDF: b, PDFPages: n}
 	}
 	p, err := ImportImage(path, w.DPI, w.Limits)
 	return Dropped{File: name, Page: p, Err: err}

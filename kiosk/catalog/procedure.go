@@ -34,6 +34,22 @@ var Deliveries = map[string]struct{ VI, EN string }{
 	"online": {"Trực tuyến (bản điện tử, VNeID / Cổng DVC quốc gia)", "Online (electronic result, VNeID / national portal)"},
 }
 
+// DeliveryWays names the ways the procedure's result comes back, in
+// Vietnamese or (en) English, in the catalogue's order.
+func (p Procedure) DeliveryWays(en bool) []string {
+	var ds []string
+	for _, d := range p.Delivery {
+		if w, ok := Deliveries[d]; ok {
+			if en {
+				ds = append(ds, w.EN)
+			} else {
+				ds = append(ds, w.VI)
+			}
+		}
+	}
+	return ds
+}
+
 // Owners are the agencies answerable for services (REFERENCE.md section 9).
 var Owners = map[string]string{
 	"bo_cong_an": "Bộ Công an", "ubnd_xa": "UBND cấp xã", "bhxh": "Bảo hiểm xã hội Việt Nam",

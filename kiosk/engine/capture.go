@@ -90,12 +90,14 @@ type CaptureView struct {
 	Open  string
 	Pages []CapturedPage
 	// PDF is the open attachment's file when it is a scanner's own PDF
-	// (its size; pages are not listed then).
-	PDF     int
-	PDFName string
-	Busy    bool // a scan or camera capture is under way
-	Problem CaptureProblem
-	Detail  string
+	// (its size; pages are not listed then) and its page count (0:
+	// the file's page tree could not be read).
+	PDF      int
+	PDFName  string
+	PDFPages int
+	Busy     bool // a scan or camera capture is under way
+	Problem  CaptureProblem
+	Detail   string
 }
 
 // CaptureItem is one attachment the service asks for, with what it holds.
@@ -117,10 +119,11 @@ type CapturedPage struct {
 // captured is one attachment's capture: pages, or a scanner's PDF taken
 // whole from the drop folder.
 type captured struct {
-	doc     capture.Document
-	thumbs  map[*capture.Page]image.Image
-	pdf     []byte
-	pdfName string
+	doc      capture.Document
+	thumbs   map[*capture.Page]image.Image
+	pdf      []byte
+	pdfName  string
+	pdfPages int // 0: unknown
 }
 
 func (c *captured) bytes() int64 {
@@ -388,13 +391,18 @@ func thumbsOf(pages []*capture.Page, drops []capture.Dropped) map[*capture.Page]
 	return m
 }
 
+// maxCapturePages is the configured page limit of one attachment.
+func (e *Engine) maxCapturePages() int {
+	if e.cfg.Capture.MaxPages > 0 {
+		return e.cfg.Capture.MaxPages
+	}
+	return DefaultMaxCapturePages
+}
+
 // fullLocked reports whether adding pages of extra bytes would pass the
 // attachment's limits.
 func (e *Engine) fullLocked(c *captured, extra int64) bool {
-	maxPages, maxBytes := e.cfg.Capture.MaxPages, e.cfg.Capture.MaxBytes
-	if maxPages <= 0 {
-		maxPages = DefaultMaxCapturePages
-	}
+	maxPages, maxBytes := e.maxCapturePages(), e.cfg.Capture.MaxBytes
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxCaptureBytes
 	}
@@ -431,7 +439,11 @@ func (e *Engine) takeLocked(id string, retake int, pages []*capture.Page, drops 
 				firstErr = &capture.PageTooLargeError{Why: fmt.Sprintf("%s is %d bytes, limit %d", d.File, len(d.PDF), maxBytes)}
 				continue
 			}
-			c.pdf, c.pdfName = d.PDF, d.File
+			if maxPages := e.maxCapturePages(); d.PDFPages > maxPages {
+				firstErr = &capture.PageTooLargeError{Why: fmt.Sprintf("%s has %d pages, limit %d", d.File, d.PDFPages, maxPages)}
+				continue
+			}
+			c.pdf, c.pdfName, c.pdfPages = d.PDF, d.File, d.PDFPages
 		default:
 			pages = append(pages, d.Page)
 		}
@@ -493,7 +505,7 @@ func (e *Engine) DeletePage(i int) error {
 				return session.ErrState
 			}
 			clear(c.pdf)
-			c.pdf, c.pdfName = nil, ""
+			c.pdf, c.pdfName, c.pdfPages = nil, "", 0
 			return nil
 		}
 		pages := c.doc.Pages()
@@ -536,11 +548,14 @@ func (e *Engine) captureViewLocked() *CaptureView {
 		it := CaptureItem{Attachment: a}
 		if c := docs[a.ID]; c != nil {
 			it.Pages, it.Bytes, it.PDF = c.doc.Len(), c.bytes(), c.pdf != nil
+			if c.pdf != nil {
+				it.Pages = c.pdfPages
+			}
 		}
 		v.Items = append(v.Items, it)
 	}
 	if c := docs[e.capt.open]; c != nil {
-		v.PDF, v.PDFName = len(c.pdf), c.pdfName
+		v.PDF, v.PDFName, v.PDFPages = len(c.pdf), c.pdfName, c.pdfPages
 		for _, p := range c.doc.Pages() {
 			v.Pages = append(v.Pages, CapturedPage{Thumb: c.thumbs[p], Width: p.Width, Height: p.Height, DPI: p.DPI,
 				Bytes: len(p.JPEG), Source: p.Source})
@@ -571,7 +586,7 @@ func (e *Engine) submitterLocked() session.Submitter {
 		if c == nil || c.empty() {
 			continue
 		}
-		cp := captured{doc: capture.Document{Name: c.doc.Name, Label: c.doc.Label, At: c.doc.At}, pdf: bytes.Clone(c.pdf)}
+		cp := captured{doc: capture.Document{Name: c.doc.Name, Label: c.doc.Label, At: c.doc.At}, pdf: bytes.Clone(c.pdf), pdfName: c.pdfName, pdfPages: c.pdfPages}
 		cp.doc.Add(c.doc.Pages()...)
 		list = append(list, cp)
 	}
@@ -603,7 +618,7 @@ func (s *attachingSubmitter) Add(ctx context.Context, service string, payload []
 		var src outbox.AttachmentSource
 		if c.pdf != nil {
 			sum := sha256.Sum256(c.pdf)
-			a.Size, a.SHA256 = int64(len(c.pdf)), hex.EncodeToString(sum[:])
+			a.Size, a.SHA256, a.Pages = int64(len(c.pdf)), hex.EncodeToString(sum[:]), c.pdfPages
 			src = outbox.AttachmentSource{Name: a.Name, Type: a.Type, R: bytes.NewReader(c.pdf)}
 		} else {
 			size, sum, err := c.doc.Digest() // stamps At: the stream below is the same bytes

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -295,5 +296,64 @@ func TestCaptureNotOnKiosk(t *testing.T) {
 	r.step(StepForm)
 	if r.e.View().Capture != nil || r.e.OpenCapture("to_khai") == nil {
 		t.Fatal("a kiosk offers capture")
+	}
+}
+
+// scannerPDF writes an n-page PDF as a desk scanner would drop it.
+func scannerPDF(t *testing.T, path string, n int) {
+	t.Helper()
+	doc := &capture.Document{Name: "scan", Label: "scan"}
+	for range n {
+		img := image.NewGray(image.Rect(0, 0, 200, 280))
+		p, err := capture.NewPage(img, 50, "test", capture.Limits{NoCrop: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Add(p)
+	}
+	var buf bytes.Buffer
+	if err := doc.WritePDF(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCaptureDropFolderPDFPages: a scanner's own PDF dropped in the folder
+// is listed with its page count, on screen and in the dossier, and one
+// with more pages than an attachment may hold is refused.
+func TestCaptureDropFolderPDFPages(t *testing.T) {
+	dir := t.TempDir()
+	r := deskOnForm(t, CaptureConfig{Source: SourceFolder, Folder: dir, Poll: 10 * time.Millisecond, MaxPages: 3})
+	if err := r.e.OpenCapture("to_khai"); err != nil {
+		t.Fatal(err)
+	}
+	scannerPDF(t, filepath.Join(dir, "long.pdf"), 4)
+	v := r.until("a PDF over the page limit refused", func(v View) bool { return v.Capture != nil && v.Capture.Problem != "" })
+	if v.Capture.PDF != 0 || !strings.Contains(v.Capture.Detail, "4 pages, limit 3") {
+		t.Fatalf("4-page PDF under a 3-page limit: PDF %d, problem %q %q", v.Capture.PDF, v.Capture.Problem, v.Capture.Detail)
+	}
+	scannerPDF(t, filepath.Join(dir, "scan.pdf"), 3)
+	v = r.until("the PDF taken", func(v View) bool { return v.Capture.PDF > 0 })
+	if v.Capture.PDFPages != 3 || v.Capture.PDFName != "scan.pdf" || v.Capture.Items[0].Pages != 3 || !v.Capture.Items[0].PDF {
+		t.Fatalf("PDF listed with %d pages (item %+v)", v.Capture.PDFPages, v.Capture.Items[0])
+	}
+	r.e.CloseCapture()
+	r.e.Review()
+	r.step(StepReview)
+	r.e.Submit(r.e.View().AllAgree()...)
+	r.step(StepReceipt)
+	recs, err := r.box.List(outbox.Filter{})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("outbox: %+v %v", recs, err)
+	}
+	payload, err := r.box.Payload(recs[0].UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dossier.Parse(payload)
+	if err != nil || len(d.Attachments) != 1 || d.Attachments[0].Pages != 3 {
+		t.Fatalf("dossier lists %+v (%v)", d.Attachments, err)
 	}
 }
