@@ -128,6 +128,12 @@ type App struct {
 	// kbHide: parts of the screen on show that step aside while the
 	// keyboard is up (the services title and paging: results stay seen).
 	kbHide []fyne.CanvasObject
+	// Help over the office link (issue 19, help.go): the kiosk's call
+	// dialog and what was said of it; the desk's banner of calls.
+	helpDlg    dialog.Dialog
+	helpMsg    *widget.Label
+	helpSaid   string
+	helpBanner *fyne.Container
 }
 
 // New builds the app's window on fa over cfg.Engine. Call Start to begin.
@@ -241,6 +247,8 @@ func (a *App) onEvent(e engine.Event) {
 		a.render()
 	case engine.StillThere:
 		a.syncIdle(a.eng.View())
+	case engine.HelpOutcome, engine.HelpAnswered, engine.HelpReceived, engine.HelpCleared: // help.go
+		a.drawHelp(a.eng.View())
 	default:
 		a.drawBar(a.eng.View())
 	}
@@ -251,6 +259,7 @@ func (a *App) render() {
 	v := a.eng.View()
 	a.drawBar(v)
 	a.drawSteps(v) // the step bar and the voice (guide.go)
+	a.drawHelp(v)  // help over the office link (help.go)
 	a.speak(v)
 	a.syncIdle(v)
 	if v.Step != a.last && v.Step == engine.StepServices {
@@ -303,6 +312,9 @@ func (a *App) frame() fyne.CanvasObject {
 	guide := a.guideBar() // kiosk: steps, "Nghe lại", help (guide.go)
 	if guide != nil {
 		top.Add(guide)
+	}
+	if b := a.helpCalls(); b != nil { // desk: the office's calls for help (help.go)
+		top.Add(b)
 	}
 	bottom := container.NewVBox(a.kb.object())
 	var panel fyne.CanvasObject

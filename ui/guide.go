@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -123,7 +122,7 @@ func (a *App) callHelp() {
 	btn := a.helpBtn
 	btn.SetText(T(a.lang, "help.called"))
 	btn.Disable()
-	dialog.ShowInformation(T(a.lang, "help.call"), T(a.lang, "help.wait"), a.win)
+	a.showHelpDialog() // help.go: it says what becomes of the call
 	a.goIO(func() {
 		t := time.NewTimer(helpCooldown)
 		defer t.Stop()

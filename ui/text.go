@@ -401,6 +401,20 @@ var words = map[string][2]string{
 	"commune.more":     {"Còn nữa: xin gõ thêm vài chữ của tên để thu hẹp.", "There are more: type a few letters of the name to narrow the list."},
 	"commune.back":     {"Chọn tỉnh khác", "Another province"},
 	"cancel.pick":      {"Đóng danh sách", "Close the list"},
+	// Help over the office link (issue 19, h2, help.go): what became of
+	// the kiosk's call; the desk's banner of the office's calls.
+	"help.sending":     {"Đang gọi cán bộ…", "Calling an officer…"},
+	"help.sent":        {"Đã báo tới %d quầy. Xin chờ trong giây lát, cán bộ sẽ đến giúp bạn.", "%d desks have been told. Please wait a moment; an officer will come to help you."},
+	"help.sentbtn":     {"Đã báo %d quầy", "%d desks told"},
+	"help.nodesk":      {"Chưa liên lạc được với quầy nào. Xin mời bạn đến quầy tiếp nhận để được hỗ trợ.", "No desk could be reached. Please go to the reception counter for help."},
+	"help.nodeskbtn":   {"Xin mời đến quầy", "Please go to the counter"},
+	"help.coming":      {"Cán bộ đang đến (%s). Xin chờ tại đây.", "An officer is coming (%s). Please wait here."},
+	"help.comingbtn":   {"Cán bộ đang đến", "An officer is coming"},
+	"help.desk.call":   {"%s cần hỗ trợ · Bước %d/%d: %s · lúc %s", "%s needs help · step %d/%d: %s · at %s"},
+	"help.desk.other":  {"%s cần hỗ trợ · lúc %s", "%s needs help · at %s"},
+	"help.desk.go":     {"Tôi đến ngay", "I'm coming"},
+	"help.desk.failed": {"Chưa gửi được câu trả lời: %s", "The answer could not be sent: %s"},
+	"help.ok":          {"Đã hiểu", "OK"},
 }
 
 // T returns the sentence for key in lang (the key itself when missing,

@@ -303,8 +303,24 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if mode == engine.Kiosk { // voice guidance (issue 19): only a kiosk speaks
 		ucfg.Voice = startVoice(ctx, cfg, log, &stack)
 	}
+	// The office link (issue 19): help calls between kiosks and desks.
+	link, err := agent.Office(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if link != nil {
+		ecfg.Help = link.ForEngine()
+	}
 	if ucfg.Engine, err = engine.New(ecfg); err != nil {
 		return nil, nil, err
+	}
+	if link != nil {
+		link.AttachEngine(ucfg.Engine)
+		stopLink, err := agent.ServeOffice(ctx, cfg, link, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		stack = append(stack, stopLink)
 	}
 	app, err = ui.New(fa, ucfg)
 	if err != nil {

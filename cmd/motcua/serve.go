@@ -153,10 +153,28 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	eng, err := engine.New(engine.Config{Terminal: term, Headless: true, Catalog: cat, Outbox: box, Table: communes,
-		Device: cfg.Device(), ReadOptions: agent.ReadOptions(cfg, ag.Trust), Log: log})
+	// The office link (issue 19): kiosks' help calls reach the desk
+	// software through this service's local API.
+	link, err := agent.Office(cfg, log)
 	if err != nil {
 		return fail("%v", err)
+	}
+	ecfg := engine.Config{Terminal: term, Headless: true, Catalog: cat, Outbox: box, Table: communes,
+		Device: cfg.Device(), ReadOptions: agent.ReadOptions(cfg, ag.Trust), Log: log}
+	if link != nil {
+		ecfg.Help = link.ForEngine()
+	}
+	eng, err := engine.New(ecfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if link != nil {
+		link.AttachEngine(eng)
+		stopLink, err := agent.ServeOffice(ctx, cfg, link, log)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer stopLink()
 	}
 	srv, err := localapi.New(localapi.Config{Engine: eng, Pairings: pairs, Origins: cfg.API.Origins,
 		Metrics: agentMetrics, Health: health, Logger: log, Scrubber: lg.Scrubber})

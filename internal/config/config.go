@@ -35,6 +35,27 @@ type Config struct {
 	Service   Service   `toml:"service"`
 	// Clinic is the clinic's self check-in ([clinic]).
 	Clinic Clinic `toml:"clinic"`
+	// Office is the office link between the office's machines ([office],
+	// kiosk/office; issue 19: help calls from kiosks to desks).
+	Office Office `toml:"office"`
+}
+
+// Office configures the office link: the machines of one office (kiosks,
+// desks, a desk's motcua serve) send each other signed messages over the
+// LAN, so a kiosk's call for help reaches the desks without the WAN.
+// Off while Listen is empty. The local API stays loopback-only; this is a
+// separate listener carrying no personal data (kiosk/office's doc).
+type Office struct {
+	// Listen is this machine's address on the office LAN, e.g.
+	// "0.0.0.0:8790" ("" : no link).
+	Listen string `toml:"listen"`
+	// Peers are the other machines' listen addresses (host:port).
+	Peers []string `toml:"peers"`
+	// KeyFile holds the office key shared by the office's machines
+	// (`motcua office key FILE` writes one; mode 0600).
+	KeyFile string `toml:"key_file"`
+	// Name is this machine's name on the link ("" : agent.device).
+	Name string `toml:"name"`
 }
 
 // Agent identifies the device and where it keeps its data.
@@ -230,6 +251,7 @@ func Defaults() Config {
 		API:       API{Listen: "127.0.0.1:7420", Origins: []string{}, DefaultGrants: []string{}},
 		Log:       Log{Level: "info", Output: "stderr"},
 		Clinic:    Clinic{Departments: []clinic.Department{}, Reasons: []clinic.Reason{}},
+		Office:    Office{Peers: []string{}}, // issue 19: off
 	}
 }
 

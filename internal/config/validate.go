@@ -154,6 +154,7 @@ func (c *Config) validate() Errors {
 	if d := c.Service.HealthInterval.Duration; d < 0 || d > time.Hour {
 		bad("service.health_interval", "must be between 0s and 1h (got %s)", d)
 	}
+	c.validateOffice(bad) // issue 19, office link
 	return es
 }
 

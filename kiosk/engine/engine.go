@@ -125,6 +125,11 @@ type Config struct {
 	// Receipt and look-up (receipt.go, lookup.go): where the official
 	// dossier QR links to, and so which scanned receipts are read back.
 	Receipt receipt.Config
+
+	// Help is the office link (issue 19, help.go; kiosk/office): a kiosk's
+	// calls for an officer go to the desks of the office through it, and
+	// a desk's answers come back. nil: the call reaches the local API only.
+	Help HelpLink
 }
 
 // Engine conducts one reader slot and its visits. Its methods are safe for
@@ -184,6 +189,11 @@ type Engine struct {
 	// and a child's details as typed (kept across a refusal).
 	ticket *keptTicket
 	child  *clinic.Child
+
+	// Help over the office link (issue 19, help.go): this kiosk's call in
+	// flight, and the calls of the office's kiosks on show at a desk.
+	help  *HelpView
+	calls []HelpNote
 
 	runMu  sync.Mutex
 	cancel context.CancelFunc
@@ -348,6 +358,7 @@ func (e *Engine) wipeLocked(why WipeReason, step Step, n Notice) []Event {
 	e.mrz.reset()
 	e.dropPendingLocked()
 	e.ticket, e.child = nil, nil // clinic: the ticket on screen, the child's details typed
+	e.help = nil                 // the next person does not see "an officer is coming" (help.go)
 	e.gen++
 	return []Event{{Kind: VisitWiped, Why: why, Step: step}, e.setStep(step, n, "")}
 }

@@ -95,6 +95,16 @@ const (
 	// officer (Step: where they are; N: the visit step 1..5, 0 outside a
 	// visit). It carries no personal data.
 	HelpCalled
+	// Over the office link (help.go), each with Help: HelpOutcome: the
+	// kiosk's call reached Help.Desks desks (0: none reachable);
+	// HelpAnswered: a desk (Help.Desk) is coming to this kiosk;
+	// HelpReceived: a desk got another machine's call (on show);
+	// HelpCleared: a call left a desk's list (answered: Help.Desk set,
+	// here or at another desk; or expired).
+	HelpOutcome
+	HelpAnswered
+	HelpReceived
+	HelpCleared
 )
 
 var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "card_read", "card_failed",
@@ -104,7 +114,8 @@ var kindNames = [...]string{"card_inserted", "card_reading", "card_progress", "c
 	"card_identified", // issue 21
 	"mrz_accepted",
 	"ticket_issued",
-	"help_called"}
+	"help_called",
+	"help_outcome", "help_answered", "help_received", "help_cleared"}
 
 // String names the kind (for logs and the local API's event types).
 func (k Kind) String() string {
@@ -162,4 +173,7 @@ type Event struct {
 	// (CheckedIn at a receptionist's desk, TicketIssued at a self check-in
 	// kiosk), a copy; Session then names the card it was made from.
 	CheckIn *clinic.CheckIn
+	// Help is a call for an officer and what became of it (HelpCalled and
+	// the office link's kinds, help.go): machines and a step, no person.
+	Help *HelpNote
 }

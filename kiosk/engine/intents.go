@@ -416,6 +416,8 @@ func (e *Engine) Tick() {
 	evs = append(evs, e.receiptExpiredLocked(now)...)
 	evs = append(evs, e.lookupExpiredLocked(now)...)
 	evs = append(evs, e.ticketExpiredLocked(now)...)
+	// Issue 19, office link: calls unanswered for too long (helplink.go).
+	evs = append(evs, e.helpExpiredLocked(now)...)
 	if e.busy || e.cfg.Headless { // a save or look-up under way is activity; headless, nobody could answer "still there?"
 		e.sess.StillHere()
 	}

@@ -209,6 +209,12 @@ type View struct {
 	Ticket      *TicketView
 	// Child is a child's details as typed on StepChild (kept when refused).
 	Child *clinic.Child
+	// Help over the office link (issue 19, help.go). Help: this kiosk's
+	// last call and what became of it (nil: none, or no office link).
+	// HelpCalls: the office's kiosks calling for an officer, oldest first
+	// (desk, clinic reception, notary and headless; never a public kiosk).
+	Help      *HelpView
+	HelpCalls []HelpNote
 }
 
 // AllAgree is the agreement of every person View.Consents lists (a
@@ -268,6 +274,7 @@ func (e *Engine) View() View {
 	e.lookupView(&v)
 	e.earlyView(&v) // issue 21
 	e.clinicView(&v)
+	e.helpView(&v) // issue 19, office link
 	for _, p := range e.parties {
 		v.Parties = append(v.Parties, Party{Role: p.Role, FullName: p.FullName, Verified: p.Verified, Summary: notary.Summary(p)})
 	}

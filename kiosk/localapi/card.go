@@ -161,8 +161,25 @@ func (s *Server) onEngineEvent(ev engine.Event) {
 		}
 	case engine.HelpCalled: // issue 19: the desk of the office shows it
 		s.publish(Event{Type: "help.requested", Help: &HelpRequest{Kiosk: s.eng.Device(), Step: ev.Step.String(),
-			VisitStep: ev.N, VisitSteps: engine.VisitSteps}}, name)
+			VisitStep: ev.N, VisitSteps: engine.VisitSteps, CallID: helpID(ev)}}, name)
+	case engine.HelpReceived: // another kiosk of the office, over the office link
+		h := ev.Help
+		s.publish(Event{Type: "help.requested", Help: &HelpRequest{Kiosk: h.Kiosk, Step: h.Step, VisitStep: h.Visit,
+			VisitSteps: engine.VisitSteps, CallID: h.ID, Office: h.Office, Remote: true}}, name)
+	case engine.HelpAnswered, engine.HelpCleared: // a desk is coming (or the call expired: no desk)
+		if h := ev.Help; h != nil && h.Desk != "" {
+			s.publish(Event{Type: "help.answered", Help: &HelpRequest{Kiosk: h.Kiosk, Step: h.Step, VisitStep: h.Visit,
+				VisitSteps: engine.VisitSteps, CallID: h.ID, Office: h.Office, Remote: h.Remote, Desk: h.Desk}}, name)
+		}
 	}
+}
+
+// helpID is the call's id of a help event ("" when it has none).
+func helpID(ev engine.Event) string {
+	if ev.Help == nil {
+		return ""
+	}
+	return ev.Help.ID
 }
 
 func verdict(r *cccd.ReadResult) string {

@@ -104,6 +104,8 @@ type envOptions struct {
 	// restart is a stopped agent whose data directory, outbox, pairings,
 	// simulated reader and address the new one takes over.
 	restart *env
+	// help is the engine's office link (issue 19, help_test.go).
+	help engine.HelpLink
 }
 
 func newEnvWith(t testing.TB, o envOptions) *env {
@@ -156,7 +158,7 @@ func newEnvWith(t testing.TB, o envOptions) *env {
 	// The API is an adapter over the engine, as `motcua serve` runs it:
 	// headless (the card's data leaves with the card).
 	eng, err := engine.New(engine.Config{Terminal: term, Headless: true, Catalog: cat, Outbox: store, Device: "test-desk",
-		ReadOptions: reader.Options{Trust: trustStore(t)}, Log: logger})
+		ReadOptions: reader.Options{Trust: trustStore(t)}, Log: logger, Help: o.help})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -616,7 +618,7 @@ func TestPairings(t *testing.T) {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	doc := string(OpenAPI)
 	for _, p := range []string{"/v1/status", "/v1/card", "/v1/card/verification", "/v1/card/photo", "/v1/qr", "/v1/key",
-		"/v1/dossiers", "/v1/events", "/v1/whoami", "/v1/services/{code}", "/healthz", "/metrics"} {
+		"/v1/dossiers", "/v1/events", "/v1/whoami", "/v1/services/{code}", "/healthz", "/metrics", "/v1/help", "/v1/help/answer"} {
 		if !strings.Contains(doc, "\n  "+p+":") {
 			t.Errorf("openapi.yaml lacks %s", p)
 		}

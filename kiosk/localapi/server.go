@@ -133,6 +133,8 @@ func (s *Server) routes() {
 		{"GET /v1/events", true, s.getEvents},
 		{"GET /v1/whoami", true, s.getWhoami},
 		{"GET /v1/services/{code}", true, s.getService},
+		{"GET /v1/help", true, s.getHelp},                // issue 19, office link (help.go)
+		{"POST /v1/help/answer", true, s.postHelpAnswer}, // issue 19, office link (help.go)
 		{"GET /healthz", false, s.getHealth},
 		{"GET /metrics", false, s.getMetrics},
 		{"GET /openapi.yaml", false, s.getOpenAPI},

@@ -94,6 +94,14 @@ type HelpRequest struct {
 	// VisitStep is the step bar's number, 1..VisitSteps (0: not a visit step).
 	VisitStep  int `json:"visit_step"`
 	VisitSteps int `json:"visit_steps"`
+	// Over the office link (kiosk/office): CallID names the call (the
+	// answer names it too); Office is the calling kiosk's office; Remote
+	// says the call came from another machine; Desk (help.answered) is the
+	// desk whose officer is coming.
+	CallID string `json:"call_id,omitempty"`
+	Office string `json:"office,omitempty"`
+	Remote bool   `json:"remote,omitempty"`
+	Desk   string `json:"desk,omitempty"`
 }
 
 func (e Event) render(app *App) Event {

@@ -28,6 +28,9 @@ const (
 	ScanQR                           // the card needs its key: scan the QR or type the digits
 	ReadFailed                       // the chip could not be read
 	FillForm                         // the form: fill in what the card did not
+	// Over the office link (issue 19): what became of a call for help.
+	HelpNoDesk // no desk could be reached: go to the counter
+	HelpComing // a desk answered: an officer is coming
 	lastMessage
 )
 
@@ -56,6 +59,8 @@ var table = map[Message]entry{
 	ScanQR:        {"scan_qr", "Xin đưa mã QR trên thẻ vào máy quét, hoặc nhập sáu số cuối.", 6},
 	ReadFailed:    {"read_failed", "Chưa đọc được thẻ. Xin rút thẻ ra, rồi đặt lại.", 5},
 	FillForm:      {"fill_form", "Xin điền những ô còn trống, rồi bấm Tiếp tục.", 5},
+	HelpNoDesk:    {"help_no_desk", "Chưa gọi được cán bộ. Xin mời bạn đến quầy tiếp nhận.", 5},
+	HelpComing:    {"help_coming", "Cán bộ đang đến. Xin chờ tại đây.", 4},
 }
 
 // Messages lists every message, in step order.
