@@ -134,23 +134,7 @@ func BenchmarkCounts(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	err = s.db.Update(func(tx *bolt.Tx) error { // fast fill: one transaction
-		for i := range 10000 {
-			r := Record{UUID: newUUIDForBench(i), Service: "1.004222", State: Pending, CreatedAt: time.Now()}
-			seq, err := tx.Bucket(bMeta).NextSequence()
-			if err != nil {
-				return err
-			}
-			r.seq = seq
-			if err := putMeta(tx, &r, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	fillBulk(b, s, 10000)
 	b.Run("kept", func(b *testing.B) {
 		for range b.N {
 			if c, err := s.Counts(); err != nil || c[Pending] != 10000 {
