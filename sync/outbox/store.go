@@ -304,7 +304,7 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 	// fsynced commit); bbolt rebuilds it from the pages at Open, which walks
 	// the file anyway for the start-up check. Data durability is unchanged:
 	// every commit is still fsynced before it returns.
-	bo := &bolt.Options{Timeout: s.opts.Timeout, ReadOnly: s.readOnly, NoFreelistSync: true, FreelistType: bolt.FreelistMapType}
+	bo := boltOptions(s.opts.Timeout, s.readOnly)
 	db, err = bolt.Open(path, 0o600, bo)
 	if err != nil && !s.readOnly && isReadOnlyErr(err) {
 		if _, serr := os.Stat(path); serr == nil {
@@ -321,6 +321,12 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 		return nil, fmt.Errorf("outbox: open %s: %w", path, classifyIOError(err))
 	}
 	return db, nil
+}
+
+// boltOptions are the bbolt options of the store (the enqueue benchmark's
+// bare baselines open their files with the same ones).
+func boltOptions(timeout time.Duration, readOnly bool) *bolt.Options {
+	return &bolt.Options{Timeout: timeout, ReadOnly: readOnly, NoFreelistSync: true, FreelistType: bolt.FreelistMapType}
 }
 
 func isWindows() bool { return os.PathSeparator == '\\' }
