@@ -316,8 +316,9 @@ func TestValueRoundTrip(t *testing.T) {
 			CreatedAt: now, UpdatedAt: now.Add(time.Second), NextAttemptAt: now.Add(time.Minute), AcceptedAt: now.Add(time.Hour),
 			DossierCode: "H01.01-1", OfficialCode: "000.00.01.H01-261123-0001", ProvincialStatus: 4,
 			StatusCheckedAt: now.Add(2 * time.Hour), Reason: "rejected_http_422", LastError: "unreachable", PayloadSize: 1030,
-			Attachments: []Attachment{{Name: "don.pdf", Type: "application/pdf", Pages: 2, Size: 10, SHA256: "ab", SealedSize: 40}},
-			seq: 42}, wrapped: bytes.Repeat([]byte{9}, wrapLen), owners: []string{"o1:aa", "o1:bb"}, sealed: []byte("sealed")}
+			Attachments: []Attachment{{Name: "don.pdf", Type: "application/pdf", Pages: 2, Size: 10, SHA256: "ab", SealedSize: 40}}},
+			wrapped: bytes.Repeat([]byte{9}, wrapLen), owners: []string{"o1:aa", "o1:bb"}, sealed: []byte("sealed")}
+		in.rec.seq = 42
 		in.wrapped[0] = wrapVersion
 		v, err := in.encode()
 		if err != nil {
