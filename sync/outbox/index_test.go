@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -364,4 +365,67 @@ func FuzzDecodeValue(f *testing.F) {
 			t.Fatalf("re-encoded value decodes differently: %v", err)
 		}
 	})
+}
+
+// TestReadOnlyOlderFormat opens stores of formats 1-3 read-only: they are
+// not migrated (the file is not touched), and the index built from the old
+// layout answers Get, List, Counts, NextDue, Owned and Payload.
+func TestReadOnlyOlderFormat(t *testing.T) {
+	for _, format := range []int{FormatV1, FormatV2, FormatV3} {
+		t.Run(fmt.Sprint(format), func(t *testing.T) {
+			dir := t.TempDir()
+			now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+			var recs []LegacyRecord
+			for i, st := range []State{Pending, Pending, Sending, Accepted, Rejected} {
+				id, _ := NewUUID()
+				r := Record{UUID: id, Service: "1.004222", State: st, CreatedAt: now, UpdatedAt: now}
+				if st == Pending {
+					r.NextAttemptAt = now.Add(time.Duration(i) * time.Minute)
+				}
+				if st == Accepted {
+					r.AcceptedAt, r.DossierCode = now, "H01-9"
+				}
+				lr := LegacyRecord{Record: r, Payload: []byte(fmt.Sprintf(`{"n":%d}`, i))}
+				if i == 0 {
+					lr.Owners = []string{"001099000321"}
+				}
+				recs = append(recs, lr)
+			}
+			if err := writeLegacyStore(dir, format, recs); err != nil {
+				t.Fatal(err)
+			}
+			path := dir + "/" + DBFile
+			before, _ := os.ReadFile(path)
+			s, err := Open(dir, Options{ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			c, _ := s.Counts()
+			if c[Pending] != 2 || c[Sending] != 1 || c[Accepted] != 1 || c[Rejected] != 1 {
+				t.Fatalf("counts %v", c)
+			}
+			if l, _ := s.List(Filter{States: []State{Pending}}); len(l) != 2 || l[0].UUID != recs[0].UUID {
+				t.Fatalf("list %+v", l)
+			}
+			if d, ok, _ := s.NextDue(); !ok || !d.Equal(now) {
+				t.Fatalf("next due %v %v", d, ok)
+			}
+			if g, err := s.Get(recs[3].UUID); err != nil || g.DossierCode != "H01-9" {
+				t.Fatalf("get %+v %v", g, err)
+			}
+			if p, err := s.Payload(recs[1].UUID); err != nil || string(p) != `{"n":1}` {
+				t.Fatalf("payload %q %v", p, err)
+			}
+			o, err := s.Owned("001099000321")
+			if format == FormatV3 && (err != nil || len(o) != 1 || o[0].UUID != recs[0].UUID) {
+				t.Fatalf("owned %+v %v", o, err)
+			}
+			checkIndex(t, s, "read-only legacy")
+			s.Close()
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Fatal("a read-only open changed the file")
+			}
+		})
+	}
 }
