@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"errors"
 	"fmt"
@@ -356,7 +357,20 @@ func checkDB(db *bolt.DB) (err error) {
 	}()
 	return db.View(func(tx *bolt.Tx) error {
 		if err := tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			return b.ForEach(func(k, v []byte) error { return nil })
+			if !bytes.Equal(name, bRec) {
+				return b.ForEach(func(k, v []byte) error { return nil })
+			}
+			// Format 4's records: every header must decode, since the
+			// indexes are built from them.
+			return b.ForEach(func(k, v []byte) error {
+				if len(k) != 8 {
+					return fmt.Errorf("record key %x: %w", k, errBadValue)
+				}
+				if _, err := decodeHdr(v); err != nil {
+					return fmt.Errorf("record %x: %w", k, err)
+				}
+				return nil
+			})
 		}); err != nil {
 			return fmt.Errorf("%w: %v", errCorrupt, err)
 		}
