@@ -77,11 +77,11 @@ func (st *stored) encode() ([]byte, error) {
 	if len(st.rec.UUID) != 36 {
 		return nil, fmt.Errorf("%w: uuid %q", ErrInvalidInput, st.rec.UUID)
 	}
-	rj, err := appendRecord(nil, &st.rec)
+	rb, err := appendRecord(nil, &st.rec)
 	if err != nil {
 		return nil, err
 	}
-	n := valueFixed + 3*binary.MaxVarintLen64 + len(rj) + len(st.wrapped) + len(st.sealed)
+	n := valueFixed + 3*binary.MaxVarintLen64 + len(rb) + len(st.wrapped) + len(st.sealed)
 	for _, o := range st.owners {
 		n += binary.MaxVarintLen64 + len(o)
 	}
@@ -97,8 +97,8 @@ func (st *stored) encode() ([]byte, error) {
 	if st.rec.State == Accepted && st.rec.PurgedAt.IsZero() {
 		binary.BigEndian.PutUint64(v[47:55], uint64(nanos(st.rec.AcceptedAt)))
 	}
-	v = binary.AppendUvarint(v, uint64(len(rj)))
-	v = append(v, rj...)
+	v = binary.AppendUvarint(v, uint64(len(rb)))
+	v = append(v, rb...)
 	v = binary.AppendUvarint(v, uint64(len(st.wrapped)))
 	v = append(v, st.wrapped...)
 	v = binary.AppendUvarint(v, uint64(len(st.owners)))
@@ -113,7 +113,7 @@ var errBadValue = errors.New("record value malformed")
 
 // splitValue returns the JSON, the wrapped key, the owner tags and the
 // sealed payload of a value, aliasing v.
-func splitValue(v []byte) (rj, wrapped []byte, owners []string, sealed []byte, err error) {
+func splitValue(v []byte) (rb, wrapped []byte, owners []string, sealed []byte, err error) {
 	if len(v) < valueFixed || v[0] != valueV4 || int(v[1]) >= len(codeStates) || v[1] == 0 {
 		return nil, nil, nil, nil, errBadValue
 	}
@@ -128,7 +128,7 @@ func splitValue(v []byte) (rj, wrapped []byte, owners []string, sealed []byte, e
 		return f, true
 	}
 	var ok bool
-	if rj, ok = field(); !ok {
+	if rb, ok = field(); !ok {
 		return nil, nil, nil, nil, errBadValue
 	}
 	if wrapped, ok = field(); !ok {
@@ -152,18 +152,18 @@ func splitValue(v []byte) (rj, wrapped []byte, owners []string, sealed []byte, e
 	if len(p) > 0 {
 		sealed = p
 	}
-	return rj, wrapped, owners, sealed, nil
+	return rb, wrapped, owners, sealed, nil
 }
 
 // decodeValue decodes a whole value (the Record's JSON included); its
 // slices alias v.
 func decodeValue(seq uint64, v []byte) (*stored, error) {
-	rj, wrapped, owners, sealed, err := splitValue(v)
+	rb, wrapped, owners, sealed, err := splitValue(v)
 	if err != nil {
 		return nil, fmt.Errorf("record %d: %w", seq, err)
 	}
 	st := &stored{wrapped: wrapped, owners: owners, sealed: sealed}
-	if err := parseRecord(rj, &st.rec); err != nil {
+	if err := parseRecord(rb, &st.rec); err != nil {
 		return nil, fmt.Errorf("record %d: %w", seq, err)
 	}
 	st.rec.UUID = string(v[3:39])
