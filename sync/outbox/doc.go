@@ -49,8 +49,9 @@
 // marker (format). Attachments are files beside the database.
 //
 // Caveats: the indexes cost memory and start-up time in proportion to the
-// records kept (about 100k records: see BenchmarkStartup100k for the open
-// time and the heap it holds). Because the wrapped data key lives in the
+// records kept: with 100,000 records Open took 341-656 ms (format 3:
+// 408-547 ms, its file being larger) and the open store held 11.8 MB of
+// heap (format 3: none), about 120 bytes per record (BenchmarkStartup100k). Because the wrapped data key lives in the
 // record's value, a key rotation and every Purge that removes something
 // rewrite the value of every live record, payload included (format 3
 // rewrote only the short UUID index entries).
