@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // AttachDir is the directory (inside the data directory) that holds the
@@ -327,19 +325,15 @@ func (s *Store) sweepAttachments() error {
 	}
 	keepUnknown := len(asides) > 0
 	var drop []string
-	err = s.db.View(func(tx *bolt.Tx) error {
-		for _, e := range ents {
-			n := e.Name()
-			if strings.HasPrefix(n, ".stage-") || !keepUnknown && getDEK(tx, n) == nil && tx.Bucket(bUUID).Get([]byte(n)) == nil ||
-				getDEK(tx, n) == nil && tx.Bucket(bUUID).Get([]byte(n)) != nil {
-				drop = append(drop, n)
-			}
+	s.idx.mu.RLock()
+	for _, e := range ents {
+		n := e.Name()
+		seq, known := s.idx.ids[n]
+		if strings.HasPrefix(n, ".stage-") || !keepUnknown && !known || known && !s.idx.recs[seq].hasKey {
+			drop = append(drop, n)
 		}
-		return nil
-	})
-	if err != nil {
-		return classifyIOError(err)
 	}
+	s.idx.mu.RUnlock()
 	if len(drop) > 0 {
 		s.log.Warn("outbox: deleted attachment files that belong to no stored record (interrupted add or purge)", "count", len(drop))
 		s.removeAttachments(drop)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestCorruptFileIsMovedAside damages the database in several ways and
@@ -30,6 +32,17 @@ func TestCorruptFileIsMovedAside(t *testing.T) {
 		}},
 		{"truncated after header", func(t *testing.T, path string) {
 			os.Truncate(path, 4096+100)
+		}},
+		{"a record's header mangled", func(t *testing.T, path string) {
+			// Sound to bbolt, but the indexes cannot be built from it.
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bRec).Put(u64(7), []byte("not a record")) }); err != nil {
+				t.Fatal(err)
+			}
 		}},
 	}
 	for _, c := range cases {

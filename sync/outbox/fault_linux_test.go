@@ -158,7 +158,7 @@ func runChild(mode, dir string) int {
 		}
 		return emit()
 	}
-	return 2
+	return runCrashChild(mode, dir)
 }
 
 func runChildT(t *testing.T, mode, dir string, cred *syscall.Credential, bin string) childReport {

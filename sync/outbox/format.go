@@ -25,16 +25,24 @@ import (
 //	   wrapped under a master key (bucket dek); reasons and error texts are
 //	   sealed under the data key too (bucket detail) and the metadata holds
 //	   codes only; copies of the database are registered (bucket aside).
+//	4  one value per dossier (bucket rec: seq -> header + sealed payload;
+//	   the header holds the Record, its wrapped data key and its owner
+//	   tags), so Add is one Put per dossier; every index (UUID, due order,
+//	   sending, purge order, counts, master keys in use, owner tags) is
+//	   derived: kept in memory, rebuilt at Open from the values, changed
+//	   only after a commit. detail, audit, aside and format keep their
+//	   buckets (not on the Add path); meta, uuid, data, due, sending,
+//	   purge, counts and owner are gone.
 const (
 	FormatV1      = 1
 	FormatV2      = 2
 	FormatV3      = 3
-	CurrentFormat = FormatV3
+	FormatV4      = 4
+	CurrentFormat = FormatV4
 )
 
 var (
 	bFormat   = []byte("format") // "version" -> uint64 BE
-	bCounts   = []byte("counts") // state -> uint64 BE
 	keyFormat = []byte("version")
 	// keyCompact in the format bucket marks a store whose free pages may
 	// still hold what the last migration replaced: it is compacted into a
@@ -203,6 +211,55 @@ func stampFormat(tx *bolt.Tx) error {
 var migrations = map[int]func(tx *bolt.Tx, kr *Keyring) (int, error){
 	FormatV1: migrateV1toV2,
 	FormatV2: migrateV2toV3,
+	FormatV3: migrateV3toV4,
+}
+
+// migrateV3toV4 writes every record of the format 3 layout as its one
+// value (metadata, wrapped data key, owner tags, sealed payload, byte for
+// byte: nothing is decrypted) under the same sequence number, and drops
+// the buckets format 4 derives in memory instead. Tags of purged records
+// (left by an older agent's Purge) are not carried over.
+func migrateV3toV4(tx *bolt.Tx, _ *Keyring) (int, error) {
+	recs, err := tx.CreateBucketIfNotExists(bRec)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var last uint64
+	if meta := tx.Bucket(bMeta); meta != nil {
+		last = meta.Sequence()
+	}
+	err = scanStored(tx, FormatV3, func(st *stored) error {
+		v, err := st.encode()
+		if err != nil {
+			return fmt.Errorf("record %s: %w", st.rec.UUID, err)
+		}
+		n++
+		last = max(last, st.rec.seq)
+		return recs.Put(u64(st.rec.seq), v)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := recs.SetSequence(last); err != nil {
+		return 0, err
+	}
+	for _, b := range legacyBuckets {
+		if tx.Bucket(b) != nil {
+			if err := tx.DeleteBucket(b); err != nil {
+				return 0, err
+			}
+		}
+	}
+	for _, b := range [][]byte{bDetail, bAudit, bAside} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return 0, err
+		}
+	}
+	if f := tx.Bucket(bFormat); f != nil {
+		return n, f.Delete(keyCursor)
+	}
+	return n, nil
 }
 
 // migrateV1toV2 counts the records per state into the counts bucket.
@@ -340,31 +397,6 @@ func migrateV2toV3(tx *bolt.Tx, kr *Keyring) (int, error) {
 		return 0, err
 	}
 	return len(items), nil
-}
-
-// countState moves one record between state counts (from "" for a new
-// record). Stores that are not yet migrated (read-only) have no counts.
-func countState(tx *bolt.Tx, from, to State) error {
-	b := tx.Bucket(bCounts)
-	if b == nil || from == to {
-		return nil
-	}
-	add := func(st State, d int64) error {
-		var c uint64
-		if v := b.Get([]byte(st)); len(v) == 8 {
-			c = binary.BigEndian.Uint64(v)
-		}
-		if d < 0 && c == 0 {
-			return fmt.Errorf("%w: count of %s below zero", ErrInvalidState, st)
-		}
-		return b.Put([]byte(st), u64(uint64(int64(c)+d)))
-	}
-	if from != "" {
-		if err := add(from, -1); err != nil {
-			return err
-		}
-	}
-	return add(to, 1)
 }
 
 // Format returns the store's format version.

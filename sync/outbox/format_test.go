@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -134,23 +135,7 @@ func BenchmarkCounts(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	err = s.db.Update(func(tx *bolt.Tx) error { // fast fill: one transaction
-		for i := range 10000 {
-			r := Record{UUID: newUUIDForBench(i), Service: "1.004222", State: Pending, CreatedAt: time.Now()}
-			seq, err := tx.Bucket(bMeta).NextSequence()
-			if err != nil {
-				return err
-			}
-			r.seq = seq
-			if err := putMeta(tx, &r, ""); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	fillBulk(b, s, 10000)
 	b.Run("kept", func(b *testing.B) {
 		for range b.N {
 			if c, err := s.Counts(); err != nil || c[Pending] != 10000 {
@@ -169,3 +154,55 @@ func BenchmarkCounts(b *testing.B) {
 }
 
 func newUUIDForBench(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
+
+// TestInterruptedMigrationLeavesV3 fails the format 3→4 step after it has
+// written every record's value: the file is byte for byte the format-3
+// store, and the next start migrates it with every record, owner tag and
+// payload.
+func TestInterruptedMigrationLeavesV3(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	var recs []LegacyRecord
+	for i := range 5 {
+		id, _ := NewUUID()
+		recs = append(recs, LegacyRecord{Record: Record{UUID: id, Service: "1.004222", State: Pending, CreatedAt: now,
+			UpdatedAt: now, NextAttemptAt: now.Add(time.Duration(i) * time.Second)}, Payload: []byte(testPayload),
+			Owners: []string{"001099000555"}})
+	}
+	if err := writeLegacyStore(dir, FormatV3, recs); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, DBFile)
+	before, _ := os.ReadFile(path)
+	boom := errors.New("power cut")
+	migrateFault = func(from int) error {
+		if from == FormatV3 {
+			return boom
+		}
+		return nil
+	}
+	_, err := Open(dir, Options{Logger: slog.New(slog.DiscardHandler)})
+	migrateFault = nil
+	if !errors.Is(err, boom) {
+		t.Fatalf("interrupted migration: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("a failed migration changed the format-3 file")
+	}
+	s := openT(t, dir, Options{})
+	if v, _ := s.Format(); v != FormatV4 {
+		t.Fatalf("format %d after the retry", v)
+	}
+	if c, _ := s.Counts(); c[Pending] != 5 {
+		t.Fatalf("counts %v", c)
+	}
+	if o, err := s.Owned("001099000555"); err != nil || len(o) != 5 {
+		t.Fatalf("owned %d %v", len(o), err)
+	}
+	for _, r := range recs {
+		if p, err := s.Payload(r.UUID); err != nil || string(p) != testPayload {
+			t.Fatalf("payload %q %v", p, err)
+		}
+	}
+	checkIndex(t, s, "after the retried migration")
+}

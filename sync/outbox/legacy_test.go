@@ -2,7 +2,9 @@ package outbox
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,6 +16,10 @@ import (
 type LegacyRecord struct {
 	Record
 	Payload []byte
+	// Owners (format 3) are ID numbers the record is tagged for, and Files
+	// its attachments, sealed under its data key.
+	Owners []string
+	Files  []AttachmentSource
 }
 
 // writeLegacyStore writes dir/outbox.db exactly as a format-1 or format-2
@@ -21,6 +27,9 @@ type LegacyRecord struct {
 // dir/outbox.key, created if missing; metadata with the key_id field; the
 // format marker and counts only in format 2).
 func writeLegacyStore(dir string, format int, recs []LegacyRecord) error {
+	if format == FormatV3 {
+		return writeV3Store(dir, recs)
+	}
 	kr, _, err := loadKeyring(filepath.Join(dir, KeyFile), true)
 	if err != nil {
 		return err
@@ -83,5 +92,119 @@ func writeLegacyStore(dir string, format int, recs []LegacyRecord) error {
 			f.Put(keyFormat, u64(uint64(format)))
 		}
 		return nil
+	})
+}
+
+// writeV3Store writes dir/outbox.db as a format-3 agent laid it out:
+// metadata JSON in meta, uuid -> seq + wrapped data key, payloads sealed
+// under their data keys in data, reasons and error texts sealed in detail
+// (the metadata keeping CodeMigrated), owner tags in owner, the due,
+// sending and purge indexes, counts, the claim cursor after every record,
+// and attachments sealed under the data keys.
+func writeV3Store(dir string, recs []LegacyRecord) error {
+	kr, _, err := loadKeyring(filepath.Join(dir, KeyFile), true)
+	if err != nil {
+		return err
+	}
+	tmp := &Store{dir: dir, opts: Options{KeyFile: filepath.Join(dir, KeyFile), MaxAttachment: DefaultMaxAttachment}}
+	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Update(func(tx *bolt.Tx) error {
+		bs := map[string]*bolt.Bucket{}
+		for _, n := range []string{"meta", "uuid", "data", "detail", "due", "sending", "purge", "audit", "counts", "format", "aside", "owner"} {
+			b, err := tx.CreateBucketIfNotExists([]byte(n))
+			if err != nil {
+				return err
+			}
+			bs[n] = b
+		}
+		counts := map[State]uint64{}
+		for _, lr := range recs {
+			r := lr.Record
+			seq, _ := bs["meta"].NextSequence()
+			k := u64(seq)
+			dk, err := newDataKey()
+			if err != nil {
+				return err
+			}
+			if lr.Payload != nil {
+				sealed, err := sealData(dk, r.UUID, purposePayload, lr.Payload)
+				if err != nil {
+					return err
+				}
+				bs["data"].Put(k, sealed)
+			}
+			if r.Reason != "" || r.LastError != "" {
+				pt, _ := json.Marshal(Detail{Reason: r.Reason, LastError: r.LastError})
+				sealed, err := sealData(dk, r.UUID, purposeDetail, pt)
+				if err != nil {
+					return err
+				}
+				bs["detail"].Put(k, sealed)
+				if r.Reason != "" {
+					r.Reason = CodeMigrated
+				}
+				if r.LastError != "" {
+					r.LastError = CodeMigrated
+				}
+			}
+			for i, f := range lr.Files {
+				if err := os.MkdirAll(filepath.Join(dir, AttachDir, r.UUID), 0o700); err != nil {
+					return err
+				}
+				st, err := tmp.writeSealedFile(tmp.attachPath(r.UUID, i), dk, r.UUID, i, f, 1<<40)
+				if err != nil {
+					return err
+				}
+				r.Attachments = append(r.Attachments, Attachment{Name: f.Name, Type: f.Type, Pages: f.Pages,
+					Size: st.size, SHA256: st.sha256, SealedSize: st.sealed})
+			}
+			if r.PurgedAt.IsZero() {
+				w, err := kr.wrap(r.UUID, dk)
+				if err != nil {
+					return err
+				}
+				bs["uuid"].Put([]byte(r.UUID), append(k, w...))
+			} else {
+				bs["uuid"].Put([]byte(r.UUID), k)
+			}
+			if len(lr.Owners) > 0 {
+				var tags []string
+				for _, id := range lr.Owners {
+					key, err := tmp.ownerKey(true)
+					if err != nil {
+						return err
+					}
+					tags = append(tags, ownerTag(key, id))
+				}
+				bs["owner"].Put([]byte(r.UUID), []byte(strings.Join(tags, "\n")))
+			}
+			v, _ := json.Marshal(r)
+			bs["meta"].Put(k, v)
+			switch r.State {
+			case Pending:
+				bs["due"].Put(timeKey(r.NextAttemptAt, seq), []byte(r.UUID))
+			case Sending:
+				bs["sending"].Put([]byte(r.UUID), k)
+			case Accepted:
+				if r.PurgedAt.IsZero() {
+					bs["purge"].Put(timeKey(r.AcceptedAt, seq), []byte(r.UUID))
+				}
+				a := AuditRecord{UUID: r.UUID, Service: r.Service, Device: r.Device, CreatedAt: r.CreatedAt,
+					AcceptedAt: r.AcceptedAt, PurgedAt: r.PurgedAt, DossierCode: r.DossierCode, Attempts: r.Attempts}
+				if err := putJSON(bs["audit"], []byte(r.UUID), a); err != nil {
+					return err
+				}
+			}
+			counts[r.State]++
+		}
+		for st, c := range counts {
+			bs["counts"].Put([]byte(st), u64(c))
+		}
+		bs["format"].Put(keyFormat, u64(FormatV3))
+		return bs["format"].Put(keyCursor, u64(bs["meta"].Sequence()))
 	})
 }

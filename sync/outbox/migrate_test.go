@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -25,6 +26,8 @@ type fixture struct {
 	payloads map[string][]byte
 	records  map[string]outbox.Record
 	reasons  map[string]string // uuid -> the text an old agent kept in clear
+	owners   map[string]string // ID number -> uuid (format 3 only)
+	files    map[string]string // uuid -> its one attachment's content (format 3 only)
 }
 
 // legacyStore writes a format-1 or format-2 store as an old agent left it:
@@ -34,13 +37,29 @@ type fixture struct {
 func legacyStore(t *testing.T, dir string, format int, now time.Time) fixture {
 	t.Helper()
 	f := fixture{ids: map[outbox.State][]string{}, payloads: map[string][]byte{}, records: map[string]outbox.Record{},
-		reasons: map[string]string{}}
+		reasons: map[string]string{}, owners: map[string]string{}, files: map[string]string{}}
 	var recs []outbox.LegacyRecord
 	add := func(i int, r outbox.Record, reason string) {
-		r.UUID, _ = outbox.NewUUID()
+		if format >= outbox.FormatV3 && r.PurgedAt.IsZero() && i%4 == 0 {
+			// tagged for a card, and an attachment
+			r.UUID, _ = outbox.NewUUID()
+			id := fmt.Sprintf("0010990%05d", 70000+i)
+			f.owners[id] = r.UUID
+			f.files[r.UUID] = fmt.Sprintf("%%PDF-1.4 synthetic scan %d", i)
+		}
+		if r.UUID == "" {
+			r.UUID, _ = outbox.NewUUID()
+		}
 		r.Service, r.Device, r.CreatedAt, r.UpdatedAt = "1.004222", "kiosk-v1", now.Add(time.Duration(i)*time.Second), now
 		p := []byte(fmt.Sprintf(`{"synthetic":true,"n":%d,"SoDinhDanh":"0010990%05d"}`, i, i))
 		lr := outbox.LegacyRecord{Record: r, Payload: p}
+		for id, u := range f.owners {
+			if u == r.UUID {
+				lr.Owners = []string{id}
+				lr.Files = []outbox.AttachmentSource{{Name: "don.pdf", Type: "application/pdf", Pages: 1,
+					R: strings.NewReader(f.files[u])}}
+			}
+		}
 		if !r.PurgedAt.IsZero() {
 			lr.Payload = nil
 		} else {
@@ -81,6 +100,7 @@ func must(t *testing.T, err error) {
 
 func TestMigrateV1KeepsEveryDossier(t *testing.T) { testMigrate(t, outbox.FormatV1) }
 func TestMigrateV2KeepsEveryDossier(t *testing.T) { testMigrate(t, outbox.FormatV2) }
+func TestMigrateV3KeepsEveryDossier(t *testing.T) { testMigrate(t, outbox.FormatV3) }
 
 // testMigrate opens a legacy store with the current agent: every record
 // keeps its state, attempts and byte-identical payload; reasons leave the
@@ -131,7 +151,9 @@ func testMigrate(t *testing.T, format int) {
 	scan := map[outbox.State]int{}
 	for _, r := range recs {
 		was := f.records[r.UUID]
-		if r.State != was.State || r.Attempts != was.Attempts || r.DossierCode != was.DossierCode || !r.CreatedAt.Equal(was.CreatedAt) {
+		if r.State != was.State || r.Attempts != was.Attempts || r.DossierCode != was.DossierCode || !r.CreatedAt.Equal(was.CreatedAt) ||
+			!r.AcceptedAt.Equal(was.AcceptedAt) || !r.PurgedAt.Equal(was.PurgedAt) ||
+			(!was.NextAttemptAt.IsZero() && !r.NextAttemptAt.Equal(was.NextAttemptAt)) {
 			t.Errorf("%s changed: %+v -> %+v", r.UUID, was, r)
 		}
 		if (r.Reason != "" && !outbox.ValidCode(r.Reason)) || (r.LastError != "" && !outbox.ValidCode(r.LastError)) {
@@ -153,6 +175,28 @@ func testMigrate(t *testing.T, format int) {
 		case err != nil || string(p) != string(f.payloads[r.UUID]):
 			t.Errorf("%s: payload %q, %v", r.UUID, p, err)
 		}
+	}
+	for id, u := range f.owners {
+		got, err := s.Owned(id)
+		if err != nil || len(got) != 1 || got[0].UUID != u {
+			t.Errorf("owner tag of %s lost: %v, %v", u, got, err)
+		}
+		rc, att, err := s.OpenAttachment(u, 0)
+		if err != nil {
+			t.Errorf("attachment of %s: %v", u, err)
+			continue
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || string(b) != f.files[u] || att.Name != "don.pdf" {
+			t.Errorf("attachment of %s: %q %+v, %v", u, b, att, err)
+		}
+	}
+	if format >= outbox.FormatV3 && len(f.owners) == 0 {
+		t.Fatal("fixture has no tagged record")
+	}
+	if due, ok, err := s.NextDue(); err != nil || !ok || !due.Equal(now) {
+		t.Errorf("next due %v %v %v, want %v", due, ok, err, now)
 	}
 	counts, err := s.Counts()
 	if err != nil {

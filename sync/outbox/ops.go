@@ -131,7 +131,9 @@ func (s *Store) enqueue(req *addReq) (string, error) {
 	if len(batch) > 0 {
 		err := s.commitAdds(batch)
 		for _, r := range batch {
-			r.err = err
+			if err != nil {
+				r.err = err
+			}
 			r.pt = nil
 			close(r.done)
 		}
@@ -144,16 +146,25 @@ func (s *Store) enqueue(req *addReq) (string, error) {
 	return req.rec.UUID, nil
 }
 
-// commitAdds writes a batch of new records in one fsynced commit. Data keys
-// are wrapped inside the transaction, so a concurrent key rotation either
-// re-wraps them or sees them wrapped under its new key.
+// commitAdds writes a batch of new records in one fsynced commit: one Put
+// of one value per record. Data keys are wrapped inside the transaction,
+// so a concurrent key rotation either re-wraps them or sees them wrapped
+// under its new key. The UUID check reads the in-memory index (which
+// matches the transaction's snapshot, see update) and the records added
+// earlier in the same commit: a UUID already used is drawn again, or, for
+// a fixed one, that request fails alone and the others commit.
 func (s *Store) commitAdds(batch []*addReq) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(w *wtx) error {
 		kr := s.keyring()
 		for _, r := range batch {
-			for try := 0; tx.Bucket(bUUID).Get([]byte(r.rec.UUID)) != nil; try++ {
+			r.err = nil
+			for try := 0; ; try++ {
+				if _, used := w.seqOf(r.rec.UUID); !used {
+					break
+				}
 				if try == 3 || r.fixedID {
-					return errors.New("could not draw an unused UUID")
+					r.err = fmt.Errorf("%w: UUID %s is already stored", ErrInvalidInput, r.rec.UUID)
+					break
 				}
 				id, err := NewUUID()
 				if err != nil {
@@ -165,28 +176,17 @@ func (s *Store) commitAdds(batch []*addReq) error {
 				}
 				r.rec.UUID, r.data = id, data
 			}
-			seq, err := tx.Bucket(bMeta).NextSequence()
-			if err != nil {
-				return err
+			if r.err != nil {
+				continue
 			}
-			r.rec.seq = seq
 			wrapped, err := kr.wrap(r.rec.UUID, r.dk)
 			if err != nil {
 				return err
 			}
-			if err := putMeta(tx, &r.rec, ""); err != nil {
+			if err := w.add(&stored{rec: r.rec, wrapped: wrapped, owners: r.owners, sealed: r.data}); err != nil {
 				return err
 			}
-			k := u64(seq)
-			if err := putDEK(tx, r.rec.UUID, seq, wrapped); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bData).Put(k, r.data); err != nil {
-				return err
-			}
-			if err := putOwners(tx, r.rec.UUID, r.owners); err != nil {
-				return err
-			}
+			r.rec.seq = w.newIDs[r.rec.UUID]
 		}
 		return nil
 	})
@@ -195,15 +195,27 @@ func (s *Store) commitAdds(batch []*addReq) error {
 // Get returns the metadata of one submission.
 func (s *Store) Get(id string) (Record, error) {
 	var rec Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		r, err := getByUUID(tx, id)
-		rec = r
-		return err
-	})
+	err := s.view(id, func(_ *bolt.Tx, st *stored) error { rec = st.rec; return nil })
 	if err != nil {
 		return Record{}, classifyIOError(err)
 	}
 	return rec, nil
+}
+
+// view finds record id in the index and lets fn read it inside a read
+// transaction (its slices valid only there).
+func (s *Store) view(id string, fn func(tx *bolt.Tx, st *stored) error) error {
+	seq, ok := s.idx.seqOf(id)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		st, err := loadStored(tx, s.format, seq)
+		if err != nil {
+			return err
+		}
+		return fn(tx, st)
+	})
 }
 
 // sealedRecord is what a read transaction copies out for decryption.
@@ -217,23 +229,12 @@ type sealedRecord struct {
 
 func (s *Store) readSealed(id string) (sealedRecord, error) {
 	var sr sealedRecord
-	err := s.db.View(func(tx *bolt.Tx) error {
-		rec, err := getByUUID(tx, id)
-		if err != nil {
-			return err
+	err := s.view(id, func(tx *bolt.Tx, st *stored) error {
+		sr = sealedRecord{rec: st.rec, data: bytes.Clone(st.sealed), wrapped: bytes.Clone(st.wrapped),
+			legacy: s.format < FormatV3}
+		if b := tx.Bucket(bDetail); b != nil && !sr.legacy {
+			sr.detail = bytes.Clone(b.Get(u64(st.rec.seq)))
 		}
-		sr.rec = rec
-		if storeFormat(tx) < FormatV3 {
-			sr.legacy = true
-			if b := tx.Bucket(bPayload); b != nil {
-				sr.data = bytes.Clone(b.Get([]byte(id)))
-			}
-			return nil
-		}
-		k := u64(rec.seq)
-		sr.data = bytes.Clone(tx.Bucket(bData).Get(k))
-		sr.wrapped = bytes.Clone(getDEK(tx, id))
-		sr.detail = bytes.Clone(tx.Bucket(bDetail).Get(k))
 		return nil
 	})
 	return sr, classifyIOError(err)
@@ -335,26 +336,36 @@ type Filter struct {
 }
 
 // List returns records' metadata in the order they were added. It never
-// decrypts anything.
+// decrypts anything; records of other states are skipped by their header,
+// without decoding them.
 func (s *Store) List(f Filter) ([]Record, error) {
 	var out []Record
+	want := map[State]bool{}
+	for _, st := range f.States {
+		want[st] = true
+	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bMeta).ForEach(func(k, v []byte) error {
-			var r Record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("record %x: %w", k, err)
-			}
-			r.seq = binary.BigEndian.Uint64(k)
-			if len(f.States) > 0 {
-				ok := false
-				for _, st := range f.States {
-					ok = ok || r.State == st
-				}
-				if !ok {
+		if s.format >= FormatV4 {
+			return tx.Bucket(bRec).ForEach(func(k, v []byte) error {
+				if len(want) > 0 && (len(v) < 2 || int(v[1]) >= len(codeStates) || !want[codeStates[v[1]]]) {
 					return nil
 				}
+				st, err := decodeValue(binary.BigEndian.Uint64(k), v)
+				if err != nil {
+					return err
+				}
+				out = append(out, st.rec)
+				if f.Limit > 0 && len(out) >= f.Limit {
+					return errStop
+				}
+				return nil
+			})
+		}
+		return scanStored(tx, s.format, func(st *stored) error {
+			if len(want) > 0 && !want[st.rec.State] {
+				return nil
 			}
-			out = append(out, r)
+			out = append(out, st.rec)
 			if f.Limit > 0 && len(out) >= f.Limit {
 				return errStop
 			}
@@ -369,33 +380,16 @@ func (s *Store) List(f Filter) ([]Record, error) {
 
 var errStop = errors.New("stop")
 
-// Counts returns how many records are in each state: O(1) from the
-// counts kept since format 2, a scan on an unmigrated read-only store.
+// Counts returns how many records are in each state, from the in-memory
+// index: O(1), no read of the file.
 func (s *Store) Counts() (map[State]int, error) {
-	m := map[State]int{}
-	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bCounts)
-		if b == nil {
-			return nil
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	m := make(map[State]int, len(s.idx.counts))
+	for st, n := range s.idx.counts {
+		if n > 0 {
+			m[st] = n
 		}
-		found = true
-		return b.ForEach(func(k, v []byte) error {
-			if len(v) == 8 && binary.BigEndian.Uint64(v) > 0 {
-				m[State(k)] = int(binary.BigEndian.Uint64(v))
-			}
-			return nil
-		})
-	})
-	if err != nil || found {
-		return m, err
-	}
-	recs, err := s.List(Filter{})
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range recs {
-		m[r.State]++
 	}
 	return m, nil
 }
@@ -436,41 +430,27 @@ func (s *Store) ClaimBatch(now time.Time, max int) (claimed []*Claimed, parked i
 	if max <= 0 {
 		max = 1
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(w *wtx) error {
 		claimed, parked = nil, 0
 		kr := s.keyring()
-		picks, cursor, err := choose(tx, now, max)
-		if err != nil {
-			return err
-		}
-		if cursor != claimCursor(tx) {
-			if err := setClaimCursor(tx, cursor); err != nil {
-				return err
-			}
-		}
+		s.idx.mu.RLock()
+		picks := s.idx.due.upTo(now.UnixNano(), max)
+		s.idx.mu.RUnlock()
 		for _, p := range picks {
-			id := p.id
-			r, err := getByUUID(tx, id)
+			st, err := w.load(p.seq)
 			if err != nil {
 				return err
 			}
-			if p.dueKey != nil {
-				if err := tx.Bucket(bDue).Delete(p.dueKey); err != nil {
-					return err
-				}
-			}
+			r := &st.rec
 			if r.State != Pending {
-				return fmt.Errorf("%w: due index names %s record %s", ErrInvalidState, r.State, id)
+				return fmt.Errorf("%w: due index names %s record %s", ErrInvalidState, r.State, r.UUID)
 			}
-			k := u64(r.seq)
-			sr := sealedRecord{rec: r, data: tx.Bucket(bData).Get(k), wrapped: getDEK(tx, id)}
-			pt, derr := openPayload(kr, sr)
+			pt, derr := openPayload(kr, sealedRecord{rec: *r, data: st.sealed, wrapped: st.wrapped})
+			r.UpdatedAt = s.opts.Now().UTC()
 			if derr != nil {
 				// A payload that cannot be opened can never be delivered.
-				old := r.State
 				r.State, r.Reason, r.NextAttemptAt = NeedsAttention, CodeUndecryptable, time.Time{}
-				r.UpdatedAt = s.opts.Now().UTC()
-				if err := putMeta(tx, &r, old); err != nil {
+				if err := w.put(st); err != nil {
 					return err
 				}
 				parked++
@@ -478,14 +458,11 @@ func (s *Store) ClaimBatch(now time.Time, max int) (claimed []*Claimed, parked i
 			}
 			r.State = Sending
 			r.Attempts++
-			r.UpdatedAt = s.opts.Now().UTC()
-			if err := tx.Bucket(bSending).Put([]byte(id), k); err != nil {
+			if err := w.put(st); err != nil {
+				clear(pt)
 				return err
 			}
-			if err := putMeta(tx, &r, Pending); err != nil {
-				return err
-			}
-			claimed = append(claimed, &Claimed{Record: r, Payload: pt})
+			claimed = append(claimed, &Claimed{Record: *r, Payload: pt})
 		}
 		return nil
 	})
@@ -501,12 +478,12 @@ func (s *Store) ClaimBatch(now time.Time, max int) (claimed []*Claimed, parked i
 // NextDue returns when the first pending record is due; ok is false when
 // nothing is pending.
 func (s *Store) NextDue() (t time.Time, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		t, ok, err = firstDue(tx)
-		return err
-	})
-	return t, ok, classifyIOError(err)
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	if len(s.idx.due.ks) == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, s.idx.due.ks[0].t).UTC(), true, nil
 }
 
 // MarkAccepted records the provincial dossier code of a record being sent.
@@ -566,7 +543,8 @@ func (s *Store) settleOne(o Outcome) error {
 // attempts reset. Its UUID (the idempotency key) is unchanged, so the
 // receiver cannot create a second dossier.
 func (s *Store) Requeue(id string) error {
-	return s.transition(id, []State{NeedsAttention}, func(tx *bolt.Tx, r *Record) error {
+	return s.transition(id, []State{NeedsAttention}, func(w *wtx, st *stored) error {
+		r := &st.rec
 		r.State = Pending
 		r.Attempts = 0
 		r.Reason = ""
@@ -593,7 +571,8 @@ func (s *Store) SetProgress(id string, status int, official string) error {
 	if official != "" && !ValidOfficialCode(official) {
 		return fmt.Errorf("%w: official dossier code is not a code", ErrInvalidInput)
 	}
-	return s.transition(id, []State{Accepted}, func(tx *bolt.Tx, r *Record) error {
+	return s.transition(id, []State{Accepted}, func(w *wtx, st *stored) error {
+		r := &st.rec
 		if official != "" && r.OfficialCode != "" && r.OfficialCode != official {
 			return fmt.Errorf("%w: %s", ErrConflictingCode, id)
 		}
@@ -609,62 +588,49 @@ func (s *Store) SetProgress(id string, status int, official string) error {
 }
 
 // transition loads a record in one of the from states, lets fn change it,
-// and stores it with its index entries updated, in its own commit.
-func (s *Store) transition(id string, from []State, fn func(tx *bolt.Tx, r *Record) error) error {
+// and stores it, in its own commit.
+func (s *Store) transition(id string, from []State, fn func(w *wtx, st *stored) error) error {
 	if s.readOnly {
 		return ErrReadOnly
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		return s.transitionTx(tx, id, from, fn)
+	err := s.update(func(w *wtx) error {
+		return s.transitionTx(w, id, from, fn)
 	})
 	return classifyIOError(err)
 }
 
-// transitionTx is transition inside an open write transaction. It checks
-// everything before it writes anything, so an error leaves tx unchanged.
-func (s *Store) transitionTx(tx *bolt.Tx, id string, from []State, fn func(tx *bolt.Tx, r *Record) error) error {
-	r, err := getByUUID(tx, id)
+// transitionTx is transition inside an open write transaction: one Put of
+// the record's value. It checks everything before it writes anything, so
+// an error leaves the transaction unchanged. The indexes follow from the
+// value once the transaction commits.
+func (s *Store) transitionTx(w *wtx, id string, from []State, fn func(w *wtx, st *stored) error) error {
+	st, err := w.byID(id)
 	if err != nil {
 		return err
 	}
 	ok := false
-	for _, st := range from {
-		ok = ok || r.State == st
+	for _, f := range from {
+		ok = ok || st.rec.State == f
 	}
 	if !ok {
-		return fmt.Errorf("%w: %s is %s", ErrInvalidState, id, r.State)
+		return fmt.Errorf("%w: %s is %s", ErrInvalidState, id, st.rec.State)
 	}
-	old := r.State
-	if err := fn(tx, &r); err != nil {
+	if err := fn(w, st); err != nil {
 		return err
 	}
-	r.UpdatedAt = s.opts.Now().UTC()
-	if old == Sending && r.State != Sending {
-		if err := tx.Bucket(bSending).Delete([]byte(id)); err != nil {
-			return err
-		}
-	}
-	if r.State == Pending && old != Pending {
-		if err := tx.Bucket(bDue).Put(timeKey(r.NextAttemptAt, r.seq), []byte(id)); err != nil {
-			return err
-		}
-	}
-	return putMeta(tx, &r, old)
+	st.rec.UpdatedAt = s.opts.Now().UTC()
+	return w.put(st)
 }
 
 // resetSending returns records a crash left in sending to pending, due now.
 func (s *Store) resetSending() (int, error) {
 	var outs []Outcome
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bSending).ForEach(func(k, _ []byte) error {
-			outs = append(outs, Outcome{UUID: string(k), Kind: RetryLater, Next: s.opts.Now(), Code: CodeInterrupted,
-				Detail: "interrupted (process stopped while sending)"})
-			return nil
-		})
-	})
-	if err != nil {
-		return 0, classifyIOError(err)
+	s.idx.mu.RLock()
+	for seq := range s.idx.sending {
+		outs = append(outs, Outcome{UUID: s.idx.recs[seq].id, Kind: RetryLater, Next: s.opts.Now(), Code: CodeInterrupted,
+			Detail: "interrupted (process stopped while sending)"})
 	}
+	s.idx.mu.RUnlock()
 	if len(outs) == 0 {
 		return 0, nil
 	}
@@ -678,35 +644,6 @@ func (s *Store) resetSending() (int, error) {
 		}
 	}
 	return len(outs), nil
-}
-
-func getByUUID(tx *bolt.Tx, id string) (Record, error) {
-	seq := tx.Bucket(bUUID).Get([]byte(id))
-	if seq == nil {
-		return Record{}, fmt.Errorf("%w: %q", ErrNotFound, id)
-	}
-	if len(seq) < 8 {
-		return Record{}, fmt.Errorf("%w: index entry of %s", ErrNotFound, id)
-	}
-	v := tx.Bucket(bMeta).Get(seq[:8])
-	if v == nil {
-		return Record{}, fmt.Errorf("%w: metadata of %s", ErrNotFound, id)
-	}
-	var r Record
-	if err := json.Unmarshal(v, &r); err != nil {
-		return Record{}, fmt.Errorf("record %s: %w", id, err)
-	}
-	r.seq = binary.BigEndian.Uint64(seq[:8])
-	return r, nil
-}
-
-// putMeta stores a record whose state was old ("" for a new record) and
-// moves it between the state counts.
-func putMeta(tx *bolt.Tx, r *Record, old State) error {
-	if err := countState(tx, old, r.State); err != nil {
-		return err
-	}
-	return putJSON(tx.Bucket(bMeta), u64(r.seq), r)
 }
 
 func putJSON(b *bolt.Bucket, k []byte, v any) error {

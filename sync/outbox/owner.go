@@ -5,11 +5,12 @@ package outbox
 //
 // At Add, the ID numbers of the people a dossier is about (WithOwners) are
 // turned into keyed tags, HMAC-SHA256 under an owner key of this outbox,
-// and stored in a bucket of their own (owner: uuid -> tags). The number
-// itself is never stored. A look-up (Owned) computes the tag of the card's
-// number and scans that bucket: no payload is decrypted, nobody else's
-// data is brought into memory, and the cost is one HMAC plus a metadata
-// scan.
+// and stored in the record's one value (format 4; format 3 kept them in a
+// bucket of their own). The number itself is never stored. A look-up
+// (Owned) computes the tag of the card's number and finds its records in
+// the in-memory tag index (built at Open from the values): no payload is
+// decrypted, nobody else's data is brought into memory, and the cost is
+// one HMAC plus reading the matching records.
 //
 // Why keyed: a 12-digit ID number has 10^12 values, so a plain hash of it
 // is reversed by enumeration in hours; without the owner key a tag says
@@ -24,10 +25,10 @@ package outbox
 // Lifetime: tags are deleted with the payload at Purge (after retention);
 // from then on the dossier is found by its receipt or official QR only.
 //
-// Compatibility: the bucket is new within format 3 and created only when a
-// tagged dossier is first added; an agent that does not know it ignores it
-// (and an older agent's Purge leaves tags of purged records behind, which
-// Owned skips). Tags carry a version prefix (ownerTagV1) so the scheme can
+// Compatibility: format 3 kept the tags in bucket owner (new within format
+// 3, so an older format-3 agent's Purge may have left tags of purged
+// records behind); the format 4 migration moves the tags of records not
+// purged into their values and drops the bucket. Tags carry a version prefix (ownerTagV1) so the scheme can
 // change without confusing old tags for new ones.
 
 import (
@@ -51,9 +52,6 @@ import (
 
 // OwnerKeyFile is the owner key's file name, in the key file's directory.
 const OwnerKeyFile = "outbox.owner.key"
-
-// bOwner holds each tagged record's owner tags: uuid -> "tag\ntag".
-var bOwner = []byte("owner")
 
 // ownerTagV1 starts a version-1 tag: 16 bytes of HMAC-SHA256, hex.
 const ownerTagV1 = "o1:"
@@ -187,30 +185,12 @@ func (s *Store) ownerTags(ctx context.Context) ([]string, error) {
 	return tags, nil
 }
 
-// putOwners stores a new record's tags (inside the add's transaction).
-func putOwners(tx *bolt.Tx, uuid string, tags []string) error {
-	if len(tags) == 0 {
-		return nil
-	}
-	b, err := tx.CreateBucketIfNotExists(bOwner)
-	if err != nil {
-		return err
-	}
-	return b.Put([]byte(uuid), []byte(strings.Join(tags, "\n")))
-}
-
-// delOwners removes a record's tags (at purge).
-func delOwners(tx *bolt.Tx, uuid string) error {
-	if b := tx.Bucket(bOwner); b != nil {
-		return b.Delete([]byte(uuid))
-	}
-	return nil
-}
-
 // Owned lists the records tagged for the ID number idNumber (see
-// WithOwners), oldest first, without decrypting anything. Purged records
-// are left out (their tags are gone, or stale from an older agent). An
-// outbox with no owner key yet has no tagged records: the answer is empty.
+// WithOwners), oldest first, without decrypting anything: the tag's
+// records come from the in-memory index (tag → records), then only those
+// records are read. Purged records are left out (their tags went with the
+// payload). An outbox with no owner key yet has no tagged records: the
+// answer is empty.
 func (s *Store) Owned(idNumber string) ([]Record, error) {
 	if !validOwnerID(idNumber) {
 		return nil, fmt.Errorf("%w: an ID number is 12 digits", ErrInvalidInput)
@@ -219,33 +199,32 @@ func (s *Store) Owned(idNumber string) ([]Record, error) {
 	if err != nil || key == nil {
 		return nil, err
 	}
-	tag := []byte(ownerTag(key, idNumber))
+	tag := ownerTag(key, idNumber)
+	s.idx.mu.RLock()
+	seqs := slices.Clone(s.idx.owners[tag])
+	s.idx.mu.RUnlock()
+	if len(seqs) == 0 {
+		return nil, nil
+	}
 	var out []Record
 	err = s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bOwner)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			match := false
-			for _, t := range strings.Split(string(v), "\n") {
-				match = match || hmac.Equal([]byte(t), tag)
-			}
-			if !match {
-				return nil
-			}
-			r, err := getByUUID(tx, string(k))
+		for _, seq := range seqs {
+			st, err := loadStored(tx, s.format, seq)
 			if errors.Is(err, ErrNotFound) {
-				return nil
+				continue
 			}
 			if err != nil {
 				return err
 			}
-			if r.PurgedAt.IsZero() {
-				out = append(out, r)
+			match := false
+			for _, t := range st.owners { // the file is the truth
+				match = match || hmac.Equal([]byte(t), []byte(tag))
 			}
-			return nil
-		})
+			if match && st.rec.PurgedAt.IsZero() {
+				out = append(out, st.rec)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, classifyIOError(err)

@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkOwnedLookup: finding a card's dossiers among 500 by owner tag
-// (one HMAC and a metadata scan), against the alternative the design
+// (one HMAC, the in-memory tag index, and reading the matching records), against the alternative the design
 // rejected, decrypting every payload and matching the number (baseline,
 // same store, same run).
 //

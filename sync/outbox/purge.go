@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -32,15 +31,9 @@ func (s *Store) Purge() (int, error) {
 	}
 	now := s.opts.Now().UTC()
 	cutoff := now.Add(-s.opts.Retention)
-	due := false
-	err := s.db.View(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bPurge).Cursor().First()
-		due = k != nil && int64(binary.BigEndian.Uint64(k[:8])) <= cutoff.UnixNano()
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("purge: %w", classifyIOError(err))
-	}
+	s.idx.mu.RLock()
+	due := len(s.idx.purge.upTo(cutoff.UnixNano(), 1)) > 0
+	s.idx.mu.RUnlock()
 	if !due {
 		return 0, s.expireAside(now, time.Time{})
 	}
@@ -50,53 +43,40 @@ func (s *Store) Purge() (int, error) {
 	n := 0
 	var oldest time.Time // earliest creation among the purged records
 	var withFiles []string
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(w *wtx) error {
 		n, oldest, withFiles = 0, time.Time{}, nil
-		c := tx.Bucket(bPurge).Cursor()
-		var keys [][]byte
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if int64(binary.BigEndian.Uint64(k[:8])) > cutoff.UnixNano() {
-				break
-			}
-			keys = append(keys, slices.Clone(k))
-		}
+		s.idx.mu.RLock()
+		keys := s.idx.purge.upTo(cutoff.UnixNano(), 0)
+		s.idx.mu.RUnlock()
 		for _, pk := range keys {
-			id := string(tx.Bucket(bPurge).Get(pk))
-			if err := tx.Bucket(bPurge).Delete(pk); err != nil {
-				return err
-			}
-			r, err := getByUUID(tx, id)
+			st, err := w.load(pk.seq)
 			if err != nil {
 				return err
 			}
-			k := u64(r.seq)
-			for _, b := range [][]byte{bData, bDetail} {
-				if err := tx.Bucket(b).Delete(k); err != nil {
-					return err
-				}
-			}
-			if err := delDEK(tx, id, r.seq); err != nil {
-				return err
-			}
-			if err := delOwners(tx, id); err != nil {
+			r := &st.rec
+			id := r.UUID
+			if err := w.tx.Bucket(bDetail).Delete(u64(r.seq)); err != nil {
 				return err
 			}
 			if len(r.Attachments) > 0 {
 				withFiles = append(withFiles, id)
 			}
+			// The payload, the data key and the owner tags go with the
+			// one value rewritten without them.
+			st.sealed, st.wrapped, st.owners = nil, nil, nil
 			r.PurgedAt = now
 			r.UpdatedAt = now
-			if err := putMeta(tx, &r, r.State); err != nil {
+			if err := w.put(st); err != nil {
 				return err
 			}
 			var a AuditRecord
-			if v := tx.Bucket(bAudit).Get([]byte(id)); v != nil {
+			if v := w.tx.Bucket(bAudit).Get([]byte(id)); v != nil {
 				if err := json.Unmarshal(v, &a); err != nil {
 					return err
 				}
 			}
 			a.PurgedAt = now
-			if err := putJSON(tx.Bucket(bAudit), []byte(id), a); err != nil {
+			if err := putJSON(w.tx.Bucket(bAudit), []byte(id), a); err != nil {
 				return err
 			}
 			if oldest.IsZero() || r.CreatedAt.Before(oldest) {
@@ -104,7 +84,7 @@ func (s *Store) Purge() (int, error) {
 			}
 			n++
 		}
-		return rewrapTx(tx, s.keyring())
+		return rewrapTx(w, s.keyring())
 	})
 	if err != nil {
 		return 0, fmt.Errorf("purge: %w", classifyIOError(err))
@@ -129,7 +109,7 @@ func (s *Store) RotateKey() (uint32, error) {
 	if err := s.addMasterKey(); err != nil {
 		return 0, err
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return rewrapTx(tx, s.keyring()) }); err != nil {
+	if err := s.update(func(w *wtx) error { return rewrapTx(w, s.keyring()) }); err != nil {
 		return 0, fmt.Errorf("rotate key: %w", classifyIOError(err))
 	}
 	id := s.keyring().current
@@ -154,45 +134,65 @@ func (s *Store) addMasterKey() error {
 }
 
 // rewrapTx re-wraps every data key not wrapped under the current master
-// key.
-func rewrapTx(tx *bolt.Tx, kr *Keyring) error {
-	return forEachDEK(tx, func(id string, seq uint64, w []byte) error {
-		if kid, ok := wrappedKeyID(w); ok && kid == kr.current {
-			return nil
+// key. In format 4 the wrapped key is in the record's one value, so each
+// such record's value is rewritten (its payload with it): a rotation, and
+// a purge, write every live record once.
+func rewrapTx(w *wtx, kr *Keyring) error {
+	var seqs []uint64
+	w.s.idx.mu.RLock()
+	for seq, e := range w.s.idx.recs {
+		if e.hasKey && e.keyID != kr.current {
+			seqs = append(seqs, seq)
 		}
-		dk, err := kr.unwrap(id, w)
+	}
+	w.s.idx.mu.RUnlock()
+	slices.Sort(seqs)
+	for _, seq := range seqs {
+		st, err := w.load(seq)
+		if err != nil {
+			return err
+		}
+		if st.wrapped == nil {
+			continue // purged in this transaction
+		}
+		if kid, ok := wrappedKeyID(st.wrapped); ok && kid == kr.current {
+			continue
+		}
+		dk, err := kr.unwrap(st.rec.UUID, st.wrapped)
 		if err != nil {
 			// A data key no key opens protects nothing readable; leave it
 			// (its record is parked when claimed).
-			return nil
+			continue
 		}
-		nw, err := kr.wrap(id, dk)
+		nw, err := kr.wrap(st.rec.UUID, dk)
 		clear(dk)
 		if err != nil {
 			return err
 		}
-		return putDEK(tx, id, seq, nw)
-	})
+		st.wrapped = nw
+		if err := w.put(st); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // retireKeys removes from the key file every master key that is not
 // current, wraps no live data key and is not needed by a retained backup or
-// corrupt copy. It runs inside a write transaction, so no Add, Claim or
-// Settle (which unwrap and wrap inside theirs) runs meanwhile.
+// corrupt copy. It runs inside a write transaction (and under the store's
+// write lock), so no Add, Claim or Settle (which unwrap and wrap inside
+// theirs) runs meanwhile, and the index it reads matches the file.
 func (s *Store) retireKeys() error {
 	var retired []uint32
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(w *wtx) error {
 		kr := s.keyring()
 		need := map[uint32]bool{kr.current: true}
-		if err := forEachDEK(tx, func(_ string, _ uint64, w []byte) error {
-			if id, ok := wrappedKeyID(w); ok {
-				need[id] = true
-			}
-			return nil
-		}); err != nil {
-			return err
+		s.idx.mu.RLock()
+		for id := range s.idx.keys {
+			need[id] = true
 		}
-		asides, err := listAside(tx)
+		s.idx.mu.RUnlock()
+		asides, err := listAside(w.tx)
 		if err != nil {
 			return err
 		}

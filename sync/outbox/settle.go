@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // OutcomeKind is what a delivery ended in.
@@ -61,11 +59,11 @@ func (s *Store) Settle(outs []Outcome) ([]Result, error) {
 		return nil, ErrReadOnly
 	}
 	var res []Result
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(w *wtx) error {
 		res = make([]Result, len(outs))
 		kr := s.keyring()
 		for i, o := range outs {
-			st, err := s.settleTx(tx, kr, o)
+			st, err := s.settleTx(w, kr, o)
 			if err != nil && !isRecordError(err) {
 				return err
 			}
@@ -83,9 +81,9 @@ func isRecordError(err error) bool {
 	return errors.Is(err, ErrInvalidState) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrInvalidInput)
 }
 
-func (s *Store) settleTx(tx *bolt.Tx, kr *Keyring, o Outcome) (State, error) {
+func (s *Store) settleTx(w *wtx, kr *Keyring, o Outcome) (State, error) {
 	var end State
-	setDetail := func(r *Record, reason bool) error {
+	setDetail := func(st *stored, reason bool) error {
 		if o.Detail == "" && (o.Code == "" || ValidCode(o.Code)) {
 			return nil
 		}
@@ -93,7 +91,7 @@ func (s *Store) settleTx(tx *bolt.Tx, kr *Keyring, o Outcome) (State, error) {
 		if text == "" {
 			text = o.Code // an invalid code is free text: seal it
 		}
-		err := updateDetail(tx, kr, r, func(d *Detail) {
+		err := updateDetail(w, kr, st, func(d *Detail) {
 			if reason {
 				d.Reason = text
 			} else {
@@ -121,10 +119,11 @@ func (s *Store) settleTx(tx *bolt.Tx, kr *Keyring, o Outcome) (State, error) {
 		if o.Status != 0 && StatusName(o.Status) == "" {
 			o.Status = 0 // an unknown status code is not stored; the next poll asks again
 		}
-		if r, err := getByUUID(tx, o.UUID); err == nil && r.State == Accepted && r.DossierCode == o.DossierCode {
+		if st, err := w.byID(o.UUID); err == nil && st.rec.State == Accepted && st.rec.DossierCode == o.DossierCode {
 			return Accepted, nil
 		}
-		err := s.transitionTx(tx, o.UUID, []State{Sending}, func(tx *bolt.Tx, r *Record) error {
+		err := s.transitionTx(w, o.UUID, []State{Sending}, func(w *wtx, st *stored) error {
+			r := &st.rec
 			now := s.opts.Now().UTC()
 			r.State = Accepted
 			r.DossierCode = o.DossierCode
@@ -136,35 +135,30 @@ func (s *Store) settleTx(tx *bolt.Tx, kr *Keyring, o Outcome) (State, error) {
 			r.LastError = ""
 			a := AuditRecord{UUID: r.UUID, Service: r.Service, Device: r.Device, CreatedAt: r.CreatedAt,
 				AcceptedAt: now, DossierCode: o.DossierCode, OfficialCode: o.OfficialCode, Attempts: r.Attempts}
-			if err := putJSON(tx.Bucket(bAudit), []byte(r.UUID), a); err != nil {
-				return err
-			}
-			return tx.Bucket(bPurge).Put(timeKey(now, r.seq), []byte(r.UUID))
+			return putJSON(w.tx.Bucket(bAudit), []byte(r.UUID), a)
 		})
 		return Accepted, err
 	case Reject:
-		err := s.transitionTx(tx, o.UUID, []State{Sending}, func(tx *bolt.Tx, r *Record) error {
+		err := s.transitionTx(w, o.UUID, []State{Sending}, func(w *wtx, st *stored) error {
+			r := &st.rec
 			r.State = Rejected
 			r.Reason = clearCode(o.Code)
 			r.NextAttemptAt = time.Time{}
-			return setDetail(r, true)
+			return setDetail(st, true)
 		})
 		return Rejected, err
 	case Park:
-		err := s.transitionTx(tx, o.UUID, []State{Sending, Pending}, func(tx *bolt.Tx, r *Record) error {
-			if r.State == Pending {
-				if err := tx.Bucket(bDue).Delete(timeKey(r.NextAttemptAt, r.seq)); err != nil {
-					return err
-				}
-			}
+		err := s.transitionTx(w, o.UUID, []State{Sending, Pending}, func(w *wtx, st *stored) error {
+			r := &st.rec
 			r.State = NeedsAttention
 			r.Reason = clearCode(o.Code)
 			r.NextAttemptAt = time.Time{}
-			return setDetail(r, true)
+			return setDetail(st, true)
 		})
 		return NeedsAttention, err
 	case RetryLater:
-		err := s.transitionTx(tx, o.UUID, []State{Sending}, func(tx *bolt.Tx, r *Record) error {
+		err := s.transitionTx(w, o.UUID, []State{Sending}, func(w *wtx, st *stored) error {
+			r := &st.rec
 			if o.NoCount && r.Attempts > 0 {
 				r.Attempts--
 			}
@@ -178,7 +172,7 @@ func (s *Store) settleTx(tx *bolt.Tx, kr *Keyring, o Outcome) (State, error) {
 				r.NextAttemptAt = o.Next.UTC()
 			}
 			end = r.State
-			return setDetail(r, false)
+			return setDetail(st, false)
 		})
 		return end, err
 	}
@@ -191,13 +185,14 @@ var errDetailCrypto = errors.New("detail cannot be opened")
 
 // updateDetail decrypts a record's detail (if any), lets fn change it and
 // seals it again under the record's data key; a record without a data key
-// (its payload purged) gets a fresh one.
-func updateDetail(tx *bolt.Tx, kr *Keyring, r *Record, fn func(*Detail)) error {
+// (its payload purged) gets a fresh one, in st (the caller puts st).
+func updateDetail(w *wtx, kr *Keyring, st *stored, fn func(*Detail)) error {
+	r := &st.rec
 	k := u64(r.seq)
 	var dk []byte
-	if w := getDEK(tx, r.UUID); w != nil {
+	if st.wrapped != nil {
 		var err error
-		if dk, err = kr.unwrap(r.UUID, w); err != nil {
+		if dk, err = kr.unwrap(r.UUID, st.wrapped); err != nil {
 			return fmt.Errorf("%w: %s: %v", errDetailCrypto, r.UUID, err)
 		}
 	} else {
@@ -205,17 +200,15 @@ func updateDetail(tx *bolt.Tx, kr *Keyring, r *Record, fn func(*Detail)) error {
 		if dk, err = newDataKey(); err != nil {
 			return err
 		}
-		w, err := kr.wrap(r.UUID, dk)
+		wr, err := kr.wrap(r.UUID, dk)
 		if err != nil {
 			return err
 		}
-		if err := putDEK(tx, r.UUID, r.seq, w); err != nil {
-			return err
-		}
+		st.wrapped = wr
 	}
 	defer clear(dk)
 	var d Detail
-	if v := tx.Bucket(bDetail).Get(k); v != nil {
+	if v := w.tx.Bucket(bDetail).Get(k); v != nil {
 		pt, err := openData(dk, r.UUID, purposeDetail, v)
 		if err != nil {
 			return fmt.Errorf("%w: %s: %v", errDetailCrypto, r.UUID, err)
@@ -233,5 +226,5 @@ func updateDetail(tx *bolt.Tx, kr *Keyring, r *Record, fn func(*Detail)) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bDetail).Put(k, sealed)
+	return w.tx.Bucket(bDetail).Put(k, sealed)
 }

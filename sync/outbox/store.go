@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"errors"
 	"fmt"
@@ -24,18 +25,11 @@ const (
 	KeyFile = "outbox.key"
 )
 
-// Bucket names.
+// Bucket names of format 4 (the older layouts are in legacy.go).
 var (
-	bMeta      = []byte("meta")    // seq (8 bytes BE) -> Record JSON
-	bUUID      = []byte("uuid")    // uuid -> seq, then (format 3) the data key wrapped under a master key
-	bPayload   = []byte("payload") // formats 1-2: uuid -> payload sealed under a master key
-	bData      = []byte("data")    // seq -> payload sealed under the record's data key
-	bDetail    = []byte("detail")  // seq -> Detail JSON sealed under the data key
-	bDue       = []byte("due")     // due unix nanos (8) + seq (8) -> uuid, pending only
-	bSending   = []byte("sending") // uuid -> seq, sending only
-	bPurge     = []byte("purge")   // accepted unix nanos (8) + seq (8) -> uuid, unpurged accepted only
-	bAudit     = []byte("audit")   // uuid -> AuditRecord JSON
-	allBuckets = [][]byte{bMeta, bUUID, bData, bDetail, bDue, bSending, bPurge, bAudit, bFormat, bCounts, bAside}
+	bDetail    = []byte("detail") // seq -> Detail JSON sealed under the data key
+	bAudit     = []byte("audit")  // uuid -> AuditRecord JSON
+	allBuckets = [][]byte{bRec, bDetail, bAudit, bFormat, bAside}
 )
 
 // Defaults for Options.
@@ -104,6 +98,15 @@ type Store struct {
 	readOnly bool
 	recovery *Recovery
 	log      *slog.Logger
+
+	// format is the layout of the open file: CurrentFormat, or an older
+	// one opened read-only and not migrated.
+	format int
+	// idx is the in-memory index (index.go), built at Open; wmu is held
+	// around every write transaction and the index change that follows
+	// it (update).
+	idx *index
+	wmu sync.Mutex
 
 	mu     sync.Mutex // guards kr, closed and ownKey
 	closed bool
@@ -204,6 +207,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.db.Close()
 		return nil, err
 	}
+	if err := s.loadIndex(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
 	if !s.readOnly {
 		if n, err := s.resetSending(); err != nil {
 			s.db.Close()
@@ -298,7 +305,7 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 	// fsynced commit); bbolt rebuilds it from the pages at Open, which walks
 	// the file anyway for the start-up check. Data durability is unchanged:
 	// every commit is still fsynced before it returns.
-	bo := &bolt.Options{Timeout: s.opts.Timeout, ReadOnly: s.readOnly, NoFreelistSync: true, FreelistType: bolt.FreelistMapType}
+	bo := boltOptions(s.opts.Timeout, s.readOnly)
 	db, err = bolt.Open(path, 0o600, bo)
 	if err != nil && !s.readOnly && isReadOnlyErr(err) {
 		if _, serr := os.Stat(path); serr == nil {
@@ -315,6 +322,12 @@ func (s *Store) openBolt(path string) (db *bolt.DB, err error) {
 		return nil, fmt.Errorf("outbox: open %s: %w", path, classifyIOError(err))
 	}
 	return db, nil
+}
+
+// boltOptions are the bbolt options of the store (the enqueue benchmark's
+// bare baselines open their files with the same ones).
+func boltOptions(timeout time.Duration, readOnly bool) *bolt.Options {
+	return &bolt.Options{Timeout: timeout, ReadOnly: readOnly, NoFreelistSync: true, FreelistType: bolt.FreelistMapType}
 }
 
 func isWindows() bool { return os.PathSeparator == '\\' }
@@ -344,7 +357,20 @@ func checkDB(db *bolt.DB) (err error) {
 	}()
 	return db.View(func(tx *bolt.Tx) error {
 		if err := tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-			return b.ForEach(func(k, v []byte) error { return nil })
+			if !bytes.Equal(name, bRec) {
+				return b.ForEach(func(k, v []byte) error { return nil })
+			}
+			// Format 4's records: every header must decode, since the
+			// indexes are built from them.
+			return b.ForEach(func(k, v []byte) error {
+				if len(k) != 8 {
+					return fmt.Errorf("record key %x: %w", k, errBadValue)
+				}
+				if _, err := decodeHdr(v); err != nil {
+					return fmt.Errorf("record %x: %w", k, err)
+				}
+				return nil
+			})
 		}); err != nil {
 			return fmt.Errorf("%w: %v", errCorrupt, err)
 		}
@@ -381,16 +407,46 @@ func ensureBuckets(db *bolt.DB) error {
 	return nil
 }
 
+// loadIndex builds the in-memory index from the file (one scan of the
+// records' headers). A read-only store builds it once too: while it is
+// open, bbolt's shared file lock keeps every writer out, so the file
+// cannot change under it.
+func (s *Store) loadIndex() error {
+	err := s.db.View(func(tx *bolt.Tx) error {
+		s.format = storeFormat(tx)
+		if s.format == 0 {
+			s.format = CurrentFormat
+		}
+		ix, err := buildIndex(tx, s.format)
+		s.idx = ix
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: read the records: %w", classifyIOError(err))
+	}
+	return nil
+}
+
 // countPayloads counts the sealed payloads and data keys, in any format.
 func (s *Store) countPayloads() (int, error) {
 	n := 0
 	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bPayload, bData} {
-			if b := tx.Bucket(name); b != nil {
-				n += b.Stats().KeyN
+		f := storeFormat(tx)
+		if f < FormatV4 {
+			for _, name := range [][]byte{bPayload, bData} {
+				if b := tx.Bucket(name); b != nil {
+					n += b.Stats().KeyN
+				}
 			}
+			n += countLegacyKeys(tx)
+			return nil
 		}
-		return forEachDEK(tx, func(string, uint64, []byte) error { n++; return nil })
+		return scanStored(tx, f, func(st *stored) error {
+			if st.sealed != nil || st.wrapped != nil {
+				n++
+			}
+			return nil
+		})
 	})
 	return n, err
 }
