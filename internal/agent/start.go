@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"motcua/hwtest/simcard"
 	"motcua/internal/config"
@@ -115,9 +116,16 @@ func Start(o Options) (*Agent, error) {
 // OutboxDir is the directory of the agent's outbox.
 func (a *Agent) OutboxDir() string { return OutboxDir(a.DataDir) }
 
+// PurgeSlack is how long past its retention an accepted payload may stay
+// so that the agent's purges, tried on every sync pass, come in batches
+// (outbox.Options.PurgeSlack: each purge that removes something rewrites
+// every live record).
+const PurgeSlack = time.Hour
+
 // OutboxOptions are the outbox options from the configuration.
 func (a *Agent) OutboxOptions() outbox.Options {
 	return outbox.Options{Device: a.Config.Device(), Retention: a.Config.Retention.AcceptedPayload.Duration,
+		PurgeSlack:  PurgeSlack,
 		MaxAttempts: a.Config.Retention.MaxAttempts, Logger: a.Log}
 }
 

@@ -54,5 +54,7 @@
 // heap (format 3: none), about 120 bytes per record (BenchmarkStartup100k). Because the wrapped data key lives in the
 // record's value, a key rotation and every Purge that removes something
 // rewrite the value of every live record, payload included (format 3
-// rewrote only the short UUID index entries).
+// rewrote only the short UUID index entries): about 18 µs a record
+// (BenchmarkRewrapLive). Options.PurgeSlack batches purges for callers
+// that try one on every pass.
 package outbox

@@ -525,3 +525,45 @@ func FuzzOpenSealed(f *testing.F) {
 		}
 	})
 }
+
+// TestPurgeSlackBatches: with PurgeSlack, nothing is removed until the
+// oldest expired payload is that far past its retention; then every
+// expired payload goes in one purge (one rewrite of the live records).
+func TestPurgeSlackBatches(t *testing.T) {
+	clk := newClock()
+	s := openT(t, t.TempDir(), Options{Now: clk.Now, Retention: time.Hour, PurgeSlack: time.Hour})
+	ctx := context.Background()
+	accept := func(code string) string {
+		id, _ := s.Add(ctx, "1.004222", []byte(testPayload))
+		if _, err := s.Claim(clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkAccepted(id, code, 2); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a := accept("H40-1")
+	clk.Add(30 * time.Minute)
+	b := accept("H40-2")
+	live, _ := s.Add(ctx, "1.004222", []byte(`{"live":true}`))
+	clk.Add(40 * time.Minute) // a expired 10 min ago: within the slack
+	if n, err := s.Purge(); n != 0 || err != nil {
+		t.Fatalf("purge within the slack removed %d (%v)", n, err)
+	}
+	if _, err := s.Payload(a); err != nil {
+		t.Fatalf("payload gone within the slack: %v", err)
+	}
+	clk.Add(51 * time.Minute) // a 61 min past, b 31 min past
+	if n, err := s.Purge(); n != 2 || err != nil {
+		t.Fatalf("purge past the slack removed %d (%v), want both expired", n, err)
+	}
+	for _, id := range []string{a, b} {
+		if _, err := s.Payload(id); !errors.Is(err, ErrPayloadPurged) {
+			t.Errorf("%s after purge: %v", id, err)
+		}
+	}
+	if p, err := s.Payload(live); err != nil || string(p) != `{"live":true}` {
+		t.Errorf("pending payload: %q %v", p, err)
+	}
+}

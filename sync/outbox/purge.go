@@ -10,8 +10,9 @@ import (
 )
 
 // Purge removes the payloads of accepted records whose retention has
-// passed, keeping their metadata and audit records, and makes them
-// unrecoverable (crypto-shredding):
+// passed (once the oldest is Options.PurgeSlack past it), keeping their
+// metadata and audit records, and makes them unrecoverable
+// (crypto-shredding):
 //
 //  1. a new master key is added to the key file (fsynced) and made current;
 //  2. one commit deletes each expired record's sealed payload, sealed
@@ -32,7 +33,9 @@ func (s *Store) Purge() (int, error) {
 	now := s.opts.Now().UTC()
 	cutoff := now.Add(-s.opts.Retention)
 	s.idx.mu.RLock()
-	due := len(s.idx.purge.upTo(cutoff.UnixNano(), 1)) > 0
+	// Nothing is removed until the oldest expired payload is PurgeSlack
+	// past its retention; then every expired one goes in the same purge.
+	due := len(s.idx.purge.upTo(cutoff.Add(-max(s.opts.PurgeSlack, 0)).UnixNano(), 1)) > 0
 	s.idx.mu.RUnlock()
 	if !due {
 		return 0, s.expireAside(now, time.Time{})

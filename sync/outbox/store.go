@@ -48,6 +48,15 @@ type Options struct {
 	// Retention is how long an accepted record keeps its payload before
 	// Purge removes it. Default DefaultRetention.
 	Retention time.Duration
+	// PurgeSlack lets an accepted payload outlive Retention by up to this
+	// much, so that purges come in batches: Purge removes anything only
+	// once the oldest expired payload is PurgeSlack past its retention,
+	// and then removes every expired one. In format 4 a purge that removes
+	// something rewrites every live record (its data key is re-wrapped
+	// under a new master key, BenchmarkRewrapLive), so an agent that
+	// purges on every sync pass sets an hour; 0 purges as soon as the
+	// retention ends (the `motcua outbox purge` command).
+	PurgeSlack time.Duration
 	// MaxAttempts is how many deliveries without a definite answer a
 	// record gets before it needs attention. Default DefaultMaxAttempts.
 	MaxAttempts int
