@@ -3,7 +3,7 @@
 # reader) under a private Xvfb display, driven with xdotool like a finger on
 # a touch screen, captured with ImageMagick's import.
 #
-#   bash scripts/screenshots.sh [OUTDIR]     (default docs/screenshots)
+#   bash scripts/screenshots.sh [OUTDIR]     (default docs/screenshots/walk: the README's)
 #   SIZES=1024x768 bash scripts/screenshots.sh /tmp/shots   (other screen sizes)
 #
 # The walk runs at 1280x800 and at 1920x1080: every mode, large text and
@@ -12,7 +12,7 @@
 # Needs xvfb, xdotool, imagemagick and jq (installed here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-docs/screenshots}
+out=${1:-docs/screenshots/walk}
 mkdir -p "$out"
 
 need=()
