@@ -78,6 +78,7 @@ func serviceInstall(args []string) int {
 	}
 	fmt.Printf("service %s registered: %q serve --config %q --data %q \n", serviceName, exe, cfgFile, dataDir)
 	fmt.Printf("data directory %s: SYSTEM and Administrators only\n", dataDir)
+	addFirewallRules(filepath.Dir(exe))
 	if *noStart {
 		return 0
 	}
@@ -247,6 +248,9 @@ func serviceUninstall(args []string) int {
 	if err := eventlog.Remove(serviceName); err != nil {
 		fmt.Fprintf(os.Stderr, "motcua: event log source: %v\n", err)
 	}
+	if exe, err := os.Executable(); err == nil {
+		removeFirewallRules(filepath.Dir(exe))
+	}
 	fmt.Printf("service %s removed; the data directory is kept\n", serviceName)
 	return 0
 }
@@ -264,6 +268,9 @@ func serviceCleanup(args []string) int {
 	}
 	if err := eventlog.Remove(serviceName); err != nil && !errors.Is(err, windows.ERROR_FILE_NOT_FOUND) {
 		fmt.Fprintf(os.Stderr, "motcua: event log source: %v\n", err)
+	}
+	if exe, err := os.Executable(); err == nil {
+		removeFirewallRules(filepath.Dir(exe))
 	}
 	if !*purge {
 		fmt.Printf("kept the data directory %s\n", *data)

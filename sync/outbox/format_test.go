@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -152,8 +151,6 @@ func BenchmarkCounts(b *testing.B) {
 		}
 	})
 }
-
-func newUUIDForBench(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
 
 // TestInterruptedMigrationLeavesV3 fails the format 3→4 step after it has
 // written every record's value: the file is byte for byte the format-3
