@@ -314,6 +314,9 @@ func startApp(ctx context.Context, fa fyne.App, cfg *config.Config, ch appChoice
 	if ucfg.Engine, err = engine.New(ecfg); err != nil {
 		return nil, nil, err
 	}
+	// Dossiers an older agent queued get their owners' keyed tags, so a
+	// card tap at the look-up finds them too (off the start-up path).
+	ucfg.Engine.StartTaggingOlderDossiers()
 	if link != nil {
 		link.AttachEngine(ucfg.Engine)
 		stopLink, err := agent.ServeOffice(ctx, cfg, link, log)

@@ -168,6 +168,7 @@ func serve(ctx context.Context, cfg *config.Config, source string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	eng.StartTaggingOlderDossiers() // an older agent's dossiers become findable by card
 	if link != nil {
 		link.AttachEngine(eng)
 		stopLink, err := agent.ServeOffice(ctx, cfg, link, log)

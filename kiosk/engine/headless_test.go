@@ -161,3 +161,48 @@ func TestQueueDossierFoundByCard(t *testing.T) {
 		t.Fatalf("another number finds the dossier: %+v", other)
 	}
 }
+
+// TestTagOlderDossiers: dossiers queued without owner tags (an older
+// store's) are named once from their payloads' ID fields, so a card tap
+// finds them; a payload that is no dossier is skipped, never changed.
+func TestTagOlderDossiers(t *testing.T) {
+	r := newRig(t, Kiosk, nil)
+	svc, _ := r.e.Catalog().Service("1.003781")
+	id := ""
+	for _, f := range svc.Fields {
+		if f.Type == "id12" || f.Source == "card:id_number" {
+			id = f.ID
+		}
+	}
+	number := simcard.ReferenceProfile().Identity.IDNumber
+	d := &dossier.Dossier{Schema: dossier.SchemaV1, ServiceCode: svc.Code, ServiceName: svc.NameVI,
+		CreatedAt: r.clock.Now(), Device: r.e.Device(), Consent: dossier.Consent{Text: svc.ConsentVI, AcceptedAt: r.clock.Now()},
+		Parties: []dossier.Party{{Role: svc.Parties[0].Role, Provenance: "typed",
+			Fields: map[string]dossier.Value{id: {Value: number, Provenance: "typed"}}}}}
+	payload, err := d.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	old, err := r.box.Add(ctx, svc.Code, payload) // no owners: as an older agent stored it
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk, _ := r.box.Add(ctx, svc.Code, []byte(`{"not":"a dossier"}`))
+	if recs, _ := r.box.Owned(number); len(recs) != 0 {
+		t.Fatalf("found before tagging: %+v", recs)
+	}
+	n, err := r.e.TagOlderDossiers(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("TagOlderDossiers = %d, %v; want 1", n, err)
+	}
+	if recs, err := r.box.Owned(number); err != nil || len(recs) != 1 || recs[0].UUID != old {
+		t.Fatalf("owned after tagging: %+v %v", recs, err)
+	}
+	if left, _ := r.box.Untagged(); len(left) != 1 || left[0] != junk {
+		t.Fatalf("untagged left: %v, want the junk record %s", left, junk)
+	}
+	if n, _ := r.e.TagOlderDossiers(ctx); n != 0 {
+		t.Fatalf("a second pass tagged %d", n)
+	}
+}

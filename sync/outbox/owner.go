@@ -254,3 +254,63 @@ func (s *Store) FindOfficial(code string) (Record, error) {
 func sortBySeq(rs []Record) {
 	slices.SortFunc(rs, func(a, b Record) int { return cmp.Compare(a.seq, b.seq) })
 }
+
+// Untagged lists the records that hold a payload and no owner tags,
+// oldest first: dossiers queued before tags existed (an older store,
+// migrated) or without anyone's ID number. Their owners can be named
+// afterwards with TagOwners. Nothing is decrypted.
+func (s *Store) Untagged() ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bRec)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			_, _, owners, sealed, err := splitValue(v)
+			if err != nil {
+				return err
+			}
+			if len(owners) == 0 && len(sealed) > 0 {
+				h, err := decodeHdr(v)
+				if err != nil {
+					return err
+				}
+				out = append(out, h.id)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, classifyIOError(err)
+	}
+	return out, nil
+}
+
+// TagOwners tags record id with the ID numbers ctx names (WithOwners),
+// as Add would have: for a record that still holds its payload and has no
+// tags yet (Untagged). It reports whether it tagged the record; a record
+// tagged meanwhile, purged, or named by no valid ID number is left as it
+// is.
+func (s *Store) TagOwners(ctx context.Context, id string) (bool, error) {
+	tags, err := s.ownerTags(ctx)
+	if err != nil || len(tags) == 0 {
+		return false, err
+	}
+	tagged := false
+	err = s.update(func(w *wtx) error {
+		st, err := w.byID(id)
+		if err != nil {
+			return err
+		}
+		if len(st.owners) > 0 || len(st.sealed) == 0 || !st.rec.PurgedAt.IsZero() {
+			return nil
+		}
+		st.owners, tagged = tags, true
+		return w.put(st)
+	})
+	if err != nil {
+		return false, classifyIOError(err)
+	}
+	return tagged, nil
+}

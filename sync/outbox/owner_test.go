@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -154,5 +155,54 @@ func TestFindOfficial(t *testing.T) {
 	}
 	if _, err := s.FindOfficial("a b"); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("bad code: %v", err)
+	}
+}
+
+// TestTagOwnersAfterwards: a dossier queued without owners (an older
+// store's) is listed by Untagged, tagged once with TagOwners, then found
+// by card; a second TagOwners, a purged record and a record with tags are
+// left as they are.
+func TestTagOwnersAfterwards(t *testing.T) {
+	clk := newClock()
+	s := openT(t, t.TempDir(), Options{Now: clk.Now, Retention: time.Hour})
+	ctx := context.Background()
+	const owner = "001093047064"
+	gone, _ := s.Add(ctx, "1.004222", []byte(testPayload))
+	if _, err := s.Claim(clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkAccepted(gone, "H40-9", 2); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := s.Add(ctx, "1.004222", []byte(testPayload))
+	tagged, _ := s.Add(WithOwners(ctx, "079201000001"), "1.004222", []byte(testPayload))
+	clk.Add(2 * time.Hour)
+	if n, err := s.Purge(); n != 1 || err != nil {
+		t.Fatalf("purge %d %v", n, err)
+	}
+	ids, err := s.Untagged()
+	if err != nil || !slices.Equal(ids, []string{old}) {
+		t.Fatalf("Untagged = %v %v, want only %s (not the tagged %s, not the purged %s)", ids, err, old, tagged, gone)
+	}
+	if recs, _ := s.Owned(owner); len(recs) != 0 {
+		t.Fatalf("found before tagging: %+v", recs)
+	}
+	for _, id := range []string{old, tagged, gone} {
+		did, err := s.TagOwners(WithOwners(ctx, owner), id)
+		if err != nil || did != (id == old) {
+			t.Fatalf("TagOwners(%s) = %v %v", id, did, err)
+		}
+	}
+	if did, _ := s.TagOwners(WithOwners(ctx, "079201000002"), old); did {
+		t.Fatal("a tagged record was tagged again")
+	}
+	if recs, err := s.Owned(owner); err != nil || len(recs) != 1 || recs[0].UUID != old {
+		t.Fatalf("Owned after tagging: %+v %v", recs, err)
+	}
+	if ids, _ := s.Untagged(); len(ids) != 0 {
+		t.Fatalf("still untagged: %v", ids)
+	}
+	if did, err := s.TagOwners(ctx, old); did || err != nil { // no ID number named
+		t.Fatalf("TagOwners without owners = %v %v", did, err)
 	}
 }
