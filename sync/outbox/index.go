@@ -50,7 +50,12 @@ func (o *ordSet) insert(k okey) {
 }
 
 func (o *ordSet) remove(k okey) {
-	if i, ok := o.find(k); ok {
+	i, ok := o.find(k)
+	switch {
+	case !ok:
+	case i == 0: // claims and purges take from the front: no copying
+		o.ks = o.ks[1:] // the dropped head's memory goes at the next growth
+	default:
 		o.ks = slices.Delete(o.ks, i, i+1)
 	}
 }
