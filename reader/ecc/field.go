@@ -107,21 +107,26 @@ func (f *field) mul(z, x, y *fe) {
 	n := f.n
 	xs, ys := x[:n], y[:n]
 	for i, yi := range ys {
-		tt := t[i : i+n]
-		tt = tt[:len(xs)]
-		var c uint64
-		for j, xj := range xs {
-			hi, lo := bits.Mul64(xj, yi)
-			var cc uint64
-			lo, cc = bits.Add64(lo, tt[j], 0)
-			hi += cc
-			lo, cc = bits.Add64(lo, c, 0)
-			hi += cc
-			tt[j], c = lo, hi
-		}
-		t[i+n] = c
+		t[i+n] = mulAddRow(t[i:i+n], xs, yi)
 	}
 	f.reduce(z, &t)
+}
+
+// mulAddRow adds xs·y to the limbs tt (len(tt) == len(xs)) and returns
+// the carry out of the top limb: one row of schoolbook multiplication.
+func mulAddRow(tt, xs []uint64, y uint64) uint64 {
+	tt = tt[:len(xs)]
+	var c uint64
+	for j, xj := range xs {
+		hi, lo := bits.Mul64(xj, y)
+		var cc uint64
+		lo, cc = bits.Add64(lo, tt[j], 0)
+		hi += cc
+		lo, cc = bits.Add64(lo, c, 0)
+		hi += cc
+		tt[j], c = lo, hi
+	}
+	return c
 }
 
 // sqr sets z = x²·R⁻¹ mod p, computing each cross product once.
@@ -130,21 +135,7 @@ func (f *field) sqr(z, x *fe) {
 	n := f.n
 	xs := x[:n]
 	for i := 0; i < n-1; i++ {
-		xi := xs[i]
-		tt := t[2*i+1 : i+n]
-		rest := xs[i+1:]
-		tt = tt[:len(rest)]
-		var c uint64
-		for j, xj := range rest {
-			hi, lo := bits.Mul64(xi, xj)
-			var cc uint64
-			lo, cc = bits.Add64(lo, tt[j], 0)
-			hi += cc
-			lo, cc = bits.Add64(lo, c, 0)
-			hi += cc
-			tt[j], c = lo, hi
-		}
-		t[i+n] = c
+		t[i+n] = mulAddRow(t[2*i+1:i+n], xs[i+1:], xs[i])
 	}
 	// double the cross products (their sum is below 2^(128n-1))
 	for k := 2*n - 1; k > 0; k-- {
