@@ -57,49 +57,12 @@ func BenchmarkAppColdStart(b *testing.B) {
 	b.Run("app-to-attract", func(b *testing.B) {
 		var rss float64
 		for range b.N {
-			data := b.TempDir()
-			cmd := exec.Command(bin, "desk", "--demo", "--window", "--data", data)
-			cmd.Env = append(os.Environ(), "DISPLAY="+display, "MOTCUA_CONFIG=")
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				b.Fatal(err)
-			}
-			ready := make(chan error, 1)
-			go func() {
-				sc := bufio.NewScanner(stderr)
-				var tail []string
-				for sc.Scan() {
-					if strings.Contains(sc.Text(), "motcua: app ready") {
-						ready <- nil
-						for sc.Scan() { // keep draining so the child never blocks
-						}
-						return
-					}
-					tail = append(tail, sc.Text())
-				}
-				ready <- fmt.Errorf("app exited before it was ready:\n%s", strings.Join(tail, "\n"))
-			}()
-			select {
-			case err = <-ready:
-			case <-time.After(60 * time.Second):
-				err = fmt.Errorf("app not ready within 60s")
-			}
+			cmd, _, err := startAppOn(bin, display, "desk", "--demo", "--window", "--data", b.TempDir())
 			b.StopTimer()
 			if err == nil {
 				rss = residentMiB(cmd.Process.Pid)
 			}
-			cmd.Process.Signal(syscall.SIGTERM)
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
+			stopApp(cmd)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -107,6 +70,64 @@ func BenchmarkAppColdStart(b *testing.B) {
 		}
 		b.ReportMetric(rss, "rss-MiB")
 	})
+}
+
+// startAppOn starts the app binary on display (no configuration file) and
+// waits up to 60 s for its "app ready" line, which it returns; stderr is
+// drained after it so the app never blocks. An app that exits first gives
+// an error with the end of its log. The caller stops it with stopApp.
+func startAppOn(bin, display string, args ...string) (*exec.Cmd, string, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "MOTCUA_CONFIG=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	type result struct {
+		line string
+		err  error
+	}
+	ready := make(chan result, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		var tail []string
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "motcua: app ready") {
+				ready <- result{line: sc.Text()}
+				for sc.Scan() { // keep draining
+				}
+				return
+			}
+			tail = append(tail, sc.Text())
+		}
+		ready <- result{err: fmt.Errorf("app exited before it was ready:\n%s", strings.Join(tail, "\n"))}
+	}()
+	select {
+	case r := <-ready:
+		return cmd, r.line, r.err
+	case <-time.After(60 * time.Second):
+		return cmd, "", fmt.Errorf("app not ready within 60s")
+	}
+}
+
+// stopApp ends an app started by startAppOn, by pid: SIGTERM, then SIGKILL
+// after 10 s.
+func stopApp(cmd *exec.Cmd) {
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
 }
 
 // startXvfb starts a private X server with a 1280x800 screen and returns

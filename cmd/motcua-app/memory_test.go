@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -41,48 +40,17 @@ func BenchmarkAppMemory(b *testing.B) {
 	display := startXvfb(b, xvfb)
 	var last map[string]float64
 	for range b.N {
-		cmd := exec.Command(bin, "kiosk", "--demo", "--queue-only", "--window", "--data", b.TempDir())
-		cmd.Env = append(os.Environ(), "DISPLAY="+display, "MOTCUA_CONFIG=")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		ready := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(stderr)
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), "motcua: app ready") {
-					ready <- sc.Text()
-				}
-			}
-			close(ready)
-		}()
-		var line string
-		select {
-		case line = <-ready:
-		case <-time.After(60 * time.Second):
-		}
-		if line != "" {
+		cmd, line, err := startAppOn(bin, display, "kiosk", "--demo", "--queue-only", "--window", "--data", b.TempDir())
+		if err == nil {
 			time.Sleep(2 * time.Second) // the attract screen painted and settled
 			last = smapsBreakdown(cmd.Process.Pid)
 			for k, v := range goHeap(line) {
 				last[k] = v
 			}
 		}
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		if line == "" {
-			b.Fatal("the app was not ready within 60s")
+		stopApp(cmd)
+		if err != nil {
+			b.Fatal(err)
 		}
 	}
 	for k, v := range last {

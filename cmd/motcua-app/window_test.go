@@ -1,12 +1,11 @@
+//go:build !windows
+
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -34,32 +33,23 @@ func TestDeskWindowFitsTheScreen(t *testing.T) {
 	for _, c := range []struct{ screen, want string }{{"1024x768", "1024x768"}, {"1920x1080", "1280x800"}} {
 		t.Run(c.screen, func(t *testing.T) {
 			display := startXvfbScreen(t, xvfb, c.screen)
-			logf := filepath.Join(t.TempDir(), "app.log")
-			lf, _ := os.Create(logf)
-			defer lf.Close()
-			cmd := exec.Command(bin, "desk", "--demo", "--queue-only", "--window", "--data", t.TempDir())
-			cmd.Env = append(os.Environ(), "DISPLAY="+display)
-			cmd.Stdout, cmd.Stderr = lf, lf
-			if err := cmd.Start(); err != nil {
+			cmd, _, err := startAppOn(bin, display, "desk", "--demo", "--queue-only", "--window", "--data", t.TempDir())
+			defer stopApp(cmd)
+			if err != nil {
 				t.Fatal(err)
 			}
-			defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 			// The root's named child is the app's window: "id "title": (...)  WxH+X+Y".
 			child := regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ "[^"]+": \(.*\)\s+(\d+x\d+)\+`)
 			var got string
 			for i := 0; i < 150 && got != c.want; i++ { // up to 30 s
 				time.Sleep(200 * time.Millisecond)
-				if b, _ := os.ReadFile(logf); !strings.Contains(string(b), "app ready") {
-					continue
-				}
 				out, _ := exec.Command(xwininfo, "-root", "-children", "-display", display).Output()
 				if m := child.FindSubmatch(out); m != nil {
 					got = string(m[1])
 				}
 			}
 			if got != c.want {
-				b, _ := os.ReadFile(logf)
-				t.Fatalf("desk window on a %s screen is %q, want %s\n%s", c.screen, got, c.want, b)
+				t.Fatalf("desk window on a %s screen is %q, want %s", c.screen, got, c.want)
 			}
 		})
 	}
