@@ -148,6 +148,31 @@ func (w *wsClient) until(t testing.TB, typ string) Event {
 	return Event{}
 }
 
+// untilRaw reads frames until an event of type typ arrives (at most 20
+// frames; control frames are passed over) and returns it with its bytes,
+// for checks on what the wire carries.
+func (w *wsClient) untilRaw(t testing.TB, typ string) (Event, []byte) {
+	t.Helper()
+	for range 20 {
+		op, p, err := w.next(10 * time.Second)
+		if err != nil {
+			t.Fatalf("websocket read: %v", err)
+		}
+		if op != opText {
+			continue
+		}
+		var e Event
+		if err := json.Unmarshal(p, &e); err != nil {
+			t.Fatalf("event %q: %v", p, err)
+		}
+		if e.Type == typ {
+			return e, p
+		}
+	}
+	t.Fatalf("no %s event", typ)
+	return Event{}, nil
+}
+
 func (w *wsClient) close() {
 	w.send(opClose, []byte{0x03, 0xE8})
 	w.c.Close()
