@@ -163,19 +163,7 @@ func (f *field) reduce(z *fe, t *wide) {
 	ps := f.p[:n]
 	var top uint64 // the carry out of word i+n, owed to word i+n+1
 	for i := 0; i < n; i++ {
-		m := t[i] * f.pinv
-		tt := t[i : i+n]
-		tt = tt[:len(ps)]
-		var c uint64
-		for j, pj := range ps {
-			hi, lo := bits.Mul64(m, pj)
-			var cc uint64
-			lo, cc = bits.Add64(lo, tt[j], 0)
-			hi += cc
-			lo, cc = bits.Add64(lo, c, 0)
-			hi += cc
-			tt[j], c = lo, hi
-		}
+		c := mulAddRow(t[i:i+n], ps, t[i]*f.pinv)
 		t[i+n], top = bits.Add64(t[i+n], c, top)
 	}
 	// the result t[n:2n] + top·R is below 2p
