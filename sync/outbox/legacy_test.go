@@ -66,20 +66,8 @@ func writeLegacyStore(dir string, format int, recs []LegacyRecord) error {
 				}
 				bs["payload"].Put([]byte(r.UUID), sealed)
 			}
-			switch r.State {
-			case Pending:
-				bs["due"].Put(timeKey(r.NextAttemptAt, seq), []byte(r.UUID))
-			case Sending:
-				bs["sending"].Put([]byte(r.UUID), u64(seq))
-			case Accepted:
-				if r.PurgedAt.IsZero() {
-					bs["purge"].Put(timeKey(r.AcceptedAt, seq), []byte(r.UUID))
-				}
-				a := AuditRecord{UUID: r.UUID, Service: r.Service, Device: r.Device, CreatedAt: r.CreatedAt,
-					AcceptedAt: r.AcceptedAt, PurgedAt: r.PurgedAt, DossierCode: r.DossierCode, Attempts: r.Attempts}
-				if err := putJSON(bs["audit"], []byte(r.UUID), a); err != nil {
-					return err
-				}
+			if err := putLegacyIndexes(bs, r, seq); err != nil {
+				return err
 			}
 			counts[r.State]++
 		}
@@ -101,6 +89,28 @@ func writeLegacyStore(dir string, format int, recs []LegacyRecord) error {
 // (the metadata keeping CodeMigrated), owner tags in owner, the due,
 // sending and purge indexes, counts, the claim cursor after every record,
 // and attachments sealed under the data keys.
+// putLegacyIndexes writes what formats 1-3 kept beside a record: the due,
+// sending and purge indexes by state, and the audit record of an accepted
+// one.
+func putLegacyIndexes(bs map[string]*bolt.Bucket, r Record, seq uint64) error {
+	switch r.State {
+	case Pending:
+		return bs["due"].Put(timeKey(r.NextAttemptAt, seq), []byte(r.UUID))
+	case Sending:
+		return bs["sending"].Put([]byte(r.UUID), u64(seq))
+	case Accepted:
+		if r.PurgedAt.IsZero() {
+			if err := bs["purge"].Put(timeKey(r.AcceptedAt, seq), []byte(r.UUID)); err != nil {
+				return err
+			}
+		}
+		a := AuditRecord{UUID: r.UUID, Service: r.Service, Device: r.Device, CreatedAt: r.CreatedAt,
+			AcceptedAt: r.AcceptedAt, PurgedAt: r.PurgedAt, DossierCode: r.DossierCode, Attempts: r.Attempts}
+		return putJSON(bs["audit"], []byte(r.UUID), a)
+	}
+	return nil
+}
+
 func writeV3Store(dir string, recs []LegacyRecord) error {
 	kr, _, err := loadKeyring(filepath.Join(dir, KeyFile), true)
 	if err != nil {
@@ -184,20 +194,8 @@ func writeV3Store(dir string, recs []LegacyRecord) error {
 			}
 			v, _ := json.Marshal(r)
 			bs["meta"].Put(k, v)
-			switch r.State {
-			case Pending:
-				bs["due"].Put(timeKey(r.NextAttemptAt, seq), []byte(r.UUID))
-			case Sending:
-				bs["sending"].Put([]byte(r.UUID), k)
-			case Accepted:
-				if r.PurgedAt.IsZero() {
-					bs["purge"].Put(timeKey(r.AcceptedAt, seq), []byte(r.UUID))
-				}
-				a := AuditRecord{UUID: r.UUID, Service: r.Service, Device: r.Device, CreatedAt: r.CreatedAt,
-					AcceptedAt: r.AcceptedAt, PurgedAt: r.PurgedAt, DossierCode: r.DossierCode, Attempts: r.Attempts}
-				if err := putJSON(bs["audit"], []byte(r.UUID), a); err != nil {
-					return err
-				}
+			if err := putLegacyIndexes(bs, r, seq); err != nil {
+				return err
 			}
 			counts[r.State]++
 		}
