@@ -79,11 +79,7 @@ key_file = %q
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, appToken, stderr := runBin(t, bin, "serve", "pair", "--config", cfgPath, "--name", "desk-software")
-	appToken = strings.TrimSpace(appToken)
-	if code != 0 || appToken == "" {
-		t.Fatalf("pair: exit %d: %s", code, stderr)
-	}
+	appToken := pairApp(t, bin, cfgPath, "desk-software")
 	serve := exec.CommandContext(ctx, bin, "serve", "--config", cfgPath, "--sim")
 	serve.Env = append(os.Environ(), "NOTIFY_SOCKET=")
 	var serveLog bytes.Buffer

@@ -102,6 +102,18 @@ func runBin(t *testing.T, bin string, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// pairApp pairs an application named name with the agent of the
+// configuration at cfgPath (`motcua serve pair`) and returns its token.
+func pairApp(t *testing.T, bin, cfgPath, name string) string {
+	t.Helper()
+	code, token, stderr := runBin(t, bin, "serve", "pair", "--config", cfgPath, "--name", name)
+	token = strings.TrimSpace(token)
+	if code != 0 || token == "" {
+		t.Fatalf("pair: exit %d: %s", code, stderr)
+	}
+	return token
+}
+
 // The packaged service delivers: `motcua serve` from a configuration file
 // with a provider takes a dossier through the local API and the intake ends
 // up with it exactly once. A second agent on the same data directory is
@@ -132,11 +144,7 @@ listen = "127.0.0.1:%d"
 		t.Fatal(err)
 	}
 
-	code, appToken, stderr := runBin(t, bin, "serve", "pair", "--config", cfgPath, "--name", "clinic")
-	appToken = strings.TrimSpace(appToken)
-	if code != 0 || appToken == "" {
-		t.Fatalf("pair: exit %d: %s", code, stderr)
-	}
+	appToken := pairApp(t, bin, cfgPath, "clinic")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
