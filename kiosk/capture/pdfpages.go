@@ -43,8 +43,8 @@ func PDFPages(b []byte) (int, error) {
 	if !bytes.HasPrefix(b, []byte("%PDF-")) {
 		return 0, fmt.Errorf("%w: not a PDF", ErrPageCountUnknown)
 	}
-	objs := pdfObjects(b)
-	root, ok := trailerRoot(b, objs)
+	objs, xrefRoot := pdfObjects(b)
+	root, ok := trailerRoot(b, objs, xrefRoot)
 	if !ok {
 		for _, o := range objs { // no trailer: any catalog
 			if o.dict != nil && o.dict.name("Type") == "Catalog" {
@@ -126,9 +126,11 @@ type pdfObject struct {
 
 // pdfObjects reads every "N G obj ... endobj" of the file in order, and
 // the objects inside Flate-compressed object streams; a later definition
-// of a number replaces an earlier one (incremental updates).
-func pdfObjects(b []byte) map[int]*pdfObject {
-	objs := map[int]*pdfObject{}
+// of a number replaces an earlier one (incremental updates). xrefRoot is
+// the /Root of the last cross-reference stream (PDF 1.5, where the
+// trailer's keys live), -1 when there is none.
+func pdfObjects(b []byte) (objs map[int]*pdfObject, xrefRoot int) {
+	objs, xrefRoot = map[int]*pdfObject{}, -1
 	inflated := 0
 	for pos := 0; pos < len(b); {
 		loc := objHeader.FindSubmatchIndex(b[pos:])
@@ -151,6 +153,9 @@ func pdfObjects(b []byte) map[int]*pdfObject {
 			}
 		}
 		objs[num] = o
+		if r, ok := o.dict["Root"]; ok && r.kind == pdfRef && o.dict.name("Type") == "XRef" {
+			xrefRoot = r.ref
+		}
 		if o.data != nil && v.dict.name("Type") == "ObjStm" {
 			for n, m := range objectStream(o, &inflated) {
 				objs[n] = m
@@ -158,7 +163,7 @@ func pdfObjects(b []byte) map[int]*pdfObject {
 		}
 		pos = end
 	}
-	return objs
+	return objs, xrefRoot
 }
 
 // streamData returns the bytes of the stream that follows a dictionary
@@ -248,9 +253,9 @@ func objectStream(o *pdfObject, inflated *int) map[int]*pdfObject {
 	return out
 }
 
-// trailerRoot finds the catalog the last trailer (or cross-reference
-// stream) names.
-func trailerRoot(b []byte, objs map[int]*pdfObject) (pdfDict, bool) {
+// trailerRoot finds the catalog the last trailer names, or else the last
+// cross-reference stream (xrefRoot, from pdfObjects).
+func trailerRoot(b []byte, objs map[int]*pdfObject, xrefRoot int) (pdfDict, bool) {
 	var rootRef int
 	found := false
 	if i := bytes.LastIndex(b, []byte("trailer")); i >= 0 {
@@ -260,15 +265,8 @@ func trailerRoot(b []byte, objs map[int]*pdfObject) (pdfDict, bool) {
 			}
 		}
 	}
-	if !found { // cross-reference streams (PDF 1.5) carry the trailer's keys
-		for _, m := range objHeader.FindAllSubmatchIndex(b, -1) {
-			num, _ := strconv.Atoi(string(b[m[2]:m[3]]))
-			if o := objs[num]; o != nil && o.dict != nil && o.dict.name("Type") == "XRef" {
-				if r, ok := o.dict["Root"]; ok && r.kind == pdfRef {
-					rootRef, found = r.ref, true
-				}
-			}
-		}
+	if !found && xrefRoot >= 0 { // cross-reference streams (PDF 1.5) carry the trailer's keys
+		rootRef, found = xrefRoot, true
 	}
 	if !found {
 		return nil, false

@@ -119,8 +119,8 @@ func TestPDFPagesAgreesWithPoppler(t *testing.T) {
 // of the tree: the last definition of the tree counts, as in a reader.
 func TestPDFPagesIncrementalUpdate(t *testing.T) {
 	base := qpdfRewrite(t, pdfOf(t, 3), "--stream-data=uncompress", "--object-streams=disable")
-	objs := pdfObjects(base)
-	root, ok := trailerRoot(base, objs)
+	objs, xrefRoot := pdfObjects(base)
+	root, ok := trailerRoot(base, objs, xrefRoot)
 	if !ok {
 		t.Fatal("no catalog")
 	}
